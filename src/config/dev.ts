@@ -1,0 +1,29 @@
+import type { EnvironmentConfig } from './types';
+
+/** Development: the seed's dev environment, tuned for the smallest bill that still works. */
+export const dev: EnvironmentConfig = {
+  name: 'dev',
+  production: false,
+  account: '111111111111',
+  region: 'eu-west-2',
+  availabilityZones: ['eu-west-2a', 'eu-west-2b'],
+  state: 'running',
+  apiHost: 'api-dev.lichnails.co.uk',
+  deletionProtection: false,
+  logRetentionDays: 14,
+  network: {
+    cidr: '10.10.0.0/16',
+    subnetMasks: { public: 24, private: 22, isolated: 24 },
+    // Tasks take a public IP instead of a 36.50 USD/month NAT gateway (the seed's dev set-up).
+    egress: 'public',
+    flowLogs: { enabled: false, retentionDays: 14 },
+  },
+  database: {
+    instanceClass: 'db.t4g.micro',
+    multiAz: false,
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 50,
+    backupRetentionDays: 3,
+  },
+  cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', nodes: 1 },
+};

@@ -1,0 +1,43 @@
+import { dev } from './dev';
+import { prod } from './prod';
+import { shared } from './shared';
+import type { EnvironmentConfig, PlatformConfig } from './types';
+
+export * from './types';
+export { ConfigValidationError, findConfigIssues, validateConfig } from './validate';
+
+/** The project's environments as committed: the input `bin/` hands to `buildApp()`. */
+export const platformConfig: PlatformConfig = { shared, environments: [dev, prod] };
+
+/** The variable that overrides an environment's account id at deploy time, e.g. BOOKING_DEV_ACCOUNT. */
+export function accountVariable(environmentName: string): string {
+  return `BOOKING_${environmentName.toUpperCase().replace(/-/g, '_')}_ACCOUNT`;
+}
+
+/**
+ * Returns `config` with each environment's account replaced by BOOKING_<NAME>_ACCOUNT where that
+ * variable is set, so one committed config deploys to a user's own accounts. Pure: the caller
+ * passes the variables (only `bin/` reads process.env).
+ */
+export function withAccountOverrides(
+  config: PlatformConfig,
+  variables: Readonly<Record<string, string | undefined>>,
+): PlatformConfig {
+  return {
+    ...config,
+    environments: config.environments.map((env): EnvironmentConfig => {
+      const account = variables[accountVariable(env.name)];
+      return account ? { ...env, account } : env;
+    }),
+  };
+}
+
+/** Finds an environment by name, or throws naming the ones that exist. */
+export function environmentNamed(config: PlatformConfig, name: string): EnvironmentConfig {
+  const env = config.environments.find((candidate) => candidate.name === name);
+  if (!env) {
+    const known = config.environments.map((candidate) => candidate.name).join(', ');
+    throw new Error(`unknown environment "${name}" (use one of: ${known})`);
+  }
+  return env;
+}

@@ -1,0 +1,130 @@
+/**
+ * The environment schema: every choice that shapes what is built or what it costs is a field
+ * here, with its default documented. `src/config/dev.ts` and `prod.ts` are values of these types.
+ */
+
+/**
+ * What an environment runs. `running`: everything up. `paused`: web and worker at zero tasks and
+ * the database stopped; ALB, cache and DNS kept. `minimal`: paused, plus no ALB and no cache.
+ */
+export type EnvironmentState = 'running' | 'paused' | 'minimal';
+export const ENVIRONMENT_STATES: readonly EnvironmentState[] = ['running', 'paused', 'minimal'];
+
+/**
+ * How tasks reach the internet.
+ * - `public`: tasks in public subnets with a public IPv4 address each (3.65 USD/month per task)
+ *   and no NAT gateway. The seed's dev set-up; cheapest for one or two tasks.
+ * - `nat-single`: tasks in private subnets behind one NAT gateway (~36.50 USD/month + 0.05/GB in
+ *   London, plus its public IPv4). One AZ's outage cuts egress for both.
+ * - `nat-per-az`: one NAT gateway per AZ; survives an AZ outage, costs one NAT per AZ.
+ */
+export type EgressMode = 'public' | 'nat-single' | 'nat-per-az';
+export const EGRESS_MODES: readonly EgressMode[] = ['public', 'nat-single', 'nat-per-az'];
+
+/** Prefix lengths of the three subnet tiers; one subnet of each tier per AZ. */
+export interface SubnetMasks {
+  /** ALB nodes, NAT gateways and (in `public` egress mode) tasks. */
+  readonly public: number;
+  /** ECS tasks when egress goes through NAT; Lambdas that need the VPC. */
+  readonly private: number;
+  /** Database and cache; no route to the internet. */
+  readonly isolated: number;
+}
+
+export interface FlowLogsConfig {
+  /**
+   * Record VPC flow logs to CloudWatch Logs. Costs log ingestion (~0.60 USD/GB in London).
+   */
+  readonly enabled: boolean;
+  /** Days to keep flow-log records; a value CloudWatch Logs accepts. */
+  readonly retentionDays: number;
+}
+
+export interface NetworkConfig {
+  /** The VPC's IPv4 range, e.g. `10.10.0.0/16`. Must not overlap another environment's. */
+  readonly cidr: string;
+  readonly subnetMasks: SubnetMasks;
+  readonly egress: EgressMode;
+  readonly flowLogs: FlowLogsConfig;
+}
+
+export interface DatabaseConfig {
+  /** RDS class, e.g. `db.t4g.micro` (13.14 USD/month Single-AZ in London). */
+  readonly instanceClass: string;
+  /** A standby in a second AZ. Doubles the instance and storage price. */
+  readonly multiAz: boolean;
+  /** Initial gp3 storage in GiB (20 is RDS's minimum for gp3). */
+  readonly allocatedStorageGiB: number;
+  /** Storage autoscaling ceiling in GiB; storage grows to it on demand. */
+  readonly maxAllocatedStorageGiB: number;
+  /** Days of automated backups, 1-35. Backup storage up to the database's size is free. */
+  readonly backupRetentionDays: number;
+}
+
+/** ElastiCache engines. Valkey costs ~20% less than Redis OSS on the same node. */
+export type CacheEngine = 'valkey' | 'redis';
+export const CACHE_ENGINES: readonly CacheEngine[] = ['valkey', 'redis'];
+
+export interface CacheConfig {
+  readonly engine: CacheEngine;
+  /** Node type, e.g. `cache.t4g.micro` (10.51 USD/month with Valkey in London). */
+  readonly nodeType: string;
+  /** Nodes in the replication group: 1 = primary only; 2+ adds replicas with automatic failover. */
+  readonly nodes: number;
+}
+
+/**
+ * One deployable environment (dev, prod, ...). Only `buildApp()` reads it; modules receive the
+ * parts they need as props.
+ */
+export interface EnvironmentConfig {
+  /** Short name used in stack names and parameter paths: lowercase letters, digits, hyphens. */
+  readonly name: string;
+  /**
+   * Production environments must protect their data (deletion protection on) and keep backups
+   * for at least 14 days; validation enforces it.
+   */
+  readonly production: boolean;
+  /** The 12-digit AWS account id. Override at deploy time with BOOKING_<NAME>_ACCOUNT. */
+  readonly account: string;
+  /** The AWS region, e.g. `eu-west-2` (London). */
+  readonly region: string;
+  /** Explicit AZ names (no lookups at synth): two or three from `region`. */
+  readonly availabilityZones: readonly string[];
+  readonly state: EnvironmentState;
+  /** The API's DNS name, inside the shared domain, e.g. `api-dev.lichnails.co.uk`. */
+  readonly apiHost: string;
+  /**
+   * Protect stateful resources: CloudFormation termination protection on the data stack, RDS
+   * deletion protection, ALB deletion protection. Required for production environments.
+   */
+  readonly deletionProtection: boolean;
+  /** Days to keep application and platform logs; a value CloudWatch Logs accepts. */
+  readonly logRetentionDays: number;
+  readonly network: NetworkConfig;
+  readonly database: DatabaseConfig;
+  readonly cache: CacheConfig;
+}
+
+/** A DNS record for a frontend hosted elsewhere (the seed's Vercel CNAME). */
+export interface FrontendRecord {
+  /** The record's name inside the domain, e.g. `usa-berko`. */
+  readonly name: string;
+  /** The CNAME target, e.g. `cname.vercel-dns.com`. */
+  readonly target: string;
+}
+
+/** Account-level facts shared by every environment. */
+export interface SharedConfig {
+  /** Application name: the first word of every stack name and tag `app`. */
+  readonly appName: string;
+  /** The apex domain whose hosted zone every environment's records live in. */
+  readonly domain: string;
+  /** Frontend records (CNAMEs) in the zone, e.g. Vercel-hosted sites. */
+  readonly frontendRecords: readonly FrontendRecord[];
+}
+
+export interface PlatformConfig {
+  readonly shared: SharedConfig;
+  readonly environments: readonly EnvironmentConfig[];
+}

@@ -1,0 +1,200 @@
+import { Tags } from 'aws-cdk-lib';
+import { acknowledge } from '../../quality/acknowledge';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { EgressMode, FlowLogsConfig, SubnetMasks } from '../../config/types';
+
+/** PostgreSQL's port: the database security group opens only this. */
+export const DATABASE_PORT = 5432;
+/** Redis / Valkey's port: the cache security group opens only this. */
+export const CACHE_PORT = 6379;
+
+export interface NetworkingProps {
+  /** Explicit AZ names; one subnet of each tier is made in each. */
+  readonly availabilityZones: readonly string[];
+  /** The VPC's IPv4 range. */
+  readonly cidr: string;
+  readonly subnetMasks: SubnetMasks;
+  /**
+   * How tasks reach the internet: `public` (public IP per task, no NAT), `nat-single`
+   * (~36.50 USD/month + 0.05 USD/GB in London) or `nat-per-az` (that, per AZ).
+   */
+  readonly egress: EgressMode;
+  /** VPC flow logs to CloudWatch Logs; ingestion is billed per GB. */
+  readonly flowLogs: FlowLogsConfig;
+  /**
+   * The port the web application listens on; the only port the ALB may reach.
+   * @default 8000
+   */
+  readonly appPort?: number;
+}
+
+/**
+ * The seed's networking module: a VPC with public, private and isolated subnets in each AZ, the
+ * free S3 gateway endpoint, optional flow logs, and the security groups of every tier with
+ * least-privilege rules between them. All rules live here, in one stack, so no other stack ever
+ * edits a security group it does not own.
+ */
+export class Networking extends Construct {
+  public readonly vpc: ec2.Vpc;
+  /** Internet-facing ALB: 80 and 443 in from anywhere; out only to web tasks on the app port. */
+  public readonly albSecurityGroup: ec2.SecurityGroup;
+  /** Web tasks: the app port from the ALB only. */
+  public readonly webSecurityGroup: ec2.SecurityGroup;
+  /** Worker and one-off tasks: nothing in. */
+  public readonly workerSecurityGroup: ec2.SecurityGroup;
+  /** Database: 5432 from web and worker tasks only; nothing out. */
+  public readonly databaseSecurityGroup: ec2.SecurityGroup;
+  /** Cache: 6379 from web and worker tasks only; nothing out. */
+  public readonly cacheSecurityGroup: ec2.SecurityGroup;
+  /** Where tasks run: public subnets in `public` egress mode, private subnets behind NAT otherwise. */
+  public readonly taskSubnets: ec2.SubnetSelection;
+  /** Whether tasks need a public IP to reach the internet (true only in `public` egress mode). */
+  public readonly assignPublicIp: boolean;
+  /** Subnets for the database and cache: no route to or from the internet. */
+  public readonly dataSubnets: ec2.SubnetSelection = {
+    subnetType: ec2.SubnetType.PRIVATE_ISOLATED,
+    subnetGroupName: 'isolated',
+  };
+  /** The flow-log group, when flow logs are on. */
+  public readonly flowLogGroup?: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkingProps) {
+    super(scope, id);
+    Tags.of(this).add('module', 'networking');
+    const appPort = props.appPort ?? 8000;
+    const natGateways = natGatewayCount(props.egress, props.availabilityZones.length);
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(props.cidr),
+      availabilityZones: [...props.availabilityZones],
+      natGateways,
+      // Closes the default security group (nothing here uses it) so a resource created by hand
+      // without a security group is not silently open inside the VPC.
+      restrictDefaultSecurityGroup: true,
+      subnetConfiguration: [
+        {
+          name: 'public',
+          subnetType: ec2.SubnetType.PUBLIC,
+          cidrMask: props.subnetMasks.public,
+          mapPublicIpOnLaunch: false,
+        },
+        {
+          name: 'private',
+          // Without NAT, a "private with egress" subnet would have no default route; CDK calls
+          // that isolated, and tasks then run in the public tier instead.
+          subnetType: natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+          cidrMask: props.subnetMasks.private,
+        },
+        { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: props.subnetMasks.isolated },
+      ],
+      // Free: image layers from ECR (stored in S3) and S3 traffic skip the NAT gateway.
+      gatewayEndpoints: {
+        S3: {
+          service: ec2.GatewayVpcEndpointAwsService.S3,
+          subnets: [{ subnetGroupName: 'public' }, { subnetGroupName: 'private' }, { subnetGroupName: 'isolated' }],
+        },
+      },
+    });
+
+    acknowledge(
+      this.vpc,
+      'CloudFormation-Validate::W3010',
+      'AZ names come from config on purpose: synth must run offline, without Fn::GetAZs or lookups, and the subnet plan is validated against them',
+    );
+
+    if (props.flowLogs.enabled) {
+      this.flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+        retention: props.flowLogs.retentionDays as logs.RetentionDays,
+      });
+      this.vpc.addFlowLog('FlowLog', {
+        destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+        trafficType: ec2.FlowLogTrafficType.ALL,
+      });
+    } else {
+      acknowledge(
+        this.vpc,
+        'AwsSolutions::AwsSolutions-VPC7',
+        'Flow logs are off by config in this non-production environment (network.flowLogs.enabled) to save log ingestion; production turns them on',
+      );
+    }
+
+    this.assignPublicIp = props.egress === 'public';
+    this.taskSubnets = this.assignPublicIp
+      ? { subnetType: ec2.SubnetType.PUBLIC }
+      : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+
+    this.albSecurityGroup = this.securityGroup(
+      'AlbSecurityGroup',
+      'Load balancer: HTTP and HTTPS from the internet',
+      false,
+    );
+    this.albSecurityGroup.addIngressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(80),
+      'HTTP from the internet (redirected to HTTPS)',
+    );
+    this.albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from the internet');
+    acknowledge(
+      this.albSecurityGroup,
+      'AwsSolutions::AwsSolutions-EC23',
+      'The internet-facing load balancer serves the public booking API: only 443, and 80 to redirect to HTTPS, are open to 0.0.0.0/0',
+    );
+
+    // Tasks reach AWS APIs, ECR and third-party services over HTTPS, so their egress stays open.
+    this.webSecurityGroup = this.securityGroup(
+      'WebSecurityGroup',
+      'Web tasks: app port from the load balancer only',
+      true,
+    );
+    this.webSecurityGroup.connections.allowFrom(
+      this.albSecurityGroup,
+      ec2.Port.tcp(appPort),
+      'App port from the load balancer',
+    );
+    this.workerSecurityGroup = this.securityGroup(
+      'WorkerSecurityGroup',
+      'Worker and one-off tasks: no inbound traffic',
+      true,
+    );
+
+    this.databaseSecurityGroup = this.securityGroup(
+      'DatabaseSecurityGroup',
+      'Database: PostgreSQL from tasks only',
+      false,
+    );
+    this.cacheSecurityGroup = this.securityGroup('CacheSecurityGroup', 'Cache: Redis protocol from tasks only', false);
+    for (const [tasks, name] of [
+      [this.webSecurityGroup, 'web'],
+      [this.workerSecurityGroup, 'worker'],
+    ] as const) {
+      this.databaseSecurityGroup.connections.allowFrom(
+        tasks,
+        ec2.Port.tcp(DATABASE_PORT),
+        `PostgreSQL from ${name} tasks`,
+      );
+      this.cacheSecurityGroup.connections.allowFrom(
+        tasks,
+        ec2.Port.tcp(CACHE_PORT),
+        `Redis protocol from ${name} tasks`,
+      );
+    }
+  }
+
+  private securityGroup(id: string, description: string, allowAllOutbound: boolean): ec2.SecurityGroup {
+    return new ec2.SecurityGroup(this, id, { vpc: this.vpc, description, allowAllOutbound });
+  }
+}
+
+/** NAT gateways each egress mode creates. */
+export function natGatewayCount(egress: EgressMode, zones: number): number {
+  switch (egress) {
+    case 'public':
+      return 0;
+    case 'nat-single':
+      return 1;
+    case 'nat-per-az':
+      return zones;
+  }
+}

@@ -1,0 +1,38 @@
+import { Stage, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig, SharedConfig } from '../config/types';
+import { NetworkStack } from './network-stack';
+
+export interface EnvironmentStageProps {
+  readonly config: EnvironmentConfig;
+  readonly shared: SharedConfig;
+}
+
+/**
+ * One environment: a CDK Stage named `<app>-<env>` whose stacks are named `<app>-<env>-<part>`.
+ * Deploy it whole with `npx cdk deploy '<app>-<env>/*'`.
+ *
+ * Stateless stacks (network, app) are kept apart from the stateful one (data), which gets
+ * termination protection where the environment protects its data. A us-east-1 edge stack
+ * (CloudFront certificate, CLOUDFRONT-scope WAF) joins this stage with its own region.
+ */
+export class EnvironmentStage extends Stage {
+  public readonly config: EnvironmentConfig;
+  public readonly network: NetworkStack;
+
+  constructor(scope: Construct, props: EnvironmentStageProps) {
+    const { config, shared } = props;
+    super(scope, `${shared.appName}-${config.name}`, { env: { account: config.account, region: config.region } });
+    this.config = config;
+    Tags.of(this).add('app', shared.appName);
+    Tags.of(this).add('environment', config.name);
+
+    const stackProps = (part: string) => ({
+      stackName: `${shared.appName}-${config.name}-${part}`,
+      description: `${shared.appName} ${config.name}: ${part}`,
+      env: { account: config.account, region: config.region },
+      availabilityZones: config.availabilityZones,
+    });
+    this.network = new NetworkStack(this, 'network', { ...stackProps('network'), config });
+  }
+}

@@ -1,0 +1,27 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/types';
+import { Networking } from '../modules/networking/networking';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+export interface NetworkStackProps extends PlatformStackProps {
+  readonly config: EnvironmentConfig;
+}
+
+/** The environment's VPC, subnets, endpoints and security groups. Stateless. */
+export class NetworkStack extends PlatformStack {
+  public readonly networking: Networking;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    const { network } = props.config;
+    this.networking = new Networking(this, 'Networking', {
+      availabilityZones: props.config.availabilityZones,
+      cidr: network.cidr,
+      subnetMasks: network.subnetMasks,
+      egress: network.egress,
+      flowLogs: network.flowLogs,
+    });
+    new CfnOutput(this, 'VpcId', { value: this.networking.vpc.vpcId, description: 'The environment VPC' });
+  }
+}

@@ -1,0 +1,43 @@
+import type { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+
+export interface StackSummary {
+  readonly stackName: string;
+  readonly region: string;
+  readonly resourceCount: number;
+  readonly terminationProtection: boolean;
+  /** Resource count per CloudFormation type. */
+  readonly resourceTypes: Readonly<Record<string, number>>;
+}
+
+/** Every stack of an assembly (nested stages included) with its resource counts. */
+export function summarizeStacks(assembly: CloudAssembly): StackSummary[] {
+  return assembly.stacksRecursively.map(summarizeStack);
+}
+
+export function summarizeStack(stack: CloudFormationStackArtifact): StackSummary {
+  const resources = Object.values((stack.template.Resources ?? {}) as Record<string, { Type: string }>);
+  const resourceTypes: Record<string, number> = {};
+  for (const resource of resources) resourceTypes[resource.Type] = (resourceTypes[resource.Type] ?? 0) + 1;
+  return {
+    stackName: stack.stackName,
+    region: stack.environment.region,
+    resourceCount: resources.length,
+    terminationProtection: stack.terminationProtection ?? false,
+    resourceTypes,
+  };
+}
+
+/** A fixed-width text table: header row, then rows; numbers right-aligned. */
+export function formatTable(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  const cells = [header, ...rows].map((row) => row.map(String));
+  const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column]?.length ?? 0)));
+  const numeric = header.map((_, column) => rows.length > 0 && rows.every((row) => typeof row[column] === 'number'));
+  return cells
+    .map((row) =>
+      row
+        .map((cell, column) => (numeric[column] ? cell.padStart(widths[column]) : cell.padEnd(widths[column])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

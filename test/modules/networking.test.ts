@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { environmentNamed, platformConfig } from '../../src/config';
+import { parseCidr } from '../../src/config/cidr';
+import { planSubnets } from '../../src/config/subnet-plan';
+import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
+
+/** Every ingress rule in a template as "<group logical id> <protocol>/<port> from <source>". */
+function ingressRules(template: Record<string, any>): string[] {
+  const source = (rule: any) =>
+    rule.CidrIp ??
+    rule.CidrIpv6 ??
+    rule.SourceSecurityGroupId?.['Fn::GetAtt']?.[0] ??
+    JSON.stringify(rule.SourcePrefixListId);
+  const describeRule = (group: string, rule: any) =>
+    `${group} ${rule.IpProtocol}/${rule.FromPort} from ${source(rule)}`;
+  const inline = resourcesOfType(template, 'AWS::EC2::SecurityGroup').flatMap(([id, sg]) =>
+    (sg.Properties.SecurityGroupIngress ?? []).map((rule: any) => describeRule(id, rule)),
+  );
+  const separate = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress').map(([, rule]) =>
+    describeRule(rule.Properties.GroupId['Fn::GetAtt'][0], rule.Properties),
+  );
+  return [...inline, ...separate].sort();
+}
+
+/** The logical id of the security group with this description prefix. */
+function groupId(template: Record<string, any>, descriptionPrefix: string): string {
+  const match = resourcesOfType(template, 'AWS::EC2::SecurityGroup').filter(([, sg]) =>
+    sg.Properties.GroupDescription.startsWith(descriptionPrefix),
+  );
+  assert.equal(match.length, 1, `one security group described "${descriptionPrefix}"`);
+  return match[0][0];
+}
+
+function subnetsOf(template: Record<string, any>) {
+  return resourcesOfType(template, 'AWS::EC2::Subnet').map(([, subnet]) => ({
+    cidr: subnet.Properties.CidrBlock as string,
+    zone: subnet.Properties.AvailabilityZone as string,
+    tier: subnet.Properties.Tags.find((tag: any) => tag.Key === 'aws-cdk:subnet-name').Value as string,
+  }));
+}
+
+/** Route tables whose default route (0.0.0.0/0) goes to a resource of the given kind. */
+function defaultRoutesVia(template: Record<string, any>, target: 'GatewayId' | 'NatGatewayId'): number {
+  return resourcesOfType(template, 'AWS::EC2::Route').filter(
+    ([, route]) => route.Properties.DestinationCidrBlock === '0.0.0.0/0' && route.Properties[target],
+  ).length;
+}
+
+describe('networking', () => {
+  let committed: SynthesizedPlatform;
+  let perAz: SynthesizedPlatform;
+  const threeZones = withEnvironment('dev', {
+    availabilityZones: ['eu-west-2a', 'eu-west-2b', 'eu-west-2c'],
+    network: { egress: 'nat-per-az', flowLogs: { enabled: true, retentionDays: 30 } },
+  });
+
+  before(() => {
+    committed = synth();
+    // One environment is enough for the variant; synth is the slow part.
+    perAz = synth({ ...threeZones, environments: [environmentNamed(threeZones, 'dev')] });
+  });
+
+  for (const envName of ['dev', 'prod']) {
+    test(`${envName}: one subnet of each tier per AZ, laid out as the subnet plan says`, () => {
+      const env = environmentNamed(platformConfig, envName);
+      const plan = planSubnets(parseCidr(env.network.cidr)!, env.network.subnetMasks, env.availabilityZones);
+      const expected = plan.subnets.map((s) => `${s.tier} ${s.availabilityZone} ${s.cidr}`).sort();
+      const actual = subnetsOf(committed.json(envName, 'network'))
+        .map((s) => `${s.tier} ${s.zone} ${s.cidr}`)
+        .sort();
+      assert.deepEqual(actual, expected);
+    });
+
+    test(`${envName}: security groups admit exactly the documented ingress`, () => {
+      const template = committed.json(envName, 'network');
+      const alb = groupId(template, 'Load balancer');
+      const web = groupId(template, 'Web tasks');
+      const worker = groupId(template, 'Worker');
+      const database = groupId(template, 'Database');
+      const cache = groupId(template, 'Cache');
+      assert.deepEqual(
+        ingressRules(template),
+        [
+          `${alb} tcp/80 from 0.0.0.0/0`,
+          `${alb} tcp/443 from 0.0.0.0/0`,
+          `${web} tcp/8000 from ${alb}`,
+          `${database} tcp/5432 from ${web}`,
+          `${database} tcp/5432 from ${worker}`,
+          `${cache} tcp/6379 from ${web}`,
+          `${cache} tcp/6379 from ${worker}`,
+        ].sort(),
+      );
+      // The ALB may send only to web tasks on the app port (targets and health checks).
+      const albEgress = resourcesOfType(template, 'AWS::EC2::SecurityGroupEgress').filter(
+        ([, rule]) => rule.Properties.GroupId['Fn::GetAtt'][0] === alb,
+      );
+      assert.deepEqual(
+        albEgress.map(([, rule]) => [
+          rule.Properties.DestinationSecurityGroupId['Fn::GetAtt'][0],
+          rule.Properties.FromPort,
+        ]),
+        [[web, 8000]],
+      );
+      // CloudFormation drops a group's default allow-all egress once any egress rule exists: the
+      // ALB's separate rule above does that; database and cache carry CDK's match-nothing rule.
+      assert.equal(template.Resources[alb].Properties.SecurityGroupEgress, undefined);
+      for (const closed of [database, cache]) {
+        const egress = template.Resources[closed].Properties.SecurityGroupEgress;
+        assert.deepEqual(egress, [
+          {
+            CidrIp: '255.255.255.255/32',
+            Description: 'Disallow all traffic',
+            FromPort: 252,
+            IpProtocol: 'icmp',
+            ToPort: 86,
+          },
+        ]);
+      }
+    });
+  }
+
+  test('dev (public egress): no NAT gateway, private subnets have no default route', () => {
+    const template = committed.json('dev', 'network');
+    assert.equal(resourcesOfType(template, 'AWS::EC2::NatGateway').length, 0);
+    assert.equal(resourcesOfType(template, 'AWS::EC2::EIP').length, 0);
+    assert.equal(
+      defaultRoutesVia(template, 'GatewayId'),
+      2,
+      'the two public route tables route to the internet gateway',
+    );
+    assert.equal(defaultRoutesVia(template, 'NatGatewayId'), 0);
+    assert.equal(resourcesOfType(template, 'AWS::EC2::RouteTable').length, 6);
+  });
+
+  test('prod (nat-single): one NAT gateway that both private route tables use', () => {
+    const template = committed.json('prod', 'network');
+    assert.equal(resourcesOfType(template, 'AWS::EC2::NatGateway').length, 1);
+    assert.equal(defaultRoutesVia(template, 'NatGatewayId'), 2);
+    assert.equal(defaultRoutesVia(template, 'GatewayId'), 2);
+  });
+
+  test('nat-per-az: one NAT gateway per AZ, each private route table through its own', () => {
+    const template = perAz.json('dev', 'network');
+    assert.equal(resourcesOfType(template, 'AWS::EC2::NatGateway').length, 3);
+    const natTargets = new Set(
+      resourcesOfType(template, 'AWS::EC2::Route')
+        .filter(([, route]) => route.Properties.NatGatewayId)
+        .map(([, route]) => route.Properties.NatGatewayId.Ref),
+    );
+    assert.equal(natTargets.size, 3);
+    assert.equal(subnetsOf(template).length, 9);
+  });
+
+  test('flow logs follow config: off in dev, on in prod with its retention', () => {
+    assert.equal(resourcesOfType(committed.json('dev', 'network'), 'AWS::EC2::FlowLog').length, 0);
+    const prod = committed.template('prod', 'network');
+    prod.resourceCountIs('AWS::EC2::FlowLog', 1);
+    prod.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+    prod.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    perAz.template('dev', 'network').hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('the S3 gateway endpoint serves every route table', () => {
+    for (const envName of ['dev', 'prod']) {
+      const template = committed.json(envName, 'network');
+      const endpoints = resourcesOfType(template, 'AWS::EC2::VPCEndpoint');
+      assert.equal(endpoints.length, 1);
+      const endpoint = endpoints[0][1].Properties;
+      assert.equal(endpoint.VpcEndpointType, 'Gateway');
+      assert.deepEqual(endpoint.ServiceName, { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] });
+      assert.equal(endpoint.RouteTableIds.length, resourcesOfType(template, 'AWS::EC2::RouteTable').length);
+    }
+  });
+
+  test('every taggable networking resource carries app, environment and module tags', () => {
+    const template = committed.json('prod', 'network');
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::SecurityGroup', 'AWS::EC2::NatGateway']) {
+      for (const [id, resource] of resourcesOfType(template, type)) {
+        const tags = Object.fromEntries(resource.Properties.Tags.map((tag: any) => [tag.Key, tag.Value]));
+        assert.deepEqual(
+          { app: tags.app, environment: tags.environment, module: tags.module },
+          { app: 'booking', environment: 'prod', module: 'networking' },
+          `${type} ${id}`,
+        );
+      }
+    }
+  });
+});
