@@ -31,9 +31,18 @@ for (let run = 0; run < runs; run++) {
 }
 const sorted = [...timings].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)];
-console.log(`Full offline synth of ${platformConfig.environments.length} environments, ${runs} runs (node ${process.version})`);
+console.log(
+  `Full offline synth of ${platformConfig.environments.length} environments, ${runs} runs (node ${process.version})`,
+);
 console.log(`  first run (cold: module load, validator start-up): ${(timings[0] / 1000).toFixed(2)} s`);
-console.log(`  median: ${(median / 1000).toFixed(2)} s   min: ${(sorted[0] / 1000).toFixed(2)} s   max: ${(sorted[sorted.length - 1] / 1000).toFixed(2)} s`);
+console.log(
+  `  median: ${(median / 1000).toFixed(2)} s   min: ${(sorted[0] / 1000).toFixed(2)} s   max: ${(sorted[sorted.length - 1] / 1000).toFixed(2)} s`,
+);
 console.log();
-console.log(formatTable(['stack', 'resources'], stacks.map((stack) => [stack.stackName, stack.resourceCount])));
+console.log(
+  formatTable(
+    ['stack', 'resources'],
+    stacks.map((stack) => [stack.stackName, stack.resourceCount]),
+  ),
+);
 console.log(`  total resources: ${stacks.reduce((sum, stack) => sum + stack.resourceCount, 0)}`);

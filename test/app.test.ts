@@ -43,7 +43,7 @@ describe('the app', () => {
 
   test('stack names are deterministic: <app>-<env>-<part>', () => {
     const names = platform.assembly.stacksRecursively.map((stack) => stack.stackName).sort();
-    assert.deepEqual(names, ['booking-dev-network', 'booking-prod-network']);
+    assert.deepEqual(names, ['booking-dev-data', 'booking-dev-network', 'booking-prod-data', 'booking-prod-network']);
   });
 
   test('stacks carry their account, region and configured AZs', () => {
@@ -83,9 +83,24 @@ describe('the app', () => {
     }
     const rules = new Set(acknowledgements.map((ack) => `${ack.plugin}: ${ack.rule}`));
     assert.deepEqual([...rules].sort(), [
+      'AwsSolutions: AwsSolutions-AEC4',
       'AwsSolutions: AwsSolutions-EC23',
+      'AwsSolutions: AwsSolutions-RDS10',
+      'AwsSolutions: AwsSolutions-RDS11',
+      'AwsSolutions: AwsSolutions-RDS3',
+      'AwsSolutions: AwsSolutions-SMG4',
       'AwsSolutions: AwsSolutions-VPC7',
       'CloudFormation Validate: W3010',
+    ]);
+    // Production acknowledges no single-AZ, unprotected or unlogged resource.
+    const prodOnly = acknowledgements.filter((ack) =>
+      ack.constructPaths.every((path) => path.startsWith('booking-prod/')),
+    );
+    assert.deepEqual([...new Set(prodOnly.map((ack) => ack.rule))].sort(), [
+      'AwsSolutions-EC23',
+      'AwsSolutions-RDS11',
+      'AwsSolutions-SMG4',
+      'W3010',
     ]);
   });
 

@@ -25,5 +25,6 @@ export const dev: EnvironmentConfig = {
     maxAllocatedStorageGiB: 50,
     backupRetentionDays: 3,
   },
-  cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', nodes: 1 },
+  cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', nodes: 1, snapshotRetentionDays: 0 },
+  applicationSecrets: ['DJANGO_SECRET_KEY'],
 };

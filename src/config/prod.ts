@@ -26,5 +26,6 @@ export const prod: EnvironmentConfig = {
     maxAllocatedStorageGiB: 200,
     backupRetentionDays: 14,
   },
-  cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', nodes: 2 },
+  cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', nodes: 2, snapshotRetentionDays: 7 },
+  applicationSecrets: ['DJANGO_SECRET_KEY'],
 };

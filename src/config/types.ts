@@ -71,6 +71,11 @@ export interface CacheConfig {
   readonly nodeType: string;
   /** Nodes in the replication group: 1 = primary only; 2+ adds replicas with automatic failover. */
   readonly nodes: number;
+  /**
+   * Days of daily snapshots (0-35); above 0 a final snapshot is also taken when the cache is
+   * deleted (stack deletion or the `minimal` state). 0 keeps none: the queue is lost with it.
+   */
+  readonly snapshotRetentionDays: number;
 }
 
 /**
@@ -103,7 +108,16 @@ export interface EnvironmentConfig {
   readonly logRetentionDays: number;
   readonly network: NetworkConfig;
   readonly database: DatabaseConfig;
+  /**
+   * The cache (sessions, Dramatiq broker). Not created in the `minimal` state: sessions and the
+   * task queue are gone then, which is fine only because no task runs while minimal.
+   */
   readonly cache: CacheConfig;
+  /**
+   * Environment variables the application reads from SSM SecureString parameters the user
+   * creates at `/<app>/<env>/app/<NAME>` (CloudFormation cannot create SecureString values).
+   */
+  readonly applicationSecrets: readonly string[];
 }
 
 /** A DNS record for a frontend hosted elsewhere (the seed's Vercel CNAME). */

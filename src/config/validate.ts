@@ -222,6 +222,25 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
     Object.keys(CACHE_NODE_MEMORY_GIB),
     'a known ElastiCache node type',
   );
+  issues.integerIn(at('cache.snapshotRetentionDays'), cache.snapshotRetentionDays, 0, 35, ', as ElastiCache allows');
+  if (env.production && cache.snapshotRetentionDays < 1) {
+    issues.add(
+      at('cache.snapshotRetentionDays'),
+      '0 is not allowed for a production environment (keep at least 1 day so queued jobs survive a deletion)',
+    );
+  }
+  const secretNames = new Set<string>();
+  env.applicationSecrets.forEach((name, index) => {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
+      issues.add(
+        at(`applicationSecrets[${index}]`),
+        `${JSON.stringify(name)} is not an environment variable name (use upper case, digits and underscores, e.g. "DJANGO_SECRET_KEY")`,
+      );
+    } else if (secretNames.has(name)) {
+      issues.add(at(`applicationSecrets[${index}]`), `"${name}" is listed twice (list each secret once)`);
+    }
+    secretNames.add(name);
+  });
   if (issues.integerIn(at('cache.nodes'), cache.nodes, 1, 6, ': a primary and up to five replicas')) {
     if (cache.nodes > 1 && env.availabilityZones.length < 2) {
       issues.add(

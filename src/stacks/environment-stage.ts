@@ -1,6 +1,7 @@
 import { Stage, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
+import { DataStack } from './data-stack';
 import { NetworkStack } from './network-stack';
 
 export interface EnvironmentStageProps {
@@ -19,6 +20,7 @@ export interface EnvironmentStageProps {
 export class EnvironmentStage extends Stage {
   public readonly config: EnvironmentConfig;
   public readonly network: NetworkStack;
+  public readonly data: DataStack;
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, shared } = props;
@@ -34,5 +36,11 @@ export class EnvironmentStage extends Stage {
       availabilityZones: config.availabilityZones,
     });
     this.network = new NetworkStack(this, 'network', { ...stackProps('network'), config });
+    this.data = new DataStack(this, 'data', {
+      ...stackProps('data'),
+      config,
+      shared,
+      networking: this.network.networking,
+    });
   }
 }

@@ -53,10 +53,7 @@ export class Networking extends Construct {
   /** Whether tasks need a public IP to reach the internet (true only in `public` egress mode). */
   public readonly assignPublicIp: boolean;
   /** Subnets for the database and cache: no route to or from the internet. */
-  public readonly dataSubnets: ec2.SubnetSelection = {
-    subnetType: ec2.SubnetType.PRIVATE_ISOLATED,
-    subnetGroupName: 'isolated',
-  };
+  public readonly dataSubnets: ec2.SubnetSelection = { subnetGroupName: 'isolated' };
   /** The flow-log group, when flow logs are on. */
   public readonly flowLogGroup?: logs.LogGroup;
 

@@ -1,0 +1,167 @@
+import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { RDS_INSTANCE_MEMORY_GIB } from '../../config/aws-catalog';
+import { acknowledge } from '../../quality/acknowledge';
+import { DATABASE_PORT } from '../networking/networking';
+
+/**
+ * The PostgreSQL release new instances get: a full version RDS accepts for new instances (a
+ * bare major such as "18" is refused for new instances). 18.6 is the newest 18.x in the
+ * CloudFormation schema that aws-cdk-lib's validator checks EngineVersion against; minor
+ * upgrades after it arrive in the maintenance window (autoMinorVersionUpgrade).
+ */
+export const POSTGRES_VERSION = rds.PostgresEngineVersion.of('18.6', '18');
+
+/** RDS's default: LEAST({DBInstanceClassMemory/9531392}, 5000). */
+export function maxConnectionsFor(instanceClass: string): number {
+  const memoryGiB = RDS_INSTANCE_MEMORY_GIB[instanceClass];
+  if (memoryGiB === undefined) throw new Error(`unknown RDS class "${instanceClass}"`);
+  return Math.min(Math.floor((memoryGiB * 2 ** 30) / 9531392), 5000);
+}
+
+export interface DatabaseProps {
+  readonly vpc: ec2.IVpc;
+  /** Isolated subnets: no route to or from the internet. */
+  readonly subnets: ec2.SubnetSelection;
+  /** The security group that admits only the tasks (made by the networking module). */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Fixed identifier, e.g. `booking-dev`; also names the log groups. */
+  readonly identifier: string;
+  /** RDS class, e.g. `db.t4g.micro`. */
+  readonly instanceClass: string;
+  /** A standby in a second AZ: doubles the instance and storage price. */
+  readonly multiAz: boolean;
+  /** Initial gp3 storage (GiB). */
+  readonly allocatedStorageGiB: number;
+  /** Storage-autoscaling ceiling (GiB). */
+  readonly maxAllocatedStorageGiB: number;
+  /** Days of automated backups (1-35). */
+  readonly backupRetentionDays: number;
+  /** Deletion protection and RETAIN on stack deletion; otherwise a final snapshot is kept. */
+  readonly protect: boolean;
+  /** Retention of the exported PostgreSQL logs. */
+  readonly logRetentionDays: number;
+  /**
+   * The database the application uses.
+   * @default 'booking'
+   */
+  readonly databaseName?: string;
+  /**
+   * Statements slower than this are logged (log_min_duration_statement).
+   * @default 500 ms
+   */
+  readonly slowQueryThreshold?: Duration;
+}
+
+/**
+ * The seed's RDS module: PostgreSQL in isolated subnets, encrypted, TLS-only, with generated
+ * master credentials in Secrets Manager, backups at UK night and logs in CloudWatch.
+ */
+export class Database extends Construct {
+  public readonly instance: rds.DatabaseInstance;
+  /** Master credentials (JSON: username, password, host, port, dbname); what rotation rotates. */
+  public readonly secret: secretsmanager.ISecret;
+  public readonly databaseName: string;
+  /** The `max_connections` the instance runs with, set explicitly in its parameter group. */
+  public readonly maxConnections: number;
+  public readonly port = DATABASE_PORT;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    Tags.of(this).add('module', 'database');
+    this.databaseName = props.databaseName ?? 'booking';
+    this.maxConnections = maxConnectionsFor(props.instanceClass);
+    const engine = rds.DatabaseInstanceEngine.postgres({ version: POSTGRES_VERSION });
+
+    const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
+      engine,
+      description: `${props.identifier}: TLS only, slow-query log, explicit max_connections`,
+      parameters: {
+        'rds.force_ssl': '1',
+        log_min_duration_statement: String((props.slowQueryThreshold ?? Duration.millis(500)).toMilliseconds()),
+        // Set to the value RDS would derive from the class's memory, so that the PgBouncer pools
+        // are checked against the number the server really enforces.
+        max_connections: String(this.maxConnections),
+      },
+    });
+
+    // RDS writes to these names; creating them first gives them a retention without the CDK's
+    // log-retention Lambda.
+    const logGroups = ['postgresql', 'upgrade'].map(
+      (kind) =>
+        new logs.LogGroup(this, `${kind}Logs`, {
+          logGroupName: `/aws/rds/instance/${props.identifier}/${kind}`,
+          retention: props.logRetentionDays as logs.RetentionDays,
+          removalPolicy: props.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        }),
+    );
+
+    this.instance = new rds.DatabaseInstance(this, 'Instance', {
+      engine,
+      instanceIdentifier: props.identifier,
+      instanceType: new ec2.InstanceType(props.instanceClass.replace(/^db\./, '')),
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [props.securityGroup],
+      publiclyAccessible: false,
+      multiAz: props.multiAz,
+      port: DATABASE_PORT,
+      databaseName: this.databaseName,
+      credentials: rds.Credentials.fromGeneratedSecret('booking_admin', {
+        secretName: `${props.identifier}/database/master`,
+      }),
+      parameterGroup,
+      storageType: rds.StorageType.GP3,
+      allocatedStorage: props.allocatedStorageGiB,
+      maxAllocatedStorage: props.maxAllocatedStorageGiB,
+      storageEncrypted: true,
+      iamAuthentication: true,
+      backupRetention: Duration.days(props.backupRetentionDays),
+      // UK night (UTC; 01:00-02:30 in London all year round).
+      preferredBackupWindow: '01:00-01:30',
+      preferredMaintenanceWindow: 'sun:01:45-sun:02:30',
+      autoMinorVersionUpgrade: true,
+      allowMajorVersionUpgrade: false,
+      copyTagsToSnapshot: true,
+      deleteAutomatedBackups: !props.protect,
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      // The free tier: 7 days of Performance Insights (Database Insights standard mode).
+      enablePerformanceInsights: true,
+      performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
+      deletionProtection: props.protect,
+      removalPolicy: props.protect ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
+    });
+    for (const logGroup of logGroups) this.instance.node.addDependency(logGroup);
+    this.secret = this.instance.secret!;
+
+    acknowledge(
+      this.instance,
+      'AwsSolutions::AwsSolutions-RDS11',
+      'PostgreSQL keeps its standard port 5432: the instance is in isolated subnets behind a security group that admits only the tasks, and a non-standard port would hide nothing while breaking tools that expect 5432',
+    );
+    if (!props.multiAz) {
+      acknowledge(
+        this.instance,
+        'AwsSolutions::AwsSolutions-RDS3',
+        'Single-AZ by config (database.multiAz) in this non-production environment: a standby would double the instance and storage price',
+      );
+    }
+    if (!props.protect) {
+      acknowledge(
+        this.instance,
+        'AwsSolutions::AwsSolutions-RDS10',
+        'Deletion protection is off by config (deletionProtection) in this non-production environment so it can be torn down; a final snapshot is kept on delete',
+      );
+    }
+    // On the instance: its generated secret is the child construct `Instance/Secret`.
+    acknowledge(
+      this.instance,
+      'AwsSolutions::AwsSolutions-SMG4',
+      'Not rotated yet by design: rotation needs a Lambda that reaches the Secrets Manager API from isolated subnets (an interface endpoint, ~16 USD/month) and a restart of the tasks holding the password, which is the secrets-rotation module; the secret is exposed for it',
+    );
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Where the platform publishes connection facts and where the user creates application secrets,
+ * in SSM Parameter Store: one prefix per environment, `/<app>/<env>/`.
+ */
+export function environmentPrefix(appName: string, environmentName: string): string {
+  return `/${appName}/${environmentName}`;
+}
+
+/** The SecureString parameter the user creates for one application secret, e.g. DJANGO_SECRET_KEY. */
+export function applicationSecretParameter(appName: string, environmentName: string, variable: string): string {
+  return `${environmentPrefix(appName, environmentName)}/app/${variable}`;
+}
+
+/** The connection facts the data tier publishes, relative to the environment prefix. */
+export const CONNECTION_PARAMETERS = {
+  databaseHost: 'database/host',
+  databasePort: 'database/port',
+  databaseName: 'database/name',
+  databaseSecretArn: 'database/secret-arn',
+  databaseMaxConnections: 'database/max-connections',
+  cacheHost: 'cache/host',
+  cachePort: 'cache/port',
+  cacheTls: 'cache/tls',
+  cacheAuthTokenSecretArn: 'cache/auth-token-secret-arn',
+} as const;

@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import { environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
+import { maxConnectionsFor, POSTGRES_VERSION } from '../../src/modules/database/database';
+import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
+
+const expected = {
+  dev: {
+    instanceClass: 'db.t4g.micro',
+    multiAz: false,
+    retention: 3,
+    protect: false,
+    policy: 'Snapshot',
+    nodes: 1,
+    cachePolicy: 'Delete',
+    snapshots: 0,
+  },
+  prod: {
+    instanceClass: 'db.t4g.small',
+    multiAz: true,
+    retention: 14,
+    protect: true,
+    policy: 'Retain',
+    nodes: 2,
+    cachePolicy: 'Snapshot',
+    snapshots: 7,
+  },
+} as const;
+
+/** The output name a Fn::GetStackOutput points at, for checking which network resource is used. */
+function stackOutputName(value: any): string {
+  return value['Fn::GetStackOutput'].OutputName;
+}
+
+/** Walks every string in a template with the key path that leads to it. */
+function* strings(node: unknown, path: string[] = []): Generator<[string[], string]> {
+  if (typeof node === 'string') yield [path, node];
+  else if (Array.isArray(node)) for (const [i, item] of node.entries()) yield* strings(item, [...path, String(i)]);
+  else if (node && typeof node === 'object')
+    for (const [key, value] of Object.entries(node)) yield* strings(value, [...path, key]);
+}
+
+describe('data tier', () => {
+  let platform: SynthesizedPlatform;
+  let minimal: SynthesizedPlatform;
+  let redis: SynthesizedPlatform;
+  before(() => {
+    platform = synth();
+    const config = withEnvironment('dev', { state: 'minimal' });
+    minimal = synth({ ...config, environments: [environmentNamed(config, 'dev')] });
+    const redisConfig = withEnvironment('prod', { cache: { engine: 'redis' } });
+    redis = synth({ ...redisConfig, environments: [environmentNamed(redisConfig, 'prod')] });
+  });
+
+  for (const envName of ['dev', 'prod'] as const) {
+    const want = expected[envName];
+
+    test(`${envName}: PostgreSQL ${POSTGRES_VERSION.postgresFullVersion}, class, Multi-AZ, encryption, backups and protection`, () => {
+      const template = platform.template(envName, 'data');
+      template.resourceCountIs('AWS::RDS::DBInstance', 1);
+      template.hasResource('AWS::RDS::DBInstance', {
+        DeletionPolicy: want.policy,
+        UpdateReplacePolicy: want.policy,
+        Properties: Match.objectLike({
+          Engine: 'postgres',
+          EngineVersion: POSTGRES_VERSION.postgresFullVersion,
+          DBInstanceClass: want.instanceClass,
+          MultiAZ: want.multiAz,
+          StorageType: 'gp3',
+          StorageEncrypted: true,
+          PubliclyAccessible: false,
+          BackupRetentionPeriod: want.retention,
+          DeletionProtection: want.protect,
+          CopyTagsToSnapshot: true,
+          AutoMinorVersionUpgrade: true,
+          PreferredBackupWindow: '01:00-01:30',
+          PreferredMaintenanceWindow: 'sun:01:45-sun:02:30',
+          EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
+          EnablePerformanceInsights: true,
+          PerformanceInsightsRetentionPeriod: 7,
+          DBInstanceIdentifier: `booking-${envName}`,
+        }),
+      });
+    });
+
+    test(`${envName}: parameter group forces TLS, logs slow queries and pins max_connections`, () => {
+      const template = platform.template(envName, 'data');
+      template.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+        Family: 'postgres18',
+        Parameters: {
+          'rds.force_ssl': '1',
+          log_min_duration_statement: '500',
+          max_connections: String(maxConnectionsFor(want.instanceClass)),
+        },
+      });
+      for (const kind of ['postgresql', 'upgrade']) {
+        template.hasResourceProperties('AWS::Logs::LogGroup', {
+          LogGroupName: `/aws/rds/instance/booking-${envName}/${kind}`,
+          RetentionInDays: environmentNamed(platformConfig, envName).logRetentionDays,
+        });
+      }
+    });
+
+    test(`${envName}: database and cache live in isolated subnets behind their own security groups`, () => {
+      const json = platform.json(envName, 'data');
+      const [, subnetGroup] = resourcesOfType(json, 'AWS::RDS::DBSubnetGroup')[0];
+      for (const subnet of subnetGroup.Properties.SubnetIds) assert.match(stackOutputName(subnet), /isolatedSubnet/);
+      const [, cacheSubnets] = resourcesOfType(json, 'AWS::ElastiCache::SubnetGroup')[0];
+      for (const subnet of cacheSubnets.Properties.SubnetIds) assert.match(stackOutputName(subnet), /isolatedSubnet/);
+      const [, db] = resourcesOfType(json, 'AWS::RDS::DBInstance')[0];
+      assert.match(stackOutputName(db.Properties.VPCSecurityGroups[0]), /DatabaseSecurityGroup/);
+      assert.equal(db.Properties.VPCSecurityGroups.length, 1);
+      const [, cache] = resourcesOfType(json, 'AWS::ElastiCache::ReplicationGroup')[0];
+      assert.equal(cache.Properties.SecurityGroupIds.length, 1);
+      assert.match(stackOutputName(cache.Properties.SecurityGroupIds[0]), /CacheSecurityGroup/);
+    });
+
+    test(`${envName}: cache is Valkey, one keyspace, encrypted, token-protected, never evicting`, () => {
+      const template = platform.template(envName, 'data');
+      template.hasResource('AWS::ElastiCache::ReplicationGroup', {
+        DeletionPolicy: want.cachePolicy,
+        Properties: Match.objectLike({
+          Engine: 'valkey',
+          EngineVersion: '8.2',
+          CacheNodeType: 'cache.t4g.micro',
+          NumCacheClusters: want.nodes,
+          AutomaticFailoverEnabled: want.nodes > 1,
+          MultiAZEnabled: want.nodes > 1,
+          AtRestEncryptionEnabled: true,
+          TransitEncryptionEnabled: true,
+          SnapshotRetentionLimit: want.snapshots,
+          Port: 6379,
+          AuthToken: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', Match.anyValue(), ':SecretString:token::}}']] },
+        }),
+      });
+      // Cluster mode off: a replication group of cache clusters, not node groups (shards).
+      const [, group] = resourcesOfType(platform.json(envName, 'data'), 'AWS::ElastiCache::ReplicationGroup')[0];
+      assert.equal(group.Properties.NumNodeGroups, undefined);
+      template.hasResourceProperties('AWS::ElastiCache::ParameterGroup', {
+        CacheParameterGroupFamily: 'valkey8',
+        Properties: { 'maxmemory-policy': 'noeviction' },
+      });
+    });
+
+    test(`${envName}: connection facts are published under /booking/${envName}/`, () => {
+      const json = platform.json(envName, 'data');
+      const names = resourcesOfType(json, 'AWS::SSM::Parameter')
+        .map(([, p]) => p.Properties.Name)
+        .sort();
+      assert.deepEqual(
+        names,
+        [
+          'cache/auth-token-secret-arn',
+          'cache/host',
+          'cache/port',
+          'cache/tls',
+          'database/host',
+          'database/max-connections',
+          'database/name',
+          'database/port',
+          'database/secret-arn',
+        ].map((name) => `/booking/${envName}/${name}`),
+      );
+      const value = (name: string) =>
+        resourcesOfType(json, 'AWS::SSM::Parameter').find(
+          ([, p]) => p.Properties.Name === `/booking/${envName}/${name}`,
+        )![1].Properties.Value;
+      assert.equal(value('database/port'), '5432');
+      assert.equal(value('database/name'), 'booking');
+      assert.equal(value('database/max-connections'), String(maxConnectionsFor(want.instanceClass)));
+      assert.equal(value('cache/tls'), 'true');
+      assert.deepEqual(value('database/host'), {
+        'Fn::GetAtt': [resourcesOfType(json, 'AWS::RDS::DBInstance')[0][0], 'Endpoint.Address'],
+      });
+    });
+  }
+
+  test('cache engine comes from config: Redis OSS synthesizes with its own version and family', () => {
+    const template = redis.template('prod', 'data');
+    template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { Engine: 'redis', EngineVersion: '7.1' });
+    template.hasResourceProperties('AWS::ElastiCache::ParameterGroup', {
+      CacheParameterGroupFamily: 'redis7',
+      Properties: { 'maxmemory-policy': 'noeviction' },
+    });
+  });
+
+  test('termination protection: on for the prod data stack only', () => {
+    assert.equal(platform.artifact('prod', 'data').terminationProtection, true);
+    assert.equal(platform.artifact('dev', 'data').terminationProtection ?? false, false);
+    assert.equal(platform.artifact('prod', 'network').terminationProtection ?? false, false);
+  });
+
+  test('no template holds a plaintext password, token or secret', () => {
+    const sensitiveProperty = /password|token|secret|passphrase|credential/i;
+    const safeProperty = /Arn$|Name$|Id$|Description$|^GenerateSecretString$|^ServiceToken$/;
+    for (const stack of platform.assembly.stacksRecursively) {
+      for (const [logicalId, resource] of Object.entries(stack.template.Resources as Record<string, any>)) {
+        // Secrets are generated by Secrets Manager, never given a value in the template.
+        if (resource.Type === 'AWS::SecretsManager::Secret') {
+          assert.equal(resource.Properties.SecretString, undefined, `${stack.stackName} ${logicalId}`);
+          assert.ok(resource.Properties.GenerateSecretString, `${stack.stackName} ${logicalId} generates its value`);
+        }
+        // Every other password-like property resolves a secret at deploy time.
+        for (const [property, value] of Object.entries(resource.Properties ?? {})) {
+          if (!sensitiveProperty.test(property) || safeProperty.test(property)) continue;
+          if (resource.Type === 'AWS::SecretsManager::Secret') continue;
+          assert.match(
+            JSON.stringify(value),
+            /\{\{resolve:(secretsmanager|ssm-secure):/,
+            `${stack.stackName} ${logicalId}.${property}`,
+          );
+        }
+      }
+      for (const [path, value] of strings(stack.template)) {
+        assert.doesNotMatch(
+          value,
+          /^(postgres|rediss?):\/\/[^/]*:[^@/]+@/,
+          `${stack.stackName} ${path.join('.')} embeds credentials in a URL`,
+        );
+      }
+    }
+  });
+
+  test('minimal state: no cache, no cache parameters; the database stays', () => {
+    const json = minimal.json('dev', 'data');
+    for (const type of [
+      'AWS::ElastiCache::ReplicationGroup',
+      'AWS::ElastiCache::SubnetGroup',
+      'AWS::ElastiCache::ParameterGroup',
+    ]) {
+      assert.equal(resourcesOfType(json, type).length, 0, type);
+    }
+    assert.equal(resourcesOfType(json, 'AWS::RDS::DBInstance').length, 1);
+    const names = resourcesOfType(json, 'AWS::SSM::Parameter').map(([, p]) => p.Properties.Name);
+    assert.ok(names.every((name: string) => !name.includes('/cache/')));
+    assert.equal(resourcesOfType(platform.json('dev', 'data'), 'AWS::ElastiCache::ReplicationGroup').length, 1);
+  });
+
+  test('max_connections follows RDS: memory / 9531392, capped at 5000', () => {
+    assert.equal(maxConnectionsFor('db.t4g.micro'), 112);
+    assert.equal(maxConnectionsFor('db.t4g.small'), 225);
+    assert.equal(maxConnectionsFor('db.t4g.2xlarge'), 3604);
+    assert.throws(() => maxConnectionsFor('db.x1.nope'), /unknown RDS class "db.x1.nope"/);
+  });
+
+  test('bad data-tier config fails with a clear message', () => {
+    const oneZone = findConfigIssues(
+      withEnvironment('dev', { availabilityZones: ['eu-west-2a'], database: { multiAz: true } }),
+    );
+    assert.ok(
+      oneZone.some(
+        (issue) =>
+          issue.field === 'dev.database.multiAz' &&
+          issue.message === 'true needs at least two availability zones (add a zone or set multiAz: false)',
+      ),
+    );
+    const snapshots = findConfigIssues(withEnvironment('dev', { cache: { snapshotRetentionDays: 36 } }));
+    assert.deepEqual(snapshots, [
+      {
+        field: 'dev.cache.snapshotRetentionDays',
+        message: '36 is out of range (use a whole number from 0 to 35, as ElastiCache allows)',
+      },
+    ]);
+    const storage = findConfigIssues(withEnvironment('dev', { database: { allocatedStorageGiB: 10 } }));
+    assert.deepEqual(storage, [
+      {
+        field: 'dev.database.allocatedStorageGiB',
+        message: '10 is out of range (use a whole number from 20 to 65536 GiB; gp3 needs 20 or more)',
+      },
+    ]);
+    const secret = findConfigIssues(withEnvironment('dev', { applicationSecrets: ['django-secret'] }));
+    assert.equal(secret[0].field, 'dev.applicationSecrets[0]');
+  });
+});
