@@ -1,6 +1,10 @@
-// `npm start`: synthesize every environment offline into cdk.out/ and print what would be built.
+// `npm start`: synthesize every environment offline into cdk.out/, print what would be built and
+// what it costs a month in each state.
 import { buildApp } from '../src/app';
 import { platformConfig } from '../src/config';
+import { ENVIRONMENT_STATES } from '../src/config/types';
+import { estimateEnvironments } from '../src/cost/environment-cost';
+import { formatStateTable } from '../src/cost/format';
 import { synthesize } from '../src/quality/synthesize';
 import { formatTable, summarizeStacks } from '../src/summary';
 
@@ -20,4 +24,14 @@ for (const stage of stages) {
     ),
   );
 }
+
+const estimates = ENVIRONMENT_STATES.flatMap((state) =>
+  estimateEnvironments(platformConfig, platformConfig.environments, state),
+).sort(
+  (a, b) =>
+    a.environment.localeCompare(b.environment) ||
+    ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
+);
+console.log('\nMonthly cost (details: npx booking-infra cost <env>):');
+console.log(formatStateTable(estimates));
 console.log(`\nTemplates written to ${outdir}/ (no AWS account, credentials or network used).`);

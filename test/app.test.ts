@@ -43,7 +43,14 @@ describe('the app', () => {
 
   test('stack names are deterministic: <app>-<env>-<part>', () => {
     const names = platform.assembly.stacksRecursively.map((stack) => stack.stackName).sort();
-    assert.deepEqual(names, ['booking-dev-data', 'booking-dev-network', 'booking-prod-data', 'booking-prod-network']);
+    assert.deepEqual(names, [
+      'booking-dev-data',
+      'booking-dev-network',
+      'booking-dev-ops',
+      'booking-prod-data',
+      'booking-prod-network',
+      'booking-prod-ops',
+    ]);
   });
 
   test('stacks carry their account, region and configured AZs', () => {

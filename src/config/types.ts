@@ -79,6 +79,44 @@ export interface CacheConfig {
 }
 
 /**
+ * What the environment is expected to use in a month: the cost estimator prices usage-billed
+ * items from these and prints them with every estimate. Rough is fine; explicit is the point.
+ */
+export interface UsageAssumptions {
+  /** Average load-balancer capacity units (LCU) in use; 1 LCU ~ 25 new connections/s. */
+  readonly albLcu: number;
+  /** GB a month processed by NAT gateways (all of them together). */
+  readonly natDataGiB: number;
+  /** GB a month of logs ingested into CloudWatch Logs (application, platform, flow logs). */
+  readonly logIngestGiB: number;
+  /** GB of images kept in ECR. */
+  readonly ecrStorageGiB: number;
+  /** CodeBuild minutes a month. */
+  readonly buildMinutes: number;
+  /** CodePipeline V2 action-execution minutes a month. */
+  readonly pipelineActionMinutes: number;
+  /** GB kept in S3 (static and media files). */
+  readonly s3StorageGiB: number;
+  /** GB a month served by CloudFront. */
+  readonly cdnDataGiB: number;
+  /** Millions of HTTP requests a month to the API (WAF and CDN request charges). */
+  readonly requestsMillions: number;
+  /** GB of RDS backups in total; only what exceeds the provisioned storage is billed. */
+  readonly databaseBackupGiB: number;
+  /**
+   * Discount of Fargate Spot on the on-demand price (0-1). AWS says "up to 70% off" and rates
+   * float; 0.7 is the discount seen in London.
+   */
+  readonly fargateSpotDiscount: number;
+}
+
+/** The monthly AWS Budgets budget of the environment, alerting the ops topic. */
+export interface BudgetConfig {
+  /** The budget is the estimate for the configured state plus this many percent. */
+  readonly marginPercent: number;
+}
+
+/**
  * One deployable environment (dev, prod, ...). Only `buildApp()` reads it; modules receive the
  * parts they need as props.
  */
@@ -118,6 +156,10 @@ export interface EnvironmentConfig {
    * creates at `/<app>/<env>/app/<NAME>` (CloudFormation cannot create SecureString values).
    */
   readonly applicationSecrets: readonly string[];
+  readonly usage: UsageAssumptions;
+  readonly budget: BudgetConfig;
+  /** E-mail addresses subscribed to the ops topic (alarms, budget, pipeline failures). */
+  readonly alertEmails: readonly string[];
 }
 
 /** A DNS record for a frontend hosted elsewhere (the seed's Vercel CNAME). */

@@ -241,6 +241,24 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
     }
     secretNames.add(name);
   });
+  for (const [key, value] of Object.entries(env.usage)) {
+    const max = key === 'fargateSpotDiscount' ? 1 : 1_000_000;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+      issues.add(
+        at(`usage.${key}`),
+        `${JSON.stringify(value)} is not a usable assumption (use a number from 0 to ${max})`,
+      );
+    }
+  }
+  issues.integerIn(at('budget.marginPercent'), env.budget.marginPercent, 0, 1000);
+  env.alertEmails.forEach((email, index) => {
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+      issues.add(
+        at(`alertEmails[${index}]`),
+        `${JSON.stringify(email)} is not an e-mail address (e.g. "ops@lichnails.co.uk")`,
+      );
+    }
+  });
   if (issues.integerIn(at('cache.nodes'), cache.nodes, 1, 6, ': a primary and up to five replicas')) {
     if (cache.nodes > 1 && env.availabilityZones.length < 2) {
       issues.add(

@@ -3,10 +3,13 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { DataStack } from './data-stack';
 import { NetworkStack } from './network-stack';
+import { OpsStack } from './ops-stack';
 
 export interface EnvironmentStageProps {
   readonly config: EnvironmentConfig;
   readonly shared: SharedConfig;
+  /** The monthly budget in USD (see cost/environment-cost.ts); none when omitted. */
+  readonly budgetLimitUsd?: number;
 }
 
 /**
@@ -21,6 +24,7 @@ export class EnvironmentStage extends Stage {
   public readonly config: EnvironmentConfig;
   public readonly network: NetworkStack;
   public readonly data: DataStack;
+  public readonly ops: OpsStack;
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, shared } = props;
@@ -36,11 +40,22 @@ export class EnvironmentStage extends Stage {
       availabilityZones: config.availabilityZones,
     });
     this.network = new NetworkStack(this, 'network', { ...stackProps('network'), config });
+    this.ops = new OpsStack(this, 'ops', {
+      ...stackProps('ops'),
+      config,
+      shared,
+      budgetLimitUsd: props.budgetLimitUsd,
+    });
     this.data = new DataStack(this, 'data', {
       ...stackProps('data'),
       config,
       shared,
       networking: this.network.networking,
     });
+
+    // Recorded in every template so tools reading cdk.out (the cost command) know the state.
+    for (const stack of [this.network, this.ops, this.data]) {
+      stack.templateOptions.metadata = { 'booking-infra': { environment: config.name, state: config.state } };
+    }
   }
 }

@@ -21,6 +21,7 @@ export class NetworkStack extends PlatformStack {
       subnetMasks: network.subnetMasks,
       egress: network.egress,
       flowLogs: network.flowLogs,
+      withoutNat: props.config.state === 'minimal',
     });
     new CfnOutput(this, 'VpcId', { value: this.networking.vpc.vpcId, description: 'The environment VPC' });
   }

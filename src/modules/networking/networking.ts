@@ -24,6 +24,12 @@ export interface NetworkingProps {
   /** VPC flow logs to CloudWatch Logs; ingestion is billed per GB. */
   readonly flowLogs: FlowLogsConfig;
   /**
+   * Remove the NAT gateways while no task runs (the `minimal` state): saves their hourly price
+   * and public IPv4s. Private subnets keep their addresses; only the default route goes.
+   * @default false
+   */
+  readonly withoutNat?: boolean;
+  /**
    * The port the web application listens on; the only port the ALB may reach.
    * @default 8000
    */
@@ -61,7 +67,7 @@ export class Networking extends Construct {
     super(scope, id);
     Tags.of(this).add('module', 'networking');
     const appPort = props.appPort ?? 8000;
-    const natGateways = natGatewayCount(props.egress, props.availabilityZones.length);
+    const natGateways = props.withoutNat ? 0 : natGatewayCount(props.egress, props.availabilityZones.length);
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(props.cidr),
@@ -118,9 +124,8 @@ export class Networking extends Construct {
     }
 
     this.assignPublicIp = props.egress === 'public';
-    this.taskSubnets = this.assignPublicIp
-      ? { subnetType: ec2.SubnetType.PUBLIC }
-      : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    // By group name, not type: the private tier is typed isolated while its NAT is removed.
+    this.taskSubnets = { subnetGroupName: this.assignPublicIp ? 'public' : 'private' };
 
     this.albSecurityGroup = this.securityGroup(
       'AlbSecurityGroup',

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import {
+  ENVIRONMENT_STATES,
+  type EnvironmentConfig,
+  type EnvironmentState,
+  type PlatformConfig,
+} from '../../config/types';
+import { environmentStacks, estimateEnvironments, estimateStacks } from '../../cost/environment-cost';
+import type { CostEstimate } from '../../cost/estimator';
+import { formatEstimate, formatMarkdown, formatStateTable, toReport } from '../../cost/format';
+import { CliError } from '../errors';
+
+export type CostFormat = 'table' | 'json' | 'markdown';
+
+export interface CostOptions {
+  /** A state, or `all` for every state. */
+  readonly state: EnvironmentState | 'all';
+  readonly format: CostFormat;
+  /** Read an existing cloud assembly instead of synthesizing. */
+  readonly assembly?: string;
+}
+
+/** Resolves environment names to configs, failing with the names that exist. */
+export function selectEnvironments(config: PlatformConfig, names: readonly string[]): EnvironmentConfig[] {
+  if (names.length === 0) return [...config.environments];
+  return names.map((name) => {
+    const env = config.environments.find((candidate) => candidate.name === name);
+    if (!env) {
+      const known = config.environments.map((candidate) => candidate.name).join(', ');
+      throw new CliError(`unknown environment "${name}" (use one of: ${known})`);
+    }
+    return env;
+  });
+}
+
+/** Estimates from an existing cdk.out: only the state each environment was synthesized in. */
+function estimatesFromAssembly(
+  config: PlatformConfig,
+  environments: readonly EnvironmentConfig[],
+  directory: string,
+  state: CostOptions['state'],
+): CostEstimate[] {
+  if (!existsSync(`${directory}/manifest.json`)) {
+    throw new CliError(
+      `--assembly ${directory}: no manifest.json there (run "npm start" or "npx cdk synth" first, or omit --assembly)`,
+    );
+  }
+  const assembly = new CloudAssembly(directory);
+  return environments.map((env) => {
+    const stacks = environmentStacks(assembly, config.shared.appName, env.name);
+    if (stacks.length === 0)
+      throw new CliError(`--assembly ${directory}: no stacks of environment "${env.name}" in it`);
+    const metadata = (stacks[0].template as { Metadata?: { 'booking-infra'?: { state?: EnvironmentState } } }).Metadata;
+    const synthesizedState = metadata?.['booking-infra']?.state ?? env.state;
+    if (state !== 'all' && state !== synthesizedState) {
+      throw new CliError(
+        `--state ${state}: ${directory} holds ${env.name} synthesized in state ${synthesizedState} (omit --assembly to synthesize ${state})`,
+      );
+    }
+    return estimateStacks(env, synthesizedState, stacks);
+  });
+}
+
+/** `booking-infra cost`: prints the estimate and returns it. */
+export function runCost(
+  config: PlatformConfig,
+  names: readonly string[],
+  options: CostOptions,
+  print: (text: string) => void,
+): CostEstimate[] {
+  const environments = selectEnvironments(config, names);
+  const estimates = options.assembly
+    ? estimatesFromAssembly(config, environments, options.assembly, options.state)
+    : (options.state === 'all' ? ENVIRONMENT_STATES : [options.state])
+        .flatMap((state) => estimateEnvironments(config, environments, state))
+        .sort(
+          (a, b) =>
+            a.environment.localeCompare(b.environment) ||
+            ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
+        );
+
+  if (options.format === 'json') {
+    print(JSON.stringify(toReport(estimates), null, 2));
+  } else if (options.format === 'markdown') {
+    print(formatMarkdown(estimates));
+  } else {
+    for (const estimate of estimates) print(`${formatEstimate(estimate)}\n`);
+    print(formatStateTable(estimates));
+  }
+  return estimates;
+}

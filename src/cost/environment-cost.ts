@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { EnvironmentConfig, EnvironmentState, PlatformConfig } from '../config/types';
+import { createPlatformApp } from '../platform';
+import { type CostEstimate, estimate, type StackTemplate } from './estimator';
+import { priceTableFor } from './prices';
+
+/** The stacks of one environment in a synthesized assembly. */
+export function environmentStacks(assembly: CloudAssembly, appName: string, environmentName: string): StackTemplate[] {
+  const prefix = `${appName}-${environmentName}-`;
+  return assembly.stacksRecursively
+    .filter((stack) => stack.stackName.startsWith(prefix))
+    .map((stack) => ({ stackName: stack.stackName, region: stack.environment.region, template: stack.template }));
+}
+
+/** Prices one environment's stacks as they would run in `state`. */
+export function estimateStacks(
+  env: EnvironmentConfig,
+  state: EnvironmentState,
+  stacks: readonly StackTemplate[],
+): CostEstimate {
+  return estimate({
+    environment: env.name,
+    state,
+    region: env.region,
+    logRetentionDays: env.logRetentionDays,
+    usage: env.usage,
+    stacks,
+    priceTables: priceTableFor,
+  });
+}
+
+/**
+ * Synthesizes the given environments with their state set to `state` (what a deploy in that
+ * state would create: no ALB or cache when minimal, zero tasks when paused) and prices them.
+ * Quality gates are off here: these synths are only read; the gated synth is buildApp's.
+ */
+export function estimateEnvironments(
+  config: PlatformConfig,
+  environments: readonly EnvironmentConfig[],
+  state?: EnvironmentState,
+): CostEstimate[] {
+  const inState = environments.map((env) => ({ ...env, state: state ?? env.state }));
+  const outdir = mkdtempSync(join(tmpdir(), 'booking-cost-'));
+  try {
+    const { app } = createPlatformApp({ ...config, environments: inState }, { outdir, qualityGates: false });
+    const assembly = app.synth();
+    return inState.map((env) =>
+      estimateStacks(env, env.state, environmentStacks(assembly, config.shared.appName, env.name)),
+    );
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** The monthly budget of each environment: its estimate in its configured state plus the margin. */
+export function budgetLimits(config: PlatformConfig): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const estimateForEnv of estimateEnvironments(config, config.environments)) {
+    const env = config.environments.find((candidate) => candidate.name === estimateForEnv.environment)!;
+    limits[env.name] = Math.ceil(estimateForEnv.totalUsd * (1 + env.budget.marginPercent / 100));
+  }
+  return limits;
+}

@@ -1,0 +1,81 @@
+/**
+ * Prices as data. Every figure carries its unit, its source and the date it was read, so the
+ * estimate can be reproduced and refreshed (`npm run refresh-prices`). A price that no source
+ * gives is recorded as unpriced with the reason, never invented.
+ */
+
+/** A sourced list price in USD. */
+export interface Price {
+  readonly usd: number;
+  /** What one unit is, e.g. "vCPU-hour", "GB-month". */
+  readonly unit: string;
+  /** Where the figure comes from: a Price List SKU, a document, or an open derivation. */
+  readonly source: string;
+  /** When it was read (YYYY-MM). */
+  readonly date: string;
+}
+
+/** A price the sources do not give for this region. */
+export interface MissingPrice {
+  readonly usd: null;
+  readonly unit: string;
+  readonly reason: string;
+}
+
+export type PriceEntry = Price | MissingPrice;
+
+export interface PriceTable {
+  readonly region: string;
+  readonly prices: Readonly<Record<string, PriceEntry>>;
+}
+
+/** Hours in the month every estimate uses (AWS's own convention). */
+export const HOURS_PER_MONTH = 730;
+
+export function isPriced(entry: PriceEntry | undefined): entry is Price {
+  return entry !== undefined && entry.usd !== null;
+}
+
+/** Price-table keys, built in one place so rules and tables cannot drift apart. */
+export const priceKey = {
+  fargateVcpuHour: (arch: 'arm64' | 'x86_64') => `fargate.${arch}.vcpu-hour`,
+  fargateGbHour: (arch: 'arm64' | 'x86_64') => `fargate.${arch}.gb-hour`,
+  rdsInstanceHour: (instanceClass: string, multiAz: boolean) =>
+    `rds.postgres.${instanceClass}.${multiAz ? 'multi-az' : 'single-az'}.hour`,
+  rdsStorageGbMonth: (storageType: string, multiAz: boolean) =>
+    `rds.${storageType}.${multiAz ? 'multi-az' : 'single-az'}.gb-month`,
+  rdsBackupGbMonth: 'rds.backup.gb-month',
+  cacheNodeHour: (engine: string, nodeType: string) => `elasticache.${engine}.${nodeType}.hour`,
+  albHour: 'alb.hour',
+  albLcuHour: 'alb.lcu-hour',
+  natHour: 'nat.hour',
+  natGb: 'nat.gb',
+  interfaceEndpointAzHour: 'vpce.interface.az-hour',
+  interfaceEndpointGb: 'vpce.interface.gb',
+  publicIpv4Hour: 'ipv4.public.hour',
+  hostedZoneMonth: 'route53.zone.month',
+  route53MillionQueries: 'route53.queries.million',
+  logsIngestGb: 'logs.ingest.gb',
+  logsStorageGbMonth: 'logs.storage.gb-month',
+  customMetricMonth: 'cloudwatch.metric.month',
+  alarmMonth: 'cloudwatch.alarm.month',
+  dashboardMonth: 'cloudwatch.dashboard.month',
+  secretMonth: 'secretsmanager.secret.month',
+  advancedParameterMonth: 'ssm.advanced-parameter.month',
+  kmsKeyMonth: 'kms.key.month',
+  ecrGbMonth: 'ecr.storage.gb-month',
+  pipelineV2ActionMinute: 'codepipeline.v2.action-minute',
+  pipelineV1Month: 'codepipeline.v1.pipeline-month',
+  codeBuildMinute: (computeType: string, arch: string) => `codebuild.${arch}.${computeType}.minute`,
+  s3StandardGbMonth: 's3.standard.gb-month',
+  s3ThousandPuts: 's3.put.thousand',
+  s3TenThousandGets: 's3.get.ten-thousand',
+  cloudFrontGb: 'cloudfront.europe.gb',
+  cloudFrontTenThousandHttps: 'cloudfront.https.ten-thousand',
+  wafWebAclMonth: 'waf.web-acl.month',
+  wafRuleMonth: 'waf.rule.month',
+  wafMillionRequests: 'waf.requests.million',
+  lambdaMillionRequests: 'lambda.requests.million',
+  lambdaGbSecond: (arch: 'arm64' | 'x86_64') => `lambda.${arch}.gb-second`,
+  dataTransferOutGb: 'data-transfer.out.gb',
+} as const;

@@ -1,0 +1,58 @@
+import { App, CrossStackReferences, ReferenceStrength, Validations } from 'aws-cdk-lib';
+import { CURRENTLY_RECOMMENDED_FLAGS, PATH_METADATA_ENABLE_CONTEXT } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { PlatformConfig } from './config/types';
+import { EnvironmentStage } from './stacks/environment-stage';
+
+export interface PlatformAppOptions {
+  /** Where `app.synth()` writes the cloud assembly. @default a temporary directory */
+  readonly outdir?: string;
+  /**
+   * Run cdk-nag and the CloudFormation validator on synth.
+   * @default true; the cost estimator turns them off for its own synths, which only read templates
+   */
+  readonly qualityGates?: boolean;
+  /** Monthly budget per environment name; environments without one get no budget. */
+  readonly budgetLimitsUsd?: Readonly<Record<string, number>>;
+}
+
+/** The built app and its environments' stages. */
+export interface BuiltApp {
+  readonly app: App;
+  readonly stages: readonly EnvironmentStage[];
+}
+
+/**
+ * Builds the CDK app for an already validated configuration. `buildApp()` is the entry point;
+ * this is its construction step, shared with the cost estimator.
+ */
+export function createPlatformApp(config: PlatformConfig, options: PlatformAppOptions = {}): BuiltApp {
+  const gates = options.qualityGates ?? true;
+  const app = new App({
+    outdir: options.outdir,
+    // The feature flags the pinned aws-cdk-lib recommends, applied here rather than in cdk.json
+    // so that in-process synth (tests, cost) and `cdk synth` produce the same templates.
+    // Path metadata (which `cdk synth` turns on too) lets the cost estimator name each
+    // resource's module.
+    context: { ...CURRENTLY_RECOMMENDED_FLAGS, [PATH_METADATA_ENABLE_CONTEXT]: true },
+    builtinCloudFormationValidation: gates,
+  });
+  // Cross-stack references use Fn::GetStackOutput (weak) instead of Export/Import: an export
+  // that a consumer imports can be neither changed nor deleted, so removing or replacing a
+  // resource another stack uses (the ALB when going minimal, a security group) would deadlock.
+  // Stacks still deploy in dependency order; a consumer picks up a new value on its next deploy.
+  CrossStackReferences.of(app).consume(ReferenceStrength.WEAK);
+  // cdk-nag's AWS Solutions rules; with the CloudFormation validator bundled with aws-cdk-lib
+  // (on by default) any unacknowledged finding stops the synth (see quality/synthesize.ts).
+  if (gates) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+  const stages = config.environments.map(
+    (env) =>
+      new EnvironmentStage(app, {
+        config: env,
+        shared: config.shared,
+        budgetLimitUsd: options.budgetLimitsUsd?.[env.name],
+      }),
+  );
+  return { app, stages };
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { buildApp } from '../../src/app';
+import { run } from '../../src/cli/main';
+import { platformConfig } from '../../src/config';
+import { synthesize } from '../../src/quality/synthesize';
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {});
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** Checks a value against the JSON shape documented in the README; returns the problems. */
+function shapeProblems(report: any): string[] {
+  const problems: string[] = [];
+  const expect = (ok: boolean, what: string) => ok || problems.push(what);
+  expect(report.currency === 'USD', 'currency is USD');
+  expect(report.hoursPerMonth === 730, 'hoursPerMonth is 730');
+  expect(Array.isArray(report.summary) && report.summary.length === report.estimates.length, 'summary per estimate');
+  for (const estimate of report.estimates) {
+    expect(typeof estimate.environment === 'string', 'environment');
+    expect(['running', 'paused', 'minimal'].includes(estimate.state), 'state');
+    expect(typeof estimate.totalUsd === 'number', 'totalUsd');
+    expect(
+      Array.isArray(estimate.assumptions) && estimate.assumptions.every((a: unknown) => typeof a === 'string'),
+      'assumptions',
+    );
+    for (const line of estimate.lines) {
+      for (const key of ['stack', 'logicalId', 'type', 'module', 'basis'])
+        expect(typeof line[key] === 'string', `line.${key}`);
+      expect(typeof line.monthlyUsd === 'number', 'line.monthlyUsd');
+      expect(['priced', 'free', 'unpriced'].includes(line.status), 'line.status');
+    }
+  }
+  return problems;
+}
+
+describe('booking-infra cost', () => {
+  let assemblyDir: string;
+  before(() => {
+    assemblyDir = mkdtempSync(join(tmpdir(), 'booking-cost-cli-'));
+    synthesize(buildApp(platformConfig, { outdir: assemblyDir }).app);
+  });
+
+  test('--format json prints the documented shape', async () => {
+    const result = await cli('cost', 'dev', '--state', 'running', '--format', 'json');
+    assert.equal(result.code, 0, result.err);
+    const report = JSON.parse(result.out);
+    assert.deepEqual(shapeProblems(report), []);
+    assert.deepEqual(
+      report.summary.map((s: any) => [s.environment, s.state]),
+      [['dev', 'running']],
+    );
+  });
+
+  test('--assembly prices an existing cdk.out in the state it was synthesized in', async () => {
+    const fromAssembly = await cli('cost', 'prod', '--assembly', assemblyDir, '--format', 'json');
+    const synthesized = await cli('cost', 'prod', '--state', 'running', '--format', 'json');
+    assert.equal(fromAssembly.code, 0, fromAssembly.err);
+    assert.equal(JSON.parse(fromAssembly.out).summary[0].totalUsd, JSON.parse(synthesized.out).summary[0].totalUsd);
+  });
+
+  test('--assembly with a state it does not hold says how to get it', async () => {
+    const result = await cli('cost', 'dev', '--assembly', assemblyDir, '--state', 'paused');
+    assert.equal(result.code, 1);
+    assert.match(
+      result.err,
+      /--state paused: .* holds dev synthesized in state running \(omit --assembly to synthesize paused\)/,
+    );
+  });
+
+  test('markdown prints the per-state cost table', async () => {
+    const result = await cli('cost', 'dev', '--format', 'markdown');
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /\| environment \| state \| USD\/month \| what's running \|/);
+    for (const state of ['running', 'paused', 'minimal'])
+      assert.match(result.out, new RegExp(`\\| dev \\| ${state} \\| \\d+\\.\\d\\d \\|`));
+  });
+
+  test('an unknown environment fails naming the ones that exist', async () => {
+    const result = await cli('cost', 'staging');
+    assert.equal(result.code, 1);
+    assert.equal(result.err, 'booking-infra: unknown environment "staging" (use one of: dev, prod)');
+  });
+
+  test('a bad --state or --format is refused with the allowed values', async () => {
+    const state = await cli('cost', '--state', 'stopped');
+    assert.notEqual(state.code, 0);
+    assert.match(state.err, /--state "stopped" is not one of: running, paused, minimal, all/);
+    const format = await cli('cost', '--format', 'xml');
+    assert.notEqual(format.code, 0);
+    assert.match(format.err, /--format "xml" is not one of: table, json, markdown/);
+  });
+
+  test('a missing assembly directory says what to run', async () => {
+    const result = await cli('cost', '--assembly', '/nonexistent');
+    assert.equal(result.code, 1);
+    assert.match(result.err, /no manifest.json there \(run "npm start" or "npx cdk synth" first/);
+  });
+});

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { environmentNamed, platformConfig } from '../../src/config';
+import { ENVIRONMENT_STATES } from '../../src/config/types';
+import { budgetLimits, estimateEnvironments } from '../../src/cost/environment-cost';
+import type { CostEstimate } from '../../src/cost/estimator';
+import { resourcesOfType, synth, type SynthesizedPlatform } from '../helpers';
+
+describe('cost of the committed environments', () => {
+  let estimates: CostEstimate[];
+  let platform: SynthesizedPlatform;
+  before(() => {
+    estimates = ENVIRONMENT_STATES.flatMap((state) =>
+      estimateEnvironments(platformConfig, platformConfig.environments, state),
+    );
+    platform = synth();
+  });
+  const find = (env: string, state: string) => estimates.find((e) => e.environment === env && e.state === state)!;
+
+  for (const env of ['dev', 'prod']) {
+    test(`${env}: minimal < paused < running`, () => {
+      assert.ok(find(env, 'paused').totalUsd < find(env, 'running').totalUsd);
+      assert.ok(find(env, 'minimal').totalUsd < find(env, 'paused').totalUsd);
+    });
+  }
+
+  test('every total is the sum of its lines', () => {
+    for (const e of estimates) {
+      const sum = Math.round(e.lines.reduce((total, line) => total + line.monthlyUsd, 0) * 100) / 100;
+      assert.equal(e.totalUsd, sum, `${e.environment} ${e.state}`);
+    }
+  });
+
+  test('no resource of the platform is left unpriced', () => {
+    for (const e of estimates) {
+      assert.deepEqual(
+        e.lines.filter((line) => line.status === 'unpriced').map((line) => `${line.logicalId}: ${line.basis}`),
+        [],
+        `${e.environment} ${e.state}`,
+      );
+    }
+  });
+
+  test('minimal prices no cache and no NAT gateway; paused stops the database', () => {
+    const minimal = find('prod', 'minimal');
+    assert.ok(!minimal.lines.some((line) => line.type === 'AWS::ElastiCache::ReplicationGroup'));
+    assert.ok(!minimal.lines.some((line) => line.type === 'AWS::EC2::NatGateway'));
+    const db = find('prod', 'paused').lines.find((line) => line.type === 'AWS::RDS::DBInstance')!;
+    assert.doesNotMatch(db.basis, /hours/);
+    assert.match(db.basis, /stopped: storage and backups only/);
+  });
+
+  test('each environment has a monthly budget at its estimate plus the margin, alerting the ops topic', () => {
+    const limits = budgetLimits(platformConfig);
+    for (const envName of ['dev', 'prod']) {
+      const env = environmentNamed(platformConfig, envName);
+      const expected = Math.ceil(find(envName, env.state).totalUsd * (1 + env.budget.marginPercent / 100));
+      assert.equal(limits[envName], expected);
+      const json = platform.json(envName, 'ops');
+      const budgets = resourcesOfType(json, 'AWS::Budgets::Budget');
+      assert.equal(budgets.length, 1);
+      const budget = budgets[0][1].Properties;
+      assert.deepEqual(budget.Budget.BudgetLimit, { Amount: expected, Unit: 'USD' });
+      assert.deepEqual(budget.Budget.CostFilters, { TagKeyValue: [`user:environment$${envName}`] });
+      assert.equal(budget.Budget.TimeUnit, 'MONTHLY');
+      const [topicId] = resourcesOfType(json, 'AWS::SNS::Topic')[0];
+      assert.deepEqual(
+        budget.NotificationsWithSubscribers.map((n: any) => [
+          n.Notification.NotificationType,
+          n.Notification.Threshold,
+          n.Subscribers[0].Address,
+        ]),
+        [
+          ['ACTUAL', 80, { Ref: topicId }],
+          ['FORECASTED', 100, { Ref: topicId }],
+        ],
+      );
+      const [, policy] = resourcesOfType(json, 'AWS::SNS::TopicPolicy')[0];
+      const statements = policy.Properties.PolicyDocument.Statement;
+      assert.ok(
+        statements.some((s: any) => s.Principal?.Service === 'budgets.amazonaws.com' && s.Action === 'sns:Publish'),
+      );
+    }
+  });
+});
