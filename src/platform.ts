@@ -3,6 +3,7 @@ import { CURRENTLY_RECOMMENDED_FLAGS, PATH_METADATA_ENABLE_CONTEXT } from 'aws-c
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { PlatformConfig } from './config/types';
 import { EnvironmentStage } from './stacks/environment-stage';
+import { SharedStage } from './stacks/shared-stage';
 
 export interface PlatformAppOptions {
   /** Where `app.synth()` writes the cloud assembly. @default a temporary directory */
@@ -16,9 +17,10 @@ export interface PlatformAppOptions {
   readonly budgetLimitsUsd?: Readonly<Record<string, number>>;
 }
 
-/** The built app and its environments' stages. */
+/** The built app, its account-level stage and its environments' stages. */
 export interface BuiltApp {
   readonly app: App;
+  readonly shared: SharedStage;
   readonly stages: readonly EnvironmentStage[];
 }
 
@@ -46,6 +48,7 @@ export function createPlatformApp(config: PlatformConfig, options: PlatformAppOp
   // (on by default) any unacknowledged finding stops the synth (see quality/synthesize.ts).
   if (gates) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
+  const shared = new SharedStage(app, { shared: config.shared });
   const stages = config.environments.map(
     (env) =>
       new EnvironmentStage(app, {
@@ -54,5 +57,5 @@ export function createPlatformApp(config: PlatformConfig, options: PlatformAppOp
         budgetLimitUsd: options.budgetLimitsUsd?.[env.name],
       }),
   );
-  return { app, stages };
+  return { app, shared, stages };
 }

@@ -48,7 +48,7 @@ export class SynthesizedPlatform {
     private readonly appName: string,
   ) {}
 
-  /** The raw template of `<app>-<env>-<part>`. */
+  /** The raw template of `<app>-<env>-<part>` (`env` may be `shared`). */
   json(env: string, part: string): Record<string, any> {
     return this.artifact(env, part).template;
   }

@@ -79,3 +79,30 @@ export const CACHE_NODE_MEMORY_GIB: Readonly<Record<string, number>> = {
 export const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+
+/** RDS PostgreSQL's default max_connections: LEAST({DBInstanceClassMemory/9531392}, 5000). */
+export function maxConnectionsFor(instanceClass: string): number {
+  const memoryGiB = RDS_INSTANCE_MEMORY_GIB[instanceClass];
+  if (memoryGiB === undefined) throw new Error(`unknown RDS class "${instanceClass}"`);
+  return Math.min(Math.floor((memoryGiB * 2 ** 30) / 9531392), 5000);
+}
+
+/** Fargate's valid memory sizes (MiB) for each CPU size (units). */
+export function fargateMemoryOptions(cpu: number): number[] {
+  const range = (from: number, to: number, step: number) =>
+    Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
+  switch (cpu) {
+    case 256:
+      return [512, 1024, 2048];
+    case 512:
+      return range(1024, 4096, 1024);
+    case 1024:
+      return range(2048, 8192, 1024);
+    case 2048:
+      return range(4096, 16384, 1024);
+    case 4096:
+      return range(8192, 30720, 1024);
+    default:
+      return [];
+  }
+}

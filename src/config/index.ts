@@ -14,19 +14,24 @@ export function accountVariable(environmentName: string): string {
   return `BOOKING_${environmentName.toUpperCase().replace(/-/g, '_')}_ACCOUNT`;
 }
 
+/** The variable that overrides every account id (shared stacks and all environments). */
+export const ACCOUNT_VARIABLE = 'BOOKING_ACCOUNT';
+
 /**
- * Returns `config` with each environment's account replaced by BOOKING_<NAME>_ACCOUNT where that
- * variable is set, so one committed config deploys to a user's own accounts. Pure: the caller
- * passes the variables (only `bin/` reads process.env).
+ * Returns `config` with its account ids replaced from variables, so one committed config deploys
+ * to a user's own account: BOOKING_ACCOUNT sets them all, BOOKING_<NAME>_ACCOUNT one environment.
+ * Pure: the caller passes the variables (only `bin/` and the CLI read process.env).
  */
 export function withAccountOverrides(
   config: PlatformConfig,
   variables: Readonly<Record<string, string | undefined>>,
 ): PlatformConfig {
+  const everywhere = variables[ACCOUNT_VARIABLE];
   return {
     ...config,
+    shared: everywhere ? { ...config.shared, account: everywhere } : config.shared,
     environments: config.environments.map((env): EnvironmentConfig => {
-      const account = variables[accountVariable(env.name)];
+      const account = variables[accountVariable(env.name)] ?? everywhere;
       return account ? { ...env, account } : env;
     }),
   };

@@ -78,6 +78,85 @@ export interface CacheConfig {
   readonly snapshotRetentionDays: number;
 }
 
+/** Task CPU architecture: ARM64 (Graviton) costs ~20% less than x86_64 for the same size. */
+export type CpuArchitecture = 'arm64' | 'x86_64';
+export const CPU_ARCHITECTURES: readonly CpuArchitecture[] = ['arm64', 'x86_64'];
+
+/** How a service's tasks are spread over regular Fargate and Fargate Spot (~70% cheaper, interruptible). */
+export interface CapacityMix {
+  /** Tasks that always run on regular (on-demand) Fargate, before any Spot. */
+  readonly onDemandBase: number;
+  /** Percentage of the tasks above the base that run on Fargate Spot (0-100). */
+  readonly spotPercent: number;
+}
+
+/** Size, bounds and command of one ECS service. */
+export interface ServiceConfig {
+  /** Task CPU units (256 = 0.25 vCPU); a Fargate size with `memoryMiB`. */
+  readonly cpu: number;
+  /** Task memory in MiB, shared by the app and its PgBouncer sidecar. */
+  readonly memoryMiB: number;
+  /** Scaling floor in the `running` state (0 allowed for the worker: it scales from zero). */
+  readonly minTasks: number;
+  /** Scaling ceiling; also bounds the PgBouncer pools against `max_connections`. */
+  readonly maxTasks: number;
+  readonly capacity: CapacityMix;
+  /** The container command (the image's entrypoint receives it). */
+  readonly command: readonly string[];
+}
+
+export interface WebConfig extends ServiceConfig {
+  /** Target average CPU for scaling (percent). */
+  readonly cpuTargetPercent: number;
+  /** Target ALB requests per task per minute for scaling. */
+  readonly requestsPerTaskPerMinute: number;
+}
+
+export interface WorkerConfig extends ServiceConfig {
+  /** Dramatiq queues whose backlog drives scaling. */
+  readonly queues: readonly string[];
+  /** Waiting messages one worker task is expected to handle; each multiple adds a task. */
+  readonly messagesPerTask: number;
+  /** Seconds between SIGTERM and SIGKILL so in-flight jobs can finish (Fargate allows up to 120). */
+  readonly stopTimeoutSeconds: number;
+  /** Container health check: a shell command that fails when the worker process is gone. */
+  readonly healthCheckCommand: string;
+}
+
+/** The PgBouncer sidecar (transaction pooling) each web and worker task runs. */
+export interface PgBouncerConfig {
+  /** Server connections per task (default_pool_size). Checked against the database's `max_connections`. */
+  readonly defaultPoolSize: number;
+  /** Client connections a task's PgBouncer accepts (max_client_conn). */
+  readonly maxClientConnections: number;
+  /** Connections kept free for migrations, admin and RDS itself. */
+  readonly reservedConnections: number;
+}
+
+export interface ComputeConfig {
+  readonly architecture: CpuArchitecture;
+  /** Container Insights metrics (billed per task and service as CloudWatch metrics). */
+  readonly containerInsights: boolean;
+  /** The image tag the first deploy runs; the pipeline then records each release's image. */
+  readonly imageTag: string;
+  /** The port the Django app listens on behind PgBouncer's localhost. */
+  readonly appPort: number;
+  /**
+   * Make the app container's root filesystem read-only with a writable /tmp volume. Turn on
+   * when the image writes nowhere else (and declares `VOLUME /tmp` if it runs as non-root).
+   */
+  readonly appReadOnlyRootFilesystem: boolean;
+  /** Load-balancer access logs to an encrypted S3 bucket (storage billed per GB). */
+  readonly loadBalancerAccessLogs: boolean;
+  readonly web: WebConfig;
+  readonly worker: WorkerConfig;
+  readonly pgbouncer: PgBouncerConfig;
+  /** The one-off migration task's command. */
+  readonly migrateCommand: readonly string[];
+  /** Non-secret environment variables for the application (secrets go in `applicationSecrets`). */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
 /**
  * What the environment is expected to use in a month: the cost estimator prices usage-billed
  * items from these and prints them with every estimate. Rough is fine; explicit is the point.
@@ -156,6 +235,7 @@ export interface EnvironmentConfig {
    * creates at `/<app>/<env>/app/<NAME>` (CloudFormation cannot create SecureString values).
    */
   readonly applicationSecrets: readonly string[];
+  readonly compute: ComputeConfig;
   readonly usage: UsageAssumptions;
   readonly budget: BudgetConfig;
   /** E-mail addresses subscribed to the ops topic (alarms, budget, pipeline failures). */
@@ -170,8 +250,26 @@ export interface FrontendRecord {
   readonly target: string;
 }
 
+/**
+ * The hosted zone of the domain: created by the shared DNS stack, or an existing zone adopted by
+ * id (no lookups). Either way every environment writes its records into it.
+ */
+export type HostedZoneConfig = { readonly mode: 'create' } | { readonly mode: 'adopt'; readonly id: string };
+
 /** Account-level facts shared by every environment. */
 export interface SharedConfig {
+  /** The account of the shared stacks (hosted zone, image repository); environments deploy here too. */
+  readonly account: string;
+  /** Region of the shared stacks. */
+  readonly region: string;
+  /** AZs of that region (shared stacks need none, but every stack is given its AZs explicitly). */
+  readonly availabilityZones: readonly string[];
+  readonly hostedZone: HostedZoneConfig;
+  /**
+   * Certificate authorities allowed to issue for the domain (CAA records). Amazon for the API's
+   * ACM certificates; the frontend host's CA (Vercel uses Let's Encrypt).
+   */
+  readonly caaIssuers: readonly string[];
   /** Application name: the first word of every stack name and tag `app`. */
   readonly appName: string;
   /** The apex domain whose hosted zone every environment's records live in. */

@@ -1,12 +1,21 @@
-import { CACHE_NODE_MEMORY_GIB, LOG_RETENTION_DAYS, RDS_INSTANCE_MEMORY_GIB, REGION_AZ_LETTERS } from './aws-catalog';
+import {
+  CACHE_NODE_MEMORY_GIB,
+  fargateMemoryOptions,
+  LOG_RETENTION_DAYS,
+  maxConnectionsFor,
+  RDS_INSTANCE_MEMORY_GIB,
+  REGION_AZ_LETTERS,
+} from './aws-catalog';
 import { cidrContains, cidrsOverlap, formatCidr, networkAddress, parseCidr, PRIVATE_RANGES } from './cidr';
 import { planFits, planSubnets, SUBNET_TIERS } from './subnet-plan';
 import {
   CACHE_ENGINES,
+  CPU_ARCHITECTURES,
   EGRESS_MODES,
   ENVIRONMENT_STATES,
   type EnvironmentConfig,
   type PlatformConfig,
+  type ServiceConfig,
   type SharedConfig,
 } from './types';
 
@@ -86,6 +95,28 @@ export function isHostname(value: string): boolean {
 }
 
 function validateShared(shared: SharedConfig, issues: IssueCollector): void {
+  if (!/^\d{12}$/.test(shared.account)) {
+    issues.add(
+      'shared.account',
+      `${JSON.stringify(shared.account)} is not an AWS account id (use the 12 digits, or set BOOKING_ACCOUNT)`,
+    );
+  }
+  if (issues.oneOf('shared.region', shared.region, Object.keys(REGION_AZ_LETTERS), 'a known AWS region')) {
+    const zones = [...REGION_AZ_LETTERS[shared.region]].map((letter) => `${shared.region}${letter}`);
+    shared.availabilityZones.forEach((zone, index) =>
+      issues.oneOf(`shared.availabilityZones[${index}]`, zone, zones, `an availability zone of ${shared.region}`),
+    );
+  }
+  if (shared.hostedZone.mode === 'adopt' && !/^Z[A-Z0-9]{1,31}$/.test(shared.hostedZone.id)) {
+    issues.add(
+      'shared.hostedZone.id',
+      `${JSON.stringify(shared.hostedZone.id)} is not a Route 53 hosted zone id (e.g. "Z0123456789ABCDEFGHIJ")`,
+    );
+  }
+  shared.caaIssuers.forEach((issuer, index) => {
+    if (!isHostname(issuer))
+      issues.add(`shared.caaIssuers[${index}]`, `${JSON.stringify(issuer)} is not a CA domain (e.g. "amazon.com")`);
+  });
   if (!NAME_PATTERN.test(shared.appName)) {
     issues.add(
       'shared.appName',
@@ -128,8 +159,12 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
       at('account'),
       `${JSON.stringify(env.account)} is not an AWS account id (use the 12 digits, or set BOOKING_${env.name.toUpperCase().replace(/-/g, '_')}_ACCOUNT)`,
     );
+  } else if (env.account !== shared.account) {
+    issues.add(
+      at('account'),
+      `"${env.account}" differs from shared.account "${shared.account}" (environments deploy in the account that holds the hosted zone and image repository)`,
+    );
   }
-
   const regionKnown = issues.oneOf(at('region'), env.region, Object.keys(REGION_AZ_LETTERS), 'a known AWS region');
   if (env.availabilityZones.length < 2 || env.availabilityZones.length > 3) {
     issues.add(
@@ -241,6 +276,8 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
     }
     secretNames.add(name);
   });
+  validateCompute(env, issues);
+
   for (const [key, value] of Object.entries(env.usage)) {
     const max = key === 'fargateSpotDiscount' ? 1 : 1_000_000;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
@@ -267,6 +304,104 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
       );
     }
   }
+}
+
+function validateService(field: string, service: ServiceConfig, issues: IssueCollector, minimumFloor: number): void {
+  const memoryOptions = fargateMemoryOptions(service.cpu);
+  if (memoryOptions.length === 0) {
+    issues.add(`${field}.cpu`, `${service.cpu} is not a Fargate CPU size (use 256, 512, 1024, 2048 or 4096)`);
+  } else if (!memoryOptions.includes(service.memoryMiB)) {
+    issues.add(
+      `${field}.memoryMiB`,
+      `${service.memoryMiB} is not a Fargate memory size for cpu ${service.cpu} (use one of: ${memoryOptions.join(', ')})`,
+    );
+  }
+  if (issues.integerIn(`${field}.minTasks`, service.minTasks, minimumFloor, 100)) {
+    if (
+      issues.integerIn(
+        `${field}.maxTasks`,
+        service.maxTasks,
+        Math.max(1, service.minTasks),
+        100,
+        `, at least minTasks ${service.minTasks}`,
+      )
+    ) {
+      issues.integerIn(
+        `${field}.capacity.onDemandBase`,
+        service.capacity.onDemandBase,
+        0,
+        service.maxTasks,
+        ', at most maxTasks',
+      );
+    }
+  }
+  issues.integerIn(`${field}.capacity.spotPercent`, service.capacity.spotPercent, 0, 100);
+  if (service.command.length === 0)
+    issues.add(`${field}.command`, 'is empty (give the command, e.g. ["gunicorn", ...])');
+}
+
+function validateCompute(env: EnvironmentConfig, issues: IssueCollector): void {
+  const at = (field: string) => `${env.name}.compute.${field}`;
+  const compute = env.compute;
+  issues.oneOf(at('architecture'), compute.architecture, CPU_ARCHITECTURES, 'a Fargate CPU architecture');
+  issues.integerIn(at('appPort'), compute.appPort, 1024, 65535, '; not 6432, which PgBouncer uses');
+  if (compute.appPort === 6432) issues.add(at('appPort'), "6432 is PgBouncer's port (choose another, e.g. 8000)");
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(compute.imageTag)) {
+    issues.add(
+      at('imageTag'),
+      `${JSON.stringify(compute.imageTag)} is not a Docker tag (letters, digits, _ . -; at most 128)`,
+    );
+  }
+  validateService(`${env.name}.compute.web`, compute.web, issues, 1);
+  validateService(`${env.name}.compute.worker`, compute.worker, issues, 0);
+  issues.integerIn(at('web.cpuTargetPercent'), compute.web.cpuTargetPercent, 10, 95);
+  issues.integerIn(at('web.requestsPerTaskPerMinute'), compute.web.requestsPerTaskPerMinute, 1, 1_000_000);
+  issues.integerIn(at('worker.messagesPerTask'), compute.worker.messagesPerTask, 2, 1_000_000);
+  issues.integerIn(at('worker.stopTimeoutSeconds'), compute.worker.stopTimeoutSeconds, 2, 120, ', the Fargate maximum');
+  if (compute.worker.queues.length === 0 || compute.worker.queues.some((queue) => !/^[A-Za-z0-9_.-]+$/.test(queue))) {
+    issues.add(
+      at('worker.queues'),
+      `${JSON.stringify(compute.worker.queues)} must list Dramatiq queue names (e.g. ["default"])`,
+    );
+  }
+  for (const name of Object.keys(compute.environment)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      issues.add(at(`environment.${name}`), 'is not an environment variable name (letters, digits, underscores)');
+    }
+    if (env.applicationSecrets.includes(name)) {
+      issues.add(
+        at(`environment.${name}`),
+        'is also an application secret (set it in one place: secrets stay out of plain environment)',
+      );
+    }
+  }
+
+  const pool = compute.pgbouncer;
+  if (
+    issues.integerIn(at('pgbouncer.defaultPoolSize'), pool.defaultPoolSize, 1, 1000) &&
+    issues.integerIn(
+      at('pgbouncer.reservedConnections'),
+      pool.reservedConnections,
+      3,
+      1000,
+      '; RDS keeps 3 for itself',
+    ) &&
+    RDS_INSTANCE_MEMORY_GIB[env.database.instanceClass] !== undefined
+  ) {
+    const maxConnections = maxConnectionsFor(env.database.instanceClass);
+    const tasks = compute.web.maxTasks + compute.worker.maxTasks;
+    const needed = tasks * pool.defaultPoolSize;
+    const available = maxConnections - pool.reservedConnections;
+    if (needed > available) {
+      issues.add(
+        at('pgbouncer.defaultPoolSize'),
+        `(${compute.web.maxTasks} web + ${compute.worker.maxTasks} worker tasks) x ${pool.defaultPoolSize} = ${needed} server connections exceed ` +
+          `max_connections ${maxConnections} - ${pool.reservedConnections} reserved = ${available} on ${env.database.instanceClass} ` +
+          `(lower the pool size or maxTasks, or use a larger database class)`,
+      );
+    }
+  }
+  issues.integerIn(at('pgbouncer.maxClientConnections'), pool.maxClientConnections, 1, 100_000);
 }
 
 function validateNetwork(env: EnvironmentConfig, issues: IssueCollector): void {

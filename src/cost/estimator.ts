@@ -78,6 +78,19 @@ type Rule = (ctx: RuleContext) => RuleResult;
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
+/**
+ * A resource that publishes custom CloudWatch metrics declares how many with this tag, so their
+ * monthly price (which no template property shows) is counted.
+ */
+export const CUSTOM_METRICS_TAG = 'booking:custom-metrics';
+
+function tagValue(resource: CfnResource, key: string): string | undefined {
+  const tags = resource.Properties?.Tags;
+  if (Array.isArray(tags)) return tags.find((tag: { Key?: string }) => tag.Key === key)?.Value;
+  if (tags && typeof tags === 'object') return (tags as Record<string, string>)[key];
+  return undefined;
+}
+
 /** A literal number from a template value, or undefined for a token or anything else. */
 function literalNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
@@ -318,9 +331,17 @@ const RULES: Readonly<Record<string, Rule>> = {
         (entry.resource.Type.startsWith('Custom::') || entry.resource.Type === 'AWS::CloudFormation::CustomResource') &&
         JSON.stringify(entry.resource.Properties?.ServiceToken ?? '').includes(`"${ctx.logicalId}"`),
     );
-    if (isCustomResourceHandler)
+    if (isCustomResourceHandler) {
       return { free: 'custom-resource handler: runs only during deployments, within the free tier' };
-    return { unpriced: 'no Lambda price in the sourced reference data' };
+    }
+    // Invocations stay unpriced (no sourced Lambda price); the custom metrics it declares are priced.
+    const metrics = literalNumber(tagValue(ctx.resource, CUSTOM_METRICS_TAG)) ?? 0;
+    return {
+      charges: [
+        { what: 'custom metrics published', quantity: metrics, priceKey: priceKey.customMetricMonth },
+        { what: 'invocations', quantity: 1, priceKey: priceKey.lambdaMillionRequests },
+      ],
+    };
   },
 
   'AWS::WAFv2::WebACL': (ctx) => {
@@ -438,11 +459,8 @@ function fmt(value: number): string {
 
 /** The module a resource belongs to: its `module` tag, else the first construct under its stack. */
 function moduleOf(resource: CfnResource): string {
-  const tags = resource.Properties?.Tags;
-  if (Array.isArray(tags)) {
-    const tag = tags.find((candidate: { Key?: string }) => candidate.Key === 'module');
-    if (tag && typeof tag.Value === 'string') return tag.Value;
-  }
+  const tagged = tagValue(resource, 'module');
+  if (typeof tagged === 'string') return tagged;
   // Paths are <stage>/<stack>/<module construct>/...: the module is the third part.
   const path = resource.Metadata?.['aws:cdk:path'];
   if (typeof path === 'string') {

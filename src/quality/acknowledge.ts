@@ -12,3 +12,17 @@ export function acknowledge(scope: IConstruct, ruleId: string, reason: string): 
   }
   Validations.of(scope).acknowledge({ id: ruleId, reason });
 }
+
+/**
+ * Acknowledges specific findings of a rule that reports one finding per offending value
+ * (cdk-nag's IAM4 and IAM5: `AwsSolutions-IAM5[Resource::*]`); acknowledging the bare rule id
+ * does not cover them, which keeps each wildcard a deliberate, named decision.
+ */
+export function acknowledgeFindings(
+  scope: IConstruct,
+  ruleId: string,
+  findings: readonly string[],
+  reason: string,
+): void {
+  for (const finding of findings) acknowledge(scope, `${ruleId}[${finding}]`, reason);
+}

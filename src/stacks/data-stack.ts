@@ -1,4 +1,6 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { acknowledge } from '../quality/acknowledge';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { Cache } from '../modules/cache/cache';
@@ -22,6 +24,8 @@ export class DataStack extends PlatformStack {
   public readonly database: Database;
   /** Absent in the `minimal` state. */
   public readonly cache?: Cache;
+  /** Load-balancer access logs, when `compute.loadBalancerAccessLogs` is on. */
+  public readonly accessLogBucket?: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: props.config.deletionProtection });
@@ -54,6 +58,24 @@ export class DataStack extends PlatformStack {
         availabilityZones: config.availabilityZones,
         snapshotRetentionDays: config.cache.snapshotRetentionDays,
       });
+    }
+
+    if (config.compute.loadBalancerAccessLogs) {
+      // SSE-S3: ALB log delivery does not support KMS keys. Kept 90 days; retained in protected environments.
+      this.accessLogBucket = new s3.Bucket(this, 'LoadBalancerAccessLogs', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        lifecycleRules: [{ expiration: Duration.days(90) }],
+        removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      Tags.of(this.accessLogBucket).add('module', 'load-balancer');
+      acknowledge(
+        this.accessLogBucket,
+        'AwsSolutions::AwsSolutions-S1',
+        'This bucket is itself the access-log destination (of the load balancer); logging access to it would need yet another bucket for no audit gain',
+      );
     }
 
     new ConnectionParameters(this, 'Parameters', {

@@ -1,6 +1,7 @@
 import { Stage, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
+import { AppStack } from './app-stack';
 import { DataStack } from './data-stack';
 import { NetworkStack } from './network-stack';
 import { OpsStack } from './ops-stack';
@@ -25,6 +26,7 @@ export class EnvironmentStage extends Stage {
   public readonly network: NetworkStack;
   public readonly data: DataStack;
   public readonly ops: OpsStack;
+  public readonly app: AppStack;
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, shared } = props;
@@ -54,7 +56,16 @@ export class EnvironmentStage extends Stage {
     });
 
     // Recorded in every template so tools reading cdk.out (the cost command) know the state.
-    for (const stack of [this.network, this.ops, this.data]) {
+    this.app = new AppStack(this, 'app', {
+      ...stackProps('app'),
+      config,
+      shared,
+      network: this.network,
+      data: this.data,
+      ops: this.ops,
+    });
+
+    for (const stack of [this.network, this.ops, this.data, this.app]) {
       stack.templateOptions.metadata = { 'booking-infra': { environment: config.name, state: config.state } };
     }
   }

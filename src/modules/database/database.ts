@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { RDS_INSTANCE_MEMORY_GIB } from '../../config/aws-catalog';
+import { maxConnectionsFor } from '../../config/aws-catalog';
 import { acknowledge } from '../../quality/acknowledge';
 import { DATABASE_PORT } from '../networking/networking';
 
@@ -16,12 +16,7 @@ import { DATABASE_PORT } from '../networking/networking';
  */
 export const POSTGRES_VERSION = rds.PostgresEngineVersion.of('18.6', '18');
 
-/** RDS's default: LEAST({DBInstanceClassMemory/9531392}, 5000). */
-export function maxConnectionsFor(instanceClass: string): number {
-  const memoryGiB = RDS_INSTANCE_MEMORY_GIB[instanceClass];
-  if (memoryGiB === undefined) throw new Error(`unknown RDS class "${instanceClass}"`);
-  return Math.min(Math.floor((memoryGiB * 2 ** 30) / 9531392), 5000);
-}
+export { maxConnectionsFor };
 
 export interface DatabaseProps {
   readonly vpc: ec2.IVpc;

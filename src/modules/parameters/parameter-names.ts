@@ -23,3 +23,18 @@ export const CONNECTION_PARAMETERS = {
   cacheTls: 'cache/tls',
   cacheAuthTokenSecretArn: 'cache/auth-token-secret-arn',
 } as const;
+
+/** The image an environment runs (written by the pipeline, read by the app stack at deploy time). */
+export function releaseImageParameter(appName: string, environmentName: string): string {
+  return `${environmentPrefix(appName, environmentName)}/release/image`;
+}
+
+/** The hosted zone id, published by the shared DNS stack for every environment. */
+export function hostedZoneIdParameter(appName: string): string {
+  return `/${appName}/shared/hosted-zone-id`;
+}
+
+/** The application image repository's URI: one repository per account, named after the app. */
+export function repositoryUri(account: string, region: string, appName: string): string {
+  return `${account}.dkr.ecr.${region}.amazonaws.com/${appName}`;
+}

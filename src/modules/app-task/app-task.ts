@@ -1,0 +1,166 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { CpuArchitecture, PgBouncerConfig } from '../../config/types';
+
+/** PgBouncer's port on the task's localhost. */
+export const PGBOUNCER_PORT = 6432;
+
+/** What every application container of an environment receives. */
+export interface AppRuntime {
+  /** The application image (the release the pipeline recorded). */
+  readonly image: ecs.ContainerImage;
+  /** The PgBouncer sidecar image. */
+  readonly pgbouncerImage: ecs.ContainerImage;
+  readonly architecture: CpuArchitecture;
+  /** Non-secret environment shared by web, worker and migrate (hosts, ports, names, settings). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secrets injected by ECS at start: never plain environment values. */
+  readonly secrets: Readonly<Record<string, ecs.Secret>>;
+  /** The database PgBouncer connects to, and the credentials it uses. */
+  readonly database: {
+    readonly host: string;
+    readonly port: number;
+    readonly name: string;
+    readonly username: ecs.Secret;
+    readonly password: ecs.Secret;
+  };
+  readonly pgbouncer: PgBouncerConfig;
+  readonly logRetentionDays: number;
+  /** Mount a writable /tmp and make the app's root filesystem read-only. */
+  readonly appReadOnlyRootFilesystem: boolean;
+}
+
+export interface AppTaskProps {
+  readonly runtime: AppRuntime;
+  /** `web`, `worker` or `migrate`: names the log group and containers. */
+  readonly role: string;
+  /** Log group name prefix, e.g. `/booking/dev`. */
+  readonly logPrefix: string;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly command: readonly string[];
+  /** Run a PgBouncer sidecar and point the app at it; migrate talks to the database directly. */
+  readonly withPgBouncer: boolean;
+  /** The port the app listens on (web only). */
+  readonly appPort?: number;
+  /** A shell command for the app container's health check (worker). */
+  readonly healthCheckCommand?: string;
+  /** Time between SIGTERM and SIGKILL. @default 30 seconds */
+  readonly stopTimeout?: Duration;
+  /** Reuse these roles (migrate shares the worker's, so the pipeline passes exactly four). */
+  readonly taskRole?: iam.IRole;
+  readonly executionRole?: iam.IRole;
+}
+
+/**
+ * A Fargate task definition with the application container and, for web and worker, the
+ * PgBouncer sidecar it starts after: the app's DATABASE_HOST is 127.0.0.1:6432 and PgBouncer
+ * pools transactions onto the database over TLS.
+ */
+export class AppTask extends Construct {
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  public readonly app: ecs.ContainerDefinition;
+  public readonly pgbouncer?: ecs.ContainerDefinition;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AppTaskProps) {
+    super(scope, id);
+    const { runtime } = props;
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `${props.logPrefix}/${props.role}`,
+      retention: runtime.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const logging = (streamPrefix: string) => ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      family: `${props.logPrefix.slice(1).replace(/\//g, '-')}-${props.role}`,
+      cpu: props.cpu,
+      memoryLimitMiB: props.memoryMiB,
+      runtimePlatform: {
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        cpuArchitecture: runtime.architecture === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+      },
+      taskRole: props.taskRole,
+      executionRole: props.executionRole,
+    });
+
+    const databaseEnvironment = props.withPgBouncer
+      ? { DATABASE_HOST: '127.0.0.1', DATABASE_PORT: String(PGBOUNCER_PORT), DATABASE_SSLMODE: 'disable' }
+      : {
+          DATABASE_HOST: runtime.database.host,
+          DATABASE_PORT: String(runtime.database.port),
+          DATABASE_SSLMODE: 'require',
+        };
+
+    this.app = this.taskDefinition.addContainer('app', {
+      containerName: 'app',
+      image: runtime.image,
+      command: [...props.command],
+      essential: true,
+      environment: { ...runtime.environment, ...databaseEnvironment, DATABASE_NAME: runtime.database.name },
+      secrets: { ...runtime.secrets },
+      logging: logging(props.role),
+      portMappings: props.appPort
+        ? [{ containerPort: props.appPort, protocol: ecs.Protocol.TCP, name: 'http' }]
+        : undefined,
+      // The seed removed the web container's health check (the ALB decides); the worker's is process-based.
+      healthCheck: props.healthCheckCommand
+        ? {
+            command: ['CMD-SHELL', props.healthCheckCommand],
+            interval: Duration.seconds(30),
+            timeout: Duration.seconds(5),
+            retries: 3,
+            startPeriod: Duration.seconds(30),
+          }
+        : undefined,
+      stopTimeout: props.stopTimeout ?? Duration.seconds(30),
+      readonlyRootFilesystem: runtime.appReadOnlyRootFilesystem,
+    });
+    if (runtime.appReadOnlyRootFilesystem) {
+      this.taskDefinition.addVolume({ name: 'tmp' });
+      this.app.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
+    }
+
+    if (props.withPgBouncer) {
+      this.pgbouncer = this.taskDefinition.addContainer('pgbouncer', {
+        containerName: 'pgbouncer',
+        image: runtime.pgbouncerImage,
+        essential: true,
+        user: '10001',
+        readonlyRootFilesystem: true,
+        environment: {
+          DB_HOST: runtime.database.host,
+          DB_PORT: String(runtime.database.port),
+          DB_NAME: runtime.database.name,
+          POOL_SIZE: String(runtime.pgbouncer.defaultPoolSize),
+          MAX_CLIENT_CONN: String(runtime.pgbouncer.maxClientConnections),
+        },
+        secrets: { DB_USER: runtime.database.username, DB_PASSWORD: runtime.database.password },
+        logging: logging('pgbouncer'),
+        healthCheck: {
+          command: ['CMD-SHELL', `nc -z 127.0.0.1 ${PGBOUNCER_PORT} || exit 1`],
+          interval: Duration.seconds(10),
+          timeout: Duration.seconds(3),
+          retries: 3,
+          startPeriod: Duration.seconds(10),
+        },
+        // Outlives the app on shutdown so in-flight transactions can finish.
+        stopTimeout: props.stopTimeout ?? Duration.seconds(30),
+      });
+      this.taskDefinition.addVolume({ name: 'pgbouncer-run' });
+      this.pgbouncer.addMountPoints({
+        sourceVolume: 'pgbouncer-run',
+        containerPath: '/run/pgbouncer',
+        readOnly: false,
+      });
+      this.app.addContainerDependencies({
+        container: this.pgbouncer,
+        condition: ecs.ContainerDependencyCondition.HEALTHY,
+      });
+    }
+  }
+}

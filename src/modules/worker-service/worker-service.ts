@@ -1,0 +1,137 @@
+import { Duration, Tags } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct } from 'constructs';
+import type { WorkerConfig } from '../../config/types';
+import { AppTask, type AppRuntime } from '../app-task/app-task';
+import { capacityStrategy } from '../web-service/capacity';
+import { acknowledgeTaskFindings } from '../web-service/web-service';
+
+export interface WorkerServiceProps {
+  readonly cluster: ecs.ICluster;
+  readonly runtime: AppRuntime;
+  readonly config: WorkerConfig;
+  readonly paused: boolean;
+  readonly subnets: ec2.SubnetSelection;
+  readonly assignPublicIp: boolean;
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Messages waiting (QueueMetrics.backlog): drives scaling. */
+  readonly backlog: cloudwatch.IMetric;
+  readonly name: string;
+  readonly logPrefix: string;
+}
+
+/**
+ * The seed's worker module: Dramatiq on the same image with its own command, no load balancer,
+ * a process-based health check, a long stop timeout so jobs finish on scale-in and deploys, and
+ * scaling on the queue backlog: out as soon as one message waits (from zero too), one more task
+ * per `messagesPerTask` waiting, back to the minimum after ten drained minutes.
+ */
+export class WorkerService extends Construct {
+  public readonly task: AppTask;
+  public readonly service: ecs.FargateService;
+  public readonly scalingTarget: appscaling.ScalableTarget;
+
+  constructor(scope: Construct, id: string, props: WorkerServiceProps) {
+    super(scope, id);
+    Tags.of(this).add('module', 'worker-service');
+    const { config } = props;
+    this.task = new AppTask(this, 'Task', {
+      runtime: props.runtime,
+      role: 'worker',
+      logPrefix: props.logPrefix,
+      cpu: config.cpu,
+      memoryMiB: config.memoryMiB,
+      command: config.command,
+      withPgBouncer: true,
+      healthCheckCommand: config.healthCheckCommand,
+      stopTimeout: Duration.seconds(config.stopTimeoutSeconds),
+    });
+    const minTasks = props.paused ? 0 : config.minTasks;
+    const maxTasks = props.paused ? 0 : config.maxTasks;
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: props.cluster,
+      serviceName: `${props.name}-worker`,
+      taskDefinition: this.task.taskDefinition,
+      desiredCount: minTasks,
+      vpcSubnets: props.subnets,
+      assignPublicIp: props.assignPublicIp,
+      securityGroups: [props.securityGroup],
+      capacityProviderStrategies: capacityStrategy(config.capacity),
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      enableExecuteCommand: true,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+
+    this.scalingTarget = new appscaling.ScalableTarget(this, 'Scaling', {
+      serviceNamespace: appscaling.ServiceNamespace.ECS,
+      scalableDimension: 'ecs:service:DesiredCount',
+      resourceId: `service/${props.cluster.clusterName}/${this.service.serviceName}`,
+      minCapacity: minTasks,
+      maxCapacity: maxTasks,
+    });
+    this.scalingTarget.node.addDependency(this.service);
+
+    if (maxTasks > 0) this.addQueueScaling(props.backlog, minTasks, maxTasks, config.messagesPerTask, props.name);
+    acknowledgeTaskFindings(this.task);
+  }
+
+  /** Step scaling on the backlog, in exact task counts. */
+  private addQueueScaling(
+    backlog: cloudwatch.IMetric,
+    minTasks: number,
+    maxTasks: number,
+    messagesPerTask: number,
+    name: string,
+  ): void {
+    // Bounds are relative to the alarm threshold (1 message): backlog 1..m-1 -> 1 task, m..2m-1 -> 2, ...
+    const scaleOut = new appscaling.StepScalingAction(this, 'ScaleOutOnBacklog', {
+      scalingTarget: this.scalingTarget,
+      adjustmentType: appscaling.AdjustmentType.EXACT_CAPACITY,
+      metricAggregationType: appscaling.MetricAggregationType.MAXIMUM,
+      cooldown: Duration.seconds(60),
+    });
+    for (let tasks = 1; tasks <= maxTasks; tasks++) {
+      scaleOut.addAdjustment({
+        lowerBound: (tasks - 1) * messagesPerTask - (tasks === 1 ? 0 : 1),
+        upperBound: tasks === maxTasks ? undefined : tasks * messagesPerTask - 1,
+        adjustment: Math.max(tasks, minTasks),
+      });
+    }
+    const waiting = new cloudwatch.Alarm(this, 'MessagesWaiting', {
+      alarmName: `${name}-worker-messages-waiting`,
+      alarmDescription: 'Dramatiq messages are waiting: scale the workers out (from zero too)',
+      metric: backlog,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    waiting.addAlarmAction(new cwActions.ApplicationScalingAction(scaleOut));
+
+    const scaleIn = new appscaling.StepScalingAction(this, 'ScaleInWhenDrained', {
+      scalingTarget: this.scalingTarget,
+      adjustmentType: appscaling.AdjustmentType.EXACT_CAPACITY,
+      metricAggregationType: appscaling.MetricAggregationType.MAXIMUM,
+      cooldown: Duration.minutes(5),
+    });
+    scaleIn.addAdjustment({ upperBound: 0, adjustment: minTasks });
+    const drained = new cloudwatch.Alarm(this, 'QueuesDrained', {
+      alarmName: `${name}-worker-queues-drained`,
+      alarmDescription: 'No message has waited for 10 minutes: scale the workers in to the minimum',
+      metric: backlog,
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 10,
+      datapointsToAlarm: 10,
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
+    });
+    drained.addAlarmAction(new cwActions.ApplicationScalingAction(scaleIn));
+  }
+}

@@ -1,0 +1,216 @@
+import * as path from 'node:path';
+import { CfnOutput } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig, SharedConfig } from '../config/types';
+import { acknowledgeFindings } from '../quality/acknowledge';
+import type { AppRuntime } from '../modules/app-task/app-task';
+import { ApiDomain } from '../modules/dns/api-domain';
+import { EcsCluster } from '../modules/ecs-cluster/ecs-cluster';
+import { LoadBalancer } from '../modules/load-balancer/load-balancer';
+import { MigrateTask } from '../modules/migrate-task/migrate-task';
+import {
+  applicationSecretParameter,
+  hostedZoneIdParameter,
+  releaseImageParameter,
+} from '../modules/parameters/parameter-names';
+import { QueueMetrics } from '../modules/queue-metrics/queue-metrics';
+import { WebService } from '../modules/web-service/web-service';
+import { WorkerService } from '../modules/worker-service/worker-service';
+import type { DataStack } from './data-stack';
+import type { NetworkStack } from './network-stack';
+import type { OpsStack } from './ops-stack';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+/** The PgBouncer image's build context (see docker/pgbouncer/Dockerfile). */
+export const PGBOUNCER_DOCKERFILE_DIR = path.join(__dirname, '..', '..', 'docker', 'pgbouncer');
+
+export interface AppStackProps extends PlatformStackProps {
+  readonly config: EnvironmentConfig;
+  readonly shared: SharedConfig;
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly ops: OpsStack;
+}
+
+/**
+ * The stateless application stack: the API's certificate and record, the ECS cluster, and, in
+ * the `running` and `paused` states, the load balancer, the web and worker services, the
+ * migrate task and the queue-backlog publisher. `paused` keeps them at zero tasks; `minimal`
+ * drops all but the cluster and the certificate.
+ */
+export class AppStack extends PlatformStack {
+  public readonly apiDomain: ApiDomain;
+  public readonly cluster: EcsCluster;
+  public readonly loadBalancer?: LoadBalancer;
+  public readonly web?: WebService;
+  public readonly worker?: WorkerService;
+  public readonly migrate?: MigrateTask;
+  public readonly queueMetrics?: QueueMetrics;
+
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    super(scope, id, props);
+    const { config, shared } = props;
+    const networking = props.network.networking;
+    const name = `${shared.appName}-${config.name}`;
+    const logPrefix = `/${shared.appName}/${config.name}`;
+
+    this.apiDomain = new ApiDomain(this, 'ApiDomain', {
+      apiHost: config.apiHost,
+      domain: shared.domain,
+      zoneIdParameterName: hostedZoneIdParameter(shared.appName),
+    });
+    this.cluster = new EcsCluster(this, 'EcsCluster', {
+      vpc: networking.vpc,
+      clusterName: name,
+      containerInsights: config.compute.containerInsights,
+      logRetentionDays: config.logRetentionDays,
+    });
+    new CfnOutput(this, 'ClusterName', { value: this.cluster.cluster.clusterName });
+    new CfnOutput(this, 'ApiUrl', { value: `https://${config.apiHost}/` });
+
+    const cache = props.data.cache;
+    if (config.state === 'minimal' || !cache) return;
+
+    // Groups come from the network stack and are used as they are: every rule lives there.
+    const group = (groupId: string, source: ec2.ISecurityGroup) =>
+      ec2.SecurityGroup.fromSecurityGroupId(this, groupId, source.securityGroupId, {
+        mutable: false,
+        allowAllOutbound: true,
+      });
+    const albGroup = group('AlbGroup', networking.albSecurityGroup);
+    const webGroup = group('WebGroup', networking.webSecurityGroup);
+    const workerGroup = group('WorkerGroup', networking.workerSecurityGroup);
+
+    this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
+      vpc: networking.vpc,
+      securityGroup: albGroup,
+      certificate: this.apiDomain.certificate,
+      appPort: config.compute.appPort,
+      deletionProtection: config.deletionProtection,
+      accessLogBucket: props.data.accessLogBucket,
+      alarmTopic: props.ops.alerts.topic,
+      name,
+    });
+    this.apiDomain.pointAt(this.loadBalancer.loadBalancer);
+
+    const database = props.data.database;
+    const secretParameter = (variable: string) =>
+      ssm.StringParameter.fromSecureStringParameterAttributes(this, `Secret${variable}`, {
+        parameterName: applicationSecretParameter(shared.appName, config.name, variable),
+      });
+    const runtime: AppRuntime = {
+      image: ecs.ContainerImage.fromRegistry(
+        ssm.StringParameter.valueForStringParameter(this, releaseImageParameter(shared.appName, config.name)),
+      ),
+      pgbouncerImage: ecs.ContainerImage.fromAsset(PGBOUNCER_DOCKERFILE_DIR, {
+        platform:
+          config.compute.architecture === 'arm64' ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
+      }),
+      architecture: config.compute.architecture,
+      environment: {
+        ENVIRONMENT: config.name,
+        ALLOWED_HOSTS: config.apiHost,
+        REDIS_HOST: cache.host,
+        REDIS_PORT: String(cache.port),
+        REDIS_TLS: String(cache.tls),
+        DRAMATIQ_QUEUES: config.compute.worker.queues.join(','),
+        ...config.compute.environment,
+      },
+      secrets: {
+        DATABASE_USER: ecs.Secret.fromSecretsManager(database.secret, 'username'),
+        DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(database.secret, 'password'),
+        REDIS_PASSWORD: ecs.Secret.fromSecretsManager(cache.authToken, 'token'),
+        ...Object.fromEntries(
+          config.applicationSecrets.map((variable) => [
+            variable,
+            ecs.Secret.fromSsmParameter(secretParameter(variable)),
+          ]),
+        ),
+      },
+      database: {
+        host: database.instance.dbInstanceEndpointAddress,
+        port: database.port,
+        name: database.databaseName,
+        username: ecs.Secret.fromSecretsManager(database.secret, 'username'),
+        password: ecs.Secret.fromSecretsManager(database.secret, 'password'),
+      },
+      pgbouncer: config.compute.pgbouncer,
+      logRetentionDays: config.logRetentionDays,
+      appReadOnlyRootFilesystem: config.compute.appReadOnlyRootFilesystem,
+    };
+
+    const paused = config.state === 'paused';
+    const placement = { subnets: networking.taskSubnets, assignPublicIp: networking.assignPublicIp };
+    this.web = new WebService(this, 'WebService', {
+      cluster: this.cluster.cluster,
+      runtime,
+      config: config.compute.web,
+      appPort: config.compute.appPort,
+      paused,
+      ...placement,
+      securityGroup: webGroup,
+      targetGroup: this.loadBalancer.targetGroup,
+      name,
+      logPrefix,
+    });
+
+    this.queueMetrics = new QueueMetrics(this, 'QueueMetrics', {
+      vpc: networking.vpc,
+      subnets: { subnetGroupName: 'private' },
+      securityGroup: workerGroup,
+      cache,
+      queues: config.compute.worker.queues,
+      environmentName: config.name,
+      namespace: shared.appName,
+      logRetentionDays: config.logRetentionDays,
+    });
+    this.worker = new WorkerService(this, 'WorkerService', {
+      cluster: this.cluster.cluster,
+      runtime,
+      config: config.compute.worker,
+      paused,
+      ...placement,
+      securityGroup: workerGroup,
+      backlog: this.queueMetrics.backlog,
+      name,
+      logPrefix,
+    });
+    this.migrate = new MigrateTask(this, 'MigrateTask', {
+      runtime,
+      command: config.compute.migrateCommand,
+      cpu: config.compute.worker.cpu,
+      memoryMiB: config.compute.worker.memoryMiB,
+      logPrefix,
+      taskRole: this.worker.task.taskDefinition.taskRole,
+      executionRole: this.worker.task.taskDefinition.obtainExecutionRole(),
+    });
+
+    // The image comes from the shared repository by URI, so pulling it needs an explicit grant.
+    const repository = ecr.Repository.fromRepositoryName(this, 'Repository', shared.appName);
+    for (const task of [this.web.task, this.worker.task]) {
+      repository.grantPull(task.taskDefinition.obtainExecutionRole());
+      acknowledgeFindings(
+        task.taskDefinition,
+        'AwsSolutions::AwsSolutions-IAM5',
+        ['Resource::*'],
+        'Only actions without resource-level permissions use "*": ecr:GetAuthorizationToken (execution role), and ECS Exec\'s ssmmessages channel and logs:DescribeLogGroups (task role); every other grant names its log group, secret, parameter or repository',
+      );
+      acknowledgeFindings(
+        task.taskDefinition,
+        'AwsSolutions::AwsSolutions-IAM5',
+        [this.cluster.execLogStreamsFinding],
+        "ECS Exec writes each session to a new stream of the cluster's exec log group: the grant is that one group's streams",
+      );
+    }
+
+    new CfnOutput(this, 'WebServiceName', { value: this.web.service.serviceName });
+    new CfnOutput(this, 'WorkerServiceName', { value: this.worker.service.serviceName });
+    new CfnOutput(this, 'MigrateTaskDefinition', { value: this.migrate.task.taskDefinition.family });
+    new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancer.loadBalancerDnsName });
+  }
+}

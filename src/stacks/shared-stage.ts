@@ -1,0 +1,50 @@
+import { Stage, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { SharedConfig } from '../config/types';
+import { DomainZone } from '../modules/dns/hosted-zone';
+import { ImageRepository } from '../modules/images/image-repository';
+import { hostedZoneIdParameter } from '../modules/parameters/parameter-names';
+import { PlatformStack } from './platform-stack';
+
+export interface SharedStageProps {
+  readonly shared: SharedConfig;
+}
+
+/**
+ * Account-level resources every environment uses, deployed once before them:
+ * `<app>-shared-dns` (the hosted zone, frontend records, CAA) and `<app>-shared-images` (the
+ * application image repository). Deploy with `npx cdk deploy '<app>-shared/*'`.
+ */
+export class SharedStage extends Stage {
+  public readonly dns: PlatformStack;
+  public readonly images: PlatformStack;
+  public readonly zone: DomainZone;
+  public readonly repository: ImageRepository;
+
+  constructor(scope: Construct, props: SharedStageProps) {
+    const { shared } = props;
+    super(scope, `${shared.appName}-shared`, { env: { account: shared.account, region: shared.region } });
+    Tags.of(this).add('app', shared.appName);
+    Tags.of(this).add('environment', 'shared');
+    const stackProps = (part: string, description: string) => ({
+      stackName: `${shared.appName}-shared-${part}`,
+      description: `${shared.appName} shared: ${description}`,
+      env: { account: shared.account, region: shared.region },
+      availabilityZones: shared.availabilityZones,
+      // Holds the domain's zone and every release image: never deleted by accident.
+      terminationProtection: true,
+    });
+
+    this.dns = new PlatformStack(this, 'dns', stackProps('dns', 'hosted zone, frontend records, CAA'));
+    this.zone = new DomainZone(this.dns, 'Dns', {
+      domain: shared.domain,
+      hostedZone: shared.hostedZone,
+      frontendRecords: shared.frontendRecords,
+      caaIssuers: shared.caaIssuers,
+      zoneIdParameterName: hostedZoneIdParameter(shared.appName),
+    });
+
+    this.images = new PlatformStack(this, 'images', stackProps('images', 'application image repository'));
+    this.repository = new ImageRepository(this.images, 'Images', { repositoryName: shared.appName });
+  }
+}

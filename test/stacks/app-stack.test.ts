@@ -1,0 +1,380 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import { environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
+import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
+
+function taskDefinition(json: Record<string, any>, family: string): any {
+  const found = resourcesOfType(json, 'AWS::ECS::TaskDefinition').find(([, td]) => td.Properties.Family === family);
+  assert.ok(found, `task definition ${family}`);
+  return found[1].Properties;
+}
+
+function container(td: any, name: string): any {
+  const found = td.ContainerDefinitions.find((c: any) => c.Name === name);
+  assert.ok(found, `container ${name}`);
+  return found;
+}
+
+function service(json: Record<string, any>, name: string): [string, any] {
+  const found = resourcesOfType(json, 'AWS::ECS::Service').find(([, s]) => s.Properties.ServiceName === name);
+  assert.ok(found, `service ${name}`);
+  return [found[0], found[1].Properties];
+}
+
+function scalableTargetOf(json: Record<string, any>, serviceId: string): any {
+  const found = resourcesOfType(json, 'AWS::ApplicationAutoScaling::ScalableTarget').find(([, t]) =>
+    JSON.stringify(t.Properties.ResourceId).includes(serviceId),
+  );
+  assert.ok(found, `scalable target of ${serviceId}`);
+  return found;
+}
+
+const SECRET_NAMES = ['DATABASE_USER', 'DATABASE_PASSWORD', 'REDIS_PASSWORD', 'DJANGO_SECRET_KEY'];
+
+describe('compute tier', () => {
+  let platform: SynthesizedPlatform;
+  let paused: SynthesizedPlatform;
+  let minimal: SynthesizedPlatform;
+  before(() => {
+    platform = synth();
+    const only = (state: 'paused' | 'minimal') => {
+      const config = withEnvironment('dev', { state });
+      return synth({ ...config, environments: [environmentNamed(config, 'dev')] });
+    };
+    paused = only('paused');
+    minimal = only('minimal');
+  });
+
+  for (const envName of ['dev', 'prod'] as const) {
+    const env = environmentNamed(platformConfig, envName);
+
+    test(`${envName}: web task runs the app behind a PgBouncer sidecar it waits for`, () => {
+      const td = taskDefinition(platform.json(envName, 'app'), `booking-${envName}-web`);
+      assert.equal(td.Cpu, String(env.compute.web.cpu));
+      assert.equal(td.Memory, String(env.compute.web.memoryMiB));
+      assert.deepEqual(td.RuntimePlatform, { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' });
+      const app = container(td, 'app');
+      const pgbouncer = container(td, 'pgbouncer');
+      assert.deepEqual(app.PortMappings, [{ ContainerPort: 8000, Protocol: 'tcp', Name: 'http' }]);
+      assert.deepEqual(app.Command, env.compute.web.command);
+      assert.equal(app.HealthCheck, undefined, 'the ALB decides web health (the seed removed the container check)');
+      assert.deepEqual(app.DependsOn, [{ ContainerName: 'pgbouncer', Condition: 'HEALTHY' }]);
+      const environment = Object.fromEntries(app.Environment.map((e: any) => [e.Name, e.Value]));
+      assert.equal(environment.DATABASE_HOST, '127.0.0.1');
+      assert.equal(environment.DATABASE_PORT, '6432');
+      assert.equal(environment.ALLOWED_HOSTS, env.apiHost);
+      assert.equal(environment.REDIS_TLS, 'true');
+      assert.equal(pgbouncer.User, '10001');
+      assert.equal(pgbouncer.ReadonlyRootFilesystem, true);
+      assert.deepEqual(pgbouncer.HealthCheck.Command, ['CMD-SHELL', 'nc -z 127.0.0.1 6432 || exit 1']);
+      const bouncerEnv = Object.fromEntries(pgbouncer.Environment.map((e: any) => [e.Name, e.Value]));
+      assert.equal(bouncerEnv.POOL_SIZE, String(env.compute.pgbouncer.defaultPoolSize));
+      assert.equal(bouncerEnv.DB_PORT, '5432');
+      assert.deepEqual(pgbouncer.Secrets.map((s: any) => s.Name).sort(), ['DB_PASSWORD', 'DB_USER']);
+      assert.deepEqual(pgbouncer.MountPoints, [
+        { ContainerPath: '/run/pgbouncer', ReadOnly: false, SourceVolume: 'pgbouncer-run' },
+      ]);
+    });
+
+    test(`${envName}: secrets arrive through ECS secrets, never as plain environment`, () => {
+      const json = platform.json(envName, 'app');
+      for (const role of ['web', 'worker', 'migrate']) {
+        const app = container(taskDefinition(json, `booking-${envName}-${role}`), 'app');
+        assert.deepEqual(app.Secrets.map((s: any) => s.Name).sort(), [...SECRET_NAMES].sort(), role);
+        const plain = app.Environment.map((e: any) => e.Name);
+        for (const name of SECRET_NAMES) assert.ok(!plain.includes(name), `${role} ${name} in Environment`);
+        const djangoKey = app.Secrets.find((s: any) => s.Name === 'DJANGO_SECRET_KEY');
+        assert.match(
+          JSON.stringify(djangoKey.ValueFrom),
+          new RegExp(`parameter/booking/${envName}/app/DJANGO_SECRET_KEY`),
+        );
+        assert.equal(app.LogConfiguration.LogDriver, 'awslogs');
+      }
+      for (const [, group] of resourcesOfType(json, 'AWS::Logs::LogGroup')) {
+        assert.equal(group.Properties.RetentionInDays, env.logRetentionDays);
+      }
+    });
+
+    test(`${envName}: worker has its own command, a process health check, a long stop timeout and no load balancer`, () => {
+      const json = platform.json(envName, 'app');
+      const td = taskDefinition(json, `booking-${envName}-worker`);
+      const app = container(td, 'app');
+      assert.deepEqual(app.Command, env.compute.worker.command);
+      assert.deepEqual(app.HealthCheck.Command, ['CMD-SHELL', env.compute.worker.healthCheckCommand]);
+      assert.equal(app.StopTimeout, env.compute.worker.stopTimeoutSeconds);
+      assert.deepEqual(app.PortMappings ?? [], []);
+      assert.ok(td.ContainerDefinitions.some((c: any) => c.Name === 'pgbouncer'));
+      const [, worker] = service(json, `booking-${envName}-worker`);
+      assert.deepEqual(worker.LoadBalancers ?? [], []);
+    });
+
+    test(`${envName}: migrate task runs manage.py migrate straight against the database with the worker's roles`, () => {
+      const json = platform.json(envName, 'app');
+      const td = taskDefinition(json, `booking-${envName}-migrate`);
+      assert.equal(td.ContainerDefinitions.length, 1);
+      const app = container(td, 'app');
+      assert.deepEqual(app.Command, ['python', 'manage.py', 'migrate', '--noinput']);
+      const environment = Object.fromEntries(app.Environment.map((e: any) => [e.Name, e.Value]));
+      assert.equal(environment.DATABASE_PORT, '5432');
+      assert.equal(environment.DATABASE_SSLMODE, 'require');
+      assert.ok(environment.DATABASE_HOST['Fn::GetStackOutput'], 'the RDS endpoint from the data stack');
+      const worker = taskDefinition(json, `booking-${envName}-worker`);
+      assert.deepEqual(td.TaskRoleArn, worker.TaskRoleArn);
+      assert.deepEqual(td.ExecutionRoleArn, worker.ExecutionRoleArn);
+    });
+
+    test(`${envName}: services deploy safely with circuit breaker, 100/200 and ECS Exec`, () => {
+      const json = platform.json(envName, 'app');
+      for (const role of ['web', 'worker']) {
+        const [, props] = service(json, `booking-${envName}-${role}`);
+        assert.deepEqual(props.DeploymentConfiguration, {
+          DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+          MaximumPercent: 200,
+          MinimumHealthyPercent: 100,
+        });
+        assert.equal(props.EnableExecuteCommand, true);
+        assert.equal(
+          props.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp,
+          env.network.egress === 'public' ? 'ENABLED' : 'DISABLED',
+        );
+      }
+      const [, web] = service(json, `booking-${envName}-web`);
+      assert.equal(web.HealthCheckGracePeriodSeconds, 60);
+      assert.equal(web.LoadBalancers[0].ContainerName, 'app');
+      assert.equal(web.LoadBalancers[0].ContainerPort, 8000);
+    });
+
+    test(`${envName}: scaling bounds, desired count and capacity mix follow config`, () => {
+      const json = platform.json(envName, 'app');
+      for (const role of ['web', 'worker'] as const) {
+        const [id, props] = service(json, `booking-${envName}-${role}`);
+        const cfg = env.compute[role];
+        assert.equal(props.DesiredCount, cfg.minTasks);
+        const [, target] = scalableTargetOf(json, id);
+        assert.equal(target.Properties.MinCapacity, cfg.minTasks);
+        assert.equal(target.Properties.MaxCapacity, cfg.maxTasks);
+      }
+      const [, web] = service(json, `booking-${envName}-web`);
+      const expectedWeb =
+        envName === 'prod'
+          ? [
+              { CapacityProvider: 'FARGATE', Base: 1, Weight: 50 },
+              { CapacityProvider: 'FARGATE_SPOT', Weight: 50 },
+            ]
+          : [{ CapacityProvider: 'FARGATE_SPOT', Weight: 100 }];
+      assert.deepEqual(web.CapacityProviderStrategy, expectedWeb);
+    });
+
+    test(`${envName}: web scales on CPU and on requests per task`, () => {
+      const template = platform.template(envName, 'app');
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+          PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+          TargetValue: env.compute.web.cpuTargetPercent,
+        }),
+      });
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+          PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+          TargetValue: env.compute.web.requestsPerTaskPerMinute,
+        }),
+      });
+    });
+
+    test(`${envName}: worker scales on the queue backlog metric, from zero, back to the minimum when drained`, () => {
+      const json = platform.json(envName, 'app');
+      const alarms = resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+      const waiting = alarms.find((a) => a.AlarmName === `booking-${envName}-worker-messages-waiting`);
+      const drained = alarms.find((a) => a.AlarmName === `booking-${envName}-worker-queues-drained`);
+      for (const alarm of [waiting, drained]) {
+        assert.equal(alarm.Namespace, 'booking');
+        assert.equal(alarm.MetricName, 'QueueBacklog');
+        assert.deepEqual(alarm.Dimensions, [{ Name: 'Environment', Value: envName }]);
+        assert.equal(alarm.Period, 60);
+      }
+      assert.equal(waiting.Threshold, 1);
+      assert.equal(waiting.EvaluationPeriods, 1);
+      assert.equal(drained.Threshold, 0);
+      assert.equal(drained.EvaluationPeriods, 10);
+      const steps = resourcesOfType(json, 'AWS::ApplicationAutoScaling::ScalingPolicy')
+        .filter(([, p]) => p.Properties.PolicyType === 'StepScaling')
+        .map(([, p]) => p.Properties.StepScalingPolicyConfiguration);
+      const out = steps.find((s) => s.StepAdjustments.length > 1);
+      const m = env.compute.worker.messagesPerTask;
+      const w = env.compute.worker;
+      assert.equal(out.AdjustmentType, 'ExactCapacity');
+      assert.deepEqual(
+        out.StepAdjustments[0],
+        { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: m - 1, ScalingAdjustment: Math.max(1, w.minTasks) },
+        'one waiting message starts a task, even from zero',
+      );
+      assert.equal(out.StepAdjustments.at(-1).ScalingAdjustment, w.maxTasks);
+      const scaleIn = steps.find((s) => s.StepAdjustments.length === 1);
+      assert.deepEqual(scaleIn.StepAdjustments, [{ MetricIntervalUpperBound: 0, ScalingAdjustment: w.minTasks }]);
+    });
+
+    test(`${envName}: the backlog publisher runs every minute in the VPC, next to the cache`, () => {
+      const json = platform.json(envName, 'app');
+      const [, fn] = resourcesOfType(json, 'AWS::Lambda::Function')
+        .filter(([, f]) => f.Properties.Environment?.Variables?.QUEUES)
+        .at(0)!;
+      assert.equal(fn.Properties.Environment.Variables.QUEUES, 'default');
+      assert.equal(fn.Properties.Environment.Variables.CACHE_TLS, 'true');
+      assert.match(JSON.stringify(fn.Properties.Environment.Variables.CACHE_AUTH_TOKEN), /\{\{resolve:secretsmanager:/);
+      assert.ok(fn.Properties.VpcConfig.SubnetIds.length >= 2);
+      const rules = resourcesOfType(json, 'AWS::Events::Rule').map(([, r]) => r.Properties.ScheduleExpression);
+      assert.deepEqual(rules, ['rate(1 minute)']);
+    });
+
+    test(`${envName}: load balancer serves HTTPS with a modern policy and redirects HTTP`, () => {
+      const template = platform.template(envName, 'app');
+      const json = platform.json(envName, 'app');
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Port: 443,
+        Protocol: 'HTTPS',
+        SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+        Certificates: [{ CertificateArn: { Ref: Match.stringLikeRegexp('ApiDomainCertificate') } }],
+      });
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Port: 80,
+        Protocol: 'HTTP',
+        DefaultActions: [
+          { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } },
+        ],
+      });
+      const [, lb] = resourcesOfType(json, 'AWS::ElasticLoadBalancingV2::LoadBalancer')[0];
+      const attributes = Object.fromEntries(lb.Properties.LoadBalancerAttributes.map((a: any) => [a.Key, a.Value]));
+      assert.equal(lb.Properties.Scheme, 'internet-facing');
+      assert.equal(attributes['routing.http.drop_invalid_header_fields.enabled'], 'true');
+      assert.equal(attributes['deletion_protection.enabled'], String(env.deletionProtection));
+      assert.equal(attributes['access_logs.s3.enabled'], env.compute.loadBalancerAccessLogs ? 'true' : undefined);
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        HealthCheckPath: '/health/',
+        TargetType: 'ip',
+        Port: 8000,
+        TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]),
+      });
+    });
+
+    test(`${envName}: load-balancer alarms notify the ops topic`, () => {
+      const json = platform.json(envName, 'app');
+      const alarms = resourcesOfType(json, 'AWS::CloudWatch::Alarm')
+        .map(([, a]) => a.Properties)
+        .filter((a) => /-(target5xx|elb5xx|unhealthy-hosts|latency-p95)$/.test(a.AlarmName));
+      assert.deepEqual(alarms.map((a) => a.AlarmName.replace(`booking-${envName}-`, '')).sort(), [
+        'elb5xx',
+        'latency-p95',
+        'target5xx',
+        'unhealthy-hosts',
+      ]);
+      for (const alarm of alarms) {
+        assert.equal(alarm.AlarmActions.length, 1);
+        assert.match(JSON.stringify(alarm.AlarmActions[0]), /OpsTopicArn|AlertsTopic/);
+      }
+      const latency = alarms.find((a) => a.AlarmName.endsWith('latency-p95'));
+      assert.equal(latency.ExtendedStatistic, 'p95');
+    });
+
+    test(`${envName}: IAM uses no wildcard action, and "*" resources only for actions without resource-level permissions`, () => {
+      const allowedOnStar = new Set([
+        'ecr:GetAuthorizationToken',
+        'ssmmessages:CreateControlChannel',
+        'ssmmessages:CreateDataChannel',
+        'ssmmessages:OpenControlChannel',
+        'ssmmessages:OpenDataChannel',
+        'logs:DescribeLogGroups',
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ]);
+      for (const part of ['app', 'data', 'network', 'ops']) {
+        for (const [id, policy] of resourcesOfType(platform.json(envName, part), 'AWS::IAM::Policy')) {
+          for (const statement of policy.Properties.PolicyDocument.Statement) {
+            const actions = [statement.Action].flat();
+            assert.ok(
+              !actions.some((a: string) => a === '*' || /:\*$/.test(a)),
+              `${id}: wildcard action in ${JSON.stringify(actions)}`,
+            );
+            if ([statement.Resource].flat().includes('*')) {
+              for (const action of actions) assert.ok(allowedOnStar.has(action), `${id}: ${action} on "*"`);
+            }
+          }
+        }
+      }
+    });
+  }
+
+  test('paused: services at zero with zero scaling bounds; the load balancer stays', () => {
+    const json = paused.json('dev', 'app');
+    for (const role of ['web', 'worker']) {
+      const [id, props] = service(json, `booking-dev-${role}`);
+      assert.equal(props.DesiredCount, 0);
+      const [, target] = scalableTargetOf(json, id);
+      assert.equal(target.Properties.MinCapacity, 0);
+      assert.equal(target.Properties.MaxCapacity, 0);
+    }
+    assert.equal(resourcesOfType(json, 'AWS::ElasticLoadBalancingV2::LoadBalancer').length, 1);
+  });
+
+  test('minimal: no load balancer, no services, no publisher, no API record; cluster and certificate stay', () => {
+    const json = minimal.json('dev', 'app');
+    for (const type of [
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::ECS::Service',
+      'AWS::ECS::TaskDefinition',
+      'AWS::Lambda::Function',
+      'AWS::Route53::RecordSet',
+    ]) {
+      assert.equal(resourcesOfType(json, type).length, 0, type);
+    }
+    assert.equal(resourcesOfType(json, 'AWS::ECS::Cluster').length, 1);
+    assert.equal(resourcesOfType(json, 'AWS::CertificateManager::Certificate').length, 1);
+  });
+
+  test('pool sizes that overflow max_connections fail with the numbers', () => {
+    const issues = findConfigIssues(
+      withEnvironment('dev', {
+        compute: { web: { maxTasks: 6 }, worker: { maxTasks: 6 }, pgbouncer: { defaultPoolSize: 10 } },
+      }),
+    );
+    assert.deepEqual(issues, [
+      {
+        field: 'dev.compute.pgbouncer.defaultPoolSize',
+        message:
+          '(6 web + 6 worker tasks) x 10 = 120 server connections exceed max_connections 112 - 10 reserved = 102 on db.t4g.micro (lower the pool size or maxTasks, or use a larger database class)',
+      },
+    ]);
+  });
+
+  test('bad compute config fails with a clear message', () => {
+    assert.deepEqual(findConfigIssues(withEnvironment('dev', { compute: { web: { memoryMiB: 3000 } } })), [
+      {
+        field: 'dev.compute.web.memoryMiB',
+        message: '3000 is not a Fargate memory size for cpu 256 (use one of: 512, 1024, 2048)',
+      },
+    ]);
+    assert.deepEqual(findConfigIssues(withEnvironment('dev', { compute: { architecture: 'arm' as never } })), [
+      { field: 'dev.compute.architecture', message: '"arm" is not a Fargate CPU architecture (did you mean "arm64"?)' },
+    ]);
+    assert.deepEqual(findConfigIssues(withEnvironment('dev', { compute: { worker: { stopTimeoutSeconds: 300 } } })), [
+      {
+        field: 'dev.compute.worker.stopTimeoutSeconds',
+        message: '300 is out of range (use a whole number from 2 to 120, the Fargate maximum)',
+      },
+    ]);
+    assert.deepEqual(
+      findConfigIssues(withEnvironment('dev', { compute: { environment: { DJANGO_SECRET_KEY: 'oops' } } })),
+      [
+        {
+          field: 'dev.compute.environment.DJANGO_SECRET_KEY',
+          message: 'is also an application secret (set it in one place: secrets stay out of plain environment)',
+        },
+      ],
+    );
+  });
+});
