@@ -18,7 +18,12 @@ export function metricRecord(input: {
   backlog: number;
   perQueue: Record<string, number>;
   now?: number;
-}): { _aws: { Timestamp: number; CloudWatchMetrics: unknown[] }; Environment: string; QueueBacklog: number; queues: Record<string, number> };
+}): {
+  _aws: { Timestamp: number; CloudWatchMetrics: unknown[] };
+  Environment: string;
+  QueueBacklog: number;
+  queues: Record<string, number>;
+};
 export function queueKeys(queues: readonly string[], keyNamespace?: string): string[];
 export function handler(
   event: unknown,
