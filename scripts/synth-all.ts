@@ -3,7 +3,7 @@
 import { buildApp } from '../src/app';
 import { platformConfig } from '../src/config';
 import { ENVIRONMENT_STATES } from '../src/config/types';
-import { estimateEnvironments } from '../src/cost/environment-cost';
+import { estimateEnvironments, estimateShared } from '../src/cost/environment-cost';
 import { formatStateTable } from '../src/cost/format';
 import { synthesize } from '../src/quality/synthesize';
 import { formatTable, summarizeStacks } from '../src/summary';
@@ -33,5 +33,5 @@ const estimates = ENVIRONMENT_STATES.flatMap((state) =>
     ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
 );
 console.log('\nMonthly cost (details: npx booking-infra cost <env>):');
-console.log(formatStateTable(estimates));
+console.log(formatStateTable([...estimates, estimateShared(platformConfig)]));
 console.log(`\nTemplates written to ${outdir}/ (no AWS account, credentials or network used).`);

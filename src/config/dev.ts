@@ -69,6 +69,7 @@ export const dev: EnvironmentConfig = {
     migrateCommand: ['python', 'manage.py', 'migrate', '--noinput'],
     environment: { DJANGO_SETTINGS_MODULE: 'config.settings', DJANGO_DEBUG: 'false' },
   },
+  pipeline: { branch: 'develop', manualApproval: false },
   usage: {
     albLcu: 0.5,
     natDataGiB: 0,

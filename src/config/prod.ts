@@ -71,6 +71,7 @@ export const prod: EnvironmentConfig = {
     migrateCommand: ['python', 'manage.py', 'migrate', '--noinput'],
     environment: { DJANGO_SETTINGS_MODULE: 'config.settings', DJANGO_DEBUG: 'false' },
   },
+  pipeline: { branch: 'main', manualApproval: true },
   usage: {
     albLcu: 1,
     natDataGiB: 20,

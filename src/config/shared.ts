@@ -8,6 +8,7 @@ export const shared: SharedConfig = {
   availabilityZones: ['eu-west-2a', 'eu-west-2b'],
   hostedZone: { mode: 'create' },
   caaIssuers: ['amazon.com', 'letsencrypt.org'],
+  source: { owner: 'lichnails', repository: 'booking-backend' },
   domain: 'lichnails.co.uk',
   frontendRecords: [{ name: 'usa-berko', target: 'cname.vercel-dns.com' }],
 };

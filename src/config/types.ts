@@ -157,6 +157,20 @@ export interface ComputeConfig {
   readonly environment: Readonly<Record<string, string>>;
 }
 
+/** The environment's release pipeline (GitHub -> build -> migrate -> deploy). */
+export interface PipelineConfig {
+  /** The branch whose pushes release to this environment, e.g. `develop` or `main`. */
+  readonly branch: string;
+  /** Wait for a person to approve before migrating and deploying (prod). */
+  readonly manualApproval: boolean;
+}
+
+/** The application's source repository on GitHub. */
+export interface SourceRepositoryConfig {
+  readonly owner: string;
+  readonly repository: string;
+}
+
 /**
  * What the environment is expected to use in a month: the cost estimator prices usage-billed
  * items from these and prints them with every estimate. Rough is fine; explicit is the point.
@@ -236,6 +250,7 @@ export interface EnvironmentConfig {
    */
   readonly applicationSecrets: readonly string[];
   readonly compute: ComputeConfig;
+  readonly pipeline: PipelineConfig;
   readonly usage: UsageAssumptions;
   readonly budget: BudgetConfig;
   /** E-mail addresses subscribed to the ops topic (alarms, budget, pipeline failures). */
@@ -270,6 +285,8 @@ export interface SharedConfig {
    * ACM certificates; the frontend host's CA (Vercel uses Let's Encrypt).
    */
   readonly caaIssuers: readonly string[];
+  /** The application's GitHub repository, reached through one CodeStar connection per account. */
+  readonly source: SourceRepositoryConfig;
   /** Application name: the first word of every stack name and tag `app`. */
   readonly appName: string;
   /** The apex domain whose hosted zone every environment's records live in. */

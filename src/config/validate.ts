@@ -113,6 +113,14 @@ function validateShared(shared: SharedConfig, issues: IssueCollector): void {
       `${JSON.stringify(shared.hostedZone.id)} is not a Route 53 hosted zone id (e.g. "Z0123456789ABCDEFGHIJ")`,
     );
   }
+  for (const key of ['owner', 'repository'] as const) {
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(shared.source[key])) {
+      issues.add(
+        `shared.source.${key}`,
+        `${JSON.stringify(shared.source[key])} is not a GitHub ${key} name (letters, digits, - _ .)`,
+      );
+    }
+  }
   shared.caaIssuers.forEach((issuer, index) => {
     if (!isHostname(issuer))
       issues.add(`shared.caaIssuers[${index}]`, `${JSON.stringify(issuer)} is not a CA domain (e.g. "amazon.com")`);
@@ -277,6 +285,15 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
     secretNames.add(name);
   });
   validateCompute(env, issues);
+  if (!/^[A-Za-z0-9._/-]{1,200}$/.test(env.pipeline.branch) || env.pipeline.branch.includes('..')) {
+    issues.add(at('pipeline.branch'), `${JSON.stringify(env.pipeline.branch)} is not a branch name (e.g. "main")`);
+  }
+  if (env.production && !env.pipeline.manualApproval) {
+    issues.add(
+      at('pipeline.manualApproval'),
+      'false is not allowed for a production environment (a person approves each release before it migrates the database)',
+    );
+  }
 
   for (const [key, value] of Object.entries(env.usage)) {
     const max = key === 'fargateSpotDiscount' ? 1 : 1_000_000;

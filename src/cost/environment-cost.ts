@@ -55,6 +55,36 @@ export function estimateEnvironments(
   }
 }
 
+/** Name the shared (account-level) stacks are estimated under. */
+export const SHARED_ESTIMATE = 'shared';
+
+/**
+ * Prices the shared stacks (hosted zone, image repository, GitHub connection), which run in every
+ * state. Image storage is the sum of what each environment's releases keep (`usage.ecrStorageGiB`).
+ */
+export function estimateShared(config: PlatformConfig): CostEstimate {
+  const outdir = mkdtempSync(join(tmpdir(), 'booking-cost-shared-'));
+  try {
+    const { app } = createPlatformApp({ ...config, environments: [] }, { outdir, qualityGates: false });
+    const assembly = app.synth();
+    const first = config.environments[0];
+    const usage = Object.fromEntries(
+      Object.keys(first.usage).map((key) => [key, 0]),
+    ) as unknown as EnvironmentConfig['usage'];
+    return estimate({
+      environment: SHARED_ESTIMATE,
+      state: 'running',
+      region: config.shared.region,
+      logRetentionDays: first.logRetentionDays,
+      usage: { ...usage, ecrStorageGiB: config.environments.reduce((sum, env) => sum + env.usage.ecrStorageGiB, 0) },
+      stacks: environmentStacks(assembly, config.shared.appName, SHARED_ESTIMATE),
+      priceTables: priceTableFor,
+    });
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 /** The monthly budget of each environment: its estimate in its configured state plus the margin. */
 export function budgetLimits(config: PlatformConfig): Record<string, number> {
   const limits: Record<string, number> = {};

@@ -61,7 +61,11 @@ export function formatEstimate(estimate: CostEstimate): string {
 
 /** The seed's cost table: one row per state with its monthly figure. */
 export function formatStateTable(estimates: readonly CostEstimate[], markdown = false): string {
-  const rows = estimates.map((e) => [e.environment, e.state, usd(e.totalUsd), STATE_DESCRIPTIONS[e.state]]);
+  const rows = estimates.map((e) =>
+    e.environment === 'shared'
+      ? [e.environment, 'every state', usd(e.totalUsd), 'hosted zone, image repository, GitHub connection']
+      : [e.environment, e.state, usd(e.totalUsd), STATE_DESCRIPTIONS[e.state]],
+  );
   const header = ['environment', 'state', 'USD/month', "what's running"];
   if (!markdown) return formatTable(header, rows);
   return [

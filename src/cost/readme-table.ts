@@ -1,6 +1,6 @@
 import type { PlatformConfig } from '../config/types';
 import { ENVIRONMENT_STATES } from '../config/types';
-import { estimateEnvironments } from './environment-cost';
+import { estimateEnvironments, estimateShared } from './environment-cost';
 import { formatStateTable } from './format';
 
 export const README_COST_START = '<!-- cost-table:start (npm run docs) -->';
@@ -15,7 +15,7 @@ export function readmeCostTable(config: PlatformConfig): string {
       a.environment.localeCompare(b.environment) ||
       ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
   );
-  return formatStateTable(estimates, true);
+  return formatStateTable([...estimates, estimateShared(config)], true);
 }
 
 /** Replaces the marked block of `readme` with the current table. */

@@ -5,6 +5,7 @@ import { AppStack } from './app-stack';
 import { DataStack } from './data-stack';
 import { NetworkStack } from './network-stack';
 import { OpsStack } from './ops-stack';
+import { PipelineStack } from './pipeline-stack';
 
 export interface EnvironmentStageProps {
   readonly config: EnvironmentConfig;
@@ -27,6 +28,8 @@ export class EnvironmentStage extends Stage {
   public readonly data: DataStack;
   public readonly ops: OpsStack;
   public readonly app: AppStack;
+  /** Absent in the `minimal` state: there is nothing to deploy to. */
+  public readonly pipeline?: PipelineStack;
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, shared } = props;
@@ -65,7 +68,18 @@ export class EnvironmentStage extends Stage {
       ops: this.ops,
     });
 
-    for (const stack of [this.network, this.ops, this.data, this.app]) {
+    if (config.state !== 'minimal') {
+      this.pipeline = new PipelineStack(this, 'pipeline', {
+        ...stackProps('pipeline'),
+        config,
+        shared,
+        network: this.network,
+        app: this.app,
+        ops: this.ops,
+      });
+    }
+
+    for (const stack of [this.network, this.ops, this.data, this.app, ...(this.pipeline ? [this.pipeline] : [])]) {
       stack.templateOptions.metadata = { 'booking-infra': { environment: config.name, state: config.state } };
     }
   }

@@ -3,7 +3,8 @@ import type { Construct } from 'constructs';
 import type { SharedConfig } from '../config/types';
 import { DomainZone } from '../modules/dns/hosted-zone';
 import { ImageRepository } from '../modules/images/image-repository';
-import { hostedZoneIdParameter } from '../modules/parameters/parameter-names';
+import { GitHubConnection } from '../modules/pipeline/github-connection';
+import { githubConnectionParameter, hostedZoneIdParameter } from '../modules/parameters/parameter-names';
 import { PlatformStack } from './platform-stack';
 
 export interface SharedStageProps {
@@ -12,14 +13,16 @@ export interface SharedStageProps {
 
 /**
  * Account-level resources every environment uses, deployed once before them:
- * `<app>-shared-dns` (the hosted zone, frontend records, CAA) and `<app>-shared-images` (the
- * application image repository). Deploy with `npx cdk deploy '<app>-shared/*'`.
+ * `<app>-shared-dns` (the hosted zone, frontend records, CAA), `<app>-shared-images` (the
+ * application image repository) and `<app>-shared-source` (the GitHub connection). Deploy with `npx cdk deploy '<app>-shared/*'`.
  */
 export class SharedStage extends Stage {
   public readonly dns: PlatformStack;
   public readonly images: PlatformStack;
   public readonly zone: DomainZone;
   public readonly repository: ImageRepository;
+  public readonly source: PlatformStack;
+  public readonly connection: GitHubConnection;
 
   constructor(scope: Construct, props: SharedStageProps) {
     const { shared } = props;
@@ -46,5 +49,11 @@ export class SharedStage extends Stage {
 
     this.images = new PlatformStack(this, 'images', stackProps('images', 'application image repository'));
     this.repository = new ImageRepository(this.images, 'Images', { repositoryName: shared.appName });
+
+    this.source = new PlatformStack(this, 'source', stackProps('source', 'GitHub connection of the release pipelines'));
+    this.connection = new GitHubConnection(this.source, 'GitHub', {
+      connectionName: `${shared.appName}-github`,
+      arnParameterName: githubConnectionParameter(shared.appName),
+    });
   }
 }

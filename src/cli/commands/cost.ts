@@ -6,7 +6,7 @@ import {
   type EnvironmentState,
   type PlatformConfig,
 } from '../../config/types';
-import { environmentStacks, estimateEnvironments, estimateStacks } from '../../cost/environment-cost';
+import { environmentStacks, estimateEnvironments, estimateShared, estimateStacks } from '../../cost/environment-cost';
 import type { CostEstimate } from '../../cost/estimator';
 import { formatEstimate, formatMarkdown, formatStateTable, toReport } from '../../cost/format';
 import { CliError } from '../errors';
@@ -70,7 +70,7 @@ export function runCost(
   print: (text: string) => void,
 ): CostEstimate[] {
   const environments = selectEnvironments(config, names);
-  const estimates = options.assembly
+  const estimates: CostEstimate[] = options.assembly
     ? estimatesFromAssembly(config, environments, options.assembly, options.state)
     : (options.state === 'all' ? ENVIRONMENT_STATES : [options.state])
         .flatMap((state) => estimateEnvironments(config, environments, state))
@@ -79,6 +79,9 @@ export function runCost(
             a.environment.localeCompare(b.environment) ||
             ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
         );
+
+  // The shared stacks run in every state; shown with a full listing only.
+  if (names.length === 0 && !options.assembly) estimates.push(estimateShared(config));
 
   if (options.format === 'json') {
     print(JSON.stringify(toReport(estimates), null, 2));

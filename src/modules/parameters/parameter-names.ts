@@ -38,3 +38,8 @@ export function hostedZoneIdParameter(appName: string): string {
 export function repositoryUri(account: string, region: string, appName: string): string {
   return `${account}.dkr.ecr.${region}.amazonaws.com/${appName}`;
 }
+
+/** The GitHub connection's ARN, published by the shared source stack for every pipeline. */
+export function githubConnectionParameter(appName: string): string {
+  return `/${appName}/shared/github-connection-arn`;
+}

@@ -1,0 +1,85 @@
+/**
+ * The pipeline's build specifications, as data so the tests can read them. Each runs on an
+ * AWS-provided CodeBuild image with the AWS CLI, Docker and jq.
+ */
+
+/** Container name of the application in every task definition. */
+export const APP_CONTAINER = 'app';
+
+/**
+ * Build: one image per commit, tagged with the commit, pushed once. When the tag exists (another
+ * environment built this commit) the image is promoted by digest, not rebuilt. Both image
+ * definitions files name the same `<repository>@sha256:<digest>`, so web and worker run the same
+ * bytes; the digest is exported as IMAGE for the migrate and record steps.
+ */
+export function buildSpec(): Record<string, unknown> {
+  return {
+    version: '0.2',
+    env: { 'exported-variables': ['IMAGE'] },
+    phases: {
+      pre_build: {
+        commands: [
+          'aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$REGISTRY"',
+          'TAG=$(echo "$CODEBUILD_RESOLVED_SOURCE_VERSION" | cut -c1-12)',
+        ],
+      },
+      build: {
+        commands: [
+          'DIGEST=$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$TAG" --query "imageDetails[0].imageDigest" --output text 2>/dev/null || true)',
+          [
+            'if [ -n "$DIGEST" ] && [ "$DIGEST" != "None" ]; then',
+            '  echo "Image $TAG exists: promoting $DIGEST";',
+            'else',
+            '  docker build --tag "$REPOSITORY_URI:$TAG" . && docker push "$REPOSITORY_URI:$TAG";',
+            '  DIGEST=$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$TAG" --query "imageDetails[0].imageDigest" --output text);',
+            'fi',
+          ].join('\n'),
+          'IMAGE="$REPOSITORY_URI@$DIGEST"',
+          `printf '[{"name":"${APP_CONTAINER}","imageUri":"%s"}]' "$IMAGE" > imagedefinitions-web.json`,
+          `printf '[{"name":"${APP_CONTAINER}","imageUri":"%s"}]' "$IMAGE" > imagedefinitions-worker.json`,
+          'cat imagedefinitions-web.json',
+        ],
+      },
+    },
+    artifacts: { files: ['imagedefinitions-web.json', 'imagedefinitions-worker.json'] },
+    cache: { paths: [] },
+  };
+}
+
+/**
+ * Migrate: registers a revision of the migrate task definition on the new image, runs it once in
+ * the worker's subnets and security group, waits, and fails the pipeline unless the container
+ * exited 0, before any service changes.
+ */
+export function migrateSpec(): Record<string, unknown> {
+  return {
+    version: '0.2',
+    phases: {
+      build: {
+        commands: [
+          'CURRENT=$(aws ecs describe-task-definition --task-definition "$MIGRATE_FAMILY" --query taskDefinition)',
+          `NEXT=$(echo "$CURRENT" | jq --arg image "$IMAGE" '.containerDefinitions |= map(if .name == "${APP_CONTAINER}" then .image = $image else . end) | {family, taskRoleArn, executionRoleArn, networkMode, containerDefinitions, volumes, requiresCompatibilities, cpu, memory, runtimePlatform}')`,
+          'REVISION=$(aws ecs register-task-definition --cli-input-json "$NEXT" --query taskDefinition.taskDefinitionArn --output text)',
+          'TASK=$(aws ecs run-task --cluster "$CLUSTER" --task-definition "$REVISION" --launch-type FARGATE --started-by pipeline-migrate --network-configuration "awsvpcConfiguration={subnets=[$SUBNETS],securityGroups=[$SECURITY_GROUP],assignPublicIp=$ASSIGN_PUBLIC_IP}" --query "tasks[0].taskArn" --output text)',
+          'echo "Migrating with $IMAGE in $TASK"',
+          'aws ecs wait tasks-stopped --cluster "$CLUSTER" --tasks "$TASK"',
+          `EXIT=$(aws ecs describe-tasks --cluster "$CLUSTER" --tasks "$TASK" --query "tasks[0].containers[?name=='${APP_CONTAINER}'].exitCode | [0]" --output text)`,
+          'echo "migrate exited with $EXIT"',
+          'test "$EXIT" = "0"',
+        ],
+      },
+    },
+  };
+}
+
+/** Record: after both deploys succeed, the release image becomes what `cdk deploy` uses. */
+export function recordSpec(): Record<string, unknown> {
+  return {
+    version: '0.2',
+    phases: {
+      build: {
+        commands: ['aws ssm put-parameter --name "$RELEASE_PARAMETER" --value "$IMAGE" --type String --overwrite'],
+      },
+    },
+  };
+}

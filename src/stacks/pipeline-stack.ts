@@ -1,0 +1,64 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig, SharedConfig } from '../config/types';
+import { githubConnectionParameter, releaseImageParameter } from '../modules/parameters/parameter-names';
+import { ReleasePipeline } from '../modules/pipeline/release-pipeline';
+import type { AppStack } from './app-stack';
+import type { NetworkStack } from './network-stack';
+import type { OpsStack } from './ops-stack';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+export interface PipelineStackProps extends PlatformStackProps {
+  readonly config: EnvironmentConfig;
+  readonly shared: SharedConfig;
+  readonly network: NetworkStack;
+  readonly app: AppStack;
+  readonly ops: OpsStack;
+}
+
+/** The environment's release pipeline. Stateless; absent in the `minimal` state (nothing to deploy to). */
+export class PipelineStack extends PlatformStack {
+  public readonly release: ReleasePipeline;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config, shared, app } = props;
+    if (!app.web || !app.worker || !app.migrate)
+      throw new Error('the pipeline needs the web and worker services and the migrate task');
+    const networking = props.network.networking;
+    const name = `${shared.appName}-${config.name}`;
+    const web = app.web.task.taskDefinition;
+    const worker = app.worker.task.taskDefinition;
+
+    this.release = new ReleasePipeline(this, 'Pipeline', {
+      name,
+      connectionArn: ssm.StringParameter.valueForStringParameter(this, githubConnectionParameter(shared.appName)),
+      owner: shared.source.owner,
+      repository: shared.source.repository,
+      branch: config.pipeline.branch,
+      manualApproval: config.pipeline.manualApproval,
+      imageRepositoryName: shared.appName,
+      architecture: config.compute.architecture,
+      web: app.web.service,
+      worker: app.worker.service,
+      passableRoles: {
+        task: [web.taskRole, worker.taskRole],
+        execution: [web.obtainExecutionRole(), worker.obtainExecutionRole()],
+      },
+      migrate: {
+        family: app.migrate.task.taskDefinition.family,
+        // The literal name (the cluster is named after the environment) keeps the IAM scope readable.
+        clusterName: name,
+        subnetIds: networking.vpc.selectSubnets(networking.taskSubnets).subnetIds,
+        securityGroupId: networking.workerSecurityGroup.securityGroupId,
+        assignPublicIp: networking.assignPublicIp,
+        roles: [worker.taskRole, worker.obtainExecutionRole()],
+      },
+      releaseParameterName: releaseImageParameter(shared.appName, config.name),
+      alertTopic: props.ops.alerts.topic,
+      logRetentionDays: config.logRetentionDays,
+    });
+    new CfnOutput(this, 'PipelineName', { value: this.release.pipeline.pipelineName });
+  }
+}
