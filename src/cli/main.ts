@@ -8,6 +8,14 @@ import {
 } from '../config';
 import { ENVIRONMENT_STATES } from '../config/types';
 import { type CostFormat, runCost } from './commands/cost';
+import {
+  defaultOpsDependencies,
+  type OpsDependencies,
+  runDoctorCommand,
+  runPause,
+  runResume,
+  runStatus,
+} from './commands/ops';
 import { CliError } from './errors';
 
 export interface CliIo {
@@ -29,9 +37,13 @@ function choice<T extends string>(name: string, allowed: readonly T[]) {
 }
 
 /** The `booking-infra` program. Parsing and printing only: the work is in commands/ and ops/. */
-export function buildProgram(config: PlatformConfig, io: CliIo = defaultIo): Command {
+export function buildProgram(
+  config: PlatformConfig,
+  io: CliIo = defaultIo,
+  deps: OpsDependencies = defaultOpsDependencies,
+): Command {
   const program = new Command('booking-infra')
-    .description('Operate the booking platform: cost (and, as they land, status, pause, resume, doctor).')
+    .description('Operate the booking platform: status, pause, resume, doctor, cost.')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
     .exitOverride();
@@ -60,6 +72,39 @@ export function buildProgram(config: PlatformConfig, io: CliIo = defaultIo): Com
       },
     );
 
+  program
+    .command('status')
+    .description("An environment's state, services, database, load balancer, cache, API URL and monthly cost.")
+    .argument('<env>', 'environment, e.g. dev')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { json?: boolean }) => {
+      await runStatus(config, name, Boolean(options.json), deps, io.out);
+    });
+
+  for (const verb of ['pause', 'resume'] as const) {
+    program
+      .command(verb)
+      .description(
+        verb === 'pause'
+          ? 'Scale web and worker to zero (bounds included), wait for tasks to drain, stop the database; records what to restore.'
+          : 'Start the database, restore the recorded bounds and counts, wait for healthy targets, print the API URL.',
+      )
+      .argument('<env>', 'environment, e.g. dev')
+      .option('--dry-run', 'print the plan and change nothing')
+      .option('--yes', 'do not ask for confirmation (required for production without a terminal)')
+      .action(async (name: string, options: { dryRun?: boolean; yes?: boolean }) => {
+        await (verb === 'pause' ? runPause : runResume)(config, name, options, deps, io.out);
+      });
+  }
+
+  program
+    .command('doctor')
+    .description('Preflight: credentials, CDK bootstrap, GitHub connection, application secrets, DNS delegation.')
+    .argument('<env>', 'environment, e.g. dev')
+    .action(async (name: string) => {
+      await runDoctorCommand(config, name, deps, io.out);
+    });
+
   return program;
 }
 
@@ -68,11 +113,12 @@ export async function run(
   argv: readonly string[],
   io: CliIo = defaultIo,
   variables: NodeJS.ProcessEnv = process.env,
+  deps: OpsDependencies = defaultOpsDependencies,
 ): Promise<number> {
   try {
     const config = withAccountOverrides(platformConfig, variables);
     validateConfig(config);
-    await buildProgram(config, io).parseAsync([...argv], { from: 'user' });
+    await buildProgram(config, io, deps).parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CliError) {
@@ -88,6 +134,8 @@ export async function run(
       // Help and version exit 0; usage errors were already printed by commander.
       return commanderError.exitCode ?? 1;
     }
-    throw error;
+    // An AWS or other failure: one line, non-zero.
+    io.err(`booking-infra: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
   }
 }

@@ -69,6 +69,8 @@ export const dev: EnvironmentConfig = {
     migrateCommand: ['python', 'manage.py', 'migrate', '--noinput'],
     environment: { DJANGO_SETTINGS_MODULE: 'config.settings', DJANGO_DEBUG: 'false' },
   },
+  // Nights and weekends paused (London time): the database and tasks bill 65 of 168 hours a week.
+  schedule: { timezone: 'Europe/London', pause: 'cron(0 20 ? * MON-FRI *)', resume: 'cron(0 7 ? * MON-FRI *)' },
   pipeline: { branch: 'develop', manualApproval: false },
   usage: {
     albLcu: 0.5,

@@ -165,6 +165,16 @@ export interface PipelineConfig {
   readonly manualApproval: boolean;
 }
 
+/** When the environment pauses and resumes by itself (EventBridge Scheduler expressions). */
+export interface ScheduleConfig {
+  /** IANA time zone of the expressions, e.g. `Europe/London`. */
+  readonly timezone: string;
+  /** e.g. `cron(0 20 ? * MON-FRI *)`: every weekday at 20:00. */
+  readonly pause: string;
+  /** e.g. `cron(0 7 ? * MON-FRI *)`: weekdays at 07:00, so weekends stay paused. */
+  readonly resume: string;
+}
+
 /** The application's source repository on GitHub. */
 export interface SourceRepositoryConfig {
   readonly owner: string;
@@ -251,6 +261,8 @@ export interface EnvironmentConfig {
   readonly applicationSecrets: readonly string[];
   readonly compute: ComputeConfig;
   readonly pipeline: PipelineConfig;
+  /** Pause and resume on a schedule; none when omitted. */
+  readonly schedule?: ScheduleConfig;
   readonly usage: UsageAssumptions;
   readonly budget: BudgetConfig;
   /** E-mail addresses subscribed to the ops topic (alarms, budget, pipeline failures). */

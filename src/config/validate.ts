@@ -288,6 +288,22 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
   if (!/^[A-Za-z0-9._/-]{1,200}$/.test(env.pipeline.branch) || env.pipeline.branch.includes('..')) {
     issues.add(at('pipeline.branch'), `${JSON.stringify(env.pipeline.branch)} is not a branch name (e.g. "main")`);
   }
+  if (env.schedule) {
+    for (const key of ['pause', 'resume'] as const) {
+      if (!/^(cron\([^)]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/.test(env.schedule[key])) {
+        issues.add(
+          at(`schedule.${key}`),
+          `${JSON.stringify(env.schedule[key])} is not a schedule expression (e.g. "cron(0 20 ? * MON-FRI *)")`,
+        );
+      }
+    }
+    if (!/^[A-Za-z]+(\/[A-Za-z_+-]+)+$|^UTC$/.test(env.schedule.timezone)) {
+      issues.add(
+        at('schedule.timezone'),
+        `${JSON.stringify(env.schedule.timezone)} is not an IANA time zone (e.g. "Europe/London")`,
+      );
+    }
+  }
   if (env.production && !env.pipeline.manualApproval) {
     issues.add(
       at('pipeline.manualApproval'),

@@ -19,6 +19,8 @@ import {
   releaseImageParameter,
 } from '../modules/parameters/parameter-names';
 import { QueueMetrics } from '../modules/queue-metrics/queue-metrics';
+import { EnvironmentSchedule } from '../modules/schedule/environment-schedule';
+import { stateParameterName } from '../ops/resources';
 import { WebService } from '../modules/web-service/web-service';
 import { WorkerService } from '../modules/worker-service/worker-service';
 import type { DataStack } from './data-stack';
@@ -208,9 +210,25 @@ export class AppStack extends PlatformStack {
       );
     }
 
+    if (config.schedule) {
+      new EnvironmentSchedule(this, 'Schedule', {
+        environmentName: config.name,
+        schedule: config.schedule,
+        databaseId: name,
+        clusterName: name,
+        webServiceName: this.web.service.serviceName,
+        workerServiceName: this.worker.service.serviceName,
+        serviceArns: [this.web.service.serviceArn, this.worker.service.serviceArn],
+        targetGroupArn: this.loadBalancer.targetGroup.targetGroupArn,
+        stateParameterName: stateParameterName(shared.appName, config.name),
+        logRetentionDays: config.logRetentionDays,
+      });
+    }
+
     new CfnOutput(this, 'WebServiceName', { value: this.web.service.serviceName });
     new CfnOutput(this, 'WorkerServiceName', { value: this.worker.service.serviceName });
     new CfnOutput(this, 'MigrateTaskDefinition', { value: this.migrate.task.taskDefinition.family });
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancer.loadBalancerDnsName });
+    new CfnOutput(this, 'WebTargetGroupArn', { value: this.loadBalancer.targetGroup.targetGroupArn });
   }
 }

@@ -7,6 +7,8 @@ import { Cache } from '../modules/cache/cache';
 import { Database } from '../modules/database/database';
 import type { Networking } from '../modules/networking/networking';
 import { ConnectionParameters } from '../modules/parameters/connection-parameters';
+import { StateGuard } from '../modules/state-guard/state-guard';
+import { stateParameterName } from '../ops/resources';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface DataStackProps extends PlatformStackProps {
@@ -83,6 +85,12 @@ export class DataStack extends PlatformStack {
       environmentName: config.name,
       database: this.database,
       cache: this.cache,
+    });
+    new StateGuard(this, 'StateGuard', {
+      environmentName: config.name,
+      databaseId: identifier,
+      stateParameterName: stateParameterName(shared.appName, config.name),
+      logRetentionDays: config.logRetentionDays,
     });
     new CfnOutput(this, 'DatabaseInstanceId', { value: identifier, description: 'RDS instance identifier' });
     new CfnOutput(this, 'DatabaseSecretArn', {

@@ -35,11 +35,18 @@ describe('cost of the committed environments', () => {
     for (const e of estimates) {
       const unpriced = e.lines.filter((line) => line.status === 'unpriced');
       const kinds = [...new Set(unpriced.map((line) => `${line.type} ${line.module}`))].sort();
-      const expected =
-        e.state === 'minimal' ? [] : ['AWS::CodeBuild::Project pipeline', 'AWS::Lambda::Function queue-metrics'];
+      const running = e.state !== 'minimal';
+      const expected = [
+        'AWS::Lambda::Function state-guard',
+        ...(running ? ['AWS::CodeBuild::Project pipeline', 'AWS::Lambda::Function queue-metrics'] : []),
+        ...(running && e.environment === 'dev' ? ['AWS::Lambda::Function schedule'] : []),
+      ].sort();
       assert.deepEqual(kinds, expected, `${e.environment} ${e.state}`);
       for (const line of unpriced) {
-        assert.match(line.basis, /no Lambda price in the sourced reference data|no sourced eu-west-2 CodeBuild price/);
+        assert.match(
+          line.basis,
+          /unpriced: (lambda\.requests\.million: no Lambda price in the sourced reference data|codebuild\..*no sourced eu-west-2 CodeBuild price)/,
+        );
       }
     }
   });

@@ -291,6 +291,9 @@ describe('compute tier', () => {
         'ec2:DeleteNetworkInterface',
         'ec2:AssignPrivateIpAddresses',
         'ec2:UnassignPrivateIpAddresses',
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:RegisterScalableTarget',
+        'elasticloadbalancing:DescribeTargetHealth',
       ]);
       for (const part of ['app', 'data', 'network', 'ops']) {
         for (const [id, policy] of resourcesOfType(platform.json(envName, part), 'AWS::IAM::Policy')) {

@@ -1,0 +1,57 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The operations Lambda's source (bundled with esbuild at synth; the AWS SDK comes with the runtime). */
+export const OPS_LAMBDA_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'ops', 'index.ts');
+
+export interface OpsFunctionProps {
+  readonly description: string;
+  /** Variables the handler reads (resourcesFromEnvironment). */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeout: Duration;
+  readonly logRetentionDays: number;
+  /** Exactly what it may do. */
+  readonly statements: readonly iam.PolicyStatement[];
+}
+
+/** The operations library as a Lambda, with a role written out in full. */
+export class OpsFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: OpsFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    for (const statement of props.statements) this.role.addToPolicy(statement);
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: OPS_LAMBDA_ENTRY,
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup,
+      environment: { ...props.environment },
+      bundling: { externalModules: ['@aws-sdk/*'], minify: true, sourceMap: false, target: 'node22' },
+    });
+  }
+}

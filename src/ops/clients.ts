@@ -1,0 +1,44 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+
+/** The AWS SDK v3 clients the operations use; tests replace them with aws-sdk-client-mock. */
+export interface OpsClients {
+  readonly autoscaling: ApplicationAutoScalingClient;
+  readonly cloudformation: CloudFormationClient;
+  readonly connections: CodeStarConnectionsClient;
+  readonly ecs: ECSClient;
+  readonly elasticache: ElastiCacheClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly rds: RDSClient;
+  readonly route53: Route53Client;
+  readonly ssm: SSMClient;
+  readonly sts: STSClient;
+}
+
+/**
+ * Clients for one region with the SDK's standard credential chain (profiles, environment
+ * variables, SSO, instance roles) and endpoint settings (AWS_ENDPOINT_URL): nothing of our own.
+ */
+export function createClients(region: string): OpsClients {
+  const options = { region, maxAttempts: 5 };
+  return {
+    autoscaling: new ApplicationAutoScalingClient(options),
+    cloudformation: new CloudFormationClient(options),
+    connections: new CodeStarConnectionsClient(options),
+    ecs: new ECSClient(options),
+    elasticache: new ElastiCacheClient(options),
+    elbv2: new ElasticLoadBalancingV2Client(options),
+    rds: new RDSClient(options),
+    route53: new Route53Client({ ...options, region: 'us-east-1' }),
+    ssm: new SSMClient(options),
+    sts: new STSClient(options),
+  };
+}

@@ -1,0 +1,148 @@
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
+import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
+import { GetParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { EnvironmentConfig, SharedConfig } from '../config/types';
+import {
+  applicationSecretParameter,
+  githubConnectionParameter,
+  hostedZoneIdParameter,
+} from '../modules/parameters/parameter-names';
+import type { OpsClients } from './clients';
+
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  /** What to do when it fails. */
+  readonly fix?: string;
+}
+
+export interface DoctorDependencies {
+  readonly clients: OpsClients;
+  /** Name servers the public DNS returns for a domain (node:dns in the CLI). */
+  readonly resolveNs: (domain: string) => Promise<string[]>;
+}
+
+const normalize = (host: string) => host.toLowerCase().replace(/\.$/, '');
+
+async function check(name: string, work: () => Promise<Omit<CheckResult, 'name'>>): Promise<CheckResult> {
+  try {
+    return { name, ...(await work()) };
+  } catch (error) {
+    return {
+      name,
+      ok: false,
+      detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      fix: 'see the error above',
+    };
+  }
+}
+
+/** Preflight before a deploy or a resume: each check says pass or fail, and the fix. */
+export async function runDoctor(
+  shared: SharedConfig,
+  env: EnvironmentConfig,
+  deps: DoctorDependencies,
+): Promise<CheckResult[]> {
+  const { clients } = deps;
+  const results: CheckResult[] = [];
+
+  results.push(
+    await check('credentials', async () => {
+      const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+      const ok = identity.Account === env.account;
+      return {
+        ok,
+        detail: `account ${identity.Account} as ${identity.Arn}`,
+        fix: ok
+          ? undefined
+          : `the config says ${env.account}: use credentials for that account (AWS_PROFILE=...) or set BOOKING_ACCOUNT=${identity.Account}`,
+      };
+    }),
+  );
+
+  results.push(
+    await check(`CDK bootstrap in ${env.region}`, async () => {
+      try {
+        const answer = await clients.cloudformation.send(new DescribeStacksCommand({ StackName: 'CDKToolkit' }));
+        const status = answer.Stacks?.[0]?.StackStatus ?? 'missing';
+        const ok = /_COMPLETE$/.test(status) && !status.startsWith('DELETE') && !status.includes('ROLLBACK');
+        return {
+          ok,
+          detail: `CDKToolkit is ${status}`,
+          fix: ok ? undefined : `npx cdk bootstrap aws://${env.account}/${env.region}`,
+        };
+      } catch (error) {
+        if (error instanceof Error && /does not exist/.test(error.message)) {
+          return {
+            ok: false,
+            detail: 'CDKToolkit stack not found',
+            fix: `npx cdk bootstrap aws://${env.account}/${env.region}`,
+          };
+        }
+        throw error;
+      }
+    }),
+  );
+
+  results.push(
+    await check('GitHub connection', async () => {
+      const parameter = githubConnectionParameter(shared.appName);
+      const arn = (await clients.ssm.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value;
+      const connection = await clients.connections.send(new GetConnectionCommand({ ConnectionArn: arn }));
+      const status = connection.Connection?.ConnectionStatus ?? 'unknown';
+      return {
+        ok: status === 'AVAILABLE',
+        detail: `${connection.Connection?.ConnectionName ?? arn} is ${status}`,
+        fix:
+          status === 'AVAILABLE'
+            ? undefined
+            : 'open the console, Developer Tools > Settings > Connections, choose the connection and "Update pending connection"',
+      };
+    }),
+  );
+
+  results.push(
+    await check('application secrets', async () => {
+      const names = env.applicationSecrets.map((variable) =>
+        applicationSecretParameter(shared.appName, env.name, variable),
+      );
+      if (names.length === 0) return { ok: true, detail: 'none configured' };
+      const answer = await clients.ssm.send(new GetParametersCommand({ Names: names, WithDecryption: false }));
+      const missing = answer.InvalidParameters ?? [];
+      const notSecure = (answer.Parameters ?? []).filter((p) => p.Type !== 'SecureString').map((p) => p.Name!);
+      const ok = missing.length === 0 && notSecure.length === 0;
+      const problems = [...missing.map((n) => `${n} missing`), ...notSecure.map((n) => `${n} is not a SecureString`)];
+      return {
+        ok,
+        detail: ok ? `${names.length} SecureString parameter(s) present` : problems.join('; '),
+        fix: ok
+          ? undefined
+          : [...missing, ...notSecure]
+              .map((n) => `aws ssm put-parameter --type SecureString --overwrite --name ${n} --value '...'`)
+              .join('\n'),
+      };
+    }),
+  );
+
+  results.push(
+    await check(`NS delegation of ${shared.domain}`, async () => {
+      const zoneId = (await clients.ssm.send(new GetParameterCommand({ Name: hostedZoneIdParameter(shared.appName) })))
+        .Parameter?.Value;
+      const zone = await clients.route53.send(new GetHostedZoneCommand({ Id: zoneId }));
+      const expected = (zone.DelegationSet?.NameServers ?? []).map(normalize).sort();
+      const actual = (await deps.resolveNs(shared.domain)).map(normalize).sort();
+      const ok = expected.length > 0 && expected.join(',') === actual.join(',');
+      return {
+        ok,
+        detail: ok
+          ? `delegated to ${expected.join(', ')}`
+          : `the zone has ${expected.join(', ') || 'no name servers'}; DNS answers ${actual.join(', ') || 'nothing'}`,
+        fix: ok ? undefined : `set the name servers of ${shared.domain} at its registrar to: ${expected.join(' ')}`,
+      };
+    }),
+  );
+  return results;
+}
