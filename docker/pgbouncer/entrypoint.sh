@@ -4,7 +4,7 @@
 set -eu
 : "${DB_HOST:?DB_HOST is required}" "${DB_PORT:?}" "${DB_NAME:?}" "${DB_USER:?}" "${DB_PASSWORD:?}"
 : "${POOL_SIZE:=10}" "${MAX_CLIENT_CONN:=200}"
-dir=/run/pgbouncer
+dir="${PGBOUNCER_RUN_DIR:-/run/pgbouncer}"
 umask 077
 printf '"%s" "%s"\n' "$DB_USER" "$DB_PASSWORD" > "$dir/userlist.txt"
 cat > "$dir/pgbouncer.ini" <<INI
