@@ -1,5 +1,5 @@
 import { App, CrossStackReferences, ReferenceStrength, Validations } from 'aws-cdk-lib';
-import { CURRENTLY_RECOMMENDED_FLAGS, PATH_METADATA_ENABLE_CONTEXT } from 'aws-cdk-lib/cx-api';
+import { BUNDLING_STACKS, CURRENTLY_RECOMMENDED_FLAGS, PATH_METADATA_ENABLE_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { PlatformConfig } from './config/types';
 import { EnvironmentStage } from './stacks/environment-stage';
@@ -36,7 +36,12 @@ export function createPlatformApp(config: PlatformConfig, options: PlatformAppOp
     // so that in-process synth (tests, cost) and `cdk synth` produce the same templates.
     // Path metadata (which `cdk synth` turns on too) lets the cost estimator name each
     // resource's module.
-    context: { ...CURRENTLY_RECOMMENDED_FLAGS, [PATH_METADATA_ENABLE_CONTEXT]: true },
+    context: {
+      ...CURRENTLY_RECOMMENDED_FLAGS,
+      [PATH_METADATA_ENABLE_CONTEXT]: true,
+      // The estimator's synths only read templates: skip bundling Lambda code for them.
+      ...(gates ? {} : { [BUNDLING_STACKS]: [] }),
+    },
     builtinCloudFormationValidation: gates,
   });
   // Cross-stack references use Fn::GetStackOutput (weak) instead of Export/Import: an export

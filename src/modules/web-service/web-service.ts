@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { WebConfig } from '../../config/types';
 import { acknowledge } from '../../quality/acknowledge';
 import { AppTask, type AppRuntime } from '../app-task/app-task';
-import { capacityStrategy } from './capacity';
+import { appService, serviceBounds } from '../app-task/app-service';
 
 export interface WebServiceProps {
   readonly cluster: ecs.ICluster;
@@ -48,24 +48,12 @@ export class WebService extends Construct {
       withPgBouncer: true,
       appPort: props.appPort,
     });
-    const minTasks = props.paused ? 0 : config.minTasks;
-    const maxTasks = props.paused ? 0 : config.maxTasks;
-
-    this.service = new ecs.FargateService(this, 'Service', {
-      cluster: props.cluster,
+    const { minTasks, maxTasks } = serviceBounds(props);
+    this.service = appService(this, 'Service', {
+      ...props,
       serviceName: `${props.name}-web`,
       taskDefinition: this.task.taskDefinition,
-      desiredCount: minTasks,
-      vpcSubnets: props.subnets,
-      assignPublicIp: props.assignPublicIp,
-      securityGroups: [props.securityGroup],
-      capacityProviderStrategies: capacityStrategy(config.capacity),
-      circuitBreaker: { enable: true, rollback: true },
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
       healthCheckGracePeriod: Duration.seconds(60),
-      enableExecuteCommand: true,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     this.service.attachToApplicationTargetGroup(props.targetGroup);
 

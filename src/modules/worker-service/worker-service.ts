@@ -7,7 +7,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import type { WorkerConfig } from '../../config/types';
 import { AppTask, type AppRuntime } from '../app-task/app-task';
-import { capacityStrategy } from '../web-service/capacity';
+import { appService, serviceBounds } from '../app-task/app-service';
 import { acknowledgeTaskFindings } from '../web-service/web-service';
 
 export interface WorkerServiceProps {
@@ -50,23 +50,11 @@ export class WorkerService extends Construct {
       healthCheckCommand: config.healthCheckCommand,
       stopTimeout: Duration.seconds(config.stopTimeoutSeconds),
     });
-    const minTasks = props.paused ? 0 : config.minTasks;
-    const maxTasks = props.paused ? 0 : config.maxTasks;
-
-    this.service = new ecs.FargateService(this, 'Service', {
-      cluster: props.cluster,
+    const { minTasks, maxTasks } = serviceBounds(props);
+    this.service = appService(this, 'Service', {
+      ...props,
       serviceName: `${props.name}-worker`,
       taskDefinition: this.task.taskDefinition,
-      desiredCount: minTasks,
-      vpcSubnets: props.subnets,
-      assignPublicIp: props.assignPublicIp,
-      securityGroups: [props.securityGroup],
-      capacityProviderStrategies: capacityStrategy(config.capacity),
-      circuitBreaker: { enable: true, rollback: true },
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      enableExecuteCommand: true,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
 
     this.scalingTarget = new appscaling.ScalableTarget(this, 'Scaling', {
