@@ -74,6 +74,23 @@ describe('the app', () => {
     }
   });
 
+  test('every tagged resource of every stack carries the app, environment and module cost-allocation tags', () => {
+    let checked = 0;
+    for (const stack of platform.assembly.stacksRecursively) {
+      const environment = stack.stackName.split('-')[1];
+      for (const [id, resource] of Object.entries(stack.template.Resources as Record<string, any>)) {
+        const tags = resource.Properties?.Tags;
+        if (!tags) continue;
+        const map: Record<string, string> = Array.isArray(tags) ? Object.fromEntries(tags.map((t: any) => [t.Key, t.Value])) : tags;
+        assert.equal(map.app, 'booking', `${stack.stackName} ${id}`);
+        assert.equal(map.environment, environment, `${stack.stackName} ${id}`);
+        assert.ok(map.module, `${stack.stackName} ${id} has no module tag`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 100, `checked ${checked} resources`);
+  });
+
   test('no stack exports a value: cross-stack references are weak', () => {
     for (const stack of platform.assembly.stacksRecursively) {
       const outputs = Object.values((stack.template.Outputs ?? {}) as Record<string, any>);
