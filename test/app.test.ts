@@ -81,7 +81,9 @@ describe('the app', () => {
       for (const [id, resource] of Object.entries(stack.template.Resources as Record<string, any>)) {
         const tags = resource.Properties?.Tags;
         if (!tags) continue;
-        const map: Record<string, string> = Array.isArray(tags) ? Object.fromEntries(tags.map((t: any) => [t.Key, t.Value])) : tags;
+        const map: Record<string, string> = Array.isArray(tags)
+          ? Object.fromEntries(tags.map((t: any) => [t.Key, t.Value]))
+          : tags;
         assert.equal(map.app, 'booking', `${stack.stackName} ${id}`);
         assert.equal(map.environment, environment, `${stack.stackName} ${id}`);
         assert.ok(map.module, `${stack.stackName} ${id} has no module tag`);
