@@ -1,3 +1,10 @@
+import {
+  APPLICATION_ENVIRONMENT,
+  MIGRATE_COMMAND,
+  webCommand,
+  WORKER_COMMAND,
+  WORKER_HEALTH_CHECK,
+} from './application';
 import type { EnvironmentConfig } from './types';
 
 /** Development: the seed's dev environment, tuned for the smallest bill that still works. */
@@ -40,16 +47,7 @@ export const dev: EnvironmentConfig = {
       minTasks: 1,
       maxTasks: 2,
       capacity: { onDemandBase: 0, spotPercent: 100 },
-      command: [
-        'gunicorn',
-        'config.wsgi:application',
-        '--bind',
-        '0.0.0.0:8000',
-        '--workers',
-        '2',
-        '--worker-tmp-dir',
-        '/tmp',
-      ],
+      command: webCommand(2),
       cpuTargetPercent: 70,
       requestsPerTaskPerMinute: 1000,
     },
@@ -59,15 +57,15 @@ export const dev: EnvironmentConfig = {
       minTasks: 0,
       maxTasks: 2,
       capacity: { onDemandBase: 0, spotPercent: 100 },
-      command: ['python', 'manage.py', 'rundramatiq', '--processes', '1', '--threads', '4'],
+      command: WORKER_COMMAND,
       queues: ['default'],
       messagesPerTask: 100,
       stopTimeoutSeconds: 120,
-      healthCheckCommand: 'pgrep -f rundramatiq > /dev/null || exit 1',
+      healthCheckCommand: WORKER_HEALTH_CHECK,
     },
     pgbouncer: { defaultPoolSize: 10, maxClientConnections: 200, reservedConnections: 10 },
-    migrateCommand: ['python', 'manage.py', 'migrate', '--noinput'],
-    environment: { DJANGO_SETTINGS_MODULE: 'config.settings', DJANGO_DEBUG: 'false' },
+    migrateCommand: MIGRATE_COMMAND,
+    environment: APPLICATION_ENVIRONMENT,
   },
   // Nights and weekends paused (London time): the database and tasks bill 65 of 168 hours a week.
   schedule: { timezone: 'Europe/London', pause: 'cron(0 20 ? * MON-FRI *)', resume: 'cron(0 7 ? * MON-FRI *)' },

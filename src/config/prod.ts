@@ -1,3 +1,10 @@
+import {
+  APPLICATION_ENVIRONMENT,
+  MIGRATE_COMMAND,
+  webCommand,
+  WORKER_COMMAND,
+  WORKER_HEALTH_CHECK,
+} from './application';
 import type { EnvironmentConfig } from './types';
 
 /** Production: api.lichnails.co.uk, Multi-AZ data, private tasks, flow logs, protected data. */
@@ -42,16 +49,7 @@ export const prod: EnvironmentConfig = {
       maxTasks: 6,
       // One task always on regular Fargate; half of the rest on Spot.
       capacity: { onDemandBase: 1, spotPercent: 50 },
-      command: [
-        'gunicorn',
-        'config.wsgi:application',
-        '--bind',
-        '0.0.0.0:8000',
-        '--workers',
-        '3',
-        '--worker-tmp-dir',
-        '/tmp',
-      ],
+      command: webCommand(3),
       cpuTargetPercent: 60,
       requestsPerTaskPerMinute: 1500,
     },
@@ -61,15 +59,15 @@ export const prod: EnvironmentConfig = {
       minTasks: 1,
       maxTasks: 4,
       capacity: { onDemandBase: 1, spotPercent: 100 },
-      command: ['python', 'manage.py', 'rundramatiq', '--processes', '1', '--threads', '4'],
+      command: WORKER_COMMAND,
       queues: ['default'],
       messagesPerTask: 100,
       stopTimeoutSeconds: 120,
-      healthCheckCommand: 'pgrep -f rundramatiq > /dev/null || exit 1',
+      healthCheckCommand: WORKER_HEALTH_CHECK,
     },
     pgbouncer: { defaultPoolSize: 15, maxClientConnections: 300, reservedConnections: 15 },
-    migrateCommand: ['python', 'manage.py', 'migrate', '--noinput'],
-    environment: { DJANGO_SETTINGS_MODULE: 'config.settings', DJANGO_DEBUG: 'false' },
+    migrateCommand: MIGRATE_COMMAND,
+    environment: APPLICATION_ENVIRONMENT,
   },
   pipeline: { branch: 'main', manualApproval: true },
   usage: {
