@@ -169,11 +169,14 @@ export async function runStatus(
     );
     cache = answer.ReplicationGroups?.[0]?.Status ?? 'unknown';
   }
-  const state =
-    observation.record?.state === 'paused' ? 'paused' : resources.services.length === 0 ? 'minimal' : 'running';
+  // Without services the environment is minimal; otherwise the recorded state says paused or not,
+  // and a resume in progress is shown as such.
+  const recorded = observation.record?.state;
+  const state = resources.services.length === 0 ? 'minimal' : recorded === 'paused' ? 'paused' : 'running';
+  const label = recorded === 'resuming' && state === 'running' ? 'resuming' : state;
   const status = {
     environment: env.name,
-    state,
+    state: label,
     recorded: observation.record ?? null,
     services: observation.services,
     database: { id: resources.databaseId, status: observation.database },
@@ -187,7 +190,7 @@ export async function runStatus(
     return status;
   }
   print(
-    `${env.name}: ${state}${observation.record ? ` (recorded ${observation.record.state} at ${observation.record.changedAt})` : ''}`,
+    `${env.name}: ${label}${observation.record ? ` (recorded ${observation.record.state} at ${observation.record.changedAt})` : ''}`,
   );
   for (const line of describeObservation(resources, observation).slice(0, -1)) print(line);
   print(`  load balancer: ${resources.loadBalancerDnsName ?? 'none (minimal state)'}`);
