@@ -194,6 +194,17 @@ describe('pause and resume', () => {
     assert.match(text.out, /cost of this state: about 12\.34 USD\/month/);
   });
 
+  test('status shows a resume in progress, and minimal when the environment has no services', async () => {
+    const fake = new FakeAws('dev');
+    fake.parameters['/booking/dev/ops/state'] = JSON.stringify({ state: 'resuming', changedAt: 'x', services: {} });
+    assert.equal(JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out).state, 'resuming');
+    const minimal = new FakeAws('dev', { minimal: true });
+    const status = JSON.parse((await cli(minimal, ['status', 'dev', '--json'])).out);
+    assert.equal(status.state, 'minimal');
+    assert.equal(status.loadBalancer, null);
+    assert.equal(status.cache, null);
+  });
+
   test('minimal: pause only stops the database', async () => {
     const fake = new FakeAws('dev', { minimal: true });
     const result = await cli(fake, ['pause', 'dev']);
