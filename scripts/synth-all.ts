@@ -2,8 +2,7 @@
 // what it costs a month in each state.
 import { buildApp } from '../src/app';
 import { platformConfig } from '../src/config';
-import { ENVIRONMENT_STATES } from '../src/config/types';
-import { estimateEnvironments, estimateShared } from '../src/cost/environment-cost';
+import { estimateShared, estimateStates } from '../src/cost/environment-cost';
 import { formatStateTable } from '../src/cost/format';
 import { synthesize } from '../src/quality/synthesize';
 import { formatTable, summarizeStacks } from '../src/summary';
@@ -25,13 +24,7 @@ for (const stage of stages) {
   );
 }
 
-const estimates = ENVIRONMENT_STATES.flatMap((state) =>
-  estimateEnvironments(platformConfig, platformConfig.environments, state),
-).sort(
-  (a, b) =>
-    a.environment.localeCompare(b.environment) ||
-    ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
-);
+const estimates = estimateStates(platformConfig, platformConfig.environments);
 console.log('\nMonthly cost (details: npx booking-infra cost <env>):');
 console.log(formatStateTable([...estimates, estimateShared(platformConfig)]));
 console.log(`\nTemplates written to ${outdir}/ (no AWS account, credentials or network used).`);

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import type { EnvironmentConfig, EnvironmentState, PlatformConfig } from '../config/types';
+import {
+  ENVIRONMENT_STATES,
+  type EnvironmentConfig,
+  type EnvironmentState,
+  type PlatformConfig,
+} from '../config/types';
 import { createPlatformApp } from '../platform';
 import { type CostEstimate, estimate, type StackTemplate } from './estimator';
 import { priceTableFor } from './prices';
@@ -53,6 +58,21 @@ export function estimateEnvironments(
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** Estimates of the given environments in each of `states`, ordered by environment, then state. */
+export function estimateStates(
+  config: PlatformConfig,
+  environments: readonly EnvironmentConfig[],
+  states: readonly EnvironmentState[] = ENVIRONMENT_STATES,
+): CostEstimate[] {
+  return states
+    .flatMap((state) => estimateEnvironments(config, environments, state))
+    .sort(
+      (a, b) =>
+        a.environment.localeCompare(b.environment) ||
+        ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
+    );
 }
 
 /** Name the shared (account-level) stacks are estimated under. */

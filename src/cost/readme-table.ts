@@ -1,6 +1,5 @@
 import type { PlatformConfig } from '../config/types';
-import { ENVIRONMENT_STATES } from '../config/types';
-import { estimateEnvironments, estimateShared } from './environment-cost';
+import { estimateShared, estimateStates } from './environment-cost';
 import { formatStateTable } from './format';
 
 export const README_COST_START = '<!-- cost-table:start (npm run docs) -->';
@@ -8,13 +7,7 @@ export const README_COST_END = '<!-- cost-table:end -->';
 
 /** The per-state cost table the README shows, exactly as `booking-infra cost --format markdown` starts. */
 export function readmeCostTable(config: PlatformConfig): string {
-  const estimates = ENVIRONMENT_STATES.flatMap((state) =>
-    estimateEnvironments(config, config.environments, state),
-  ).sort(
-    (a, b) =>
-      a.environment.localeCompare(b.environment) ||
-      ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
-  );
+  const estimates = estimateStates(config, config.environments);
   return formatStateTable([...estimates, estimateShared(config)], true);
 }
 

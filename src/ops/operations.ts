@@ -101,46 +101,49 @@ export class EnvironmentOperations {
     return answer.DBInstances?.[0]?.DBInstanceStatus ?? 'unknown';
   }
 
-  async observe(): Promise<Observation> {
+  /** Each service's counts and scaling bounds (ECS and Application Auto Scaling only). */
+  async observeServices(): Promise<ServiceObservation[]> {
     const { clients } = this.context;
-    const services: ServiceObservation[] = [];
-    if (this.resources.services.length > 0) {
-      const described = await this.call(() =>
-        clients.ecs.send(
-          new DescribeServicesCommand({
-            cluster: this.resources.clusterName,
-            services: this.resources.services.map((s) => s.name),
-          }),
-        ),
-      );
-      const targets = await this.call(() =>
-        clients.autoscaling.send(
-          new DescribeScalableTargetsCommand({
-            ServiceNamespace: ServiceNamespace.ECS,
-            ResourceIds: this.resources.services.map((s) => this.resourceId(s.name)),
-          }),
-        ),
-      );
-      for (const service of this.resources.services) {
-        const found = described.services?.find((s) => s.serviceName === service.name);
-        if (!found || found.status === 'INACTIVE') {
-          throw new Error(
-            `service ${service.name} is missing from cluster ${this.resources.clusterName} (redeploy: npx cdk deploy)`,
-          );
-        }
-        const target = targets.ScalableTargets?.find((t) => t.ResourceId === this.resourceId(service.name));
-        services.push({
-          role: service.role,
-          name: service.name,
-          desired: found.desiredCount ?? 0,
-          running: found.runningCount ?? 0,
-          pending: found.pendingCount ?? 0,
-          min: target?.MinCapacity ?? 0,
-          max: target?.MaxCapacity ?? 0,
-        });
+    if (this.resources.services.length === 0) return [];
+    const described = await this.call(() =>
+      clients.ecs.send(
+        new DescribeServicesCommand({
+          cluster: this.resources.clusterName,
+          services: this.resources.services.map((s) => s.name),
+        }),
+      ),
+    );
+    const targets = await this.call(() =>
+      clients.autoscaling.send(
+        new DescribeScalableTargetsCommand({
+          ServiceNamespace: ServiceNamespace.ECS,
+          ResourceIds: this.resources.services.map((s) => this.resourceId(s.name)),
+        }),
+      ),
+    );
+    return this.resources.services.map((service) => {
+      const found = described.services?.find((s) => s.serviceName === service.name);
+      if (!found || found.status === 'INACTIVE') {
+        throw new Error(
+          `service ${service.name} is missing from cluster ${this.resources.clusterName} (redeploy: npx cdk deploy)`,
+        );
       }
-    }
-    const record = await this.call(() => readStateRecord(clients.ssm, this.resources.stateParameter));
+      const target = targets.ScalableTargets?.find((t) => t.ResourceId === this.resourceId(service.name));
+      return {
+        role: service.role,
+        name: service.name,
+        desired: found.desiredCount ?? 0,
+        running: found.runningCount ?? 0,
+        pending: found.pendingCount ?? 0,
+        min: target?.MinCapacity ?? 0,
+        max: target?.MaxCapacity ?? 0,
+      };
+    });
+  }
+
+  async observe(): Promise<Observation> {
+    const services = await this.observeServices();
+    const record = await this.call(() => readStateRecord(this.context.clients.ssm, this.resources.stateParameter));
     return { services, database: await this.databaseStatus(), record };
   }
 
@@ -269,8 +272,7 @@ export class EnvironmentOperations {
   }
 
   private async tasksDrained(): Promise<boolean> {
-    const observed = await this.observe();
-    return observed.services.every((s) => s.running === 0 && s.pending === 0);
+    return (await this.observeServices()).every((s) => s.running === 0 && s.pending === 0);
   }
 
   /** Plans a resume: start the database, restore the recorded capacities, wait for health. */
@@ -343,8 +345,7 @@ export class EnvironmentOperations {
   }
 
   private async servicesStable(): Promise<boolean> {
-    const observed = await this.observe();
-    return observed.services.every((s) => s.running === s.desired && s.pending === 0);
+    return (await this.observeServices()).every((s) => s.running === s.desired && s.pending === 0);
   }
 
   private async targetsHealthy(): Promise<boolean> {

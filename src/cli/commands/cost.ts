@@ -6,7 +6,7 @@ import {
   type EnvironmentState,
   type PlatformConfig,
 } from '../../config/types';
-import { environmentStacks, estimateEnvironments, estimateShared, estimateStacks } from '../../cost/environment-cost';
+import { environmentStacks, estimateShared, estimateStacks, estimateStates } from '../../cost/environment-cost';
 import type { CostEstimate } from '../../cost/estimator';
 import { formatEstimate, formatMarkdown, formatStateTable, toReport } from '../../cost/format';
 import { CliError } from '../errors';
@@ -72,13 +72,7 @@ export function runCost(
   const environments = selectEnvironments(config, names);
   const estimates: CostEstimate[] = options.assembly
     ? estimatesFromAssembly(config, environments, options.assembly, options.state)
-    : (options.state === 'all' ? ENVIRONMENT_STATES : [options.state])
-        .flatMap((state) => estimateEnvironments(config, environments, state))
-        .sort(
-          (a, b) =>
-            a.environment.localeCompare(b.environment) ||
-            ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
-        );
+    : estimateStates(config, environments, options.state === 'all' ? ENVIRONMENT_STATES : [options.state]);
 
   // The shared stacks run in every state; shown with a full listing only.
   if (names.length === 0 && !options.assembly) estimates.push(estimateShared(config));

@@ -4,6 +4,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CpuArchitecture, PgBouncerConfig } from '../../config/types';
+import { acknowledge } from '../../quality/acknowledge';
 
 /** PgBouncer's port on the task's localhost. */
 export const PGBOUNCER_PORT = 6432;
@@ -163,4 +164,13 @@ export class AppTask extends Construct {
       });
     }
   }
+}
+
+/** Findings every application task definition shares, with their reasons. */
+export function acknowledgeTaskFindings(task: AppTask): void {
+  acknowledge(
+    task.taskDefinition,
+    'AwsSolutions::AwsSolutions-ECS2',
+    'Only non-secret facts are plain environment variables (hosts, ports, names, settings); passwords, tokens and keys come through ECS secrets from Secrets Manager and SSM SecureString',
+  );
 }

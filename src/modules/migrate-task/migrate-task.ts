@@ -1,8 +1,7 @@
 import { Tags } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { AppTask, type AppRuntime } from '../app-task/app-task';
-import { acknowledgeTaskFindings } from '../web-service/web-service';
+import { acknowledgeTaskFindings, AppTask, type AppRuntime } from '../app-task/app-task';
 
 export interface MigrateTaskProps {
   readonly runtime: AppRuntime;

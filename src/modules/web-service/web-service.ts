@@ -4,8 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import type { WebConfig } from '../../config/types';
-import { acknowledge } from '../../quality/acknowledge';
-import { AppTask, type AppRuntime } from '../app-task/app-task';
+import { acknowledgeTaskFindings, AppTask, type AppRuntime } from '../app-task/app-task';
 import { appService, serviceBounds } from '../app-task/app-service';
 
 export interface WebServiceProps {
@@ -71,13 +70,4 @@ export class WebService extends Construct {
     });
     acknowledgeTaskFindings(this.task);
   }
-}
-
-/** Findings every application task definition shares, with their reasons. */
-export function acknowledgeTaskFindings(task: AppTask): void {
-  acknowledge(
-    task.taskDefinition,
-    'AwsSolutions::AwsSolutions-ECS2',
-    'Only non-secret facts are plain environment variables (hosts, ports, names, settings); passwords, tokens and keys come through ECS secrets from Secrets Manager and SSM SecureString',
-  );
 }

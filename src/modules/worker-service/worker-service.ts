@@ -6,9 +6,8 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import type { WorkerConfig } from '../../config/types';
-import { AppTask, type AppRuntime } from '../app-task/app-task';
+import { acknowledgeTaskFindings, AppTask, type AppRuntime } from '../app-task/app-task';
 import { appService, serviceBounds } from '../app-task/app-service';
-import { acknowledgeTaskFindings } from '../web-service/web-service';
 
 export interface WorkerServiceProps {
   readonly cluster: ecs.ICluster;
