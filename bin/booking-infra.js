@@ -3,10 +3,14 @@
 require('tsx/cjs/api').register();
 const { run } = require('../src/cli/main.ts');
 
+// Sets the exit code and lets node exit on its own: process.exit() would drop whatever stdout
+// still holds for a pipe (e.g. `booking-infra cost --format json | wc -c` stopped at 64 KiB).
 run(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (error) => {
     process.stderr.write(`booking-infra: ${error && error.stack ? error.stack : error}\n`);
-    process.exit(1);
+    process.exitCode = 1;
   },
 );

@@ -8,6 +8,12 @@ export type { BuiltApp } from './platform';
 export interface BuildAppOptions {
   /** Where `app.synth()` writes the cloud assembly. @default a temporary directory */
   readonly outdir?: string;
+  /**
+   * Environments whose deploy creates their services (the first one): the services start at
+   * zero tasks, since no image has been released yet. `BOOKING_FIRST_DEPLOY=dev` in bin/app.ts.
+   * @default none
+   */
+  readonly firstDeploy?: readonly string[];
 }
 
 /**
@@ -19,5 +25,15 @@ export interface BuildAppOptions {
  */
 export function buildApp(config: PlatformConfig, options: BuildAppOptions = {}): BuiltApp {
   validateConfig(config);
-  return createPlatformApp(config, { outdir: options.outdir, budgetLimitsUsd: budgetLimits(config) });
+  for (const name of options.firstDeploy ?? []) {
+    if (!config.environments.some((env) => env.name === name))
+      throw new Error(
+        `BOOKING_FIRST_DEPLOY names "${name}", which is not an environment (use one of: ${config.environments.map((env) => env.name).join(', ')})`,
+      );
+  }
+  return createPlatformApp(config, {
+    outdir: options.outdir,
+    budgetLimitsUsd: budgetLimits(config),
+    firstDeploy: options.firstDeploy,
+  });
 }

@@ -15,6 +15,8 @@ export interface PlatformAppOptions {
   readonly qualityGates?: boolean;
   /** Monthly budget per environment name; environments without one get no budget. */
   readonly budgetLimitsUsd?: Readonly<Record<string, number>>;
+  /** Environments whose services this deploy creates at zero tasks (see BuildAppOptions). */
+  readonly firstDeploy?: readonly string[];
 }
 
 /** The built app, its account-level stage and its environments' stages. */
@@ -60,6 +62,7 @@ export function createPlatformApp(config: PlatformConfig, options: PlatformAppOp
         config: env,
         shared: config.shared,
         budgetLimitUsd: options.budgetLimitsUsd?.[env.name],
+        firstDeploy: options.firstDeploy?.includes(env.name) ?? false,
       }),
   );
   return { app, shared, stages };

@@ -66,9 +66,12 @@ export class SynthesizedPlatform {
 }
 
 /** Synthesizes through buildApp with the quality gate on, into a fresh temporary directory. */
-export function synth(config: PlatformConfig = platformConfig): SynthesizedPlatform {
+export function synth(
+  config: PlatformConfig = platformConfig,
+  options: { firstDeploy?: readonly string[] } = {},
+): SynthesizedPlatform {
   const outdir = mkdtempSync(join(tmpdir(), 'booking-synth-'));
-  const { app } = buildApp(config, { outdir });
+  const { app } = buildApp(config, { outdir, ...options });
   return new SynthesizedPlatform(synthesize(app), config.shared.appName);
 }
 

@@ -7,14 +7,15 @@ import {
   withAccountOverrides,
 } from '../config';
 import { ENVIRONMENT_STATES } from '../config/types';
+import { describeAwsFailure, errorSummary } from '../ops/aws-errors';
 import { type CostFormat, runCost } from './commands/cost';
 import {
   defaultOpsDependencies,
   type OpsDependencies,
   runDoctorCommand,
-  runPause,
-  runResume,
+  runHistory,
   runStatus,
+  runTransition,
 } from './commands/ops';
 import { CliError } from './errors';
 
@@ -43,7 +44,7 @@ export function buildProgram(
   deps: OpsDependencies = defaultOpsDependencies,
 ): Command {
   const program = new Command('booking-infra')
-    .description('Operate the booking platform: status, pause, resume, doctor, cost.')
+    .description('Operate the booking platform: status, pause, resume, minimal, history, doctor, cost.')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
     .exitOverride();
@@ -74,28 +75,71 @@ export function buildProgram(
 
   program
     .command('status')
-    .description("An environment's state, services, database, load balancer, cache, API URL and monthly cost.")
+    .description(
+      'What AWS shows (database, tasks, bounds, load balancer, cache) beside the recorded state, any drift and the command that converges it.',
+    )
     .argument('<env>', 'environment, e.g. dev')
     .option('--json', 'print JSON')
     .action(async (name: string, options: { json?: boolean }) => {
       await runStatus(config, name, Boolean(options.json), deps, io.out);
     });
 
-  for (const verb of ['pause', 'resume'] as const) {
-    program
+  const transitions = {
+    pause:
+      'Scale web and worker to zero (bounds included), wait for tasks to drain and for a running migration or release, stop the database; keeps what to restore.',
+    resume:
+      'Start the database, restore the recorded bounds and counts, wait for healthy targets, print the API URL. From minimal: start the database, then deploy.',
+    minimal:
+      'Prepare the minimal state: refuse while Dramatiq jobs are queued, pause, snapshot the cache (production), record minimal; then deploy with state minimal.',
+  } as const;
+  for (const [verb, description] of Object.entries(transitions) as Array<[keyof typeof transitions, string]>) {
+    const command = program
       .command(verb)
-      .description(
-        verb === 'pause'
-          ? 'Scale web and worker to zero (bounds included), wait for tasks to drain, stop the database; records what to restore.'
-          : 'Start the database, restore the recorded bounds and counts, wait for healthy targets, print the API URL.',
-      )
+      .description(description)
       .argument('<env>', 'environment, e.g. dev')
       .option('--dry-run', 'print the plan and change nothing')
       .option('--yes', 'do not ask for confirmation (required for production without a terminal)')
-      .action(async (name: string, options: { dryRun?: boolean; yes?: boolean }) => {
-        await (verb === 'pause' ? runPause : runResume)(config, name, options, deps, io.out);
-      });
+      .option(
+        '--break-lock',
+        'take over the lock of a run that crashed (only once it has shown no sign of life for 15 min)',
+      );
+    if (verb === 'minimal') {
+      command
+        .option('--drop-queued-jobs', 'go ahead although Dramatiq messages are queued: they are lost with the cache')
+        .option('--snapshot-cache', 'snapshot the cache before it goes (always done in production)');
+    }
+    command.action(
+      async (
+        name: string,
+        options: {
+          dryRun?: boolean;
+          yes?: boolean;
+          breakLock?: boolean;
+          dropQueuedJobs?: boolean;
+          snapshotCache?: boolean;
+        },
+      ) => {
+        await runTransition(verb, config, name, options, deps, io.out);
+      },
+    );
   }
+
+  program
+    .command('history')
+    .description("The environment's journal of transitions: who, when, from, to, outcome (newest first).")
+    .argument('<env>', 'environment, e.g. dev')
+    .addOption(
+      new Option('--limit <n>', 'how many entries').default(20).argParser((value: string) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1 || n > 100_000)
+          throw new InvalidArgumentError(`--limit "${value}" is not a whole number from 1 to 100000`);
+        return n;
+      }),
+    )
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { limit: number; json?: boolean }) => {
+      await runHistory(config, name, { limit: options.limit, json: Boolean(options.json) }, deps, io.out);
+    });
 
   program
     .command('doctor')
@@ -135,7 +179,7 @@ export async function run(
       return commanderError.exitCode ?? 1;
     }
     // An AWS or other failure: one line, non-zero.
-    io.err(`booking-infra: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`booking-infra: ${describeAwsFailure(error) ?? errorSummary(error)}`);
     return 1;
   }
 }

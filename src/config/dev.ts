@@ -82,6 +82,8 @@ export const dev: EnvironmentConfig = {
     requestsMillions: 0.2,
     databaseBackupGiB: 20,
     fargateSpotDiscount: 0.7,
+    stateTableReadsPerMonth: 18_000,
+    stateTableWritesPerMonth: 400,
   },
   budget: { marginPercent: 25 },
   alertEmails: [],

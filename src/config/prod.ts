@@ -82,6 +82,8 @@ export const prod: EnvironmentConfig = {
     requestsMillions: 3,
     databaseBackupGiB: 60,
     fargateSpotDiscount: 0.7,
+    stateTableReadsPerMonth: 18_000,
+    stateTableWritesPerMonth: 100,
   },
   budget: { marginPercent: 20 },
   alertEmails: [],

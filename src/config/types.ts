@@ -4,11 +4,21 @@
  */
 
 /**
- * What an environment runs. `running`: everything up. `paused`: web and worker at zero tasks and
- * the database stopped; ALB, cache and DNS kept. `minimal`: paused, plus no ALB and no cache.
+ * The states an environment is priced in (the seed's cost table). `running`: everything up.
+ * `paused`: web and worker at zero tasks and the database stopped; ALB, cache and DNS kept.
+ * `minimal`: paused, plus no ALB, no services and no cache.
  */
 export type EnvironmentState = 'running' | 'paused' | 'minimal';
 export const ENVIRONMENT_STATES: readonly EnvironmentState[] = ['running', 'paused', 'minimal'];
+
+/**
+ * What a deploy builds. `running`: the full platform (whether its tasks run or it is paused is the
+ * state record's business, changed by `booking-infra pause` / `resume`, never by a deploy).
+ * `minimal`: no ALB, no services, no cache; reached with `booking-infra minimal <env>` and then a
+ * deploy of this value. Pausing is not a deploy-time choice.
+ */
+export type DeployedStructure = 'running' | 'minimal';
+export const DEPLOYED_STRUCTURES: readonly DeployedStructure[] = ['running', 'minimal'];
 
 /**
  * How tasks reach the internet.
@@ -211,6 +221,13 @@ export interface UsageAssumptions {
    * float; 0.7 is the discount seen in London.
    */
   readonly fargateSpotDiscount: number;
+  /**
+   * Reads a month of the ops state table: the guard reads the record and the lock every 5 minutes
+   * (2 x 8,640), plus CLI and schedule runs.
+   */
+  readonly stateTableReadsPerMonth: number;
+  /** Writes a month of the ops state table: each transition writes ~6 items (lock, record, journal). */
+  readonly stateTableWritesPerMonth: number;
 }
 
 /** The monthly AWS Budgets budget of the environment, alerting the ops topic. */
@@ -237,7 +254,12 @@ export interface EnvironmentConfig {
   readonly region: string;
   /** Explicit AZ names (no lookups at synth): two or three from `region`. */
   readonly availabilityZones: readonly string[];
-  readonly state: EnvironmentState;
+  /**
+   * What a deploy builds: `running` (the full platform) or `minimal` (no ALB, services or cache;
+   * run `booking-infra minimal <env>` first, the deploy refuses otherwise). Pause and resume are
+   * CLI operations, not config: a deploy never changes whether tasks run.
+   */
+  readonly state: DeployedStructure;
   /** The API's DNS name, inside the shared domain, e.g. `api-dev.lichnails.co.uk`. */
   readonly apiHost: string;
   /**

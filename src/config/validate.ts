@@ -12,7 +12,7 @@ import {
   CACHE_ENGINES,
   CPU_ARCHITECTURES,
   EGRESS_MODES,
-  ENVIRONMENT_STATES,
+  DEPLOYED_STRUCTURES,
   type EnvironmentConfig,
   type PlatformConfig,
   type ServiceConfig,
@@ -193,7 +193,14 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
     });
   }
 
-  issues.oneOf(at('state'), env.state, ENVIRONMENT_STATES, 'an environment state');
+  if ((env.state as string) === 'paused') {
+    issues.add(
+      at('state'),
+      `"paused" is not a deploy-time state any more (a deploy never stops tasks or the database): deploy with "running" and pause with: npx booking-infra pause ${env.name}`,
+    );
+  } else {
+    issues.oneOf(at('state'), env.state, DEPLOYED_STRUCTURES, 'a deployed structure');
+  }
 
   if (!isHostname(env.apiHost)) {
     issues.add(

@@ -38,22 +38,30 @@ export function estimateStacks(
 }
 
 /**
- * Synthesizes the given environments with their state set to `state` (what a deploy in that
- * state would create: no ALB or cache when minimal, zero tasks when paused) and prices them.
- * Quality gates are off here: these synths are only read; the gated synth is buildApp's.
+ * Synthesizes the given environments in the structure `state` needs (no ALB, services or cache
+ * when minimal; the full platform otherwise) and prices them in `state` (a paused environment has
+ * the running one's resources with zero tasks and a stopped database). Without `state`, each
+ * environment is priced in its configured structure, running. Quality gates are off here: these
+ * synths are only read; the gated synth is buildApp's.
  */
 export function estimateEnvironments(
   config: PlatformConfig,
   environments: readonly EnvironmentConfig[],
   state?: EnvironmentState,
 ): CostEstimate[] {
-  const inState = environments.map((env) => ({ ...env, state: state ?? env.state }));
+  const priced = environments.map((env) => ({
+    env: { ...env, state: state === undefined ? env.state : state === 'minimal' ? 'minimal' : 'running' } as const,
+    state: state ?? env.state,
+  }));
   const outdir = mkdtempSync(join(tmpdir(), 'booking-cost-'));
   try {
-    const { app } = createPlatformApp({ ...config, environments: inState }, { outdir, qualityGates: false });
+    const { app } = createPlatformApp(
+      { ...config, environments: priced.map((p) => p.env) },
+      { outdir, qualityGates: false },
+    );
     const assembly = app.synth();
-    return inState.map((env) =>
-      estimateStacks(env, env.state, environmentStacks(assembly, config.shared.appName, env.name)),
+    return priced.map((p) =>
+      estimateStacks(p.env, p.state, environmentStacks(assembly, config.shared.appName, p.env.name)),
     );
   } finally {
     rmSync(outdir, { recursive: true, force: true });

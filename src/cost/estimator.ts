@@ -284,6 +284,26 @@ const RULES: Readonly<Record<string, Rule>> = {
     ctx.resource.Properties?.Tier === 'Advanced'
       ? { charges: [{ what: 'advanced parameter', quantity: 1, priceKey: priceKey.advancedParameterMonth }] }
       : { free: 'standard parameters are free' },
+  'AWS::DynamoDB::Table': (ctx) => {
+    // The ops state table: the guard reads the record and the lock on every run, a transition
+    // writes a few items (record, lock, journal). Storage is a few KB (first 25 GB free).
+    const reads = ctx.input.usage.stateTableReadsPerMonth;
+    const writes = ctx.input.usage.stateTableWritesPerMonth;
+    return {
+      charges: [
+        {
+          what: `write request units (~${writes}/month)`,
+          quantity: writes / 1e6,
+          priceKey: priceKey.dynamodbMillionWrites,
+        },
+        {
+          what: `read request units (~${reads}/month)`,
+          quantity: reads / 1e6,
+          priceKey: priceKey.dynamodbMillionReads,
+        },
+      ],
+    };
+  },
   'AWS::CloudWatch::Alarm': () => ({
     charges: [{ what: 'standard alarm', quantity: 1, priceKey: priceKey.alarmMonth }],
   }),
@@ -333,7 +353,13 @@ const RULES: Readonly<Record<string, Rule>> = {
         (entry.resource.Type.startsWith('Custom::') || entry.resource.Type === 'AWS::CloudFormation::CustomResource') &&
         JSON.stringify(entry.resource.Properties?.ServiceToken ?? '').includes(`"${ctx.logicalId}"`),
     );
-    if (isCustomResourceHandler) {
+    const scheduled = ctx.all.some(
+      (entry) =>
+        entry.stack === ctx.stack &&
+        entry.resource.Type === 'AWS::Events::Rule' &&
+        JSON.stringify(entry.resource.Properties?.Targets ?? '').includes(`"${ctx.logicalId}"`),
+    );
+    if (isCustomResourceHandler && !scheduled) {
       return { free: 'custom-resource handler: runs only during deployments, within the free tier' };
     }
     // Invocations stay unpriced (no sourced Lambda price); the custom metrics it declares are priced.
@@ -380,6 +406,19 @@ const RULES: Readonly<Record<string, Rule>> = {
   }),
 };
 
+/**
+ * A scalable target's bound: a literal, or the configured value a Custom::ServiceBounds resource
+ * (bounds resolved from the state record at deploy time) carries as MinTasks / MaxTasks.
+ */
+function scalingBound(ctx: RuleContext, value: unknown): number | undefined {
+  const literal = literalNumber(value);
+  if (literal !== undefined) return literal;
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+  const resolver = getAtt ? ctx.stack.template.Resources?.[getAtt[0]] : undefined;
+  if (resolver?.Type !== 'Custom::ServiceBounds') return undefined;
+  return literalNumber(resolver.Properties?.[getAtt![1] === 'Min' ? 'MinTasks' : 'MaxTasks']);
+}
+
 /** Fargate tasks of one service: on-demand and Spot shares, architecture, public IPs. */
 function serviceCharges(ctx: RuleContext): RuleResult {
   const props = ctx.resource.Properties ?? {};
@@ -397,12 +436,13 @@ function serviceCharges(ctx: RuleContext): RuleResult {
       entry.resource.Type === 'AWS::ApplicationAutoScaling::ScalableTarget' &&
       JSON.stringify(entry.resource.Properties?.ResourceId ?? '').includes(`"${ctx.logicalId}"`),
   );
-  const minimum = literalNumber(scalableTarget?.resource.Properties?.MinCapacity) ?? 0;
-  const maximum = literalNumber(scalableTarget?.resource.Properties?.MaxCapacity);
+  const minimum = scalingBound(ctx, scalableTarget?.resource.Properties?.MinCapacity) ?? 0;
+  const maximum = scalingBound(ctx, scalableTarget?.resource.Properties?.MaxCapacity);
   const desired = literalNumber(props.DesiredCount);
   if (desired === undefined && !scalableTarget)
     ctx.assume(`${ctx.logicalId}: no DesiredCount in the template; 1 task assumed`);
-  const tasks = Math.max(desired ?? (scalableTarget ? 0 : 1), minimum);
+  // Paused and minimal run no task, whatever the bounds a deploy would resolve.
+  const tasks = ctx.input.state === 'running' ? Math.max(desired ?? (scalableTarget ? 0 : 1), minimum) : 0;
 
   // Capacity-provider strategy: `base` tasks on the first provider, the rest split by weight.
   const strategy = (props.CapacityProviderStrategy ?? []) as Array<{

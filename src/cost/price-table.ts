@@ -78,4 +78,6 @@ export const priceKey = {
   lambdaMillionRequests: 'lambda.requests.million',
   lambdaGbSecond: (arch: 'arm64' | 'x86_64') => `lambda.${arch}.gb-second`,
   dataTransferOutGb: 'data-transfer.out.gb',
+  dynamodbMillionWrites: 'dynamodb.on-demand.write.million',
+  dynamodbMillionReads: 'dynamodb.on-demand.read.million',
 } as const;

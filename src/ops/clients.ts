@@ -1,6 +1,9 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -13,7 +16,10 @@ import { STSClient } from '@aws-sdk/client-sts';
 export interface OpsClients {
   readonly autoscaling: ApplicationAutoScalingClient;
   readonly cloudformation: CloudFormationClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly codepipeline: CodePipelineClient;
   readonly connections: CodeStarConnectionsClient;
+  readonly dynamodb: DynamoDBClient;
   readonly ecs: ECSClient;
   readonly elasticache: ElastiCacheClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
@@ -23,16 +29,26 @@ export interface OpsClients {
   readonly sts: STSClient;
 }
 
+/** Settings tests use to point the clients at a local AWS API emulator. */
+export interface ClientOverrides {
+  readonly endpoint?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly maxAttempts?: number;
+}
+
 /**
  * Clients for one region with the SDK's standard credential chain (profiles, environment
  * variables, SSO, instance roles) and endpoint settings (AWS_ENDPOINT_URL): nothing of our own.
  */
-export function createClients(region: string): OpsClients {
-  const options = { region, maxAttempts: 5 };
+export function createClients(region: string, overrides: ClientOverrides = {}): OpsClients {
+  const options = { region, maxAttempts: 5, ...overrides };
   return {
     autoscaling: new ApplicationAutoScalingClient(options),
     cloudformation: new CloudFormationClient(options),
+    cloudwatch: new CloudWatchClient(options),
+    codepipeline: new CodePipelineClient(options),
     connections: new CodeStarConnectionsClient(options),
+    dynamodb: new DynamoDBClient(options),
     ecs: new ECSClient(options),
     elasticache: new ElastiCacheClient(options),
     elbv2: new ElasticLoadBalancingV2Client(options),

@@ -9,6 +9,7 @@ import {
   githubConnectionParameter,
   hostedZoneIdParameter,
 } from '../modules/parameters/parameter-names';
+import { type AwsFailure, type AwsFailureKind, classifyAwsFailure, isSharedCause, notAwsResponse } from './aws-errors';
 import type { OpsClients } from './clients';
 
 export interface CheckResult {
@@ -17,6 +18,10 @@ export interface CheckResult {
   readonly detail: string;
   /** What to do when it fails. */
   readonly fix?: string;
+  /** Set when the check failed because AWS could not be reached or would not answer (see aws-errors). */
+  readonly cause?: AwsFailureKind;
+  /** Set when the check was skipped: it would have failed for the cause the named check reports. */
+  readonly sameCauseAs?: string;
 }
 
 export interface DoctorDependencies {
@@ -27,10 +32,22 @@ export interface DoctorDependencies {
 
 const normalize = (host: string) => host.toLowerCase().replace(/\.$/, '');
 
-async function check(name: string, work: () => Promise<Omit<CheckResult, 'name'>>): Promise<CheckResult> {
+type CheckWork = () => Promise<Omit<CheckResult, 'name'>>;
+
+/** A failed check for a failure to reach AWS: the cause as the detail, with its fix. */
+const failedWith = (failure: AwsFailure): Omit<CheckResult, 'name'> => ({
+  ok: false,
+  detail: failure.cause,
+  fix: failure.fix,
+  cause: failure.kind,
+});
+
+async function runCheck(name: string, work: CheckWork): Promise<CheckResult> {
   try {
     return { name, ...(await work()) };
   } catch (error) {
+    const failure = classifyAwsFailure(error);
+    if (failure) return { name, ...failedWith(failure) };
     return {
       name,
       ok: false,
@@ -38,6 +55,23 @@ async function check(name: string, work: () => Promise<Omit<CheckResult, 'name'>
       fix: 'see the error above',
     };
   }
+}
+
+/**
+ * `check` for checks run one after another: once one fails for a shared cause (no credentials,
+ * endpoint unreachable...), the later ones are skipped. Every check calls AWS with the same
+ * credentials and endpoint settings, so each would fail the same way (after its own retries and
+ * timeouts) and repeat the same fix; the next run, after the fix, checks them.
+ */
+function checkInOrder(): (name: string, work: CheckWork) => Promise<CheckResult> {
+  let sharedCause: string | undefined;
+  return async (name, work) => {
+    if (sharedCause)
+      return { name, ok: false, detail: `skipped: same cause as "${sharedCause}"`, sameCauseAs: sharedCause };
+    const result = await runCheck(name, work);
+    if (result.cause && isSharedCause(result.cause)) sharedCause = name;
+    return result;
+  };
 }
 
 /** Preflight before a deploy or a resume: each check says pass or fail, and the fix. */
@@ -48,10 +82,13 @@ export async function runDoctor(
 ): Promise<CheckResult[]> {
   const { clients } = deps;
   const results: CheckResult[] = [];
+  const check = checkInOrder();
 
   results.push(
     await check('credentials', async () => {
       const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+      // A proxy answering 200 with a web page parses as an empty answer.
+      if (!identity.Account) return failedWith(notAwsResponse(identity.$metadata.httpStatusCode));
       const ok = identity.Account === env.account;
       return {
         ok,

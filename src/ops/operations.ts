@@ -1,16 +1,34 @@
+import { randomUUID } from 'node:crypto';
 import {
   DescribeScalableTargetsCommand,
   RegisterScalableTargetCommand,
   ScalableDimension,
   ServiceNamespace,
 } from '@aws-sdk/client-application-auto-scaling';
-import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
+import { DescribeServicesCommand, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateSnapshotCommand,
+  DescribeReplicationGroupsCommand,
+  DescribeSnapshotsCommand,
+} from '@aws-sdk/client-elasticache';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBInstancesCommand, StartDBInstanceCommand, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { OpsClients } from './clients';
+import { QUEUE_BACKLOG_METRIC } from './contracts';
 import type { EnvironmentResources } from './resources';
 import { withRetry } from './retry';
-import { readStateRecord, type ServiceCapacity, type StateRecord, writeStateRecord } from './state-record';
+import {
+  DATABASE_STOPPED_STATES,
+  LOCK_STALE_MS,
+  type LockRecord,
+  type RecordedState,
+  type ServiceCapacity,
+  type ServiceRole,
+  type StateRecord,
+  StateStore,
+} from './state-store';
 
 /** How progress is shown; the CLI prints, the Lambdas log. */
 export interface Reporter {
@@ -23,40 +41,60 @@ export interface OpsContext {
   readonly report: Reporter;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
+  /** Who runs the operations, for the lock and the journal (e.g. `cli:alice@laptop`, `schedule`). */
+  readonly actor?: string;
   /** Between polls while waiting. @default 15 s */
   readonly pollIntervalMs?: number;
   /** Longest wait for one condition. @default 30 min */
   readonly timeoutMs?: number;
+  /** Unique ids for lock tokens and journal entries. @default randomUUID */
+  readonly newId?: () => string;
 }
 
 export interface ServiceObservation extends ServiceCapacity {
-  readonly role: string;
+  readonly role: ServiceRole;
   readonly name: string;
   readonly running: number;
   readonly pending: number;
 }
 
-/** What the environment's resources are doing right now. */
+/** What the environment's resources are doing right now, beside what was recorded. */
 export interface Observation {
   readonly services: readonly ServiceObservation[];
   readonly database: string;
   readonly record?: StateRecord;
+  readonly lock?: LockRecord;
 }
 
-/** A planned step: what it does, and the work. */
+export type Operation = 'pause' | 'resume' | 'minimal';
+
+/** What a step does, so callers never read a step's display text to decide anything. */
+export type StepKind = 'record' | 'capacity' | 'wait' | 'database' | 'check' | 'snapshot';
+
 export interface Step {
+  readonly kind: StepKind;
   readonly description: string;
   readonly run: () => Promise<void>;
 }
 
 /** The result of planning: the steps, or why there is nothing to do. */
 export interface Plan {
+  readonly operation: Operation;
+  readonly from: RecordedState | 'unrecorded';
+  readonly to: RecordedState;
   readonly steps: readonly Step[];
   readonly nothingToDo?: string;
 }
 
+export interface MinimalOptions {
+  /** Go ahead although Dramatiq messages are queued (they are lost with the cache). */
+  readonly dropQueuedJobs?: boolean;
+  /** Snapshot the cache before it is deleted (always in production). */
+  readonly snapshotCache?: boolean;
+}
+
 /** RDS states from which a stop or start must wait. */
-const DATABASE_TRANSITIONS = new Set([
+export const DATABASE_TRANSITIONS = new Set([
   'starting',
   'stopping',
   'backing-up',
@@ -72,16 +110,40 @@ const DATABASE_TRANSITIONS = new Set([
   'creating',
 ]);
 
+/** How long `minimal` waits for a queue measurement taken after the services stopped. */
+const QUEUE_MEASUREMENT_WAIT_MS = 5 * 60_000;
+
+const zero: Omit<ServiceCapacity, 'desired'> & { desired: 0 } = { desired: 0, min: 0, max: 0 };
+
+export function describeCapacities(services: Readonly<Partial<Record<string, ServiceCapacity>>>): string {
+  const parts = Object.entries(services).map(
+    ([role, c]) => `${role} ${c!.desired} task${c!.desired === 1 ? '' : 's'}, ${c!.min}..${c!.max}`,
+  );
+  return parts.length > 0 ? parts.join('; ') : 'no services';
+}
+
 export class EnvironmentOperations {
+  readonly store: StateStore;
   private readonly pollIntervalMs: number;
   private readonly timeoutMs: number;
+  private readonly newId: () => string;
+  /** The lock token while a transition runs (heartbeats are sent with it). */
+  private lockToken?: string;
+  /** The record version this run last read or wrote. */
+  private recordVersion?: number;
 
   constructor(
-    private readonly resources: EnvironmentResources,
+    readonly resources: EnvironmentResources,
     private readonly context: OpsContext,
   ) {
     this.pollIntervalMs = context.pollIntervalMs ?? 15_000;
     this.timeoutMs = context.timeoutMs ?? 30 * 60_000;
+    this.newId = context.newId ?? randomUUID;
+    this.store = new StateStore(context.clients.dynamodb, resources.stateTable);
+  }
+
+  private get actor(): string {
+    return this.context.actor ?? 'unknown';
   }
 
   private call<T>(work: () => Promise<T>): Promise<T> {
@@ -90,6 +152,10 @@ export class EnvironmentOperations {
 
   private resourceId(serviceName: string): string {
     return `service/${this.resources.clusterName}/${serviceName}`;
+  }
+
+  private isoNow(): string {
+    return new Date(this.context.now()).toISOString();
   }
 
   async databaseStatus(): Promise<string> {
@@ -101,26 +167,43 @@ export class EnvironmentOperations {
     return answer.DBInstances?.[0]?.DBInstanceStatus ?? 'unknown';
   }
 
+  async cacheStatus(): Promise<string | undefined> {
+    if (!this.resources.cacheId) return undefined;
+    try {
+      const answer = await this.call(() =>
+        this.context.clients.elasticache.send(
+          new DescribeReplicationGroupsCommand({ ReplicationGroupId: this.resources.cacheId }),
+        ),
+      );
+      return answer.ReplicationGroups?.[0]?.Status ?? 'unknown';
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ReplicationGroupNotFoundFault') return 'missing';
+      throw error;
+    }
+  }
+
   /** Each service's counts and scaling bounds (ECS and Application Auto Scaling only). */
   async observeServices(): Promise<ServiceObservation[]> {
     const { clients } = this.context;
     if (this.resources.services.length === 0) return [];
-    const described = await this.call(() =>
-      clients.ecs.send(
-        new DescribeServicesCommand({
-          cluster: this.resources.clusterName,
-          services: this.resources.services.map((s) => s.name),
-        }),
+    const [described, targets] = await Promise.all([
+      this.call(() =>
+        clients.ecs.send(
+          new DescribeServicesCommand({
+            cluster: this.resources.clusterName,
+            services: this.resources.services.map((s) => s.name),
+          }),
+        ),
       ),
-    );
-    const targets = await this.call(() =>
-      clients.autoscaling.send(
-        new DescribeScalableTargetsCommand({
-          ServiceNamespace: ServiceNamespace.ECS,
-          ResourceIds: this.resources.services.map((s) => this.resourceId(s.name)),
-        }),
+      this.call(() =>
+        clients.autoscaling.send(
+          new DescribeScalableTargetsCommand({
+            ServiceNamespace: ServiceNamespace.ECS,
+            ResourceIds: this.resources.services.map((s) => this.resourceId(s.name)),
+          }),
+        ),
       ),
-    );
+    ]);
     return this.resources.services.map((service) => {
       const found = described.services?.find((s) => s.serviceName === service.name);
       if (!found || found.status === 'INACTIVE') {
@@ -141,14 +224,20 @@ export class EnvironmentOperations {
     });
   }
 
+  /** Services, database, record and lock, read together. */
   async observe(): Promise<Observation> {
-    const services = await this.observeServices();
-    const record = await this.call(() => readStateRecord(this.context.clients.ssm, this.resources.stateParameter));
-    return { services, database: await this.databaseStatus(), record };
+    const [services, database, record, lock] = await Promise.all([
+      this.observeServices(),
+      this.databaseStatus(),
+      this.call(() => this.store.readRecord()),
+      this.call(() => this.store.readLock()),
+    ]);
+    this.recordVersion = record?.version;
+    return { services, database, record, lock };
   }
 
   /** Polls `check` until it returns true, reporting elapsed time; fails after the timeout. */
-  private async waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
+  private async waitFor(what: string, check: () => Promise<boolean>, timeoutMs = this.timeoutMs): Promise<void> {
     const started = this.context.now();
     for (;;) {
       if (await check()) {
@@ -156,11 +245,32 @@ export class EnvironmentOperations {
         return;
       }
       const elapsed = this.context.now() - started;
-      if (elapsed > this.timeoutMs)
-        throw new Error(`gave up waiting for ${what} after ${Math.round(elapsed / 1000)} s`);
+      if (elapsed > timeoutMs) throw new Error(`gave up waiting for ${what} after ${Math.round(elapsed / 1000)} s`);
       this.context.report(`  waiting for ${what} (${Math.round(elapsed / 1000)} s)`);
+      await this.heartbeat();
       await this.context.sleep(this.pollIntervalMs);
     }
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.lockToken) await this.call(() => this.store.heartbeat(this.lockToken!, this.context.now()));
+  }
+
+  /** A step writing the record: `state`, with the capacities to restore. */
+  private recordStep(state: RecordedState, services: StateRecord['services'], why: string): Step {
+    return {
+      kind: 'record',
+      description: `record ${state} (${why}; capacities to restore: ${describeCapacities(services)})`,
+      run: async () => {
+        const written = await this.call(() =>
+          this.store.writeRecord(
+            { state, services, changedAt: this.isoNow(), changedBy: this.actor },
+            this.recordVersion,
+          ),
+        );
+        this.recordVersion = written.version;
+      },
+    };
   }
 
   private setCapacity(service: ServiceObservation, capacity: ServiceCapacity): Step[] {
@@ -168,6 +278,7 @@ export class EnvironmentOperations {
     const steps: Step[] = [];
     if (service.min !== capacity.min || service.max !== capacity.max) {
       steps.push({
+        kind: 'capacity',
         description: `set ${service.role} scaling bounds to ${capacity.min}..${capacity.max} (now ${service.min}..${service.max})`,
         run: async () => {
           await this.call(() =>
@@ -186,6 +297,7 @@ export class EnvironmentOperations {
     }
     if (service.desired !== capacity.desired) {
       steps.push({
+        kind: 'capacity',
         description: `set ${service.role} desired tasks to ${capacity.desired} (now ${service.desired})`,
         run: async () => {
           await this.call(() =>
@@ -205,61 +317,102 @@ export class EnvironmentOperations {
 
   private waitForDatabase(target: 'available' | 'stopped'): Step {
     return {
+      kind: 'wait',
       description: `wait for the database to be ${target}`,
       run: () => this.waitFor(`database ${target}`, async () => (await this.databaseStatus()) === target),
     };
   }
 
-  /** Plans a pause from what is observed: only what is not already paused. */
-  async planPause(): Promise<Plan> {
-    const observed = await this.observe();
-    const { clients } = this.context;
+  /**
+   * The capacities a pause must keep for resume. A service seen running (bounds above zero) while
+   * the record says running gives its live capacity; otherwise what was recorded stays, and
+   * without a record the configured bounds are used. Zero bounds are never recorded, so a retried
+   * or concurrent pause cannot turn "restore" into "restore to nothing".
+   */
+  capacitiesToRestore(observed: Observation): Partial<Record<ServiceRole, ServiceCapacity>> {
+    const record = observed.record;
+    const liveCounts = !record || record.state === 'running';
+    const result: Partial<Record<ServiceRole, ServiceCapacity>> = {};
+    for (const role of ['web', 'worker'] as const) {
+      const live = observed.services.find((s) => s.role === role);
+      const recorded = record?.services[role];
+      const configured = this.resources.configured[role];
+      if (live && live.max > 0 && (liveCounts || !recorded)) {
+        result[role] = { desired: live.desired, min: live.min, max: live.max };
+      } else if (recorded) {
+        result[role] = recorded;
+      } else {
+        result[role] = { desired: configured.min, min: configured.min, max: configured.max };
+      }
+    }
+    return result;
+  }
+
+  /** Steps that wait for a migrate task or a pipeline release to finish before the database stops. */
+  private async busySteps(): Promise<Step[]> {
     const steps: Step[] = [];
-    const running = observed.services.filter((s) => s.min > 0 || s.max > 0 || s.desired > 0);
-    // Record the capacities to restore before changing anything, unless a pause already
-    // recorded them and nothing has been brought back since.
-    if (observed.record?.state !== 'paused' || running.length > 0) {
-      const services = Object.fromEntries(
-        observed.services.map((s) => [
-          s.role,
-          { desired: s.desired, min: s.min, max: s.max } satisfies ServiceCapacity,
-        ]),
+    const migrations = await this.runningMigrations();
+    if (migrations.length > 0) {
+      steps.push({
+        kind: 'wait',
+        description: `wait for the running migrate task${migrations.length === 1 ? '' : 's'} to finish (${migrations.join(', ')})`,
+        run: () => this.waitFor('migrate tasks finished', async () => (await this.runningMigrations()).length === 0),
+      });
+    }
+    const release = await this.releaseInProgress();
+    if (release) {
+      steps.push({
+        kind: 'wait',
+        description: `wait for the pipeline release in progress to finish (${release})`,
+        run: () => this.waitFor('pipeline release finished', async () => !(await this.releaseInProgress())),
+      });
+    }
+    return steps;
+  }
+
+  /** Task ARNs of running or starting migrate tasks. */
+  async runningMigrations(): Promise<string[]> {
+    if (!this.resources.migrateFamily || !this.resources.clusterName) return [];
+    const answer = await this.call(() =>
+      this.context.clients.ecs.send(
+        new ListTasksCommand({
+          cluster: this.resources.clusterName,
+          family: this.resources.migrateFamily,
+          desiredStatus: 'RUNNING',
+        }),
+      ),
+    );
+    return (answer.taskArns ?? []).map((arn) => arn.split('/').pop() ?? arn);
+  }
+
+  /** `<stage> execution <id>` of a release in progress, if any. */
+  async releaseInProgress(): Promise<string | undefined> {
+    if (!this.resources.pipelineName) return undefined;
+    try {
+      const state = await this.call(() =>
+        this.context.clients.codepipeline.send(new GetPipelineStateCommand({ name: this.resources.pipelineName })),
       );
-      const previous = observed.record?.services ?? {};
-      const toRecord = running.length > 0 ? services : previous;
-      steps.push({
-        description: `record the paused state and the capacities to restore (${describeCapacities(toRecord)})`,
-        run: () =>
-          writeStateRecord(clients.ssm, this.resources.stateParameter, {
-            state: 'paused',
-            changedAt: new Date(this.context.now()).toISOString(),
-            services: toRecord,
-          }),
-      });
+      const busy = (state.stageStates ?? []).find((stage) => stage.latestExecution?.status === 'InProgress');
+      return busy
+        ? `${this.resources.pipelineName} stage ${busy.stageName} execution ${busy.latestExecution?.pipelineExecutionId}`
+        : undefined;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'PipelineNotFoundException') return undefined;
+      throw error;
     }
-    for (const service of observed.services) steps.push(...this.setCapacity(service, { desired: 0, min: 0, max: 0 }));
-    if (observed.services.some((s) => s.running > 0 || s.pending > 0 || s.desired > 0)) {
-      steps.push({
-        description: 'wait for every task to drain',
-        run: () => this.waitFor('tasks drained', () => this.tasksDrained()),
-      });
-    }
-    steps.push(...this.databaseStopSteps(observed.database));
-    const onlyRecord =
-      steps.length === 1 && steps[0].description.startsWith('record') && observed.record?.state === 'paused';
-    if (steps.length === 0 || onlyRecord)
-      return { steps: [], nothingToDo: `${this.resources.environment} is already paused` };
-    return { steps };
+  }
+
+  async stopDatabase(): Promise<void> {
+    await this.call(() =>
+      this.context.clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId })),
+    );
   }
 
   private databaseStopSteps(status: string): Step[] {
     const stop: Step = {
+      kind: 'database',
       description: `stop the database ${this.resources.databaseId} (AWS starts it again after 7 days; the guard stops it again)`,
-      run: async () => {
-        await this.call(() =>
-          this.context.clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId })),
-        );
-      },
+      run: () => this.stopDatabase(),
     };
     if (status === 'stopped') return [];
     if (status === 'stopping') return [this.waitForDatabase('stopped')];
@@ -271,77 +424,238 @@ export class EnvironmentOperations {
     );
   }
 
+  private databaseStartSteps(status: string): Step[] {
+    const start: Step = {
+      kind: 'database',
+      description: `start the database ${this.resources.databaseId}`,
+      run: async () => {
+        await this.call(() =>
+          this.context.clients.rds.send(
+            new StartDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId }),
+          ),
+        );
+      },
+    };
+    if (status === 'available') return [];
+    if (status === 'stopped') return [start, this.waitForDatabase('available')];
+    if (status === 'stopping') return [this.waitForDatabase('stopped'), start, this.waitForDatabase('available')];
+    if (DATABASE_TRANSITIONS.has(status)) return [this.waitForDatabase('available')];
+    throw new Error(
+      `the database ${this.resources.databaseId} is "${status}"; it can be started only when stopped (check it in the RDS console)`,
+    );
+  }
+
   private async tasksDrained(): Promise<boolean> {
     return (await this.observeServices()).every((s) => s.running === 0 && s.pending === 0);
   }
 
+  /** Steps that bring every service to zero and wait until no task is left. */
+  private drainSteps(observed: Observation): Step[] {
+    const steps = observed.services.flatMap((service) => this.setCapacity(service, zero));
+    if (observed.services.some((s) => s.running > 0 || s.pending > 0 || s.desired > 0)) {
+      steps.push({
+        kind: 'wait',
+        description: 'wait for every task to drain',
+        run: async () => {
+          await this.waitFor('tasks drained', () => this.tasksDrained());
+          this.drainedAt = this.context.now();
+        },
+      });
+    }
+    return steps;
+  }
+
+  /** Plans a pause from what is observed: only what is not already paused. */
+  async planPause(observed: Observation): Promise<Plan> {
+    const from = observed.record?.state ?? 'unrecorded';
+    const env = this.resources.environment;
+    if (observed.record?.state === 'minimal') {
+      const steps = this.databaseStopSteps(observed.database);
+      return steps.length === 0
+        ? { operation: 'pause', from, to: 'minimal', steps, nothingToDo: `${env} is minimal (more than paused)` }
+        : { operation: 'pause', from, to: 'minimal', steps };
+    }
+    const drain = this.drainSteps(observed);
+    const database = this.databaseStopSteps(observed.database);
+    if (observed.record?.state === 'paused' && drain.length === 0 && database.length === 0) {
+      return { operation: 'pause', from, to: 'paused', steps: [], nothingToDo: `${env} is already paused` };
+    }
+    const restore = this.capacitiesToRestore(observed);
+    const steps: Step[] = [
+      ...(await this.busySteps()),
+      this.recordStep('pausing', restore, 'a pause has begun; the guard leaves the database to it'),
+      ...drain,
+      ...database,
+      this.recordStep('paused', restore, 'the guard keeps the database stopped'),
+    ];
+    return { operation: 'pause', from, to: 'paused', steps };
+  }
+
   /** Plans a resume: start the database, restore the recorded capacities, wait for health. */
-  async planResume(): Promise<Plan> {
-    const observed = await this.observe();
-    const { clients } = this.context;
-    const record = observed.record;
-    if (!record || record.state === 'running') {
-      if (observed.database === 'available' && observed.services.every((s) => s.max > 0)) {
-        return { steps: [], nothingToDo: `${this.resources.environment} is already running` };
-      }
-      if (!record) {
-        throw new Error(
-          `no paused state is recorded in ${this.resources.stateParameter}, so the capacities to restore are unknown (deploy with state 'running': npx cdk deploy)`,
-        );
-      }
+  async planResume(observed: Observation): Promise<Plan> {
+    const from = observed.record?.state ?? 'unrecorded';
+    const restore = this.capacitiesToRestore(observed);
+    const capacity = observed.services.flatMap((service) => this.setCapacity(service, restore[service.role]!));
+    const database = this.databaseStartSteps(observed.database);
+    if (observed.record?.state === 'running' && capacity.length === 0 && database.length === 0) {
+      return {
+        operation: 'resume',
+        from,
+        to: 'running',
+        steps: [],
+        nothingToDo: `${this.resources.environment} is already running`,
+      };
     }
     const steps: Step[] = [
-      {
-        description: 'record that the environment is resuming (the 7-day guard leaves the database alone)',
-        run: () =>
-          writeStateRecord(clients.ssm, this.resources.stateParameter, {
-            ...record!,
-            state: 'resuming',
-            changedAt: new Date(this.context.now()).toISOString(),
-          }),
-      },
+      this.recordStep('resuming', restore, 'the guard leaves the database alone'),
+      ...database,
+      ...capacity,
     ];
-    const start: Step = {
-      description: `start the database ${this.resources.databaseId}`,
-      run: async () => {
-        await this.call(() =>
-          clients.rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId })),
-        );
-      },
-    };
-    if (observed.database === 'stopped') steps.push(start, this.waitForDatabase('available'));
-    else if (observed.database === 'stopping')
-      steps.push(this.waitForDatabase('stopped'), start, this.waitForDatabase('available'));
-    else if (observed.database !== 'available') steps.push(this.waitForDatabase('available'));
-
-    for (const service of observed.services) {
-      const capacity = record!.services[service.role];
-      if (!capacity)
-        throw new Error(`no recorded capacity for the ${service.role} service in ${this.resources.stateParameter}`);
-      steps.push(...this.setCapacity(service, capacity));
-    }
     if (observed.services.length > 0) {
       steps.push({
+        kind: 'wait',
         description: 'wait for the services to reach their desired counts',
         run: () => this.waitFor('services stable', () => this.servicesStable()),
       });
     }
-    if (this.resources.targetGroupArn) {
+    if (this.resources.targetGroupArn && (restore.web?.desired ?? 0) > 0) {
       steps.push({
+        kind: 'wait',
         description: 'wait for the load balancer targets to be healthy',
         run: () => this.waitFor('healthy targets', () => this.targetsHealthy()),
       });
     }
-    steps.push({
-      description: 'record the running state',
-      run: () =>
-        writeStateRecord(clients.ssm, this.resources.stateParameter, {
-          state: 'running',
-          changedAt: new Date(this.context.now()).toISOString(),
-          services: record!.services,
+    steps.push(this.recordStep('running', restore, 'deploys apply the configured bounds again'));
+    return { operation: 'resume', from, to: 'running', steps };
+  }
+
+  /**
+   * Plans the way to `minimal`: refuse while jobs are queued (unless dropping them), pause,
+   * measure the queues again once nothing can enqueue, snapshot the cache where asked (always in
+   * production), and record `minimal`. The deploy with `state: 'minimal'` then removes the load
+   * balancer, the services and the cache; the data stack refuses that deploy until this is done.
+   */
+  async planMinimal(observed: Observation, options: MinimalOptions & { production: boolean }): Promise<Plan> {
+    const from = observed.record?.state ?? 'unrecorded';
+    const env = this.resources.environment;
+    const cacheGone = !this.resources.cacheId;
+    if (observed.record?.state === 'minimal' && observed.database === 'stopped') {
+      return {
+        operation: 'minimal',
+        from,
+        to: 'minimal',
+        steps: [],
+        nothingToDo: cacheGone
+          ? `${env} is already minimal`
+          : `${env} is recorded minimal; deploy with state 'minimal' to remove the load balancer, services and cache`,
+      };
+    }
+    if (!options.dropQueuedJobs && !cacheGone) {
+      const latest = await this.queuedJobsSince(this.context.now() - 10 * 60_000);
+      if (latest !== undefined && latest > 0) throw new Error(this.queuedJobsRefusal(latest, false));
+    }
+    const paused = await this.planPause(observed);
+    const steps: Step[] = [...paused.steps];
+    if (!options.dropQueuedJobs && !cacheGone) {
+      steps.push({
+        kind: 'check',
+        description: 'check that no Dramatiq message is queued (ready or delayed), measured after the services stopped',
+        run: async () => {
+          // Nothing enqueues once the services are at zero: a measurement from then on is final.
+          const since = this.drainedAt ?? this.executionStartedAt ?? this.context.now();
+          let latest: number | undefined;
+          await this.waitFor(
+            'a queue measurement taken after the services stopped',
+            async () => (latest = await this.queuedJobsSince(since)) !== undefined,
+            QUEUE_MEASUREMENT_WAIT_MS,
+          ).catch(() => {
+            throw new Error(
+              `no queue measurement arrived within ${QUEUE_MEASUREMENT_WAIT_MS / 60_000} min of the services stopping (is the queue-depth publisher running?); ${env} is left paused. Run again, or with --drop-queued-jobs to go ahead`,
+            );
+          });
+          if (latest! > 0) throw new Error(this.queuedJobsRefusal(latest!, true));
+        },
+      });
+    }
+    if (this.resources.cacheId && (options.production || options.snapshotCache)) {
+      steps.push(this.snapshotStep(this.resources.cacheId));
+    }
+    steps.push(
+      this.recordStep(
+        'minimal',
+        this.capacitiesToRestore(observed),
+        'the data stack now allows removing the cache; the guard keeps the database stopped',
+      ),
+    );
+    return { operation: 'minimal', from, to: 'minimal', steps };
+  }
+
+  /** When this run saw the services drained, and when it began executing. */
+  private drainedAt?: number;
+  private executionStartedAt?: number;
+
+  private queuedJobsRefusal(count: number, paused: boolean): string {
+    return `${count} Dramatiq message${count === 1 ? ' is' : 's are'} queued (ready or delayed) in ${this.resources.environment}'s cache, which minimal deletes${paused ? `; ${this.resources.environment} is left paused` : ''}. Resume and let the workers finish them, or run again with --drop-queued-jobs to lose them`;
+  }
+
+  /**
+   * The newest measurement of queued jobs (the queue-depth Lambda's QueuedJobs metric, ready and
+   * delayed messages of every queue) taken at or after `since`, or undefined if there is none.
+   */
+  async queuedJobsSince(since: number): Promise<number | undefined> {
+    const end = this.context.now() + 60_000;
+    const answer = await this.call(() =>
+      this.context.clients.cloudwatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(Math.min(since, end - 60_000)),
+          EndTime: new Date(end),
+          ScanBy: 'TimestampDescending',
+          MetricDataQueries: [
+            {
+              Id: 'queued',
+              MetricStat: {
+                Metric: {
+                  Namespace: this.resources.metricNamespace,
+                  MetricName: QUEUE_BACKLOG_METRIC.queuedJobs,
+                  Dimensions: [{ Name: QUEUE_BACKLOG_METRIC.dimension, Value: this.resources.environment }],
+                },
+                Period: 60,
+                Stat: 'Maximum',
+              },
+            },
+          ],
         }),
-    });
-    return { steps };
+      ),
+    );
+    const result = answer.MetricDataResults?.[0];
+    const points = (result?.Timestamps ?? [])
+      .map((time, index) => ({ time: new Date(time).getTime(), value: result?.Values?.[index] ?? 0 }))
+      .filter((point) => point.time >= since - 60_000)
+      .sort((a, b) => b.time - a.time);
+    return points[0]?.value;
+  }
+
+  private snapshotStep(cacheId: string): Step {
+    const name = `${cacheId}-minimal-${this.isoNow().replace(/[:.]/g, '-').toLowerCase()}`;
+    return {
+      kind: 'snapshot',
+      description: `snapshot the cache ${cacheId} as ${name} (kept until deleted by hand)`,
+      run: async () => {
+        await this.call(() =>
+          this.context.clients.elasticache.send(
+            new CreateSnapshotCommand({ ReplicationGroupId: cacheId, SnapshotName: name }),
+          ),
+        );
+        await this.waitFor(`snapshot ${name}`, async () => {
+          const answer = await this.call(() =>
+            this.context.clients.elasticache.send(new DescribeSnapshotsCommand({ SnapshotName: name })),
+          );
+          const status = answer.Snapshots?.[0]?.SnapshotStatus;
+          if (status === 'failed') throw new Error(`the cache snapshot ${name} failed`);
+          return status === 'available';
+        });
+      },
+    };
   }
 
   private async servicesStable(): Promise<boolean> {
@@ -361,32 +675,108 @@ export class EnvironmentOperations {
   /** Runs a plan's steps in order, reporting each with the elapsed time. */
   async execute(plan: Plan): Promise<void> {
     const started = this.context.now();
+    this.executionStartedAt = started;
     for (const [index, step] of plan.steps.entries()) {
       const elapsed = Math.round((this.context.now() - started) / 1000);
       this.context.report(`[${index + 1}/${plan.steps.length}] ${step.description} (${elapsed} s)`);
+      await this.heartbeat();
       await step.run();
     }
   }
 
   /**
-   * The 7-day guard: AWS starts a stopped database after seven days. While the environment is
-   * recorded as paused, stop it again; otherwise leave it. Returns what it did.
+   * Runs one transition under the environment's lock: takes the lock (or fails naming its
+   * holder), plans from a fresh observation, journals the start and the outcome, executes and
+   * releases the lock whatever happens. `beforeExecute` sees the plan made under the lock.
    */
-  async restopIfPaused(): Promise<'stopped' | 'not-paused' | 'not-available'> {
-    const record = await this.call(() => readStateRecord(this.context.clients.ssm, this.resources.stateParameter));
-    if (record?.state !== 'paused') return 'not-paused';
-    const status = await this.databaseStatus();
-    if (status !== 'available') return 'not-available';
+  async transition(
+    operation: Operation,
+    planner: (observed: Observation) => Promise<Plan>,
+    options: { breakLock?: boolean; beforeExecute?: (plan: Plan) => Promise<void> | void } = {},
+  ): Promise<Plan> {
+    const token = this.newId();
     await this.call(() =>
-      this.context.clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId })),
+      this.store.acquireLock(
+        { holder: this.actor, operation, token, now: this.context.now() },
+        Boolean(options.breakLock),
+      ),
     );
-    return 'stopped';
+    this.lockToken = token;
+    try {
+      const plan = await planner(await this.observe());
+      const journal = (outcome: string) =>
+        this.call(() =>
+          this.store.appendJournal(
+            { at: this.isoNow(), who: this.actor, operation, from: plan.from, to: plan.to, outcome },
+            this.newId(),
+          ),
+        );
+      if (plan.nothingToDo) {
+        await journal('nothing to do');
+        return plan;
+      }
+      await options.beforeExecute?.(plan);
+      await journal('started');
+      try {
+        await this.execute(plan);
+      } catch (error) {
+        await journal(`failed: ${error instanceof Error ? error.message : String(error)}`).catch(() => undefined);
+        throw error;
+      }
+      await journal('succeeded');
+      return plan;
+    } finally {
+      this.lockToken = undefined;
+      await this.call(() => this.store.releaseLock(token)).catch(() => undefined);
+    }
   }
 }
 
-export function describeCapacities(services: Readonly<Record<string, ServiceCapacity>>): string {
-  const parts = Object.entries(services).map(
-    ([role, c]) => `${role} ${c.desired} task${c.desired === 1 ? '' : 's'}, ${c.min}..${c.max}`,
-  );
-  return parts.length > 0 ? parts.join('; ') : 'no services';
+/** What the guard did on one run. */
+export interface GuardResult {
+  readonly outcome: 'not-paused' | 'transition-in-progress' | 'stopped' | 'already-stopped' | 'waiting';
+  /** The environment is recorded paused or minimal and its database is not stopped. */
+  readonly databaseNotStopped: boolean;
+  readonly detail: string;
+}
+
+/**
+ * The guard: AWS starts a stopped database after seven days, and an RDS event or a stop can be
+ * missed while the instance is busy. Run on every RDS start event and every few minutes, it
+ * converges: while the record says paused or minimal and no transition holds the lock, an
+ * available database is stopped, and a busy one is left for the next run. Never throws for a
+ * busy database: the next run retries, and the metric it reports raises the alarm after an hour.
+ */
+export async function reconcileDatabase(ops: EnvironmentOperations, now: number): Promise<GuardResult> {
+  const [record, lock, status] = await Promise.all([
+    ops.store.readRecord(),
+    ops.store.readLock(),
+    ops.databaseStatus(),
+  ]);
+  const id = ops.resources.databaseId;
+  if (!record || !DATABASE_STOPPED_STATES.has(record.state)) {
+    return { outcome: 'not-paused', databaseNotStopped: false, detail: `recorded ${record?.state ?? 'nothing'}` };
+  }
+  const notStopped = status !== 'stopped' && status !== 'stopping';
+  if (lock && now - Date.parse(lock.heartbeatAt) <= LOCK_STALE_MS) {
+    return {
+      outcome: 'transition-in-progress',
+      databaseNotStopped: false,
+      detail: `"${lock.operation}" by ${lock.holder} holds the lock`,
+    };
+  }
+  if (!notStopped) return { outcome: 'already-stopped', databaseNotStopped: false, detail: `${id} is ${status}` };
+  if (status !== 'available') {
+    return { outcome: 'waiting', databaseNotStopped: true, detail: `${id} is ${status}; stopping it on a later run` };
+  }
+  try {
+    await ops.stopDatabase();
+  } catch (error) {
+    // Between the describe and the stop the instance can turn busy (a backup window opens).
+    if (error instanceof Error && /InvalidDBInstanceState/.test(error.name)) {
+      return { outcome: 'waiting', databaseNotStopped: true, detail: `${id} refused the stop: ${error.message}` };
+    }
+    throw error;
+  }
+  return { outcome: 'stopped', databaseNotStopped: true, detail: `${id} was available while recorded ${record.state}` };
 }

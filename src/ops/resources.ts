@@ -1,35 +1,50 @@
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
-import { environmentPrefix } from '../modules/parameters/parameter-names';
+import { STACK_OUTPUTS, environmentName, stackName, stateTableName } from './contracts';
+import type { ServiceRole } from './state-store';
+
+/** Configured scaling bounds (the config's minTasks/maxTasks), restored when nothing else is recorded. */
+export type ConfiguredCapacity = Readonly<Record<ServiceRole, { readonly min: number; readonly max: number }>>;
 
 /** One environment's operable resources, found from its stacks' outputs (never guessed). */
 export interface EnvironmentResources {
   readonly environment: string;
-  readonly production: boolean;
+  /** The CDK stage, `<app>-<env>`: `npx cdk deploy '<stage>/*'` deploys the environment. */
+  readonly stage: string;
   readonly region: string;
   readonly databaseId: string;
   readonly clusterName?: string;
-  /** Absent in the `minimal` state. */
-  readonly services: ReadonlyArray<{ readonly role: 'web' | 'worker'; readonly name: string }>;
+  /** Absent in the `minimal` structure. */
+  readonly services: ReadonlyArray<{ readonly role: ServiceRole; readonly name: string }>;
   readonly targetGroupArn?: string;
   readonly loadBalancerDnsName?: string;
   readonly cacheId?: string;
   readonly apiUrl?: string;
-  /** The SSM parameter holding the recorded state. */
-  readonly stateParameter: string;
+  /** The DynamoDB table holding the state record, the lock and the journal. */
+  readonly stateTable: string;
+  /** The migrate task's family: a pause waits while one runs. */
+  readonly migrateFamily?: string;
+  /** The release pipeline: a pause waits while a release is in progress. */
+  readonly pipelineName?: string;
+  /** CloudWatch namespace of the queue metrics (the app name). */
+  readonly metricNamespace: string;
+  readonly configured: ConfiguredCapacity;
 }
 
-/** The SSM parameter the pause/resume state (and the bounds to restore) is recorded in. */
-export function stateParameterName(appName: string, environmentName: string): string {
-  return `${environmentPrefix(appName, environmentName)}/ops/state`;
+/** The configured bounds of an environment's services. */
+export function configuredCapacity(env: EnvironmentConfig): ConfiguredCapacity {
+  return {
+    web: { min: env.compute.web.minTasks, max: env.compute.web.maxTasks },
+    worker: { min: env.compute.worker.minTasks, max: env.compute.worker.maxTasks },
+  };
 }
 
 async function outputsOf(
   cloudformation: CloudFormationClient,
-  stackName: string,
+  name: string,
 ): Promise<Record<string, string> | undefined> {
   try {
-    const answer = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const answer = await cloudformation.send(new DescribeStacksCommand({ StackName: name }));
     const stack = answer.Stacks?.[0];
     if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return undefined;
     return Object.fromEntries(
@@ -41,32 +56,45 @@ async function outputsOf(
   }
 }
 
-/** Reads the data and app stacks' outputs; fails naming the stack to deploy when one is missing. */
+/** Reads the stacks' outputs; fails naming the stack to deploy when a required one is missing. */
 export async function discoverResources(
   cloudformation: CloudFormationClient,
   shared: SharedConfig,
   env: EnvironmentConfig,
 ): Promise<EnvironmentResources> {
-  const prefix = `${shared.appName}-${env.name}`;
-  const data = await outputsOf(cloudformation, `${prefix}-data`);
-  if (!data?.DatabaseInstanceId) {
-    throw new Error(`stack ${prefix}-data is not deployed in ${env.region} (deploy it: npx cdk deploy '${prefix}/*')`);
+  const name = (part: Parameters<typeof stackName>[2]) => stackName(shared.appName, env.name, part);
+  const [data, app, pipeline] = await Promise.all([
+    outputsOf(cloudformation, name('data')),
+    outputsOf(cloudformation, name('app')),
+    outputsOf(cloudformation, name('pipeline')),
+  ]);
+  const databaseId = data?.[STACK_OUTPUTS.data.databaseInstanceId];
+  if (!databaseId) {
+    throw new Error(
+      `stack ${name('data')} is not deployed in ${env.region} (deploy it: npx cdk deploy '${shared.appName}-${env.name}/*')`,
+    );
   }
-  const app = (await outputsOf(cloudformation, `${prefix}-app`)) ?? {};
-  const services: Array<{ role: 'web' | 'worker'; name: string }> = [];
-  if (app.WebServiceName) services.push({ role: 'web', name: app.WebServiceName });
-  if (app.WorkerServiceName) services.push({ role: 'worker', name: app.WorkerServiceName });
+  const outputs = app ?? {};
+  const services: Array<{ role: ServiceRole; name: string }> = [];
+  const web = outputs[STACK_OUTPUTS.app.webServiceName];
+  const worker = outputs[STACK_OUTPUTS.app.workerServiceName];
+  if (web) services.push({ role: 'web', name: web });
+  if (worker) services.push({ role: 'worker', name: worker });
   return {
     environment: env.name,
-    production: env.production,
+    stage: environmentName(shared.appName, env.name),
     region: env.region,
-    databaseId: data.DatabaseInstanceId,
-    clusterName: app.ClusterName,
+    databaseId,
+    clusterName: outputs[STACK_OUTPUTS.app.clusterName],
     services,
-    targetGroupArn: app.WebTargetGroupArn,
-    loadBalancerDnsName: app.LoadBalancerDnsName,
-    cacheId: data.CacheReplicationGroupId,
-    apiUrl: app.ApiUrl,
-    stateParameter: stateParameterName(shared.appName, env.name),
+    targetGroupArn: outputs[STACK_OUTPUTS.app.webTargetGroupArn],
+    loadBalancerDnsName: outputs[STACK_OUTPUTS.app.loadBalancerDnsName],
+    cacheId: data[STACK_OUTPUTS.data.cacheReplicationGroupId],
+    apiUrl: outputs[STACK_OUTPUTS.app.apiUrl],
+    stateTable: stateTableName(shared.appName, env.name),
+    migrateFamily: outputs[STACK_OUTPUTS.app.migrateTaskDefinition],
+    pipelineName: pipeline?.[STACK_OUTPUTS.pipeline.pipelineName],
+    metricNamespace: shared.appName,
+    configured: configuredCapacity(env),
   };
 }

@@ -20,7 +20,8 @@ import {
 } from '../modules/parameters/parameter-names';
 import { QueueMetrics } from '../modules/queue-metrics/queue-metrics';
 import { EnvironmentSchedule } from '../modules/schedule/environment-schedule';
-import { stateParameterName } from '../ops/resources';
+import { STACK_OUTPUTS, environmentName, stateTableName } from '../ops/contracts';
+import { configuredCapacity } from '../ops/resources';
 import { WebService } from '../modules/web-service/web-service';
 import { WorkerService } from '../modules/worker-service/worker-service';
 import type { DataStack } from './data-stack';
@@ -37,6 +38,8 @@ export interface AppStackProps extends PlatformStackProps {
   readonly network: NetworkStack;
   readonly data: DataStack;
   readonly ops: OpsStack;
+  /** This deploy creates the services: they start at zero tasks (no image is released yet). */
+  readonly firstDeploy: boolean;
 }
 
 /**
@@ -58,7 +61,7 @@ export class AppStack extends PlatformStack {
     super(scope, id, props);
     const { config, shared } = props;
     const networking = props.network.networking;
-    const name = `${shared.appName}-${config.name}`;
+    const name = environmentName(shared.appName, config.name);
     const logPrefix = `/${shared.appName}/${config.name}`;
 
     this.apiDomain = new ApiDomain(this, 'ApiDomain', {
@@ -72,8 +75,8 @@ export class AppStack extends PlatformStack {
       containerInsights: config.compute.containerInsights,
       logRetentionDays: config.logRetentionDays,
     });
-    new CfnOutput(this, 'ClusterName', { value: this.cluster.cluster.clusterName });
-    new CfnOutput(this, 'ApiUrl', { value: `https://${config.apiHost}/` });
+    new CfnOutput(this, STACK_OUTPUTS.app.clusterName, { value: this.cluster.cluster.clusterName });
+    new CfnOutput(this, STACK_OUTPUTS.app.apiUrl, { value: `https://${config.apiHost}/` });
 
     const cache = props.data.cache;
     if (config.state === 'minimal' || !cache) return;
@@ -146,14 +149,16 @@ export class AppStack extends PlatformStack {
       appReadOnlyRootFilesystem: config.compute.appReadOnlyRootFilesystem,
     };
 
-    const paused = config.state === 'paused';
+    const boundsServiceToken = props.data.guard.serviceToken;
+    const firstDeploy = props.firstDeploy;
     const placement = { subnets: networking.taskSubnets, assignPublicIp: networking.assignPublicIp };
     this.web = new WebService(this, 'WebService', {
       cluster: this.cluster.cluster,
       runtime,
       config: config.compute.web,
       appPort: config.compute.appPort,
-      paused,
+      boundsServiceToken,
+      firstDeploy,
       ...placement,
       securityGroup: webGroup,
       targetGroup: this.loadBalancer.targetGroup,
@@ -175,7 +180,8 @@ export class AppStack extends PlatformStack {
       cluster: this.cluster.cluster,
       runtime,
       config: config.compute.worker,
-      paused,
+      boundsServiceToken,
+      firstDeploy,
       ...placement,
       securityGroup: workerGroup,
       backlog: this.queueMetrics.backlog,
@@ -220,15 +226,22 @@ export class AppStack extends PlatformStack {
         workerServiceName: this.worker.service.serviceName,
         serviceArns: [this.web.service.serviceArn, this.worker.service.serviceArn],
         targetGroupArn: this.loadBalancer.targetGroup.targetGroupArn,
-        stateParameterName: stateParameterName(shared.appName, config.name),
+        migrateFamily: this.migrate.task.taskDefinition.family,
+        // The pipeline stack is deployed after this one: its name is known, not referenced.
+        pipelineName: name,
+        stateTableName: stateTableName(shared.appName, config.name),
+        configured: configuredCapacity(config),
+        metricNamespace: shared.appName,
         logRetentionDays: config.logRetentionDays,
       });
     }
 
-    new CfnOutput(this, 'WebServiceName', { value: this.web.service.serviceName });
-    new CfnOutput(this, 'WorkerServiceName', { value: this.worker.service.serviceName });
-    new CfnOutput(this, 'MigrateTaskDefinition', { value: this.migrate.task.taskDefinition.family });
-    new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancer.loadBalancerDnsName });
-    new CfnOutput(this, 'WebTargetGroupArn', { value: this.loadBalancer.targetGroup.targetGroupArn });
+    new CfnOutput(this, STACK_OUTPUTS.app.webServiceName, { value: this.web.service.serviceName });
+    new CfnOutput(this, STACK_OUTPUTS.app.workerServiceName, { value: this.worker.service.serviceName });
+    new CfnOutput(this, STACK_OUTPUTS.app.migrateTaskDefinition, { value: this.migrate.task.taskDefinition.family });
+    new CfnOutput(this, STACK_OUTPUTS.app.loadBalancerDnsName, {
+      value: this.loadBalancer.loadBalancer.loadBalancerDnsName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.app.webTargetGroupArn, { value: this.loadBalancer.targetGroup.targetGroupArn });
   }
 }

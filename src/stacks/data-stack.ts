@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { acknowledge } from '../quality/acknowledge';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
@@ -8,13 +9,16 @@ import { Database } from '../modules/database/database';
 import type { Networking } from '../modules/networking/networking';
 import { ConnectionParameters } from '../modules/parameters/connection-parameters';
 import { StateGuard } from '../modules/state-guard/state-guard';
-import { stateParameterName } from '../ops/resources';
+import { STACK_OUTPUTS, environmentName, stateTableName } from '../ops/contracts';
+import { configuredCapacity } from '../ops/resources';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface DataStackProps extends PlatformStackProps {
   readonly config: EnvironmentConfig;
   readonly shared: SharedConfig;
   readonly networking: Networking;
+  /** The ops stack's alert topic (the guard's alarm). */
+  readonly alarmTopic: sns.ITopic;
 }
 
 /**
@@ -26,13 +30,15 @@ export class DataStack extends PlatformStack {
   public readonly database: Database;
   /** Absent in the `minimal` state. */
   public readonly cache?: Cache;
+  /** Keeps the database stopped while paused; resolves deploy bounds from the state record. */
+  public readonly guard: StateGuard;
   /** Load-balancer access logs, when `compute.loadBalancerAccessLogs` is on. */
   public readonly accessLogBucket?: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: props.config.deletionProtection });
     const { config, shared, networking } = props;
-    const identifier = `${shared.appName}-${config.name}`;
+    const identifier = environmentName(shared.appName, config.name);
 
     this.database = new Database(this, 'Database', {
       vpc: networking.vpc,
@@ -86,19 +92,26 @@ export class DataStack extends PlatformStack {
       database: this.database,
       cache: this.cache,
     });
-    new StateGuard(this, 'StateGuard', {
+    this.guard = new StateGuard(this, 'StateGuard', {
       environmentName: config.name,
       databaseId: identifier,
-      stateParameterName: stateParameterName(shared.appName, config.name),
+      stateTableName: stateTableName(shared.appName, config.name),
+      structure: config.state,
+      configured: configuredCapacity(config),
+      metricNamespace: shared.appName,
+      alarmTopic: props.alarmTopic,
       logRetentionDays: config.logRetentionDays,
     });
-    new CfnOutput(this, 'DatabaseInstanceId', { value: identifier, description: 'RDS instance identifier' });
-    new CfnOutput(this, 'DatabaseSecretArn', {
+    new CfnOutput(this, STACK_OUTPUTS.data.databaseInstanceId, {
+      value: identifier,
+      description: 'RDS instance identifier',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.data.databaseSecretArn, {
       value: this.database.secret.secretArn,
       description: 'Master credentials',
     });
     if (this.cache) {
-      new CfnOutput(this, 'CacheReplicationGroupId', {
+      new CfnOutput(this, STACK_OUTPUTS.data.cacheReplicationGroupId, {
         value: identifier,
         description: 'ElastiCache replication group',
       });

@@ -12,6 +12,8 @@ export interface EnvironmentStageProps {
   readonly shared: SharedConfig;
   /** The monthly budget in USD (see cost/environment-cost.ts); none when omitted. */
   readonly budgetLimitUsd?: number;
+  /** This deploy creates the services: they start at zero tasks. @default false */
+  readonly firstDeploy?: boolean;
 }
 
 /**
@@ -56,6 +58,7 @@ export class EnvironmentStage extends Stage {
       config,
       shared,
       networking: this.network.networking,
+      alarmTopic: this.ops.alerts.topic,
     });
 
     // Recorded in every template so tools reading cdk.out (the cost command) know the state.
@@ -66,6 +69,7 @@ export class EnvironmentStage extends Stage {
       network: this.network,
       data: this.data,
       ops: this.ops,
+      firstDeploy: props.firstDeploy ?? false,
     });
 
     if (config.state !== 'minimal') {

@@ -5,6 +5,8 @@ import { Alerts } from '../modules/alerts/alerts';
 import { MonthlyBudget } from '../modules/budget/budget';
 import { releaseImageParameter, repositoryUri } from '../modules/parameters/parameter-names';
 import { ReleaseParameter } from '../modules/release/release-parameter';
+import { StateTable } from '../modules/state-table/state-table';
+import { STACK_OUTPUTS, stateTableName } from '../ops/contracts';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface OpsStackProps extends PlatformStackProps {
@@ -15,12 +17,13 @@ export interface OpsStackProps extends PlatformStackProps {
 }
 
 /**
- * Operations: the ops alert topic, the monthly budget and the release parameter (the image the
- * services run). Deployed before the app stack, which reads the release parameter.
+ * Operations: the ops alert topic, the monthly budget, the state table (state record, lock and
+ * journal) and the release parameter (the image the services run). Deployed before the app stack, which reads the release parameter.
  */
 export class OpsStack extends PlatformStack {
   public readonly alerts: Alerts;
   public readonly release: ReleaseParameter;
+  public readonly stateTable: StateTable;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -38,7 +41,15 @@ export class OpsStack extends PlatformStack {
       parameterName: releaseImageParameter(props.shared.appName, props.config.name),
       initialImage: `${repositoryUri(props.shared.account, props.shared.region, props.shared.appName)}:${props.config.compute.imageTag}`,
     });
-    new CfnOutput(this, 'OpsTopicArn', {
+    this.stateTable = new StateTable(this, 'StateTable', {
+      tableName: stateTableName(props.shared.appName, props.config.name),
+      protect: props.config.deletionProtection,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.ops.stateTableName, {
+      value: this.stateTable.table.tableName,
+      description: 'State record, transition lock and journal of pause/resume/minimal',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.ops.opsTopicArn, {
       value: this.alerts.topic.topicArn,
       description: 'Alarms, budget and pipeline alerts',
     });

@@ -8,6 +8,7 @@ import type { AppStack } from './app-stack';
 import type { NetworkStack } from './network-stack';
 import type { OpsStack } from './ops-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { STACK_OUTPUTS } from '../ops/contracts';
 
 export interface PipelineStackProps extends PlatformStackProps {
   readonly config: EnvironmentConfig;
@@ -59,6 +60,6 @@ export class PipelineStack extends PlatformStack {
       alertTopic: props.ops.alerts.topic,
       logRetentionDays: config.logRetentionDays,
     });
-    new CfnOutput(this, 'PipelineName', { value: this.release.pipeline.pipelineName });
+    new CfnOutput(this, STACK_OUTPUTS.pipeline.pipelineName, { value: this.release.pipeline.pipelineName });
   }
 }

@@ -82,6 +82,38 @@ describe('booking-infra cost', () => {
       assert.match(result.out, new RegExp(`\\| dev \\| ${state} \\| \\d+\\.\\d\\d \\|`));
   });
 
+  test('--state paused prices the running structure with 0 tasks and the database stopped', async () => {
+    const paused = await cli('cost', 'dev', '--state', 'paused', '--format', 'json');
+    const running = await cli('cost', 'dev', '--state', 'running', '--format', 'json');
+    assert.equal(paused.code, 0, paused.err);
+    const [estimate] = JSON.parse(paused.out).estimates;
+    assert.equal(estimate.state, 'paused');
+    const services = estimate.lines.filter((line: any) => line.type === 'AWS::ECS::Service');
+    assert.deepEqual(services.map((line: any) => line.module).sort(), ['web-service', 'worker-service']);
+    for (const line of services) {
+      assert.equal(line.monthlyUsd, 0, line.logicalId);
+      assert.match(line.basis, /0 tasks; scales \d+-\d+ tasks$/);
+    }
+    assert.ok(estimate.totalUsd < JSON.parse(running.out).summary[0].totalUsd);
+  });
+
+  test('the state table is listed with its request units unpriced; the guard is priced in every state', async () => {
+    const result = await cli('cost', 'dev', '--state', 'all', '--format', 'json');
+    assert.equal(result.code, 0, result.err);
+    const estimates = JSON.parse(result.out).estimates.filter((e: any) => e.environment === 'dev');
+    assert.deepEqual(estimates.map((e: any) => e.state).sort(), ['minimal', 'paused', 'running']);
+    for (const estimate of estimates) {
+      const table = estimate.lines.find((line: any) => line.type === 'AWS::DynamoDB::Table');
+      assert.equal(table?.status, 'unpriced', estimate.state);
+      assert.match(table.basis, /no DynamoDB price in the sourced reference data/);
+      const guard = estimate.lines
+        .filter((line: any) => line.module === 'state-guard')
+        .reduce((sum: number, line: any) => sum + line.monthlyUsd, 0);
+      // The running-while-paused alarm (0.10) and the guard's metric (0.30).
+      assert.equal(Math.round(guard * 100) / 100, 0.4, estimate.state);
+    }
+  });
+
   test('an unknown environment fails naming the ones that exist', async () => {
     const result = await cli('cost', 'staging');
     assert.equal(result.code, 1);

@@ -156,7 +156,7 @@ describe('config validation', () => {
   test('an unknown state, egress mode or log retention lists what is allowed', () => {
     assert.equal(
       errorFor('dev', { state: 'stopped' as never }),
-      'config error in dev.state: "stopped" is not an environment state (use one of: running, paused, minimal)',
+      'config error in dev.state: "stopped" is not a deployed structure (use one of: running, minimal)',
     );
     assert.equal(
       errorFor('dev', { network: { egress: 'nat' as never } }),
@@ -166,6 +166,21 @@ describe('config validation', () => {
       errorFor('dev', { logRetentionDays: 10 }),
       /dev\.logRetentionDays: "10" is not a retention CloudWatch Logs accepts/,
     );
+  });
+
+  test('state "paused" is refused: pausing is a CLI operation, not a deploy-time state', () => {
+    for (const env of ['dev', 'prod']) {
+      const message = errorFor(env, { state: 'paused' as never });
+      assert.match(message, new RegExp(`^config error in ${env}\\.state: "paused" is not a deploy-time state`));
+      assert.ok(message.endsWith(`npx booking-infra pause ${env}`), message);
+      assert.match(message, /deploy with "running"/);
+    }
+    assert.throws(() => validateConfig(withEnvironment('dev', { state: 'paused' as never })), ConfigValidationError);
+  });
+
+  test('states "running" and "minimal" are the deployed structures', () => {
+    assert.deepEqual(findConfigIssues(withEnvironment('dev', { state: 'minimal' })), []);
+    assert.deepEqual(findConfigIssues(withEnvironment('prod', { state: 'running' })), []);
   });
 
   test('a malformed account id names the override variable', () => {

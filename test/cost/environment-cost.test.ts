@@ -37,6 +37,7 @@ describe('cost of the committed environments', () => {
       const kinds = [...new Set(unpriced.map((line) => `${line.type} ${line.module}`))].sort();
       const running = e.state !== 'minimal';
       const expected = [
+        'AWS::DynamoDB::Table state-table',
         'AWS::Lambda::Function state-guard',
         ...(running ? ['AWS::CodeBuild::Project pipeline', 'AWS::Lambda::Function queue-metrics'] : []),
         ...(running && e.environment === 'dev' ? ['AWS::Lambda::Function schedule'] : []),
@@ -45,7 +46,7 @@ describe('cost of the committed environments', () => {
       for (const line of unpriced) {
         assert.match(
           line.basis,
-          /unpriced: (lambda\.requests\.million: no Lambda price in the sourced reference data|codebuild\..*no sourced eu-west-2 CodeBuild price)/,
+          /unpriced: (lambda\.requests\.million: no Lambda price in the sourced reference data|codebuild\..*no sourced eu-west-2 CodeBuild price|dynamodb\.on-demand\.write\.million: no DynamoDB price in the sourced reference data)/,
         );
       }
     }
@@ -58,6 +59,44 @@ describe('cost of the committed environments', () => {
     const db = find('prod', 'paused').lines.find((line) => line.type === 'AWS::RDS::DBInstance')!;
     assert.doesNotMatch(db.basis, /hours/);
     assert.match(db.basis, /stopped: storage and backups only/);
+  });
+
+  test('paused is priced on the running structure: the ALB and both services stay, at 0 tasks', () => {
+    for (const env of ['dev', 'prod']) {
+      const paused = find(env, 'paused');
+      const running = find(env, 'running');
+      const services = (e: CostEstimate) => e.lines.filter((line) => line.type === 'AWS::ECS::Service');
+      assert.equal(services(paused).length, 2, `${env} paused keeps web and worker`);
+      for (const service of services(paused)) {
+        assert.equal(service.monthlyUsd, 0, `${env} ${service.logicalId}`);
+        assert.match(service.basis, /0 tasks; scales \d+-\d+ tasks$/);
+      }
+      assert.ok(paused.lines.some((line) => line.type === 'AWS::ElasticLoadBalancingV2::LoadBalancer'));
+      assert.ok(paused.lines.some((line) => line.type === 'Custom::ServiceBounds'));
+      // Running: the web service runs its configured minimum, read through Custom::ServiceBounds.
+      const minTasks = environmentNamed(platformConfig, env).compute.web.minTasks;
+      const web = services(running).find((line) => line.module === 'web-service')!;
+      assert.ok(web.monthlyUsd > 0, `${env} web priced`);
+      assert.match(web.basis, new RegExp(`${minTasks} tasks?; scales ${minTasks}-\\d+ tasks$`));
+      assert.ok(!find(env, 'minimal').lines.some((line) => line.type === 'AWS::ECS::Service'));
+    }
+  });
+
+  test('the guard (timer, alarm, metric) and the state table are priced in every state', () => {
+    for (const e of estimates) {
+      const guard = e.lines.filter((line) => line.module === 'state-guard');
+      const alarm = guard.find((line) => line.type === 'AWS::CloudWatch::Alarm');
+      assert.equal(alarm?.monthlyUsd, 0.1, `${e.environment} ${e.state} alarm`);
+      const fn = guard.find((line) => line.type === 'AWS::Lambda::Function');
+      assert.equal(fn?.monthlyUsd, 0.3, `${e.environment} ${e.state} guard metric`);
+      assert.ok(e.lines.some((line) => line.type === 'AWS::DynamoDB::Table' && line.module === 'state-table'));
+      // The queue-depth publisher declares two metrics: QueueBacklog and QueuedJobs.
+      const publisher = e.lines.find(
+        (line) => line.type === 'AWS::Lambda::Function' && line.module === 'queue-metrics',
+      );
+      if (e.state === 'minimal') assert.equal(publisher, undefined);
+      else assert.equal(publisher?.monthlyUsd, 0.6, `${e.environment} ${e.state} publisher`);
+    }
   });
 
   test('each environment has a monthly budget at its estimate plus the margin, alerting the ops topic', () => {

@@ -4,9 +4,26 @@ import {
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CodePipelineClient, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeServicesCommand, ECSClient, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateSnapshotCommand,
+  DescribeReplicationGroupsCommand,
+  DescribeSnapshotsCommand,
+  ElastiCacheClient,
+} from '@aws-sdk/client-elasticache';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   DescribeDBInstancesCommand,
@@ -33,8 +50,32 @@ export const MUTATING = [
   'RegisterScalableTargetCommand',
   'StopDBInstanceCommand',
   'StartDBInstanceCommand',
-  'PutParameterCommand',
+  'CreateSnapshotCommand',
 ];
+
+type Item = Record<string, AttributeValue>;
+
+/** Evaluates the few condition expressions the state store uses, as DynamoDB would. */
+function conditionHolds(
+  item: Item | undefined,
+  expression: string | undefined,
+  names: Record<string, string> = {},
+  values: Record<string, AttributeValue> = {},
+): boolean {
+  if (!expression) return true;
+  const scalar = (value: AttributeValue | undefined) => (value?.N !== undefined ? Number(value.N) : value?.S);
+  return expression.split(' OR ').some((clause) => {
+    const notExists = /^attribute_not_exists\((\w+)\)$/.exec(clause.trim());
+    if (notExists) return item === undefined || item[notExists[1]] === undefined;
+    const comparison = /^([#\w]+) (=|<) (:\w+)$/.exec(clause.trim());
+    if (!comparison) throw new Error(`fake DynamoDB cannot evaluate "${clause}"`);
+    const attribute = names[comparison[1]] ?? comparison[1];
+    const left = scalar(item?.[attribute]);
+    const right = scalar(values[comparison[3]]);
+    if (left === undefined) return false;
+    return comparison[2] === '=' ? left === right : left! < right!;
+  });
+}
 
 /**
  * A small simulation of one environment behind aws-sdk-client-mock: services converge to their
@@ -46,7 +87,18 @@ export class FakeAws {
   readonly parameters: Record<string, string> = {};
   readonly clients: OpsClients;
   readonly stubs: Record<string, AwsStub<any, any, any>> = {};
-  private pendingDatabase?: string;
+  /** The state table's items, by `pk|sk`. */
+  readonly items = new Map<string, Item>();
+  /** Datapoints of the QueuedJobs metric, [time ms, value]. */
+  queuedJobs: Array<[number, number]> = [];
+  /** When set, every GetMetricData answers one fresh QueuedJobs measurement with this value. */
+  liveQueuedJobs?: number;
+  /** Running migrate task ids. */
+  migrations: string[] = [];
+  /** The pipeline stage with a release in progress, if any. */
+  releaseStage?: string;
+  readonly snapshots: Record<string, string> = {};
+  pendingDatabase?: string;
 
   constructor(
     readonly env = 'dev',
@@ -62,7 +114,10 @@ export class FakeAws {
     this.clients = {
       autoscaling: new ApplicationAutoScalingClient(region),
       cloudformation: new CloudFormationClient(region),
+      cloudwatch: new CloudWatchClient(region),
+      codepipeline: new CodePipelineClient(region),
       connections: new CodeStarConnectionsClient(region),
+      dynamodb: new DynamoDBClient(region),
       ecs: new ECSClient(region),
       elasticache: new ElastiCacheClient(region),
       elbv2: new ElasticLoadBalancingV2Client(region),
@@ -108,6 +163,7 @@ export class FakeAws {
                   ApiUrl: `https://api-${env}.lichnails.co.uk/`,
                   WebTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-2:111111111111:targetgroup/web/1',
                   LoadBalancerDnsName: 'lb.eu-west-2.elb.amazonaws.com',
+                  MigrateTaskDefinition: `booking-${env}-migrate`,
                 },
           ),
         },
@@ -180,6 +236,50 @@ export class FakeAws {
       this.parameters[input.Name] = input.Value;
       return {};
     });
+    this.installStateTable();
+    this.stubs.cloudformation.on(DescribeStacksCommand, { StackName: `booking-${env}-pipeline` }).resolves({
+      Stacks: [
+        {
+          StackName: `booking-${env}-pipeline`,
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: new Date(0),
+          Outputs: outputs({ PipelineName: `booking-${env}` }),
+        },
+      ],
+    });
+    this.stubs.ecs.on(ListTasksCommand).callsFake(() => ({
+      taskArns: this.migrations.map((id) => `arn:aws:ecs:eu-west-2:111111111111:task/booking-${env}/${id}`),
+    }));
+    this.stubs.codepipeline.on(GetPipelineStateCommand).callsFake(() => ({
+      stageStates: [
+        { stageName: 'Source', latestExecution: { status: 'Succeeded', pipelineExecutionId: 'e0' } },
+        {
+          stageName: this.releaseStage ?? 'Deploy',
+          latestExecution: { status: this.releaseStage ? 'InProgress' : 'Succeeded', pipelineExecutionId: 'e1' },
+        },
+      ],
+    }));
+    this.stubs.cloudwatch.on(GetMetricDataCommand).callsFake((input: { StartTime: Date; EndTime: Date }) => {
+      const live: Array<[number, number]> =
+        this.liveQueuedJobs === undefined ? [] : [[input.EndTime.getTime() - 60_000, this.liveQueuedJobs]];
+      const points = [...this.queuedJobs, ...live]
+        .filter(([time]) => time >= input.StartTime.getTime() && time <= input.EndTime.getTime())
+        .sort((a, b) => b[0] - a[0]);
+      return {
+        MetricDataResults: [
+          { Id: 'queued', Timestamps: points.map(([time]) => new Date(time)), Values: points.map(([, v]) => v) },
+        ],
+      };
+    });
+    this.stubs.elasticache.on(CreateSnapshotCommand).callsFake((input: { SnapshotName: string }) => {
+      this.snapshots[input.SnapshotName] = 'creating';
+      return {};
+    });
+    this.stubs.elasticache.on(DescribeSnapshotsCommand).callsFake((input: { SnapshotName: string }) => {
+      const status = this.snapshots[input.SnapshotName];
+      if (status === 'creating') this.snapshots[input.SnapshotName] = 'available';
+      return { Snapshots: status ? [{ SnapshotName: input.SnapshotName, SnapshotStatus: status }] : [] };
+    });
     this.stubs.elbv2.on(DescribeTargetHealthCommand).callsFake(() => ({
       TargetHealthDescriptions: Array.from({ length: this.services[`booking-${env}-web`]?.running ?? 0 }, () => ({
         TargetHealth: { State: 'healthy' },
@@ -198,9 +298,98 @@ export class FakeAws {
       .filter((name) => MUTATING.includes(name));
   }
 
+  /** An in-memory DynamoDB for the state table: conditional writes behave as DynamoDB's. */
+  private installStateTable(): void {
+    const keyOf = (key: Item) => `${key.pk.S}|${key.sk.S}`;
+    const failed = () =>
+      new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+    this.stubs.dynamodb.on(GetItemCommand).callsFake((input: { Key: Item }) => {
+      const item = this.items.get(keyOf(input.Key));
+      return { Item: item ? structuredClone(item) : undefined };
+    });
+    this.stubs.dynamodb.on(PutItemCommand).callsFake((input: any) => {
+      const key = keyOf(input.Item);
+      if (
+        !conditionHolds(
+          this.items.get(key),
+          input.ConditionExpression,
+          input.ExpressionAttributeNames,
+          input.ExpressionAttributeValues,
+        )
+      )
+        throw failed();
+      this.items.set(key, structuredClone(input.Item));
+      return {};
+    });
+    this.stubs.dynamodb.on(UpdateItemCommand).callsFake((input: any) => {
+      const key = keyOf(input.Key);
+      const item = this.items.get(key);
+      if (
+        !conditionHolds(
+          item,
+          input.ConditionExpression,
+          input.ExpressionAttributeNames,
+          input.ExpressionAttributeValues,
+        )
+      )
+        throw failed();
+      const set = /^SET (\w+) = (:\w+)$/.exec(input.UpdateExpression);
+      if (!set) throw new Error(`fake DynamoDB cannot apply "${input.UpdateExpression}"`);
+      this.items.set(key, { ...item, ...input.Key, [set[1]]: input.ExpressionAttributeValues[set[2]] });
+      return {};
+    });
+    this.stubs.dynamodb.on(DeleteItemCommand).callsFake((input: any) => {
+      const key = keyOf(input.Key);
+      if (
+        !conditionHolds(
+          this.items.get(key),
+          input.ConditionExpression,
+          input.ExpressionAttributeNames,
+          input.ExpressionAttributeValues,
+        )
+      )
+        throw failed();
+      this.items.delete(key);
+      return {};
+    });
+    this.stubs.dynamodb.on(QueryCommand).callsFake((input: any) => {
+      const pk = input.ExpressionAttributeValues[':journal'].S;
+      const items = [...this.items.values()]
+        .filter((item) => item.pk.S === pk)
+        .sort((a, b) => (a.sk.S! < b.sk.S! ? -1 : 1));
+      if (input.ScanIndexForward === false) items.reverse();
+      return { Items: items.slice(0, input.Limit ?? items.length) };
+    });
+  }
+
+  /** The state record as stored (parsed), or undefined. */
   stateRecord(): any {
-    const value = this.parameters[`/booking/${this.env}/ops/state`];
-    return value ? JSON.parse(value) : undefined;
+    const body = this.items.get('state|current')?.record?.S;
+    return body ? JSON.parse(body) : undefined;
+  }
+
+  /** Stores a state record as the tools would (or as a person editing it by hand would). */
+  setStateRecord(record: unknown): void {
+    const version = (record as { version?: number }).version ?? 1;
+    this.items.set('state|current', {
+      pk: { S: 'state' },
+      sk: { S: 'current' },
+      record: { S: typeof record === 'string' ? record : JSON.stringify({ version, ...(record as object) }) },
+      version: { N: String(version) },
+    });
+  }
+
+  /** The lock item, if held. */
+  lock(): Item | undefined {
+    return this.items.get('lock|current');
+  }
+
+  /** Journal entries, oldest first. */
+  journal(): any[] {
+    return [...this.items.values()]
+      .filter((item) => item.pk.S === 'journal')
+      .sort((a, b) => (a.sk.S! < b.sk.S! ? -1 : 1))
+      .map((item) => JSON.parse(item.entry.S!));
   }
 
   reset(): void {

@@ -1,21 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
 import { run } from '../../src/cli/main';
 import { FakeAws } from './fake-aws';
 
+const START = Date.parse('2026-11-27T12:00:00Z');
+
+/** One clock per simulated account, moving on across CLI runs. */
+const clocks = new WeakMap<FakeAws, number>();
+
 function dependencies(fake: FakeAws, overrides: Partial<OpsDependencies> = {}): OpsDependencies {
-  let clock = 0;
   return {
     clients: () => fake.clients,
     sleep: async () => undefined,
-    now: () => (clock += 1000),
+    now: () => {
+      const next = (clocks.get(fake) ?? START) + 1000;
+      clocks.set(fake, next);
+      return next;
+    },
     interactive: false,
     ask: async () => '',
     resolveNs: async () => [],
     monthlyCost: () => 12.34,
+    actor: 'cli:alice@laptop',
     ...overrides,
   };
 }
@@ -25,6 +34,13 @@ async function cli(fake: FakeAws, args: string[], overrides: Partial<OpsDependen
   const err: string[] = [];
   const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {}, dependencies(fake, overrides));
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** A promise the test resolves when it wants a waiting run to go on. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
 }
 
 describe('pause and resume', () => {
@@ -46,6 +62,8 @@ describe('pause and resume', () => {
       worker: { desired: 1, min: 0, max: 3 },
     });
     assert.equal(fake.stateRecord().state, 'paused');
+    assert.equal(fake.stateRecord().changedBy, 'cli:alice@laptop');
+    assert.equal(fake.lock(), undefined, 'the lock is released');
 
     const resumed = await cli(fake, ['resume', 'dev']);
     assert.equal(resumed.code, 0, resumed.err);
@@ -55,14 +73,16 @@ describe('pause and resume', () => {
     assert.match(resumed.out, /dev is running: https:\/\/api-dev\.lichnails\.co\.uk\//);
   });
 
-  test('pausing twice and resuming twice is harmless', async () => {
+  test('pausing twice and resuming twice is harmless and writes nothing', async () => {
     const fake = new FakeAws('dev');
     assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
     fake.reset();
+    const items = JSON.stringify([...fake.items]);
     const again = await cli(fake, ['pause', 'dev']);
     assert.equal(again.code, 0);
     assert.match(again.out, /dev is already paused: nothing to do\./);
     assert.deepEqual(fake.mutatingCalls(), []);
+    assert.equal(JSON.stringify([...fake.items]), items);
 
     assert.equal((await cli(fake, ['resume', 'dev'])).code, 0);
     fake.reset();
@@ -72,34 +92,28 @@ describe('pause and resume', () => {
     assert.deepEqual(fake.mutatingCalls(), []);
   });
 
-  test('--dry-run prints the plan and makes no mutating call', async () => {
+  test('--dry-run prints the plan, takes no lock and changes nothing', async () => {
     const fake = new FakeAws('dev');
     const result = await cli(fake, ['pause', 'dev', '--dry-run']);
     assert.equal(result.code, 0);
-    assert.match(result.out, /1\. record the paused state/);
+    assert.match(result.out, /1\. record pausing/);
     assert.match(result.out, /Dry run: nothing was changed\./);
     assert.deepEqual(fake.mutatingCalls(), []);
+    assert.equal(fake.items.size, 0);
     assert.equal(fake.database, 'available');
   });
 
   test('throttling is retried and the pause completes', async () => {
     const fake = new FakeAws('dev');
     const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    const services = fake.stubs.ecs.on(DescribeServicesCommand);
     let thrown = 0;
     const original = fake.services;
-    services.callsFake((input: { services: string[] }) => {
+    fake.stubs.ecs.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => {
       if (thrown++ === 0) throw throttle;
       return {
         services: input.services.map((name) => {
           const s = original[name];
-          const answer = {
-            serviceName: name,
-            status: 'ACTIVE',
-            desiredCount: s.desired,
-            runningCount: s.running,
-            pendingCount: 0,
-          };
+          const answer = { serviceName: name, status: 'ACTIVE', desiredCount: s.desired, runningCount: s.running };
           s.running = s.desired;
           return answer;
         }),
@@ -114,7 +128,7 @@ describe('pause and resume', () => {
   test('a database already stopping is waited for, not stopped again', async () => {
     const fake = new FakeAws('dev');
     fake.database = 'stopping';
-    (fake as any).pendingDatabase = 'stopped';
+    fake.pendingDatabase = 'stopped';
     const result = await cli(fake, ['pause', 'dev']);
     assert.equal(result.code, 0, result.err);
     assert.match(result.out, /wait for the database to be stopped/);
@@ -131,7 +145,7 @@ describe('pause and resume', () => {
     assert.deepEqual(fake.mutatingCalls(), []);
   });
 
-  test('a call failing half-way exits non-zero, prints every resource, and leaves the state recorded', async () => {
+  test('a call failing half-way exits non-zero, prints every resource, and keeps what resume needs', async () => {
     const fake = new FakeAws('dev');
     fake.stubs.rds
       .on(StopDBInstanceCommand)
@@ -141,8 +155,185 @@ describe('pause and resume', () => {
     assert.match(result.out, /pause failed: The instance is being modified/);
     assert.match(result.out, /web service booking-dev-web: 0 desired, 0 running, 0 pending, bounds 0\.\.0/);
     assert.match(result.out, /database booking-dev: available/);
-    assert.match(result.err, /pause of dev did not complete; run it again to continue/);
+    assert.match(result.err, /pause of dev did not complete; run "npx booking-infra pause dev" again/);
+    assert.equal(fake.stateRecord().state, 'pausing');
     assert.deepEqual(fake.stateRecord().services.web, { desired: 1, min: 1, max: 2 });
+    assert.equal(fake.lock(), undefined, 'a failed run releases its lock');
+  });
+
+  test('a pause that failed after web reached zero, run again, still restores web on resume', async () => {
+    const fake = new FakeAws('dev');
+    fake.services['booking-dev-worker'] = { desired: 1, running: 1, min: 0, max: 3 };
+    // The worker's UpdateService fails once: web is already at 0 tasks and 0..0.
+    let failures = 0;
+    fake.stubs.ecs.on(UpdateServiceCommand).callsFake((input: { service: string; desiredCount: number }) => {
+      if (input.service === 'booking-dev-worker' && failures++ === 0)
+        throw Object.assign(new Error('Service is being updated'), { name: 'ServiceNotActiveException' });
+      fake.services[input.service].desired = input.desiredCount;
+      return {};
+    });
+    const first = await cli(fake, ['pause', 'dev']);
+    assert.equal(first.code, 1);
+    assert.deepEqual(fake.services['booking-dev-web'], { desired: 0, running: 0, min: 0, max: 0 });
+
+    const retried = await cli(fake, ['pause', 'dev']);
+    assert.equal(retried.code, 0, retried.err);
+    assert.match(retried.out, /capacities to restore: web 1 task, 1\.\.2; worker 1 task, 0\.\.3/);
+    assert.deepEqual(fake.stateRecord().services, {
+      web: { desired: 1, min: 1, max: 2 },
+      worker: { desired: 1, min: 0, max: 3 },
+    });
+
+    assert.equal((await cli(fake, ['resume', 'dev'])).code, 0);
+    assert.deepEqual(fake.services['booking-dev-web'], { desired: 1, running: 1, min: 1, max: 2 });
+    assert.deepEqual(fake.services['booking-dev-worker'], { desired: 1, running: 1, min: 0, max: 3 });
+  });
+
+  test('two transitions at once: the second fails at once naming the holder, the operation and the start', async () => {
+    const fake = new FakeAws('dev');
+    const hold = gate();
+    const waiting = gate();
+    // The first pause waits (for the database to stop) until the test lets it go on.
+    const first = cli(fake, ['pause', 'dev'], {
+      sleep: async () => {
+        waiting.open();
+        await hold.opened;
+      },
+    });
+    await waiting.opened;
+    const second = await cli(fake, ['resume', 'dev'], { actor: 'schedule' });
+    assert.equal(second.code, 1);
+    assert.match(
+      second.err,
+      /resume of dev: another transition holds the lock: cli:alice@laptop is running "pause" since 2026-11-27T12:00:\d\d\.\d{3}Z; wait for it to finish/,
+    );
+    const third = await cli(fake, ['pause', 'dev'], { actor: 'cli:bob@desk' });
+    assert.equal(third.code, 1);
+    assert.match(third.err, /holds the lock/);
+    hold.open();
+    const done = await first;
+    assert.equal(done.code, 0, done.err);
+    // The record is the first run's, whole: nothing was lost to the runs that were refused.
+    assert.equal(fake.stateRecord().state, 'paused');
+    assert.deepEqual(fake.stateRecord().services.web, { desired: 1, min: 1, max: 2 });
+    assert.equal(fake.database, 'stopped');
+    assert.equal(fake.lock(), undefined);
+  });
+
+  test('a lock left by a crashed run: refused without a flag, broken with --break-lock once stale', async () => {
+    const fake = new FakeAws('dev');
+    const lock = (heartbeatAt: string) =>
+      fake.items.set('lock|current', {
+        pk: { S: 'lock' },
+        sk: { S: 'current' },
+        holder: { S: 'schedule' },
+        operation: { S: 'pause' },
+        startedAt: { S: '2026-11-27T11:00:00.000Z' },
+        heartbeatAt: { S: heartbeatAt },
+        token: { S: 'crashed' },
+      });
+    lock('2026-11-27T11:59:00.000Z');
+    const fresh = await cli(fake, ['pause', 'dev', '--break-lock']);
+    assert.equal(fresh.code, 1);
+    assert.match(fresh.err, /schedule is running "pause" since 2026-11-27T11:00:00\.000Z; wait for it to finish/);
+    assert.deepEqual(fake.mutatingCalls(), []);
+
+    lock('2026-11-27T11:30:00.000Z');
+    const refused = await cli(fake, ['pause', 'dev']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /last sign of life was 30 min ago: if that run crashed, run again with --break-lock/);
+    const broken = await cli(fake, ['pause', 'dev', '--break-lock']);
+    assert.equal(broken.code, 0, broken.err);
+    assert.equal(fake.database, 'stopped');
+    assert.equal(fake.lock(), undefined);
+  });
+
+  test('a hand-edited record gives one clear line, not a crash', async () => {
+    const fake = new FakeAws('dev');
+    fake.setStateRecord({ state: 'sleeping', changedAt: '2026-11-27T10:00:00Z', services: {} });
+    const result = await cli(fake, ['status', 'dev']);
+    assert.equal(result.code, 1);
+    assert.equal(result.err.split('\n').length, 1);
+    assert.match(
+      result.err,
+      /the state record in table booking-dev-ops-state, item state\/current is not valid: state is "sleeping", expected one of running, pausing, paused, resuming, minimal/,
+    );
+    fake.setStateRecord({
+      state: 'paused',
+      changedAt: '2026-11-27T10:00:00Z',
+      services: { web: { desired: 1, min: 0, max: 0 } },
+    });
+    const zero = await cli(fake, ['resume', 'dev']);
+    assert.equal(zero.code, 1);
+    assert.match(zero.err, /services\.web is .* expected min <= max and max >= 1/);
+    fake.setStateRecord('{not json');
+    const garbled = await cli(fake, ['pause', 'dev']);
+    assert.match(garbled.err, /is not JSON/);
+    assert.deepEqual(fake.mutatingCalls(), []);
+  });
+
+  test('resume without any record restores the configured bounds', async () => {
+    const fake = new FakeAws('dev');
+    fake.database = 'stopped';
+    fake.services['booking-dev-web'] = { desired: 0, running: 0, min: 0, max: 0 };
+    const result = await cli(fake, ['resume', 'dev']);
+    assert.equal(result.code, 0, result.err);
+    // src/config/dev.ts: web 1..2.
+    assert.deepEqual(fake.services['booking-dev-web'], { desired: 1, running: 1, min: 1, max: 2 });
+    assert.equal(fake.stateRecord().state, 'running');
+  });
+
+  test('every transition is journaled: who, when, from, to, outcome; history prints it', async () => {
+    const fake = new FakeAws('dev');
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
+    fake.stubs.rds.on(StopDBInstanceCommand).rejects(new Error('unused'));
+    assert.equal((await cli(fake, ['resume', 'dev'], { actor: 'cli:bob@desk' })).code, 0);
+    const journal = fake.journal();
+    assert.deepEqual(
+      journal.map((e) => [e.who, e.operation, e.from, e.to, e.outcome]),
+      [
+        ['cli:alice@laptop', 'pause', 'unrecorded', 'paused', 'started'],
+        ['cli:alice@laptop', 'pause', 'unrecorded', 'paused', 'succeeded'],
+        ['cli:bob@desk', 'resume', 'paused', 'running', 'started'],
+        ['cli:bob@desk', 'resume', 'paused', 'running', 'succeeded'],
+      ],
+    );
+    const history = await cli(fake, ['history', 'dev', '--limit', '2']);
+    assert.equal(history.code, 0, history.err);
+    const lines = history.out.split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[0], /resume +paused -> running {2}succeeded {2}\(cli:bob@desk\)/);
+    const json = JSON.parse((await cli(fake, ['history', 'dev', '--json'])).out);
+    assert.equal(json.length, 4);
+    assert.match((await cli(fake, ['history', 'dev', '--limit', 'x'])).err, /--limit "x" is not a whole number/);
+  });
+
+  test('a failed transition is journaled with its reason', async () => {
+    const fake = new FakeAws('dev');
+    fake.stubs.rds.on(StopDBInstanceCommand).rejects(new Error('The instance is being modified'));
+    await cli(fake, ['pause', 'dev']);
+    assert.equal(fake.journal().at(-1).outcome, 'failed: The instance is being modified');
+  });
+
+  test('pause waits for a running migrate task and a release in progress, and says which', async () => {
+    const fake = new FakeAws('dev');
+    fake.migrations = ['4f1c2'];
+    fake.releaseStage = 'Deploy';
+    let polls = 0;
+    const result = await cli(fake, ['pause', 'dev'], {
+      sleep: async () => {
+        if (++polls === 2) fake.migrations = [];
+        if (polls === 3) fake.releaseStage = undefined;
+      },
+    });
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /1\. wait for the running migrate task to finish \(4f1c2\)/);
+    assert.match(
+      result.out,
+      /2\. wait for the pipeline release in progress to finish \(booking-dev stage Deploy execution e1\)/,
+    );
+    const order = result.out.indexOf('migrate tasks finished: done');
+    assert.ok(order > 0 && order < result.out.lastIndexOf('] stop the database booking-dev ('));
   });
 
   test('prod without --yes and without a terminal refuses before changing anything', async () => {
@@ -151,6 +342,7 @@ describe('pause and resume', () => {
     assert.equal(result.code, 1);
     assert.match(result.err, /refusing to pause prod without --yes/);
     assert.deepEqual(fake.mutatingCalls(), []);
+    assert.equal(fake.items.size, 0);
   });
 
   test('prod asks at a terminal and proceeds only on the environment name', async () => {
@@ -163,21 +355,23 @@ describe('pause and resume', () => {
     assert.equal(confirmed.code, 0, confirmed.err);
     assert.equal(fake.database, 'stopped');
   });
+});
 
-  test('resume without a recorded pause says why it cannot guess the bounds', async () => {
+describe('status reports what AWS shows beside the record', () => {
+  test('a running environment: services, database, load balancer, cache, API, cost, no drift', async () => {
     const fake = new FakeAws('dev');
-    fake.database = 'stopped';
-    const result = await cli(fake, ['resume', 'dev']);
-    assert.equal(result.code, 1);
-    assert.match(result.err, /no paused state is recorded in \/booking\/dev\/ops\/state/);
-  });
-
-  test('status reports state, services, database, load balancer, cache, API and cost', async () => {
-    const fake = new FakeAws('dev');
+    fake.setStateRecord({
+      state: 'running',
+      changedAt: '2026-11-27T10:00:00Z',
+      changedBy: 'deploy:booking-dev-app',
+      services: { web: { desired: 1, min: 1, max: 2 }, worker: { desired: 0, min: 0, max: 2 } },
+    });
     const result = await cli(fake, ['status', 'dev', '--json']);
     assert.equal(result.code, 0, result.err);
     const status = JSON.parse(result.out);
-    assert.equal(status.state, 'running');
+    assert.equal(status.observed, 'running');
+    assert.equal(status.recorded.state, 'running');
+    assert.deepEqual(status.drift, []);
     assert.deepEqual(
       status.services.map((s: any) => [s.role, s.desired, s.min, s.max]),
       [
@@ -190,26 +384,153 @@ describe('pause and resume', () => {
     assert.equal(status.apiUrl, 'https://api-dev.lichnails.co.uk/');
     assert.equal(status.monthlyCostUsd, 12.34);
     const text = await cli(fake, ['status', 'dev']);
-    assert.match(text.out, /dev: running/);
-    assert.match(text.out, /cost of this state: about 12\.34 USD\/month/);
+    assert.match(text.out, /dev: running as AWS shows it; recorded running at 2026-11-27T10:00:00Z/);
+    assert.match(text.out, /drift: none/);
   });
 
-  test('status shows a resume in progress, and minimal when the environment has no services', async () => {
+  test('a task running while recorded paused is drift, and pause converges it', async () => {
     const fake = new FakeAws('dev');
-    fake.parameters['/booking/dev/ops/state'] = JSON.stringify({ state: 'resuming', changedAt: 'x', services: {} });
-    assert.equal(JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out).state, 'resuming');
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
+    fake.services['booking-dev-web'] = { desired: 1, running: 1, min: 0, max: 0 };
+    const status = JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out);
+    assert.equal(status.observed, 'mixed');
+    assert.equal(status.recorded.state, 'paused');
+    assert.deepEqual(status.drift, ['web has 1 running of 1 desired, bounds 0..0, although recorded paused']);
+    assert.equal(status.converge, 'npx booking-infra pause dev');
+    const text = (await cli(fake, ['status', 'dev'])).out;
+    assert.match(text, /to converge: npx booking-infra pause dev/);
+  });
+
+  test('a stopped database while recorded running is drift, and resume converges it', async () => {
+    const fake = new FakeAws('dev');
+    fake.setStateRecord({ state: 'running', changedAt: '2026-11-27T10:00:00Z', services: {} });
+    fake.database = 'stopped';
+    const status = JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out);
+    assert.deepEqual(status.drift, ['the database is stopped although dev is recorded running']);
+    assert.equal(status.converge, 'npx booking-infra resume dev');
+  });
+
+  test('a transition in progress is shown with its holder', async () => {
+    const fake = new FakeAws('dev');
+    fake.items.set('lock|current', {
+      pk: { S: 'lock' },
+      sk: { S: 'current' },
+      holder: { S: 'schedule' },
+      operation: { S: 'resume' },
+      startedAt: { S: '2026-11-27T11:59:30.000Z' },
+      heartbeatAt: { S: '2026-11-27T11:59:50.000Z' },
+      token: { S: 't' },
+    });
+    const status = JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out);
+    assert.deepEqual(status.drift, [
+      '"resume" by schedule holds the lock since 2026-11-27T11:59:30.000Z (in progress)',
+    ]);
+    assert.equal(status.lock.holder, 'schedule');
+  });
+
+  test('a missing app stack is not mistaken for minimal', async () => {
+    const fake = new FakeAws('dev');
+    fake.stubs.cloudformation
+      .on((await import('@aws-sdk/client-cloudformation')).DescribeStacksCommand, { StackName: 'booking-dev-app' })
+      .rejects(new Error('Stack with id booking-dev-app does not exist'));
+    const status = JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out);
+    assert.notEqual(status.observed, 'minimal');
+    assert.deepEqual(status.drift, ['stack booking-dev-app is not deployed (or has no outputs)']);
+    assert.equal(status.converge, "npx cdk deploy 'booking-dev/*'");
+  });
+
+  test('an environment in the minimal structure shows minimal, with no load balancer and no cache', async () => {
     const minimal = new FakeAws('dev', { minimal: true });
+    minimal.database = 'stopped';
+    minimal.setStateRecord({ state: 'minimal', changedAt: '2026-11-27T10:00:00Z', services: {} });
     const status = JSON.parse((await cli(minimal, ['status', 'dev', '--json'])).out);
-    assert.equal(status.state, 'minimal');
+    assert.equal(status.observed, 'minimal');
+    assert.deepEqual(status.drift, []);
     assert.equal(status.loadBalancer, null);
     assert.equal(status.cache, null);
   });
+});
 
-  test('minimal: pause only stops the database', async () => {
-    const fake = new FakeAws('dev', { minimal: true });
-    const result = await cli(fake, ['pause', 'dev']);
-    assert.equal(result.code, 0, result.err);
+describe('minimal protects queued work', () => {
+  test('refuses while Dramatiq holds messages, before changing anything', async () => {
+    const fake = new FakeAws('dev');
+    fake.liveQueuedJobs = 12;
+    const result = await cli(fake, ['minimal', 'dev']);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.err,
+      /12 Dramatiq messages are queued \(ready or delayed\) in dev's cache, which minimal deletes\. Resume and let the workers finish them, or run again with --drop-queued-jobs/,
+    );
+    assert.deepEqual(fake.mutatingCalls(), []);
+  });
+
+  test('refuses when a job was queued just before the services stopped, leaving the environment paused', async () => {
+    const fake = new FakeAws('dev');
+    // The last measurement before the pause showed none; the one after the drain shows one.
+    fake.queuedJobs = [[START - 120_000, 0]];
+    let measured = false;
+    const result = await cli(fake, ['minimal', 'dev'], {
+      sleep: async () => {
+        if (!measured) fake.liveQueuedJobs = 1;
+        measured = true;
+      },
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.out, /1 Dramatiq message is queued .* dev is left paused/);
+    assert.equal(fake.stateRecord().state, 'paused');
     assert.equal(fake.database, 'stopped');
-    assert.deepEqual([...new Set(fake.mutatingCalls())].sort(), ['PutParameterCommand', 'StopDBInstanceCommand']);
+  });
+
+  test('with no queued job: pauses, records minimal and says what to deploy; dev takes no snapshot', async () => {
+    const fake = new FakeAws('dev');
+    fake.liveQueuedJobs = 0;
+    const result = await cli(fake, ['minimal', 'dev']);
+    assert.equal(result.code, 0, result.err);
+    assert.equal(fake.stateRecord().state, 'minimal');
+    assert.equal(fake.database, 'stopped');
+    assert.deepEqual(Object.keys(fake.snapshots), []);
+    assert.match(
+      result.out,
+      /Now set state: 'minimal' for dev in src\/config\/dev\.ts and run: npx cdk deploy 'booking-dev\/\*'/,
+    );
+  });
+
+  test('--drop-queued-jobs goes ahead without measuring', async () => {
+    const fake = new FakeAws('dev');
+    fake.liveQueuedJobs = 40;
+    const result = await cli(fake, ['minimal', 'dev', '--drop-queued-jobs']);
+    assert.equal(result.code, 0, result.err);
+    assert.equal(fake.stateRecord().state, 'minimal');
+  });
+
+  test('prod snapshots the cache first and waits for the snapshot', async () => {
+    const fake = new FakeAws('prod');
+    fake.liveQueuedJobs = 0;
+    const result = await cli(fake, ['minimal', 'prod', '--yes']);
+    assert.equal(result.code, 0, result.err);
+    const [name] = Object.keys(fake.snapshots);
+    assert.match(name, /^booking-prod-minimal-2026-11-27t12-00-/);
+    assert.equal(fake.snapshots[name], 'available');
+    assert.ok(result.out.indexOf('snapshot the cache') < result.out.indexOf('record minimal'));
+  });
+
+  test('from minimal back to running: resume starts the database, then the deploy brings the services back', async () => {
+    const full = new FakeAws('dev');
+    full.liveQueuedJobs = 0;
+    assert.equal((await cli(full, ['minimal', 'dev'])).code, 0);
+    // The deploy with state 'minimal' removed the load balancer, services and cache.
+    const minimal = new FakeAws('dev', { minimal: true });
+    for (const [key, item] of full.items) minimal.items.set(key, item);
+    minimal.database = full.database;
+
+    const resumed = await cli(minimal, ['resume', 'dev']);
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.equal(minimal.database, 'available');
+    assert.equal(minimal.stateRecord().state, 'running');
+    assert.match(resumed.out, /Now set state: 'running' for dev .* npx cdk deploy 'booking-dev\/\*'/);
+    // Config says running again (src/config/dev.ts): status points at the deploy that completes it.
+    const status = JSON.parse((await cli(minimal, ['status', 'dev', '--json'])).out);
+    assert.deepEqual(status.drift, ['recorded running, but the services and cache are not deployed yet']);
+    assert.equal(status.converge, "npx cdk deploy 'booking-dev/*'");
   });
 });

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
+import { OPS_LAMBDA_VARIABLES as V } from '../../src/ops/contracts';
+import { configuredCapacity } from '../../src/ops/resources';
 import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
 
 function taskDefinition(json: Record<string, any>, family: string): any {
@@ -30,20 +32,38 @@ function scalableTargetOf(json: Record<string, any>, serviceId: string): any {
   return found;
 }
 
+/**
+ * The Lambda a CloudFormation value from another stack of the environment resolves to: the app
+ * stack reads the data stack's guard through a weak reference (Fn::GetStackOutput) to an output
+ * of the data stack, which is that function's ARN.
+ */
+function functionBehind(platform: SynthesizedPlatform, envName: string, value: any): string {
+  const reference = value?.['Fn::GetStackOutput'];
+  assert.ok(reference, `a weak reference to another stack, got ${JSON.stringify(value)}`);
+  assert.equal(reference.StackName, `booking-${envName}-data`);
+  const output = platform.json(envName, 'data').Outputs?.[reference.OutputName];
+  assert.ok(output, `data stack output ${reference.OutputName}`);
+  const [functionId, attribute] = output.Value['Fn::GetAtt'];
+  assert.equal(attribute, 'Arn');
+  assert.equal(platform.json(envName, 'data').Resources[functionId].Type, 'AWS::Lambda::Function');
+  return functionId;
+}
+
+/** The guard Lambda of the data stack: the handler of its Custom::EnvironmentStructure. */
+function guardFunction(platform: SynthesizedPlatform, envName: string): string {
+  const [[, gate]] = resourcesOfType(platform.json(envName, 'data'), 'Custom::EnvironmentStructure');
+  return gate.Properties.ServiceToken['Fn::GetAtt'][0];
+}
+
 const SECRET_NAMES = ['DATABASE_USER', 'DATABASE_PASSWORD', 'REDIS_PASSWORD', 'DJANGO_SECRET_KEY'];
 
 describe('compute tier', () => {
   let platform: SynthesizedPlatform;
-  let paused: SynthesizedPlatform;
   let minimal: SynthesizedPlatform;
   before(() => {
     platform = synth();
-    const only = (state: 'paused' | 'minimal') => {
-      const config = withEnvironment('dev', { state });
-      return synth({ ...config, environments: [environmentNamed(config, 'dev')] });
-    };
-    paused = only('paused');
-    minimal = only('minimal');
+    const config = withEnvironment('dev', { state: 'minimal' });
+    minimal = synth({ ...config, environments: [environmentNamed(config, 'dev')] });
   });
 
   for (const envName of ['dev', 'prod'] as const) {
@@ -145,15 +165,36 @@ describe('compute tier', () => {
       assert.equal(web.LoadBalancers[0].ContainerPort, 8000);
     });
 
-    test(`${envName}: scaling bounds, desired count and capacity mix follow config`, () => {
+    test(`${envName}: no DesiredCount, so a deploy leaves the running count alone (a pause included)`, () => {
       const json = platform.json(envName, 'app');
       for (const role of ['web', 'worker'] as const) {
-        const [id, props] = service(json, `booking-${envName}-${role}`);
+        const [, props] = service(json, `booking-${envName}-${role}`);
+        assert.ok(!('DesiredCount' in props), `${role} has DesiredCount ${props.DesiredCount}`);
+      }
+    });
+
+    test(`${envName}: scaling bounds come from Custom::ServiceBounds (resolved by the guard from the configured bounds); capacity mix follows config`, () => {
+      const json = platform.json(envName, 'app');
+      const guard = guardFunction(platform, envName);
+      const allBounds = resourcesOfType(json, 'Custom::ServiceBounds');
+      assert.equal(allBounds.length, 2);
+      for (const role of ['web', 'worker'] as const) {
+        const [id] = service(json, `booking-${envName}-${role}`);
         const cfg = env.compute[role];
-        assert.equal(props.DesiredCount, cfg.minTasks);
         const [, target] = scalableTargetOf(json, id);
-        assert.equal(target.Properties.MinCapacity, cfg.minTasks);
-        assert.equal(target.Properties.MaxCapacity, cfg.maxTasks);
+        const min = target.Properties.MinCapacity['Fn::GetAtt'];
+        const max = target.Properties.MaxCapacity['Fn::GetAtt'];
+        assert.ok(min && max, `${role}: bounds are not literals (${JSON.stringify(target.Properties.MinCapacity)})`);
+        assert.deepEqual([min[1], max[1]], ['Min', 'Max']);
+        assert.equal(min[0], max[0], `${role}: both bounds from one resource`);
+        const bounds = json.Resources[min[0]];
+        assert.equal(bounds.Type, 'Custom::ServiceBounds');
+        assert.deepEqual(
+          { Role: bounds.Properties.Role, MinTasks: bounds.Properties.MinTasks, MaxTasks: bounds.Properties.MaxTasks },
+          { Role: role, MinTasks: String(cfg.minTasks), MaxTasks: String(cfg.maxTasks) },
+        );
+        assert.deepEqual(Object.keys(bounds.Properties).sort(), ['MaxTasks', 'MinTasks', 'Role', 'ServiceToken']);
+        assert.equal(functionBehind(platform, envName, bounds.Properties.ServiceToken), guard);
       }
       const [, web] = service(json, `booking-${envName}-web`);
       const expectedWeb =
@@ -304,7 +345,16 @@ describe('compute tier', () => {
               `${id}: wildcard action in ${JSON.stringify(actions)}`,
             );
             if ([statement.Resource].flat().includes('*')) {
-              for (const action of actions) assert.ok(allowedOnStar.has(action), `${id}: ${action} on "*"`);
+              // ListTasks has no resource type: "*" is allowed only when its cluster condition scopes it.
+              const scopedToCluster = JSON.stringify(statement.Condition?.ArnEquals?.['ecs:cluster'] ?? '').includes(
+                `:cluster/booking-${envName}`,
+              );
+              for (const action of actions) {
+                assert.ok(
+                  allowedOnStar.has(action) || (action === 'ecs:ListTasks' && scopedToCluster),
+                  `${id}: ${action} on "*"`,
+                );
+              }
             }
           }
         }
@@ -312,25 +362,89 @@ describe('compute tier', () => {
     });
   }
 
-  test('paused: services at zero with zero scaling bounds; the load balancer stays', () => {
-    const json = paused.json('dev', 'app');
-    for (const role of ['web', 'worker']) {
-      const [id, props] = service(json, `booking-dev-${role}`);
-      assert.equal(props.DesiredCount, 0);
-      const [, target] = scalableTargetOf(json, id);
-      assert.equal(target.Properties.MinCapacity, 0);
-      assert.equal(target.Properties.MaxCapacity, 0);
-    }
-    assert.equal(resourcesOfType(json, 'AWS::ElasticLoadBalancingV2::LoadBalancer').length, 1);
+  test('dev: the schedule Lambda gets its resources, the state table and the configured bounds as variables', () => {
+    const json = platform.json('dev', 'app');
+    const env = environmentNamed(platformConfig, 'dev');
+    const [, fn] = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('Schedule'))!;
+    const [webId] = service(json, 'booking-dev-web');
+    const [workerId] = service(json, 'booking-dev-worker');
+    const [targetGroupId] = resourcesOfType(json, 'AWS::ElasticLoadBalancingV2::TargetGroup')[0];
+    assert.deepEqual(fn.Properties.Environment.Variables, {
+      [V.environment]: 'dev',
+      [V.stage]: 'booking-dev',
+      [V.databaseId]: 'booking-dev',
+      [V.cluster]: 'booking-dev',
+      [V.webService]: { 'Fn::GetAtt': [webId, 'Name'] },
+      [V.workerService]: { 'Fn::GetAtt': [workerId, 'Name'] },
+      [V.targetGroupArn]: { Ref: targetGroupId },
+      [V.migrateFamily]: 'booking-dev-migrate',
+      [V.pipelineName]: 'booking-dev',
+      [V.stateTable]: 'booking-dev-ops-state',
+      [V.metricNamespace]: 'booking',
+      [V.configuredCapacity]: JSON.stringify(configuredCapacity(env)),
+    });
+    assert.ok(!JSON.stringify(fn.Properties.Environment.Variables).includes('STATE_PARAMETER'));
   });
 
-  test('minimal: no load balancer, no services, no publisher, no API record; cluster and certificate stay', () => {
+  test("dev: the schedule Lambda's role names every resource it touches; no SSM state parameter", () => {
+    const json = platform.json('dev', 'app');
+    const statements = resourcesOfType(json, 'AWS::IAM::Policy')
+      .filter(([id]) => id.startsWith('ScheduleOperator'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const [webId] = service(json, 'booking-dev-web');
+    const [workerId] = service(json, 'booking-dev-worker');
+    const byAction = (action: string) => {
+      const found = statements.filter((s: any) => [s.Action].flat().includes(action));
+      assert.equal(found.length, 1, action);
+      return found[0];
+    };
+    const dynamodb = byAction('dynamodb:GetItem');
+    assert.deepEqual([dynamodb.Action].flat().sort(), [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    assert.equal(dynamodb.Resource, 'arn:aws:dynamodb:eu-west-2:111111111111:table/booking-dev-ops-state');
+    const listTasks = byAction('ecs:ListTasks');
+    assert.deepEqual([listTasks.Action].flat(), ['ecs:ListTasks']);
+    assert.equal(listTasks.Resource, '*');
+    assert.deepEqual(listTasks.Condition, {
+      ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:eu-west-2:111111111111:cluster/booking-dev' },
+    });
+    const pipeline = byAction('codepipeline:GetPipelineState');
+    assert.deepEqual([pipeline.Action].flat(), ['codepipeline:GetPipelineState']);
+    assert.equal(pipeline.Resource, 'arn:aws:codepipeline:eu-west-2:111111111111:booking-dev');
+    const services = byAction('ecs:UpdateService');
+    assert.deepEqual(services.Resource, [{ Ref: webId }, { Ref: workerId }]);
+    const rds = byAction('rds:StopDBInstance');
+    assert.deepEqual([rds.Action].flat().sort(), [
+      'rds:DescribeDBInstances',
+      'rds:StartDBInstance',
+      'rds:StopDBInstance',
+    ]);
+    assert.equal(rds.Resource, 'arn:aws:rds:eu-west-2:111111111111:db:booking-dev');
+    const actions = statements.flatMap((s: any) => [s.Action].flat());
+    assert.ok(!actions.some((a: string) => a.startsWith('ssm:')), `SSM actions: ${actions.join(', ')}`);
+    assert.equal(resourcesOfType(json, 'AWS::Scheduler::Schedule').length, 2);
+  });
+
+  test('prod: no schedule, no schedule Lambda', () => {
+    const json = platform.json('prod', 'app');
+    assert.equal(resourcesOfType(json, 'AWS::Scheduler::Schedule').length, 0);
+    assert.ok(!resourcesOfType(json, 'AWS::Lambda::Function').some(([id]) => id.startsWith('Schedule')));
+  });
+
+  test('minimal: no load balancer, no services, no bounds, no publisher, no API record; cluster and certificate stay', () => {
     const json = minimal.json('dev', 'app');
     for (const type of [
       'AWS::ElasticLoadBalancingV2::LoadBalancer',
       'AWS::ECS::Service',
       'AWS::ECS::TaskDefinition',
+      'AWS::ApplicationAutoScaling::ScalableTarget',
+      'Custom::ServiceBounds',
       'AWS::Lambda::Function',
+      'AWS::Scheduler::Schedule',
       'AWS::Route53::RecordSet',
     ]) {
       assert.equal(resourcesOfType(json, type).length, 0, type);

@@ -3,6 +3,7 @@ import { before, describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
 import { maxConnectionsFor, POSTGRES_VERSION } from '../../src/modules/database/database';
+import { GUARD_METRIC } from '../../src/ops/contracts';
 import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
 
 const expected = {
@@ -31,6 +32,15 @@ const expected = {
 /** The output name a Fn::GetStackOutput points at, for checking which network resource is used. */
 function stackOutputName(value: any): string {
   return value['Fn::GetStackOutput'].OutputName;
+}
+
+/** The guard Lambda: the function answering the data stack's Custom::EnvironmentStructure. */
+function guardOf(json: Record<string, any>): string {
+  const gates = resourcesOfType(json, 'Custom::EnvironmentStructure');
+  assert.equal(gates.length, 1, 'one Custom::EnvironmentStructure');
+  const [functionId] = gates[0][1].Properties.ServiceToken['Fn::GetAtt'];
+  assert.equal(json.Resources[functionId].Type, 'AWS::Lambda::Function');
+  return functionId;
 }
 
 /** Walks every string in a template with the key path that leads to it. */
@@ -143,6 +153,86 @@ describe('data tier', () => {
       });
     });
 
+    test(`${envName}: the guard runs on RDS start events and every 5 minutes`, () => {
+      const json = platform.json(envName, 'data');
+      const guard = guardOf(json);
+      const rules = resourcesOfType(json, 'AWS::Events::Rule').map(([, rule]) => rule.Properties);
+      const targeting = rules.filter((rule) => JSON.stringify(rule.Targets).includes(`"${guard}"`));
+      assert.equal(targeting.length, 2);
+      assert.deepEqual(targeting.find((rule) => rule.EventPattern)?.EventPattern, {
+        source: ['aws.rds'],
+        'detail-type': ['RDS DB Instance Event'],
+        detail: { SourceIdentifier: [`booking-${envName}`], EventID: ['RDS-EVENT-0154', 'RDS-EVENT-0088'] },
+      });
+      assert.equal(targeting.find((rule) => rule.ScheduleExpression)?.ScheduleExpression, 'rate(5 minutes)');
+      for (const rule of targeting) assert.deepEqual(rule.Targets[0].Arn, { 'Fn::GetAtt': [guard, 'Arn'] });
+    });
+
+    test(`${envName}: the guard may describe and stop its database, get and put the state item, and write its log group`, () => {
+      const json = platform.json(envName, 'data');
+      const guard = guardOf(json);
+      const roleId = json.Resources[guard].Properties.Role['Fn::GetAtt'][0];
+      const logGroup = json.Resources[guard].Properties.LoggingConfig.LogGroup.Ref;
+      const statements = resourcesOfType(json, 'AWS::IAM::Policy')
+        .filter(([, policy]) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`))
+        .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+      assert.deepEqual(
+        statements.map((s: any) => [s.Effect, [s.Action].flat().sort(), s.Resource, s.Condition]),
+        [
+          ['Allow', ['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroup, 'Arn'] }, undefined],
+          [
+            'Allow',
+            ['rds:DescribeDBInstances', 'rds:StopDBInstance'],
+            `arn:aws:rds:eu-west-2:111111111111:db:booking-${envName}`,
+            undefined,
+          ],
+          [
+            'Allow',
+            ['dynamodb:GetItem', 'dynamodb:PutItem'],
+            `arn:aws:dynamodb:eu-west-2:111111111111:table/booking-${envName}-ops-state`,
+            undefined,
+          ],
+        ],
+      );
+      const [, role] = resourcesOfType(json, 'AWS::IAM::Role').find(([id]) => id === roleId)!;
+      assert.equal(role.Properties.ManagedPolicyArns, undefined);
+      assert.equal(role.Properties.Policies, undefined);
+    });
+
+    test(`${envName}: "running while paused" alarms to the ops topic after 12 of 12 five-minute periods, missing data breaching`, () => {
+      const json = platform.json(envName, 'data');
+      const alarms = resourcesOfType(json, 'AWS::CloudWatch::Alarm')
+        .map(([, alarm]) => alarm.Properties)
+        .filter((alarm) => alarm.AlarmName === `booking-${envName}-running-while-paused`);
+      assert.equal(alarms.length, 1);
+      const [alarm] = alarms;
+      assert.equal(alarm.Namespace, 'booking');
+      assert.equal(alarm.MetricName, GUARD_METRIC.name);
+      assert.deepEqual(alarm.Dimensions, [{ Name: GUARD_METRIC.dimension, Value: envName }]);
+      assert.equal(alarm.Period, 300);
+      assert.equal(alarm.EvaluationPeriods, 12);
+      assert.equal(alarm.DatapointsToAlarm, 12);
+      assert.equal(alarm.Threshold, 1);
+      assert.equal(alarm.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+      assert.equal(alarm.TreatMissingData, 'breaching');
+      assert.equal(alarm.AlarmActions.length, 1);
+      const topic = alarm.AlarmActions[0]['Fn::GetStackOutput'];
+      assert.equal(topic.StackName, `booking-${envName}-ops`);
+      const opsOutput = platform.json(envName, 'ops').Outputs[topic.OutputName];
+      const [topicId] = resourcesOfType(platform.json(envName, 'ops'), 'AWS::SNS::Topic')[0];
+      assert.deepEqual(opsOutput.Value, { Ref: topicId }, 'the ops alert topic');
+    });
+
+    test(`${envName}: the structure gate is a Custom::EnvironmentStructure "running" answered by the guard`, () => {
+      const json = platform.json(envName, 'data');
+      const gates = resourcesOfType(json, 'Custom::EnvironmentStructure');
+      assert.equal(gates.length, 1);
+      assert.deepEqual(gates[0][1].Properties, {
+        ServiceToken: { 'Fn::GetAtt': [guardOf(json), 'Arn'] },
+        Structure: 'running',
+      });
+    });
+
     test(`${envName}: connection facts are published under /booking/${envName}/`, () => {
       const json = platform.json(envName, 'data');
       const names = resourcesOfType(json, 'AWS::SSM::Parameter')
@@ -220,6 +310,24 @@ describe('data tier', () => {
         );
       }
     }
+  });
+
+  test('minimal state: the structure gate says "minimal"; the guard, its rules and its alarm stay', () => {
+    const json = minimal.json('dev', 'data');
+    const [[, gate]] = resourcesOfType(json, 'Custom::EnvironmentStructure');
+    assert.equal(gate.Properties.Structure, 'minimal');
+    const guard = guardOf(json);
+    assert.equal(
+      resourcesOfType(json, 'AWS::Events::Rule').filter(([, rule]) =>
+        JSON.stringify(rule.Properties.Targets).includes(`"${guard}"`),
+      ).length,
+      2,
+    );
+    assert.ok(
+      resourcesOfType(json, 'AWS::CloudWatch::Alarm').some(
+        ([, alarm]) => alarm.Properties.AlarmName === 'booking-dev-running-while-paused',
+      ),
+    );
   });
 
   test('minimal state: no cache, no cache parameters; the database stays', () => {

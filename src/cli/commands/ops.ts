@@ -1,11 +1,20 @@
 import { promises as dnsPromises } from 'node:dns';
+import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
-import type { EnvironmentConfig, PlatformConfig } from '../../config/types';
+import type { EnvironmentConfig, EnvironmentState, PlatformConfig } from '../../config/types';
 import { estimateEnvironments } from '../../cost/environment-cost';
 import { createClients, type OpsClients } from '../../ops/clients';
 import { runDoctor } from '../../ops/doctor';
-import { EnvironmentOperations, type Observation, type OpsContext, type Plan } from '../../ops/operations';
+import { assessEnvironment } from '../../ops/drift';
+import {
+  describeCapacities,
+  EnvironmentOperations,
+  type MinimalOptions,
+  type Observation,
+  type Operation,
+  type OpsContext,
+  type Plan,
+} from '../../ops/operations';
 import { discoverResources, type EnvironmentResources } from '../../ops/resources';
 import { CliError } from '../errors';
 import { selectEnvironments } from './cost';
@@ -21,8 +30,20 @@ export interface OpsDependencies {
   readonly ask: (question: string) => Promise<string>;
   readonly resolveNs: (domain: string) => Promise<string[]>;
   /** Monthly cost of an environment in a state (the estimator; tests may stub it). */
-  readonly monthlyCost: (config: PlatformConfig, env: EnvironmentConfig, state: EnvironmentConfig['state']) => number;
+  readonly monthlyCost: (config: PlatformConfig, env: EnvironmentConfig, state: EnvironmentState) => number;
+  /** Who runs the command, for the lock and the journal. */
+  readonly actor?: string;
   readonly pollIntervalMs?: number;
+}
+
+function defaultActor(): string {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // Some containers have no passwd entry for the current uid.
+  }
+  return `cli:${user}@${hostname()}`;
 }
 
 export const defaultOpsDependencies: OpsDependencies = {
@@ -42,9 +63,11 @@ export const defaultOpsDependencies: OpsDependencies = {
   monthlyCost: (config, env, state) => estimateEnvironments(config, [env], state)[0].totalUsd,
 };
 
-export interface MutationOptions {
+export interface MutationOptions extends MinimalOptions {
   readonly dryRun?: boolean;
   readonly yes?: boolean;
+  /** Take over a lock whose holder has shown no sign of life for LOCK_STALE_MS. */
+  readonly breakLock?: boolean;
 }
 
 function environment(config: PlatformConfig, name: string): EnvironmentConfig {
@@ -64,6 +87,7 @@ async function operationsFor(
     report: print,
     sleep: deps.sleep,
     now: deps.now,
+    actor: deps.actor ?? defaultActor(),
     pollIntervalMs: deps.pollIntervalMs,
   };
   return { clients, resources, operations: new EnvironmentOperations(resources, context) };
@@ -75,15 +99,34 @@ function describeObservation(resources: EnvironmentResources, observation: Obser
       `  ${s.role} service ${s.name}: ${s.desired} desired, ${s.running} running, ${s.pending} pending, bounds ${s.min}..${s.max}`,
   );
   lines.push(`  database ${resources.databaseId}: ${observation.database}`);
+  const record = observation.record;
   lines.push(
-    `  recorded state: ${observation.record ? `${observation.record.state} since ${observation.record.changedAt}` : 'none'}`,
+    `  recorded state: ${record ? `${record.state} since ${record.changedAt} by ${record.changedBy} (restores ${describeCapacities(record.services)})` : 'none'}`,
   );
+  if (observation.lock)
+    lines.push(
+      `  lock: "${observation.lock.operation}" by ${observation.lock.holder} since ${observation.lock.startedAt}`,
+    );
   return lines;
 }
 
-/** Prints the plan, asks for prod, runs it; on failure prints every resource's state. */
+function planner(operations: EnvironmentOperations, verb: Operation, env: EnvironmentConfig, options: MutationOptions) {
+  return (observed: Observation): Promise<Plan> =>
+    verb === 'pause'
+      ? operations.planPause(observed)
+      : verb === 'resume'
+        ? operations.planResume(observed)
+        : operations.planMinimal(observed, { ...options, production: env.production });
+}
+
+const stepsOf = (plan: Plan) => plan.steps.map((step) => step.description).join('\n');
+
+/**
+ * Prints the plan, asks for prod, then runs the transition under the environment's lock (planned
+ * again from what AWS shows once the lock is held); on failure prints every resource's state.
+ */
 async function runMutation(
-  verb: 'pause' | 'resume',
+  verb: Operation,
   config: PlatformConfig,
   env: EnvironmentConfig,
   options: MutationOptions,
@@ -91,13 +134,14 @@ async function runMutation(
   print: (t: string) => void,
 ): Promise<void> {
   const { resources, operations } = await operationsFor(config, env, deps, print);
-  const plan: Plan = verb === 'pause' ? await operations.planPause() : await operations.planResume();
-  if (plan.nothingToDo) {
-    print(`${plan.nothingToDo}: nothing to do.`);
+  const plan = planner(operations, verb, env, options);
+  const first = await plan(await operations.observe());
+  if (first.nothingToDo) {
+    print(`${first.nothingToDo}: nothing to do.`);
     return;
   }
   print(`Plan to ${verb} ${env.name} (${env.region}):`);
-  plan.steps.forEach((step, index) => print(`  ${index + 1}. ${step.description}`));
+  first.steps.forEach((step, index) => print(`  ${index + 1}. ${step.description}`));
   if (options.dryRun) {
     print('Dry run: nothing was changed.');
     return;
@@ -110,48 +154,62 @@ async function runMutation(
     const answer = await deps.ask(`${env.name} is production. Type "${env.name}" to ${verb} it: `);
     if (answer.trim() !== env.name) throw new CliError(`not confirmed; nothing was changed`);
   }
+  let done: Plan;
   try {
-    await operations.execute(plan);
+    done = await operations.transition(verb, plan, {
+      breakLock: options.breakLock,
+      beforeExecute: (locked) => {
+        if (stepsOf(locked) === stepsOf(first)) return;
+        print('The environment changed since the plan was shown; the plan under the lock is:');
+        locked.steps.forEach((step, index) => print(`  ${index + 1}. ${step.description}`));
+      },
+    });
   } catch (error) {
-    print(`${verb} failed: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof Error && error.name === 'LockHeldError')
+      throw new CliError(`${verb} of ${env.name}: ${message}`);
+    print(`${verb} failed: ${message}`);
     print('State of each resource now:');
     try {
       for (const line of describeObservation(resources, await operations.observe())) print(line);
     } catch (observeError) {
       print(`  (could not read it: ${observeError instanceof Error ? observeError.message : String(observeError)})`);
     }
-    throw new CliError(`${verb} of ${env.name} did not complete; run it again to continue from where it stopped`);
+    throw new CliError(
+      `${verb} of ${env.name} did not complete; run "npx booking-infra ${verb} ${env.name}" again to continue from where it stopped (the capacities to restore are kept)`,
+    );
   }
-  if (verb === 'pause') {
+  if (done.nothingToDo) {
+    print(`${done.nothingToDo}: nothing to do.`);
+  } else if (verb === 'pause') {
     print(
       `${env.name} is paused: about ${deps.monthlyCost(config, env, 'paused').toFixed(2)} USD/month. Resume with: npx booking-infra resume ${env.name}`,
+    );
+  } else if (verb === 'minimal') {
+    print(
+      `${env.name} is recorded minimal. Now set state: 'minimal' for ${env.name} in src/config/${env.name}.ts and run: npx cdk deploy '${resources.stage}/*' (it removes the load balancer, the services and the cache: about ${deps.monthlyCost(config, env, 'minimal').toFixed(2)} USD/month)`,
+    );
+  } else if (resources.services.length === 0) {
+    print(
+      `${env.name}'s database is running and the state is recorded running. Now set state: 'running' for ${env.name} in src/config/${env.name}.ts and run: npx cdk deploy '${resources.stage}/*' (it creates the load balancer, the services and the cache)`,
     );
   } else {
     print(`${env.name} is running: ${resources.apiUrl ?? `https://${env.apiHost}/`}`);
   }
 }
 
-export function runPause(
+export function runTransition(
+  verb: Operation,
   config: PlatformConfig,
   name: string,
   options: MutationOptions,
   deps: OpsDependencies,
   print: (t: string) => void,
 ) {
-  return runMutation('pause', config, environment(config, name), options, deps, print);
+  return runMutation(verb, config, environment(config, name), options, deps, print);
 }
 
-export function runResume(
-  config: PlatformConfig,
-  name: string,
-  options: MutationOptions,
-  deps: OpsDependencies,
-  print: (t: string) => void,
-) {
-  return runMutation('resume', config, environment(config, name), options, deps, print);
-}
-
-/** `status <env> [--json]`: state, services, database, ALB, cache, API URL and the state's cost. */
+/** `status <env> [--json]`: what AWS shows beside what was recorded, the drift and its fix. */
 export async function runStatus(
   config: PlatformConfig,
   name: string,
@@ -160,44 +218,72 @@ export async function runStatus(
   print: (t: string) => void,
 ) {
   const env = environment(config, name);
-  const { clients, resources, operations } = await operationsFor(config, env, deps, print);
-  const observation = await operations.observe();
-  let cache: string | undefined;
-  if (resources.cacheId) {
-    const answer = await clients.elasticache.send(
-      new DescribeReplicationGroupsCommand({ ReplicationGroupId: resources.cacheId }),
-    );
-    cache = answer.ReplicationGroups?.[0]?.Status ?? 'unknown';
-  }
-  // Without services the environment is minimal; otherwise the recorded state says paused or not,
-  // and a resume in progress is shown as such.
-  const recorded = observation.record?.state;
-  const state = resources.services.length === 0 ? 'minimal' : recorded === 'paused' ? 'paused' : 'running';
-  const label = recorded === 'resuming' && state === 'running' ? 'resuming' : state;
+  const { resources, operations } = await operationsFor(config, env, deps, print);
+  const [observation, cache] = await Promise.all([operations.observe(), operations.cacheStatus()]);
+  const assessment = assessEnvironment(resources, observation, {
+    configuredStructure: env.state,
+    cacheStatus: cache,
+    now: deps.now(),
+  });
+  const priced: EnvironmentState = assessment.observed === 'mixed' ? 'running' : assessment.observed;
   const status = {
     environment: env.name,
-    state: label,
+    observed: assessment.observed,
     recorded: observation.record ?? null,
+    lock: observation.lock ?? null,
+    drift: assessment.drift,
+    converge: assessment.converge ?? null,
     services: observation.services,
     database: { id: resources.databaseId, status: observation.database },
     loadBalancer: resources.loadBalancerDnsName ?? null,
     cache: resources.cacheId ? { id: resources.cacheId, status: cache } : null,
     apiUrl: resources.apiUrl ?? null,
-    monthlyCostUsd: deps.monthlyCost(config, env, state),
+    monthlyCostUsd: deps.monthlyCost(config, env, priced),
   };
   if (json) {
     print(JSON.stringify(status, null, 2));
     return status;
   }
+  const record = observation.record;
   print(
-    `${env.name}: ${label}${observation.record ? ` (recorded ${observation.record.state} at ${observation.record.changedAt})` : ''}`,
+    `${env.name}: ${assessment.observed} as AWS shows it; recorded ${record ? `${record.state} at ${record.changedAt} by ${record.changedBy}` : 'nothing'}`,
   );
-  for (const line of describeObservation(resources, observation).slice(0, -1)) print(line);
-  print(`  load balancer: ${resources.loadBalancerDnsName ?? 'none (minimal state)'}`);
-  print(`  cache: ${resources.cacheId ? `${resources.cacheId} ${cache}` : 'none (minimal state)'}`);
+  for (const line of describeObservation(resources, observation).slice(0, -1 - (observation.lock ? 1 : 0))) print(line);
+  const none = assessment.observed === 'minimal' ? 'none (minimal)' : 'none';
+  print(`  load balancer: ${resources.loadBalancerDnsName ?? none}`);
+  print(`  cache: ${resources.cacheId ? `${resources.cacheId} ${cache}` : none}`);
   print(`  API: ${resources.apiUrl ?? 'none'}`);
   print(`  cost of this state: about ${status.monthlyCostUsd.toFixed(2)} USD/month`);
+  if (assessment.drift.length === 0) {
+    print('  drift: none (AWS matches the record)');
+  } else {
+    for (const line of assessment.drift) print(`  drift: ${line}`);
+    if (assessment.converge) print(`  to converge: ${assessment.converge}`);
+  }
   return status;
+}
+
+/** `history <env>`: the journal of transitions, newest first. */
+export async function runHistory(
+  config: PlatformConfig,
+  name: string,
+  options: { limit: number; json: boolean },
+  deps: OpsDependencies,
+  print: (t: string) => void,
+) {
+  const env = environment(config, name);
+  const { operations } = await operationsFor(config, env, deps, print);
+  const entries = await operations.store.readJournal(options.limit);
+  if (options.json) {
+    print(JSON.stringify(entries, null, 2));
+    return entries;
+  }
+  if (entries.length === 0) {
+    print(`${env.name}: no transition recorded yet.`);
+    return entries;
+  }
+  for (const e of entries) print(`${e.at}  ${e.operation.padEnd(7)} ${e.from} -> ${e.to}  ${e.outcome}  (${e.who})`);
+  return entries;
 }
 
 /** `doctor <env>`: preflight checks, each pass or fail with the fix; fails if any check fails. */

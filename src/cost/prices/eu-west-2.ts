@@ -170,5 +170,15 @@ export const euWest2: PriceTable = {
       source: 'AWS Price List eu-west-2',
       date: DATE,
     },
+    'dynamodb.on-demand.write.million': {
+      usd: null,
+      unit: 'million write request units',
+      reason: 'no DynamoDB price in the sourced reference data (npm run refresh-prices reads it from the Price List)',
+    },
+    'dynamodb.on-demand.read.million': {
+      usd: null,
+      unit: 'million read request units',
+      reason: 'no DynamoDB price in the sourced reference data (npm run refresh-prices reads it from the Price List)',
+    },
   },
 };

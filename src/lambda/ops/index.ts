@@ -1,10 +1,16 @@
-// The operations Lambda: the same library as the CLI, called by EventBridge.
-// - an RDS event (the database was started by AWS after 7 days stopped): stop it again while the
-//   environment is recorded as paused;
-// - a schedule ({"action": "pause"} or {"action": "resume"}): pause or resume the environment.
+// The operations Lambda: the same library as the CLI, for three callers.
+// - the guard (an RDS start event, or its own timer every few minutes): keep the database of an
+//   environment recorded paused or minimal stopped, and report a metric the alarm watches;
+// - the schedule ({"action": "pause"} or {"action": "resume"}): pause or resume under the lock;
+// - CloudFormation custom resources: a deploy's scaling bounds resolved from the state record
+//   (Custom::ServiceBounds) and the gate on removing the cache (Custom::EnvironmentStructure).
+import type { DeployedStructure } from '../../config/types';
 import { createClients } from '../../ops/clients';
-import { EnvironmentOperations } from '../../ops/operations';
-import type { EnvironmentResources } from '../../ops/resources';
+import { GUARD_METRIC, OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
+import { checkStructure, resolveServiceBounds } from '../../ops/deploy-gate';
+import { EnvironmentOperations, reconcileDatabase } from '../../ops/operations';
+import type { ConfiguredCapacity, EnvironmentResources } from '../../ops/resources';
+import type { ServiceRole } from '../../ops/state-store';
 
 /** The environment's resources, from the function's environment variables (set by the stack). */
 export function resourcesFromEnvironment(variables: NodeJS.ProcessEnv): EnvironmentResources {
@@ -13,56 +19,176 @@ export function resourcesFromEnvironment(variables: NodeJS.ProcessEnv): Environm
     if (!value) throw new Error(`environment variable ${name} is not set`);
     return value;
   };
-  const services: Array<{ role: 'web' | 'worker'; name: string }> = [];
-  if (variables.WEB_SERVICE) services.push({ role: 'web', name: variables.WEB_SERVICE });
-  if (variables.WORKER_SERVICE) services.push({ role: 'worker', name: variables.WORKER_SERVICE });
+  const services: Array<{ role: ServiceRole; name: string }> = [];
+  if (variables[V.webService]) services.push({ role: 'web', name: variables[V.webService]! });
+  if (variables[V.workerService]) services.push({ role: 'worker', name: variables[V.workerService]! });
   return {
-    environment: required('ENVIRONMENT'),
-    production: variables.PRODUCTION === 'true',
+    environment: required(V.environment),
+    stage: required(V.stage),
     region: required('AWS_REGION'),
-    databaseId: required('DATABASE_ID'),
-    clusterName: variables.CLUSTER,
+    databaseId: required(V.databaseId),
+    clusterName: variables[V.cluster],
     services,
-    targetGroupArn: variables.TARGET_GROUP_ARN,
-    stateParameter: required('STATE_PARAMETER'),
+    targetGroupArn: variables[V.targetGroupArn],
+    stateTable: required(V.stateTable),
+    migrateFamily: variables[V.migrateFamily],
+    pipelineName: variables[V.pipelineName],
+    metricNamespace: required(V.metricNamespace),
+    configured: JSON.parse(required(V.configuredCapacity)) as ConfiguredCapacity,
   };
 }
 
-export interface OpsEvent {
-  readonly action?: 'pause' | 'resume';
-  readonly source?: string;
+export interface ScheduleEvent {
+  readonly action: 'pause' | 'resume';
+}
+
+export interface GuardEvent {
+  readonly source: 'aws.rds' | 'aws.events';
   readonly detail?: { readonly EventID?: string; readonly SourceIdentifier?: string };
 }
 
-export async function handler(
-  event: OpsEvent,
-  _context?: unknown,
-  operations?: EnvironmentOperations,
-): Promise<string> {
-  const ops =
-    operations ??
-    new EnvironmentOperations(resourcesFromEnvironment(process.env), {
+/** What CloudFormation sends a custom resource (the fields used here). */
+export interface CustomResourceEvent {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly ResponseURL: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly LogicalResourceId: string;
+  readonly ResourceType: string;
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties: Readonly<Record<string, string>>;
+}
+
+export type OpsEvent = ScheduleEvent | GuardEvent | CustomResourceEvent;
+
+export interface HandlerDependencies {
+  readonly operations: EnvironmentOperations;
+  readonly now: () => number;
+  readonly log: (line: string) => void;
+  /** Sends a custom resource's response to CloudFormation's pre-signed URL. */
+  readonly respond: (url: string, body: string) => Promise<void>;
+}
+
+function defaultDependencies(): HandlerDependencies {
+  const log = (line: string) => console.log(line);
+  const actor = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda';
+  return {
+    operations: new EnvironmentOperations(resourcesFromEnvironment(process.env), {
       clients: createClients(process.env.AWS_REGION ?? ''),
-      report: (line) => console.log(line),
+      report: log,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       now: () => Date.now(),
+      actor,
       pollIntervalMs: 15_000,
       // Stay inside Lambda's 15-minute limit.
       timeoutMs: 12 * 60_000,
+    }),
+    now: () => Date.now(),
+    log,
+    respond: async (url, body) => {
+      const answer = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
+      if (!answer.ok) throw new Error(`CloudFormation did not take the response: HTTP ${answer.status}`);
+    },
+  };
+}
+
+const isCustomResource = (event: OpsEvent): event is CustomResourceEvent => 'RequestType' in event;
+
+/** A custom resource's work: the attributes it returns, or an error CloudFormation shows. */
+async function customResource(event: CustomResourceEvent, deps: HandlerDependencies): Promise<Record<string, string>> {
+  const ops = deps.operations;
+  const properties = event.ResourceProperties;
+  const environment = ops.resources.environment;
+  const actor = `deploy:${event.StackId.split('/')[1] ?? event.StackId}`;
+  if (event.RequestType === 'Delete') return {};
+  if (event.ResourceType === 'Custom::ServiceBounds') {
+    const bounds = await resolveServiceBounds(ops.store, {
+      environment,
+      role: properties.Role as ServiceRole,
+      configured: { min: Number(properties.MinTasks), max: Number(properties.MaxTasks) },
+      creating: event.RequestType === 'Create',
+      firstDeploy: properties.FirstDeploy === 'true',
+      now: deps.now(),
+      actor,
     });
-  if (event.action === 'pause' || event.action === 'resume') {
-    const plan = event.action === 'pause' ? await ops.planPause() : await ops.planResume();
-    if (plan.nothingToDo) {
-      console.log(plan.nothingToDo);
-      return plan.nothingToDo;
-    }
-    await ops.execute(plan);
-    return `${event.action} done`;
+    return { Min: String(bounds.min), Max: String(bounds.max) };
   }
-  if (event.source === 'aws.rds') {
-    const outcome = await ops.restopIfPaused();
-    console.log(`RDS ${event.detail?.EventID} on ${event.detail?.SourceIdentifier}: ${outcome}`);
+  if (event.ResourceType === 'Custom::EnvironmentStructure') {
+    await checkStructure(ops.store, {
+      environment,
+      structure: properties.Structure as DeployedStructure,
+      now: deps.now(),
+      actor,
+    });
+    return {};
+  }
+  throw new Error(`unknown custom resource type ${event.ResourceType}`);
+}
+
+async function answerCloudFormation(event: CustomResourceEvent, deps: HandlerDependencies): Promise<string> {
+  let body: Record<string, unknown>;
+  const physicalId = event.PhysicalResourceId ?? `${event.LogicalResourceId}-${event.RequestId}`;
+  const common = {
+    PhysicalResourceId: physicalId,
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+  };
+  try {
+    body = { ...common, Status: 'SUCCESS', Data: await customResource(event, deps) };
+  } catch (error) {
+    // CloudFormation shows the reason in the stack events (up to 4 KB).
+    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 3500);
+    deps.log(`${event.ResourceType} ${event.RequestType} failed: ${reason}`);
+    body = { ...common, Status: 'FAILED', Reason: reason };
+  }
+  await deps.respond(event.ResponseURL, JSON.stringify(body));
+  return `${event.ResourceType} ${event.RequestType}: ${body.Status}`;
+}
+
+/** The guard's metric as a CloudWatch Embedded Metric Format line (no PutMetricData permission needed). */
+export function guardMetricLine(namespace: string, environment: string, value: number, now: number): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [
+        {
+          Namespace: namespace,
+          Dimensions: [[GUARD_METRIC.dimension]],
+          Metrics: [{ Name: GUARD_METRIC.name, Unit: 'Count' }],
+        },
+      ],
+    },
+    [GUARD_METRIC.dimension]: environment,
+    [GUARD_METRIC.name]: value,
+  });
+}
+
+export async function handler(event: OpsEvent, _context?: unknown, injected?: HandlerDependencies): Promise<string> {
+  const deps = injected ?? defaultDependencies();
+  const ops = deps.operations;
+  if (isCustomResource(event)) return answerCloudFormation(event, deps);
+  if ('action' in event && (event.action === 'pause' || event.action === 'resume')) {
+    const plan = await ops.transition(event.action, (observed) =>
+      event.action === 'pause' ? ops.planPause(observed) : ops.planResume(observed),
+    );
+    const outcome = plan.nothingToDo ?? `${event.action} done`;
+    deps.log(outcome);
     return outcome;
+  }
+  if ('source' in event && (event.source === 'aws.rds' || event.source === 'aws.events')) {
+    const result = await reconcileDatabase(ops, deps.now());
+    deps.log(
+      guardMetricLine(
+        ops.resources.metricNamespace,
+        ops.resources.environment,
+        result.databaseNotStopped ? 1 : 0,
+        deps.now(),
+      ),
+    );
+    const trigger = event.source === 'aws.rds' ? `RDS ${event.detail?.EventID}` : 'timer';
+    deps.log(`${trigger}: ${result.outcome} (${result.detail})`);
+    return result.outcome;
   }
   throw new Error(`unrecognised event: ${JSON.stringify(event)}`);
 }

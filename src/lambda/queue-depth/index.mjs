@@ -77,16 +77,33 @@ export function query({ host, port, token, useTls = true, timeoutMs = 5000, conn
 }
 
 /** The EMF log line CloudWatch turns into the metric. */
-export function metricRecord({ namespace, environment, backlog, perQueue, now = Date.now() }) {
+// Metric names are contracts with the worker's scaling alarms and `booking-infra minimal`
+// (src/ops/contracts.ts QUEUE_BACKLOG_METRIC); this file is plain JavaScript, so they are repeated
+// here and a test checks that both agree.
+export const METRICS = { backlog: 'QueueBacklog', queuedJobs: 'QueuedJobs', dimension: 'Environment' };
+
+/**
+ * QueueBacklog: ready messages (what workers can take now: drives scaling). QueuedJobs: ready
+ * plus delayed messages, everything the cache holds for Dramatiq (what `minimal` would lose).
+ */
+export function metricRecord({ namespace, environment, backlog, queuedJobs, perQueue, now = Date.now() }) {
   return {
     _aws: {
       Timestamp: now,
       CloudWatchMetrics: [
-        { Namespace: namespace, Dimensions: [['Environment']], Metrics: [{ Name: 'QueueBacklog', Unit: 'Count' }] },
+        {
+          Namespace: namespace,
+          Dimensions: [[METRICS.dimension]],
+          Metrics: [
+            { Name: METRICS.backlog, Unit: 'Count' },
+            { Name: METRICS.queuedJobs, Unit: 'Count' },
+          ],
+        },
       ],
     },
-    Environment: environment,
-    QueueBacklog: backlog,
+    [METRICS.dimension]: environment,
+    [METRICS.backlog]: backlog,
+    [METRICS.queuedJobs]: queuedJobs ?? backlog,
     queues: perQueue,
   };
 }
@@ -96,9 +113,14 @@ export function queueKeys(queues, keyNamespace = 'dramatiq') {
   return queues.map((queue) => `${keyNamespace}:${queue}`);
 }
 
+/** Delayed messages (`actor.send_with_options(delay=...)`) wait in the queue `<queue>.DQ`. */
+export function delayQueueKeys(queues, keyNamespace = 'dramatiq') {
+  return queues.map((queue) => `${keyNamespace}:${queue}.DQ`);
+}
+
 export async function handler(_event, _context, dependencies = {}) {
   const queues = (process.env.QUEUES ?? 'default').split(',').filter(Boolean);
-  const keys = queueKeys(queues, process.env.KEY_NAMESPACE);
+  const keys = [...queueKeys(queues, process.env.KEY_NAMESPACE), ...delayQueueKeys(queues, process.env.KEY_NAMESPACE)];
   const counts = await query(
     {
       host: process.env.CACHE_HOST,
@@ -109,14 +131,23 @@ export async function handler(_event, _context, dependencies = {}) {
     },
     keys.map((key) => ['LLEN', key]),
   );
-  const perQueue = Object.fromEntries(queues.map((queue, i) => [queue, counts[i]]));
-  const backlog = counts.reduce((sum, count) => sum + count, 0);
+  const ready = counts.slice(0, queues.length);
+  const delayed = counts.slice(queues.length);
+  const perQueue = Object.fromEntries(
+    queues.flatMap((queue, i) => [
+      [queue, ready[i]],
+      [`${queue}.DQ`, delayed[i]],
+    ]),
+  );
+  const backlog = ready.reduce((sum, count) => sum + count, 0);
+  const queuedJobs = backlog + delayed.reduce((sum, count) => sum + count, 0);
   const record = metricRecord({
     namespace: process.env.METRIC_NAMESPACE,
     environment: process.env.ENVIRONMENT,
     backlog,
+    queuedJobs,
     perQueue,
   });
   (dependencies.log ?? console.log)(JSON.stringify(record));
-  return { backlog, perQueue };
+  return { backlog, queuedJobs, perQueue };
 }

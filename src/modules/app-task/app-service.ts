@@ -28,34 +28,30 @@ export interface AppServiceProps {
   readonly serviceName: string;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly config: ServiceConfig;
-  /** The `paused` state: zero tasks and zero bounds. */
-  readonly paused: boolean;
   readonly subnets: ec2.SubnetSelection;
   readonly assignPublicIp: boolean;
   readonly securityGroup: ec2.ISecurityGroup;
   readonly healthCheckGracePeriod?: Duration;
-}
-
-/** The service's scaling bounds in the environment's state. */
-export function serviceBounds(props: Pick<AppServiceProps, 'config' | 'paused'>): {
-  minTasks: number;
-  maxTasks: number;
-} {
-  return props.paused
-    ? { minTasks: 0, maxTasks: 0 }
-    : { minTasks: props.config.minTasks, maxTasks: props.config.maxTasks };
+  /** Create the service at zero tasks (its first deploy, before an image exists). @default false */
+  readonly firstDeploy?: boolean;
 }
 
 /**
  * A Fargate service that deploys safely: never below the running count (100% / 200%), the
  * circuit breaker rolling a failed deploy back, the configured Spot mix, and ECS Exec.
+ *
+ * The template has no DesiredCount: CloudFormation then starts a new service with one task and
+ * leaves an existing service's count alone on every later deploy, so a release never undoes a
+ * pause. The scaling bounds (ServiceBounds) keep the count where the state record says. Only
+ * the deploy that creates the service with `firstDeploy` carries `DesiredCount: 0`; dropping it on
+ * the next deploy leaves the count alone as well.
  */
 export function appService(scope: Construct, id: string, props: AppServiceProps): ecs.FargateService {
   return new ecs.FargateService(scope, id, {
     cluster: props.cluster,
     serviceName: props.serviceName,
     taskDefinition: props.taskDefinition,
-    desiredCount: serviceBounds(props).minTasks,
+    desiredCount: props.firstDeploy ? 0 : undefined,
     vpcSubnets: props.subnets,
     assignPublicIp: props.assignPublicIp,
     securityGroups: [props.securityGroup],

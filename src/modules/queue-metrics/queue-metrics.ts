@@ -104,7 +104,8 @@ export class QueueMetrics extends Construct {
       },
     });
     // Read by the cost estimator: the custom metrics this function publishes (QueueBacklog).
-    Tags.of(this.function).add(CUSTOM_METRICS_TAG, '1');
+    // QueueBacklog and QueuedJobs.
+    Tags.of(this.function).add(CUSTOM_METRICS_TAG, '2');
     new events.Rule(this, 'EveryMinute', {
       description: 'Triggers the queue-backlog publisher',
       schedule: events.Schedule.rate(Duration.minutes(1)),

@@ -4,7 +4,9 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import type { ScheduleConfig } from '../../config/types';
 import { acknowledgeFindings } from '../../quality/acknowledge';
-import { OpsFunction } from '../state-guard/ops-function';
+import { OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
+import type { ConfiguredCapacity } from '../../ops/resources';
+import { OpsFunction, stateTableStatement } from '../state-guard/ops-function';
 
 export interface EnvironmentScheduleProps {
   readonly environmentName: string;
@@ -15,7 +17,13 @@ export interface EnvironmentScheduleProps {
   readonly workerServiceName: string;
   readonly serviceArns: readonly string[];
   readonly targetGroupArn: string;
-  readonly stateParameterName: string;
+  /** A pause waits while a migrate task of this family runs. */
+  readonly migrateFamily: string;
+  /** A pause waits while this pipeline has a release in progress. */
+  readonly pipelineName: string;
+  readonly stateTableName: string;
+  readonly configured: ConfiguredCapacity;
+  readonly metricNamespace: string;
   readonly logRetentionDays: number;
 }
 
@@ -35,13 +43,18 @@ export class EnvironmentSchedule extends Construct {
     this.ops = new OpsFunction(this, 'Operator', {
       description: `Pauses and resumes ${props.environmentName} on its schedule`,
       environment: {
-        ENVIRONMENT: props.environmentName,
-        DATABASE_ID: props.databaseId,
-        CLUSTER: props.clusterName,
-        WEB_SERVICE: props.webServiceName,
-        WORKER_SERVICE: props.workerServiceName,
-        TARGET_GROUP_ARN: props.targetGroupArn,
-        STATE_PARAMETER: props.stateParameterName,
+        [V.environment]: props.environmentName,
+        [V.stage]: props.databaseId,
+        [V.databaseId]: props.databaseId,
+        [V.cluster]: props.clusterName,
+        [V.webService]: props.webServiceName,
+        [V.workerService]: props.workerServiceName,
+        [V.targetGroupArn]: props.targetGroupArn,
+        [V.migrateFamily]: props.migrateFamily,
+        [V.pipelineName]: props.pipelineName,
+        [V.stateTable]: props.stateTableName,
+        [V.metricNamespace]: props.metricNamespace,
+        [V.configuredCapacity]: JSON.stringify(props.configured),
       },
       timeout: Duration.minutes(15),
       logRetentionDays: props.logRetentionDays,
@@ -63,9 +76,21 @@ export class EnvironmentSchedule extends Construct {
           actions: ['rds:DescribeDBInstances', 'rds:StopDBInstance', 'rds:StartDBInstance'],
           resources: [arn('rds', `db:${props.databaseId}`)],
         }),
+        stateTableStatement(stack, props.stateTableName, [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ]),
         new iam.PolicyStatement({
-          actions: ['ssm:GetParameter', 'ssm:PutParameter'],
-          resources: [arn('ssm', `parameter${props.stateParameterName}`)],
+          // ListTasks has no resource type of its own: it is scoped by the cluster condition.
+          actions: ['ecs:ListTasks'],
+          resources: ['*'],
+          conditions: { ArnEquals: { 'ecs:cluster': arn('ecs', `cluster/${props.clusterName}`) } },
+        }),
+        new iam.PolicyStatement({
+          actions: ['codepipeline:GetPipelineState'],
+          resources: [arn('codepipeline', props.pipelineName)],
         }),
       ],
     });
@@ -73,7 +98,7 @@ export class EnvironmentSchedule extends Construct {
       this.ops.role,
       'AwsSolutions::AwsSolutions-IAM5',
       ['Resource::*'],
-      'application-autoscaling:DescribeScalableTargets/RegisterScalableTarget and elasticloadbalancing:DescribeTargetHealth offer no resource-level permissions for these calls',
+      'application-autoscaling:DescribeScalableTargets/RegisterScalableTarget and elasticloadbalancing:DescribeTargetHealth offer no resource-level permissions for these calls; ecs:ListTasks is limited to this cluster by the ecs:cluster condition',
     );
 
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -17,6 +17,14 @@ export interface OpsFunctionProps {
   readonly logRetentionDays: number;
   /** Exactly what it may do. */
   readonly statements: readonly iam.PolicyStatement[];
+}
+
+/** Access to the environment's state table (record, lock, journal): the table only. */
+export function stateTableStatement(stack: Stack, tableName: string, actions: readonly string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: [...actions],
+    resources: [`arn:${stack.partition}:dynamodb:${stack.region}:${stack.account}:table/${tableName}`],
+  });
 }
 
 /** The operations library as a Lambda, with a role written out in full. */

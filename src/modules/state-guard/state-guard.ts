@@ -1,37 +1,66 @@
-import { Duration, Stack, Tags } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Tags } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { OpsFunction } from './ops-function';
+import { CUSTOM_METRICS_TAG } from '../../cost/estimator';
+import type { DeployedStructure } from '../../config/types';
+import { GUARD_METRIC, OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
+import type { ConfiguredCapacity } from '../../ops/resources';
+import { OpsFunction, stateTableStatement } from './ops-function';
 
 export interface StateGuardProps {
   readonly environmentName: string;
   readonly databaseId: string;
-  readonly stateParameterName: string;
+  /** The state table (contracts.stateTableName), in the ops stack. */
+  readonly stateTableName: string;
+  /** What this deploy builds: the gate refuses `minimal` until `booking-infra minimal` ran. */
+  readonly structure: DeployedStructure;
+  readonly configured: ConfiguredCapacity;
+  /** CloudWatch namespace of the guard's metric (the app name). */
+  readonly metricNamespace: string;
+  /** Where the "database running while paused" alarm goes. */
+  readonly alarmTopic: sns.ITopic;
+  /** How often the guard checks, besides RDS start events. @default 5 minutes */
+  readonly interval?: Duration;
   readonly logRetentionDays: number;
 }
 
 /**
- * The 7-day guard: AWS starts a stopped RDS instance after seven days. On that RDS event, a small
- * Lambda (the CLI's own library) stops the database again while the environment is recorded as
- * paused, and does nothing otherwise.
+ * The guard: AWS starts a stopped RDS instance after seven days, and a stop can be missed while
+ * the instance is busy (backing up, in maintenance). A small Lambda (the CLI's own library) runs
+ * on every RDS start event and every five minutes: while the environment is recorded paused or
+ * minimal and no transition holds the lock, it stops an available database and leaves a busy one
+ * for its next run. It reports 1 or 0 as a metric; an alarm fires when the database has not been
+ * stopped for an hour while recorded paused, or when the guard stops reporting.
+ *
+ * The same function answers two CloudFormation custom resources: the scaling bounds of the app
+ * stack's services (resolved from the state record) and this stack's structure gate.
  */
 export class StateGuard extends Construct {
   public readonly ops: OpsFunction;
-  public readonly rule: events.Rule;
+  public readonly alarm: cloudwatch.Alarm;
+  /** The custom resource's service token: the guard function. */
+  public readonly serviceToken: string;
 
   constructor(scope: Construct, id: string, props: StateGuardProps) {
     super(scope, id);
     Tags.of(this).add('module', 'state-guard');
     const stack = Stack.of(this);
     const databaseArn = `arn:${stack.partition}:rds:${stack.region}:${stack.account}:db:${props.databaseId}`;
+    const interval = props.interval ?? Duration.minutes(5);
     this.ops = new OpsFunction(this, 'Guard', {
-      description: `Stops ${props.databaseId} again when AWS restarts it while ${props.environmentName} is paused`,
+      description: `Keeps ${props.databaseId} stopped while ${props.environmentName} is paused; resolves deploy bounds from the state record`,
       environment: {
-        ENVIRONMENT: props.environmentName,
-        DATABASE_ID: props.databaseId,
-        STATE_PARAMETER: props.stateParameterName,
+        [V.environment]: props.environmentName,
+        [V.stage]: props.databaseId,
+        [V.databaseId]: props.databaseId,
+        [V.stateTable]: props.stateTableName,
+        [V.metricNamespace]: props.metricNamespace,
+        [V.configuredCapacity]: JSON.stringify(props.configured),
       },
       timeout: Duration.minutes(1),
       logRetentionDays: props.logRetentionDays,
@@ -40,22 +69,53 @@ export class StateGuard extends Construct {
           actions: ['rds:DescribeDBInstances', 'rds:StopDBInstance'],
           resources: [databaseArn],
         }),
-        new iam.PolicyStatement({
-          actions: ['ssm:GetParameter'],
-          resources: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${props.stateParameterName}`,
-          ],
-        }),
+        stateTableStatement(stack, props.stateTableName, ['dynamodb:GetItem', 'dynamodb:PutItem']),
       ],
     });
-    this.rule = new events.Rule(this, 'DatabaseStarted', {
+    this.serviceToken = this.ops.function.functionArn;
+    // DatabaseNotStoppedWhilePaused, published by the guard on every run.
+    Tags.of(this.ops.function).add(CUSTOM_METRICS_TAG, '1');
+
+    const target = new targets.LambdaFunction(this.ops.function, { retryAttempts: 2 });
+    new events.Rule(this, 'DatabaseStarted', {
       description: `${props.databaseId} was started (RDS-EVENT-0154: after 7 days stopped; RDS-EVENT-0088: started)`,
       eventPattern: {
         source: ['aws.rds'],
         detailType: ['RDS DB Instance Event'],
         detail: { SourceIdentifier: [props.databaseId], EventID: ['RDS-EVENT-0154', 'RDS-EVENT-0088'] },
       },
-      targets: [new targets.LambdaFunction(this.ops.function, { retryAttempts: 2 })],
+      targets: [target],
+    });
+    new events.Rule(this, 'Timer', {
+      description: `Checks every ${interval.toMinutes()} min that ${props.databaseId} is stopped while ${props.environmentName} is paused`,
+      schedule: events.Schedule.rate(interval),
+      targets: [target],
+    });
+
+    const periods = Math.ceil(60 / interval.toMinutes());
+    this.alarm = new cloudwatch.Alarm(this, 'DatabaseRunningWhilePaused', {
+      alarmName: `${props.databaseId}-running-while-paused`,
+      alarmDescription: `${props.environmentName} is recorded paused or minimal but its database has not been stopped for an hour (or the guard stopped reporting): check "npx booking-infra status ${props.environmentName}"`,
+      metric: new cloudwatch.Metric({
+        namespace: props.metricNamespace,
+        metricName: GUARD_METRIC.name,
+        dimensionsMap: { [GUARD_METRIC.dimension]: props.environmentName },
+        statistic: 'Maximum',
+        period: interval,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      // A guard that stopped reporting is as bad as a database left running.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+
+    new CustomResource(this, 'Structure', {
+      serviceToken: this.serviceToken,
+      resourceType: 'Custom::EnvironmentStructure',
+      properties: { Structure: props.structure },
     });
   }
 }

@@ -5,15 +5,18 @@ import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import type { WebConfig } from '../../config/types';
 import { acknowledgeTaskFindings, AppTask, type AppRuntime } from '../app-task/app-task';
-import { appService, serviceBounds } from '../app-task/app-service';
+import { appService } from '../app-task/app-service';
+import { ServiceBounds } from '../state-guard/service-bounds';
 
 export interface WebServiceProps {
   readonly cluster: ecs.ICluster;
   readonly runtime: AppRuntime;
   readonly config: WebConfig;
   readonly appPort: number;
-  /** Scaling bounds and desired count are 0 (the `paused` state). */
-  readonly paused: boolean;
+  /** Resolves the scaling bounds from the state record at deploy time (StateGuard.serviceToken). */
+  readonly boundsServiceToken: string;
+  /** This deploy creates the service: start it at zero tasks with bounds 0..0. @default false */
+  readonly firstDeploy?: boolean;
   readonly subnets: ec2.SubnetSelection;
   readonly assignPublicIp: boolean;
   /** The networking module's web-task group (imported unmodifiable). */
@@ -47,16 +50,27 @@ export class WebService extends Construct {
       withPgBouncer: true,
       appPort: props.appPort,
     });
-    const { minTasks, maxTasks } = serviceBounds(props);
+    const bounds = new ServiceBounds(this, 'Bounds', {
+      serviceToken: props.boundsServiceToken,
+      role: 'web',
+      minTasks: config.minTasks,
+      maxTasks: config.maxTasks,
+      firstDeploy: props.firstDeploy,
+    });
     this.service = appService(this, 'Service', {
       ...props,
       serviceName: `${props.name}-web`,
       taskDefinition: this.task.taskDefinition,
       healthCheckGracePeriod: Duration.seconds(60),
     });
+    // Resolve first: a deploy refused by the state record starts no task.
+    this.service.node.addDependency(bounds);
     this.service.attachToApplicationTargetGroup(props.targetGroup);
 
-    const scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
+    const scaling = this.service.autoScaleTaskCount({
+      minCapacity: bounds.minCapacity,
+      maxCapacity: bounds.maxCapacity,
+    });
     scaling.scaleOnCpuUtilization('Cpu', {
       targetUtilizationPercent: config.cpuTargetPercent,
       scaleInCooldown: Duration.minutes(5),

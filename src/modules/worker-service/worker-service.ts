@@ -7,13 +7,17 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import type { WorkerConfig } from '../../config/types';
 import { acknowledgeTaskFindings, AppTask, type AppRuntime } from '../app-task/app-task';
-import { appService, serviceBounds } from '../app-task/app-service';
+import { appService } from '../app-task/app-service';
+import { ServiceBounds } from '../state-guard/service-bounds';
 
 export interface WorkerServiceProps {
   readonly cluster: ecs.ICluster;
   readonly runtime: AppRuntime;
   readonly config: WorkerConfig;
-  readonly paused: boolean;
+  /** Resolves the scaling bounds from the state record at deploy time (StateGuard.serviceToken). */
+  readonly boundsServiceToken: string;
+  /** This deploy creates the service: start it at zero tasks with bounds 0..0. @default false */
+  readonly firstDeploy?: boolean;
   readonly subnets: ec2.SubnetSelection;
   readonly assignPublicIp: boolean;
   readonly securityGroup: ec2.ISecurityGroup;
@@ -49,23 +53,32 @@ export class WorkerService extends Construct {
       healthCheckCommand: config.healthCheckCommand,
       stopTimeout: Duration.seconds(config.stopTimeoutSeconds),
     });
-    const { minTasks, maxTasks } = serviceBounds(props);
+    const bounds = new ServiceBounds(this, 'Bounds', {
+      serviceToken: props.boundsServiceToken,
+      role: 'worker',
+      minTasks: config.minTasks,
+      maxTasks: config.maxTasks,
+      firstDeploy: props.firstDeploy,
+    });
     this.service = appService(this, 'Service', {
       ...props,
       serviceName: `${props.name}-worker`,
       taskDefinition: this.task.taskDefinition,
     });
+    // Resolve first: a deploy refused by the state record starts no task.
+    this.service.node.addDependency(bounds);
 
     this.scalingTarget = new appscaling.ScalableTarget(this, 'Scaling', {
       serviceNamespace: appscaling.ServiceNamespace.ECS,
       scalableDimension: 'ecs:service:DesiredCount',
       resourceId: `service/${props.cluster.clusterName}/${this.service.serviceName}`,
-      minCapacity: minTasks,
-      maxCapacity: maxTasks,
+      minCapacity: bounds.minCapacity,
+      maxCapacity: bounds.maxCapacity,
     });
     this.scalingTarget.node.addDependency(this.service);
 
-    if (maxTasks > 0) this.addQueueScaling(props.backlog, minTasks, maxTasks, config.messagesPerTask, props.name);
+    // The steps are shaped by the configured bounds; while paused the 0..0 bounds clamp them.
+    this.addQueueScaling(props.backlog, config.minTasks, config.maxTasks, config.messagesPerTask, props.name);
     acknowledgeTaskFindings(this.task);
   }
 

@@ -1,0 +1,47 @@
+import { CustomResource, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { ServiceRole } from '../../ops/state-store';
+
+export interface ServiceBoundsProps {
+  /** The guard function (StateGuard.serviceToken), which resolves the bounds. */
+  readonly serviceToken: string;
+  readonly role: ServiceRole;
+  /** The configured bounds (config minTasks / maxTasks). */
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  /** The deploy that creates the service: bounds 0..0 until `booking-infra resume`. @default false */
+  readonly firstDeploy?: boolean;
+}
+
+/**
+ * A service's scaling bounds for this deploy, resolved from the environment's state record
+ * (Custom::ServiceBounds): the configured bounds while the environment is recorded running, 0..0
+ * while it is paused, so a deploy never starts tasks behind a pause nor stops them behind a
+ * resume. The configured bounds also become the capacities the next resume restores. It runs only
+ * when the configured bounds change; other deploys leave the live bounds as they are.
+ *
+ * RegisterScalableTarget moves an active service's current capacity into the new range, so the
+ * bounds alone settle the task count: a service CloudFormation creates with its default single
+ * task while the environment is paused is brought to 0 when its scalable target registers 0..0.
+ */
+export class ServiceBounds extends Construct {
+  /** The scalable target's MinCapacity (a deploy-time value). */
+  public readonly minCapacity: number;
+  public readonly maxCapacity: number;
+
+  constructor(scope: Construct, id: string, props: ServiceBoundsProps) {
+    super(scope, id);
+    const resource = new CustomResource(this, 'Resource', {
+      serviceToken: props.serviceToken,
+      resourceType: 'Custom::ServiceBounds',
+      properties: {
+        Role: props.role,
+        MinTasks: String(props.minTasks),
+        MaxTasks: String(props.maxTasks),
+        ...(props.firstDeploy ? { FirstDeploy: 'true' } : {}),
+      },
+    });
+    this.minCapacity = Token.asNumber(resource.getAtt('Min'));
+    this.maxCapacity = Token.asNumber(resource.getAtt('Max'));
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Names shared between the stacks that write them and the ops code (CLI, Lambdas) that reads
+ * them. One place, so renaming an output or a key cannot silently break `status` or `pause`.
+ */
+
+/** The parts of an environment's stage; each is a stack named `<app>-<env>-<part>`. */
+export type StackPart = 'network' | 'ops' | 'data' | 'app' | 'pipeline';
+
+/** `<app>-<env>`: the stage, and the prefix of every stack and named resource of one environment. */
+export function environmentName(appName: string, environment: string): string {
+  return `${appName}-${environment}`;
+}
+
+export function stackName(appName: string, environment: string, part: StackPart): string {
+  return `${environmentName(appName, environment)}-${part}`;
+}
+
+/** The CloudFormation output keys each stack writes and the ops code reads. */
+export const STACK_OUTPUTS = {
+  ops: { opsTopicArn: 'OpsTopicArn', stateTableName: 'StateTableName' },
+  data: {
+    databaseInstanceId: 'DatabaseInstanceId',
+    databaseSecretArn: 'DatabaseSecretArn',
+    cacheReplicationGroupId: 'CacheReplicationGroupId',
+  },
+  app: {
+    clusterName: 'ClusterName',
+    apiUrl: 'ApiUrl',
+    webServiceName: 'WebServiceName',
+    workerServiceName: 'WorkerServiceName',
+    migrateTaskDefinition: 'MigrateTaskDefinition',
+    loadBalancerDnsName: 'LoadBalancerDnsName',
+    webTargetGroupArn: 'WebTargetGroupArn',
+  },
+  pipeline: { pipelineName: 'PipelineName' },
+} as const;
+
+/**
+ * The DynamoDB table holding an environment's state record, its transition lock and its journal
+ * (one table per environment, in the ops stack).
+ */
+export function stateTableName(appName: string, environment: string): string {
+  return `${environmentName(appName, environment)}-ops-state`;
+}
+
+/** The table's key schema: partition key `pk`, sort key `sk`, both strings. */
+export const STATE_TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** The one state record. */
+  state: { pk: 'state', sk: 'current' },
+  /** The one transition lock. */
+  lock: { pk: 'lock', sk: 'current' },
+  /** Journal entries: sort key `<ISO time>#<id>`. */
+  journalPk: 'journal',
+} as const;
+
+/**
+ * The queue metrics the queue-depth Lambda publishes (namespace: the app name, dimension
+ * Environment): `QueueBacklog`, ready messages (drives worker scaling), and `QueuedJobs`, ready
+ * plus delayed messages (what `minimal` would lose with the cache).
+ */
+export const QUEUE_BACKLOG_METRIC = {
+  name: 'QueueBacklog',
+  queuedJobs: 'QueuedJobs',
+  dimension: 'Environment',
+} as const;
+
+/**
+ * The guard's metric: 1 while an environment recorded paused or minimal has a database that is
+ * not stopped (namespace: the app name, dimension Environment). An alarm fires after an hour.
+ */
+export const GUARD_METRIC = { name: 'DatabaseNotStoppedWhilePaused', dimension: 'Environment' } as const;
+
+/** The container that runs the application in every task definition (web, worker, migrate). */
+export const APP_CONTAINER_NAME = 'app';
+
+/** Environment variables the stacks give the operations Lambda and `lambda/ops` reads. */
+export const OPS_LAMBDA_VARIABLES = {
+  environment: 'ENVIRONMENT',
+  stage: 'STAGE',
+  databaseId: 'DATABASE_ID',
+  stateTable: 'STATE_TABLE',
+  cluster: 'CLUSTER',
+  webService: 'WEB_SERVICE',
+  workerService: 'WORKER_SERVICE',
+  targetGroupArn: 'TARGET_GROUP_ARN',
+  migrateFamily: 'MIGRATE_FAMILY',
+  pipelineName: 'PIPELINE_NAME',
+  metricNamespace: 'METRIC_NAMESPACE',
+  /** JSON of the configured web/worker bounds (resume's fallback when nothing is recorded). */
+  configuredCapacity: 'CONFIGURED_CAPACITY',
+} as const;

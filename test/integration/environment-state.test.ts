@@ -1,0 +1,488 @@
+/**
+ * Environment state against moto, the AWS API emulator: the CLI, the guard and deploys drive a
+ * real emulated account through the AWS SDK, and after each step the test reads the emulator's
+ * state (not the CLI's words). One moto for the file, reset and seeded again for each test.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { BatchWriteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { StartDBInstanceCommand } from '@aws-sdk/client-rds';
+import type { OpsDependencies } from '../../src/cli/commands/ops';
+import { run } from '../../src/cli/main';
+import { platformConfig } from '../../src/config';
+import { type CustomResourceEvent, handler, type HandlerDependencies } from '../../src/lambda/ops/index';
+import type { OpsClients } from '../../src/ops/clients';
+import { QUEUE_BACKLOG_METRIC, stateTableName } from '../../src/ops/contracts';
+import { EnvironmentOperations } from '../../src/ops/operations';
+import { discoverResources } from '../../src/ops/resources';
+import { type AwsProxy, startAwsProxy } from './aws-proxy';
+import {
+  clientsFor,
+  destroyClients,
+  publishBacklog,
+  readEnvironment,
+  seedEnvironment,
+  TEST_CREDENTIALS,
+} from './environment';
+import { type Moto, resetMoto, startMoto } from './moto';
+
+const shared = platformConfig.shared;
+const configOf = (name: string) => platformConfig.environments.find((env) => env.name === name)!;
+
+/** Mutating calls of the ops code, as the proxy saw them. */
+const MUTATING = new Set([
+  'ecs:UpdateService',
+  'application-autoscaling:RegisterScalableTarget',
+  'rds:StopDBInstance',
+  'rds:StartDBInstance',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'elasticache:CreateSnapshot',
+]);
+
+describe('environment state against moto', () => {
+  let moto: Moto;
+  let proxy: AwsProxy;
+  const opened: OpsClients[] = [];
+
+  const clients = () => {
+    const made = clientsFor(proxy.endpoint);
+    opened.push(made);
+    return made;
+  };
+
+  function dependencies(overrides: Partial<OpsDependencies> = {}): OpsDependencies {
+    return {
+      clients,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
+      now: () => Date.now(),
+      interactive: false,
+      ask: async () => '',
+      resolveNs: async () => [],
+      monthlyCost: () => 1,
+      actor: 'cli:alice@laptop',
+      pollIntervalMs: 20,
+      ...overrides,
+    };
+  }
+
+  async function cli(args: string[], overrides: Partial<OpsDependencies> = {}) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {}, dependencies(overrides));
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  const state = (env = 'dev') => readEnvironment(moto.endpoint, { env });
+  const record = async (env = 'dev') => {
+    const item = (await state(env)).items.find((i) => i.pk === 'state');
+    return item ? JSON.parse(item.record as string) : undefined;
+  };
+  const mutations = () => proxy.operations().filter((op) => MUTATING.has(op));
+
+  /** The guard / deploy-gate Lambda's handler, with the Lambda's dependencies pointed at moto. */
+  async function lambda(env: string, event: Parameters<typeof handler>[0]) {
+    const config = configOf(env);
+    const made = clients();
+    const resources = await discoverResources(made.cloudformation, shared, config);
+    const responses: any[] = [];
+    const logs: string[] = [];
+    const deps: HandlerDependencies = {
+      operations: new EnvironmentOperations(resources, {
+        clients: made,
+        report: (line) => logs.push(line),
+        sleep: async () => undefined,
+        now: () => Date.now(),
+        actor: `${resources.stage}-guard`,
+        pollIntervalMs: 20,
+      }),
+      now: () => Date.now(),
+      log: (line) => logs.push(line),
+      respond: async (_url, body) => {
+        responses.push(JSON.parse(body));
+      },
+    };
+    const outcome = await handler(event, undefined, deps);
+    return { outcome, responses, logs };
+  }
+
+  const boundsEvent = (
+    requestType: 'Create' | 'Update',
+    role: 'web' | 'worker',
+    min: number,
+    max: number,
+  ): CustomResourceEvent => ({
+    RequestType: requestType,
+    ResponseURL: 'https://example.invalid/response',
+    StackId: 'arn:aws:cloudformation:eu-west-2:111111111111:stack/booking-dev-app/guid',
+    RequestId: `request-${role}`,
+    LogicalResourceId: `${role}Bounds`,
+    ResourceType: 'Custom::ServiceBounds',
+    PhysicalResourceId: requestType === 'Create' ? undefined : `${role}Bounds`,
+    ResourceProperties: { Role: role, MinTasks: String(min), MaxTasks: String(max) },
+  });
+
+  before(async () => {
+    moto = await startMoto();
+    proxy = await startAwsProxy(moto.endpoint);
+  });
+
+  after(async () => {
+    for (const made of opened) destroyClients(made);
+    await proxy?.close();
+    await moto?.stop();
+  });
+
+  beforeEach(async () => {
+    await resetMoto(moto.endpoint);
+    proxy.reset();
+  });
+
+  afterEach(() => assert.equal(proxy.faultsLeft(), 0, 'an injected fault never fired'));
+
+  test('pause, pause again, resume: the emulator ends where it began', async () => {
+    await seedEnvironment(moto.endpoint, { worker: { desired: 1 } });
+    const paused = await cli(['pause', 'dev']);
+    assert.equal(paused.code, 0, paused.err + paused.out);
+    let now = await state();
+    assert.deepEqual(now.services, {
+      web: { desired: 0, min: 0, max: 0 },
+      worker: { desired: 0, min: 0, max: 0 },
+    });
+    assert.equal(now.database, 'stopped');
+    assert.equal(now.cache, 'available');
+    assert.equal((await record()).state, 'paused');
+    assert.deepEqual((await record()).services, {
+      web: { desired: 1, min: 1, max: 2 },
+      worker: { desired: 1, min: 0, max: 2 },
+    });
+    assert.equal(now.items.filter((i) => i.pk === 'lock').length, 0);
+
+    proxy.reset();
+    const again = await cli(['pause', 'dev']);
+    assert.equal(again.code, 0);
+    assert.deepEqual(mutations(), [], 'a second pause changes nothing');
+
+    const resumed = await cli(['resume', 'dev']);
+    assert.equal(resumed.code, 0, resumed.err + resumed.out);
+    now = await state();
+    assert.deepEqual(now.services, {
+      web: { desired: 1, min: 1, max: 2 },
+      worker: { desired: 1, min: 0, max: 2 },
+    });
+    assert.equal(now.database, 'available');
+    assert.equal((await record()).state, 'running');
+  });
+
+  test('a pause that fails half-way and is run again loses nothing resume needs', async () => {
+    await seedEnvironment(moto.endpoint, { worker: { desired: 1 } });
+    // The web service reaches 0; the worker's UpdateService then fails.
+    proxy.failNext('ecs:UpdateService', { after: 1, code: 'ServerException', message: 'injected: service busy' });
+    const failed = await cli(['pause', 'dev']);
+    assert.equal(failed.code, 1);
+    let now = await state();
+    assert.deepEqual(now.services.web, { desired: 0, min: 0, max: 0 });
+    assert.equal(now.services.worker?.desired, 1);
+    assert.equal(now.database, 'available');
+    assert.equal((await record()).state, 'pausing');
+    assert.equal(now.items.filter((i) => i.pk === 'lock').length, 0, 'the failed run released its lock');
+
+    const retried = await cli(['pause', 'dev']);
+    assert.equal(retried.code, 0, retried.err + retried.out);
+    assert.deepEqual((await record()).services.web, { desired: 1, min: 1, max: 2 });
+
+    assert.equal((await cli(['resume', 'dev'])).code, 0);
+    now = await state();
+    assert.deepEqual(now.services.web, { desired: 1, min: 1, max: 2 });
+    assert.deepEqual(now.services.worker, { desired: 1, min: 0, max: 2 });
+  });
+
+  test('two transitions at once: one runs, the other is refused at once, and the record stays whole', async () => {
+    await seedEnvironment(moto.endpoint);
+    // The pause waits while the emulated scheduler drains the tasks.
+    proxy.placementDelayPolls = 5;
+    const first = cli(['pause', 'dev'], { sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))) });
+    // Wait until the first run holds the lock.
+    for (let i = 0; i < 100 && !(await state()).items.some((item) => item.pk === 'lock'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const second = await cli(['resume', 'dev'], { actor: 'schedule' });
+    assert.equal(second.code, 1);
+    assert.match(second.err, /another transition holds the lock: cli:alice@laptop is running "pause" since /);
+    const done = await first;
+    assert.equal(done.code, 0, done.err + done.out);
+    proxy.placementDelayPolls = 0;
+    const now = await state();
+    assert.equal(now.database, 'stopped');
+    assert.deepEqual(now.services.web, { desired: 0, min: 0, max: 0 });
+    assert.equal((await record()).state, 'paused');
+    assert.deepEqual((await record()).services.web, { desired: 1, min: 1, max: 2 });
+    const journal = now.items.filter((i) => i.pk === 'journal').map((i) => JSON.parse(i.entry as string));
+    assert.deepEqual(
+      journal.map((e) => `${e.who} ${e.operation} ${e.outcome}`),
+      ['cli:alice@laptop pause started', 'cli:alice@laptop pause succeeded'],
+    );
+  });
+
+  test('a deploy while paused starts nothing, and the next resume applies the new configuration', async () => {
+    await seedEnvironment(moto.endpoint);
+    assert.equal((await cli(['pause', 'dev'])).code, 0);
+    proxy.reset();
+
+    // CloudFormation's part of the deploy: the bounds resolver (config now web 2..4), then the
+    // scalable target with the resolved bounds and the service with a new task definition and,
+    // as the template has no DesiredCount, no desired count.
+    const { responses } = await lambda('dev', boundsEvent('Update', 'web', 2, 4));
+    assert.equal(responses[0].Status, 'SUCCESS', responses[0].Reason);
+    assert.deepEqual(responses[0].Data, { Min: '0', Max: '0' });
+    const made = clients();
+    await made.autoscaling.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: 'service/booking-dev/booking-dev-web',
+        MinCapacity: Number(responses[0].Data.Min),
+        MaxCapacity: Number(responses[0].Data.Max),
+      }),
+    );
+    await made.ecs.send(
+      new UpdateServiceCommand({
+        cluster: 'booking-dev',
+        service: 'booking-dev-web',
+        taskDefinition: 'booking-dev-web',
+      }),
+    );
+    let now = await state();
+    assert.deepEqual(now.services.web, { desired: 0, min: 0, max: 0 });
+    assert.equal(now.database, 'stopped');
+    assert.equal((await record()).state, 'paused');
+    assert.deepEqual((await record()).services.web, { desired: 2, min: 2, max: 4 });
+
+    assert.equal((await cli(['resume', 'dev'])).code, 0);
+    now = await state();
+    assert.deepEqual(now.services.web, { desired: 2, min: 2, max: 4 });
+    assert.equal(now.database, 'available');
+  });
+
+  test('a deploy during a transition is refused and changes nothing', async () => {
+    await seedEnvironment(moto.endpoint);
+    proxy.placementDelayPolls = 5;
+    const pausing = cli(['pause', 'dev'], { sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))) });
+    for (let i = 0; i < 100 && !(await state()).items.some((item) => item.pk === 'lock'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const { responses } = await lambda('dev', boundsEvent('Update', 'web', 1, 3));
+    assert.equal(responses[0].Status, 'FAILED');
+    assert.match(responses[0].Reason, /"pause" by cli:alice@laptop has held dev's lock since/);
+    assert.equal((await pausing).code, 0);
+    proxy.placementDelayPolls = 0;
+    assert.deepEqual((await record()).services.web, { desired: 1, min: 1, max: 2 });
+  });
+
+  test('the guard: a restart while paused is stopped again; a busy database is retried, not dropped', async () => {
+    await seedEnvironment(moto.endpoint);
+    assert.equal((await cli(['pause', 'dev'])).code, 0);
+    // AWS starts the database after seven days.
+    await clients().rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: 'booking-dev' }));
+    assert.equal((await state()).database, 'available');
+
+    // The RDS event arrives while the instance refuses a stop (a backup window opened).
+    proxy.failNext('rds:StopDBInstance', {
+      code: 'InvalidDBInstanceState',
+      message: 'Instance booking-dev is not in available state (backing-up)',
+    });
+    const busy = await lambda('dev', {
+      source: 'aws.rds',
+      detail: { EventID: 'RDS-EVENT-0154', SourceIdentifier: 'booking-dev' },
+    });
+    assert.equal(busy.outcome, 'waiting');
+    assert.equal((await state()).database, 'available');
+    assert.ok(busy.logs.some((line) => line.includes('"DatabaseNotStoppedWhilePaused":1')));
+
+    // Its timer runs five minutes later and converges.
+    const later = await lambda('dev', { source: 'aws.events' });
+    assert.equal(later.outcome, 'stopped');
+    assert.equal((await state()).database, 'stopped');
+    const quiet = await lambda('dev', { source: 'aws.events' });
+    assert.equal(quiet.outcome, 'already-stopped');
+    assert.ok(quiet.logs.some((line) => line.includes('"DatabaseNotStoppedWhilePaused":0')));
+  });
+
+  test('minimal refuses while Dramatiq holds jobs, and goes ahead when told to drop them', async () => {
+    await seedEnvironment(moto.endpoint);
+    await publishBacklog(moto.endpoint, 5, { metricName: QUEUE_BACKLOG_METRIC.queuedJobs });
+    const refused = await cli(['minimal', 'dev']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /5 Dramatiq messages are queued \(ready or delayed\)/);
+    let now = await state();
+    assert.equal(now.database, 'available');
+    assert.deepEqual(now.services.web, { desired: 1, min: 1, max: 2 });
+    assert.equal(now.items.length, 0);
+
+    const dropped = await cli(['minimal', 'dev', '--drop-queued-jobs']);
+    assert.equal(dropped.code, 0, dropped.err + dropped.out);
+    now = await state();
+    assert.equal(now.database, 'stopped');
+    assert.deepEqual(now.services.web, { desired: 0, min: 0, max: 0 });
+    assert.equal((await record()).state, 'minimal');
+    assert.deepEqual(now.cacheSnapshots, [], 'dev takes no snapshot unless asked');
+  });
+
+  test('prod minimal snapshots the cache before anything can delete it', async () => {
+    await seedEnvironment(moto.endpoint, { env: 'prod' });
+    // The queue-depth publisher's measurement after the services stopped: nothing queued.
+    await publishBacklog(moto.endpoint, 0, {
+      env: 'prod',
+      metricName: QUEUE_BACKLOG_METRIC.queuedJobs,
+      timestamp: new Date(Date.now() + 30_000),
+    });
+    const result = await cli(['minimal', 'prod', '--yes']);
+    assert.equal(result.code, 0, result.err + result.out);
+    const now = await state('prod');
+    assert.equal(now.cacheSnapshots.length, 1);
+    assert.match(now.cacheSnapshots[0], /^booking-prod-minimal-/);
+    assert.equal((await record('prod')).state, 'minimal');
+    assert.equal(now.database, 'stopped');
+  });
+
+  test('running -> minimal -> running, end to end, with the deploys in between', async () => {
+    await seedEnvironment(moto.endpoint);
+    await publishBacklog(moto.endpoint, 0, {
+      metricName: QUEUE_BACKLOG_METRIC.queuedJobs,
+      timestamp: new Date(Date.now() + 30_000),
+    });
+    // 1. booking-infra minimal dev
+    assert.equal((await cli(['minimal', 'dev'])).code, 0);
+    // 2. The deploy with state 'minimal': the data stack's gate lets it through...
+    const gate = await lambda('dev', {
+      ...boundsEvent('Update', 'web', 1, 2),
+      ResourceType: 'Custom::EnvironmentStructure',
+      ResourceProperties: { Structure: 'minimal' },
+    });
+    assert.equal(gate.responses[0].Status, 'SUCCESS', gate.responses[0].Reason);
+    // ...and CloudFormation removes the load balancer, the services and the cache.
+    const items = (await state()).items;
+    await resetMoto(moto.endpoint);
+    await seedEnvironment(moto.endpoint, { minimal: true, database: 'stopped' });
+    await restoreItems(items);
+    assert.equal((await state()).cache, undefined);
+
+    // 3. booking-infra resume dev: the database starts; the record says running.
+    const resumed = await cli(['resume', 'dev']);
+    assert.equal(resumed.code, 0, resumed.err + resumed.out);
+    assert.match(resumed.out, /npx cdk deploy 'booking-dev\/\*'/);
+    assert.equal((await state()).database, 'available');
+    assert.equal((await record()).state, 'running');
+
+    // 4. The deploy with state 'running': the bounds resolve to the configuration...
+    const web = await lambda('dev', boundsEvent('Create', 'web', 1, 2));
+    assert.deepEqual(web.responses[0].Data, { Min: '1', Max: '2' });
+    // ...and CloudFormation creates the cache and the services.
+    const after = (await state()).items;
+    await resetMoto(moto.endpoint);
+    await seedEnvironment(moto.endpoint);
+    await restoreItems(after);
+    const status = await cli(['status', 'dev', '--json']);
+    const parsed = JSON.parse(status.out);
+    assert.equal(parsed.observed, 'running');
+    assert.deepEqual(parsed.drift, []);
+  });
+
+  test('a deploy of state minimal before `booking-infra minimal` is refused', async () => {
+    await seedEnvironment(moto.endpoint);
+    assert.equal((await cli(['pause', 'dev'])).code, 0);
+    const gate = await lambda('dev', {
+      ...boundsEvent('Update', 'web', 1, 2),
+      ResourceType: 'Custom::EnvironmentStructure',
+      ResourceProperties: { Structure: 'minimal' },
+    });
+    assert.equal(gate.responses[0].Status, 'FAILED');
+    assert.match(gate.responses[0].Reason, /run "npx booking-infra minimal dev" first/);
+  });
+
+  test('more than 1 MB of JSON arrives whole through a pipe from the real CLI', async () => {
+    await seedEnvironment(moto.endpoint);
+    const made = clients();
+    const table = stateTableName(shared.appName, 'dev');
+    const entries = 6000;
+    const padding = 'x'.repeat(120);
+    for (let start = 0; start < entries; start += 25) {
+      await made.dynamodb.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            [table]: Array.from({ length: Math.min(25, entries - start) }, (_, i) => {
+              const at = new Date(Date.UTC(2026, 0, 1) + (start + i) * 60_000).toISOString();
+              return {
+                PutRequest: {
+                  Item: {
+                    pk: { S: 'journal' },
+                    sk: { S: `${at}#${start + i}` },
+                    entry: {
+                      S: JSON.stringify({
+                        at,
+                        who: `cli:alice@laptop ${padding}`,
+                        operation: 'pause',
+                        from: 'running',
+                        to: 'paused',
+                        outcome: 'succeeded',
+                      }),
+                    },
+                  },
+                },
+              };
+            }),
+          },
+        }),
+      );
+    }
+    const output = await new Promise<{ stdout: string; code: number | null }>((resolve, reject) => {
+      // A real kernel pipe with a slow reader: the CLI must not exit before it has drained.
+      const child = spawn(
+        'sh',
+        [
+          '-c',
+          `node bin/booking-infra.js history dev --limit ${entries} --json | { dd bs=1 count=1 2>/dev/null; sleep 1; cat; }`,
+        ],
+        {
+          env: {
+            ...process.env,
+            AWS_ENDPOINT_URL: proxy.endpoint,
+            AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+            AWS_REGION: 'eu-west-2',
+            AWS_PROFILE: '',
+          },
+        },
+      );
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ stdout: Buffer.concat(chunks).toString('utf8'), code }));
+    });
+    assert.equal(output.code, 0);
+    assert.ok(Buffer.byteLength(output.stdout) > 1024 * 1024, `${Buffer.byteLength(output.stdout)} bytes`);
+    assert.equal(JSON.parse(output.stdout).length, entries);
+  });
+
+  /** Puts the state table's items back after the emulator was reset for a structure change. */
+  async function restoreItems(items: Array<Record<string, unknown>>): Promise<void> {
+    const made = clients();
+    for (const item of items) {
+      await made.dynamodb.send(
+        new PutItemCommand({
+          TableName: stateTableName(shared.appName, 'dev'),
+          Item: Object.fromEntries(
+            Object.entries(item).map(([key, value]) => [
+              key,
+              typeof value === 'number' ? { N: String(value) } : { S: String(value) },
+            ]),
+          ),
+        }),
+      );
+    }
+  }
+});

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { environmentNamed, platformConfig } from '../../src/config';
+import { OPS_LAMBDA_VARIABLES as V } from '../../src/ops/contracts';
+import { EnvironmentSchedule } from '../../src/modules/schedule/environment-schedule';
+import { resourcesOfType } from '../helpers';
+
+const dev = environmentNamed(platformConfig, 'dev');
+const configured = { web: { min: 1, max: 2 }, worker: { min: 0, max: 2 } };
+const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-2:123456789012:${resource}`;
+
+/** A resource ARN as text, its partition token written `aws` (a plain test stack has no literal partition). */
+function arnText(value: any): unknown {
+  const join = value?.['Fn::Join'];
+  if (!join) return value;
+  return join[1].map((part: any) => (part?.Ref === 'AWS::Partition' ? 'aws' : part)).join(join[0]);
+}
+
+describe('environment schedule (module)', () => {
+  let json: Record<string, any>;
+  let functionId: string;
+  before(() => {
+    assert.ok(dev.schedule, 'dev has a schedule');
+    const app = new App();
+    const stack = new Stack(app, 'Scheduled', { env: { account: '123456789012', region: 'eu-west-2' } });
+    new EnvironmentSchedule(stack, 'Schedule', {
+      environmentName: 'dev',
+      schedule: dev.schedule,
+      databaseId: 'booking-dev',
+      clusterName: 'booking-dev',
+      webServiceName: 'booking-dev-web',
+      workerServiceName: 'booking-dev-worker',
+      serviceArns: [
+        arn('ecs', 'service/booking-dev/booking-dev-web'),
+        arn('ecs', 'service/booking-dev/booking-dev-worker'),
+      ],
+      targetGroupArn: arn('elasticloadbalancing', 'targetgroup/web/0123456789abcdef'),
+      migrateFamily: 'booking-dev-migrate',
+      pipelineName: 'booking-dev',
+      stateTableName: 'booking-dev-ops-state',
+      configured,
+      metricNamespace: 'booking',
+      logRetentionDays: 14,
+    });
+    json = Template.fromStack(stack).toJSON();
+    [[functionId]] = resourcesOfType(json, 'AWS::Lambda::Function');
+  });
+
+  test('dev pauses on weeknights and weekends through EventBridge Scheduler (Europe/London)', () => {
+    const schedules = resourcesOfType(json, 'AWS::Scheduler::Schedule').map(([, s]) => s.Properties);
+    assert.deepEqual(
+      schedules.map((s) => [s.ScheduleExpression, s.ScheduleExpressionTimezone, s.Target.Input]).sort(),
+      [
+        ['cron(0 20 ? * MON-FRI *)', 'Europe/London', '{"action":"pause"}'],
+        ['cron(0 7 ? * MON-FRI *)', 'Europe/London', '{"action":"resume"}'],
+      ].sort(),
+    );
+    const [schedulerRoleId] = resourcesOfType(json, 'AWS::IAM::Role').find(([, role]) =>
+      JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    )!;
+    for (const schedule of schedules) {
+      assert.equal(schedule.State, 'ENABLED');
+      assert.deepEqual(schedule.FlexibleTimeWindow, { Mode: 'OFF' });
+      assert.deepEqual(schedule.Target.Arn, { 'Fn::GetAtt': [functionId, 'Arn'] });
+      assert.deepEqual(schedule.Target.RoleArn, { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] });
+      assert.deepEqual(schedule.Target.RetryPolicy, { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 });
+    }
+  });
+
+  test("the scheduler's role, assumed from this account only, may invoke the unqualified function and nothing else", () => {
+    const [[roleId, role]] = resourcesOfType(json, 'AWS::IAM::Role').filter(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    );
+    assert.deepEqual(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition, {
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+    });
+    const statements = resourcesOfType(json, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    assert.deepEqual(statements, [
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [functionId, 'Arn'] } },
+    ]);
+  });
+
+  test('the operator reads its resources, the state table and the configured bounds from its variables', () => {
+    const fn = json.Resources[functionId].Properties;
+    assert.deepEqual(fn.Environment.Variables, {
+      [V.environment]: 'dev',
+      [V.stage]: 'booking-dev',
+      [V.databaseId]: 'booking-dev',
+      [V.cluster]: 'booking-dev',
+      [V.webService]: 'booking-dev-web',
+      [V.workerService]: 'booking-dev-worker',
+      [V.targetGroupArn]: arn('elasticloadbalancing', 'targetgroup/web/0123456789abcdef'),
+      [V.migrateFamily]: 'booking-dev-migrate',
+      [V.pipelineName]: 'booking-dev',
+      [V.stateTable]: 'booking-dev-ops-state',
+      [V.metricNamespace]: 'booking',
+      [V.configuredCapacity]: JSON.stringify(configured),
+    });
+    assert.equal(fn.Timeout, 900, 'a pause waits for tasks to drain and the database to stop');
+  });
+
+  test("the operator's role: its services, its database, the state table, ListTasks in its cluster, its pipeline", () => {
+    const operatorRoleId = json.Resources[functionId].Properties.Role['Fn::GetAtt'][0];
+    const statements = resourcesOfType(json, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(operatorRoleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const [logGroupId] = resourcesOfType(json, 'AWS::Logs::LogGroup')[0];
+    assert.deepEqual(
+      statements.map((s: any) => ({
+        actions: [s.Action].flat().sort(),
+        resource: Array.isArray(s.Resource) ? s.Resource.map(arnText) : arnText(s.Resource),
+        ...(s.Condition ? { condition: arnTextDeep(s.Condition) } : {}),
+      })),
+      [
+        { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+        {
+          actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+          resource: [
+            arn('ecs', 'service/booking-dev/booking-dev-web'),
+            arn('ecs', 'service/booking-dev/booking-dev-worker'),
+          ],
+        },
+        {
+          actions: [
+            'application-autoscaling:DescribeScalableTargets',
+            'application-autoscaling:RegisterScalableTarget',
+            'elasticloadbalancing:DescribeTargetHealth',
+          ],
+          resource: '*',
+        },
+        {
+          actions: ['rds:DescribeDBInstances', 'rds:StartDBInstance', 'rds:StopDBInstance'],
+          resource: arn('rds', 'db:booking-dev'),
+        },
+        {
+          actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resource: arn('dynamodb', 'table/booking-dev-ops-state'),
+        },
+        {
+          actions: ['ecs:ListTasks'],
+          resource: '*',
+          condition: { ArnEquals: { 'ecs:cluster': arn('ecs', 'cluster/booking-dev') } },
+        },
+        { actions: ['codepipeline:GetPipelineState'], resource: arn('codepipeline', 'booking-dev') },
+      ],
+    );
+    assert.ok(!JSON.stringify(statements).includes('ssm:'), 'no SSM parameter holds the state any more');
+  });
+});
+
+/** `arnText` applied to every value of a condition block. */
+function arnTextDeep(condition: Record<string, Record<string, unknown>>): unknown {
+  return Object.fromEntries(
+    Object.entries(condition).map(([operator, keys]) => [
+      operator,
+      Object.fromEntries(Object.entries(keys).map(([key, value]) => [key, arnText(value)])),
+    ]),
+  );
+}

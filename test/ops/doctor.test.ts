@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
+import { GetParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { environmentNamed, platformConfig } from '../../src/config';
+import { runDoctor } from '../../src/ops/doctor';
+import { FakeAws } from './fake-aws';
+
+describe('doctor', () => {
+  const env = environmentNamed(platformConfig, 'dev');
+  const dev = (fake: FakeAws, nameServers: string[]) =>
+    runDoctor(platformConfig.shared, env, { clients: fake.clients, resolveNs: async () => nameServers });
+  const zoneServers = ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.co.uk'];
+
+  function healthy(): FakeAws {
+    const fake = new FakeAws('dev');
+    fake.stubs.sts
+      .on(GetCallerIdentityCommand)
+      .resolves({ Account: env.account, Arn: 'arn:aws:iam::111111111111:user/ops' });
+    fake.stubs.cloudformation.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).resolves({
+      Stacks: [{ StackName: 'CDKToolkit', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) }],
+    });
+    fake.stubs.ssm
+      .on(GetParameterCommand, { Name: '/booking/shared/github-connection-arn' })
+      .resolves({ Parameter: { Value: 'arn:conn' } });
+    fake.stubs.ssm
+      .on(GetParameterCommand, { Name: '/booking/shared/hosted-zone-id' })
+      .resolves({ Parameter: { Value: 'Z123' } });
+    fake.stubs.connections
+      .on(GetConnectionCommand)
+      .resolves({ Connection: { ConnectionName: 'booking-github', ConnectionStatus: 'AVAILABLE' } });
+    fake.stubs.ssm.on(GetParametersCommand).resolves({
+      Parameters: [{ Name: '/booking/dev/app/DJANGO_SECRET_KEY', Type: 'SecureString' }],
+      InvalidParameters: [],
+    });
+    fake.stubs.route53.on(GetHostedZoneCommand).resolves({
+      HostedZone: { Id: 'Z123', Name: 'x', CallerReference: 'x' },
+      DelegationSet: { NameServers: zoneServers },
+    });
+    return fake;
+  }
+
+  test('passes every check on a ready account', async () => {
+    const results = await dev(healthy(), ['NS-2.awsdns-02.co.uk.', 'ns-1.awsdns-01.org']);
+    assert.deepEqual(
+      results.map((r) => [r.name, r.ok]),
+      [
+        ['credentials', true],
+        ['CDK bootstrap in eu-west-2', true],
+        ['GitHub connection', true],
+        ['application secrets', true],
+        ['NS delegation of lichnails.co.uk', true],
+      ],
+    );
+  });
+
+  test('each failing check says what to do', async () => {
+    const fake = healthy();
+    fake.stubs.sts
+      .on(GetCallerIdentityCommand)
+      .resolves({ Account: '999999999999', Arn: 'arn:aws:iam::999999999999:user/x' });
+    fake.stubs.cloudformation
+      .on(DescribeStacksCommand, { StackName: 'CDKToolkit' })
+      .rejects(new Error('Stack with id CDKToolkit does not exist'));
+    fake.stubs.connections
+      .on(GetConnectionCommand)
+      .resolves({ Connection: { ConnectionName: 'booking-github', ConnectionStatus: 'PENDING' } });
+    fake.stubs.ssm
+      .on(GetParametersCommand)
+      .resolves({ Parameters: [], InvalidParameters: ['/booking/dev/app/DJANGO_SECRET_KEY'] });
+    const results = await dev(fake, ['ns1.registrar-parking.example']);
+    assert.ok(results.every((r) => !r.ok));
+    const fix = Object.fromEntries(results.map((r) => [r.name, r.fix]));
+    assert.match(fix.credentials!, /set BOOKING_ACCOUNT=999999999999/);
+    assert.equal(fix['CDK bootstrap in eu-west-2'], 'npx cdk bootstrap aws://111111111111/eu-west-2');
+    assert.match(fix['GitHub connection']!, /Update pending connection/);
+    assert.equal(
+      fix['application secrets'],
+      "aws ssm put-parameter --type SecureString --overwrite --name /booking/dev/app/DJANGO_SECRET_KEY --value '...'",
+    );
+    assert.match(
+      fix['NS delegation of lichnails.co.uk']!,
+      /set the name servers of lichnails\.co\.uk at its registrar to: ns-1\.awsdns-01\.org ns-2\.awsdns-02\.co\.uk/,
+    );
+  });
+});
