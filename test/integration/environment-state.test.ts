@@ -82,6 +82,12 @@ describe('environment state against moto', () => {
     const item = (await state(env)).items.find((i) => i.pk === 'state');
     return item ? JSON.parse(item.record as string) : undefined;
   };
+  /** Waits until a run holds the environment's lock. */
+  async function lockTaken(): Promise<void> {
+    for (let i = 0; i < 100 && !(await state()).items.some((item) => item.pk === 'lock'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
   const mutations = () => proxy.operations().filter((op) => MUTATING.has(op));
 
   /** The guard / deploy-gate Lambda's handler, with the Lambda's dependencies pointed at moto. */
@@ -206,10 +212,7 @@ describe('environment state against moto', () => {
     // The pause waits while the emulated scheduler drains the tasks.
     proxy.placementDelayPolls = 5;
     const first = cli(['pause', 'dev'], { sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))) });
-    // Wait until the first run holds the lock.
-    for (let i = 0; i < 100 && !(await state()).items.some((item) => item.pk === 'lock'); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await lockTaken();
     const second = await cli(['resume', 'dev'], { actor: 'schedule' });
     assert.equal(second.code, 1);
     assert.match(second.err, /another transition holds the lock: cli:alice@laptop is running "pause" since /);
@@ -272,9 +275,7 @@ describe('environment state against moto', () => {
     await seedEnvironment(moto.endpoint);
     proxy.placementDelayPolls = 5;
     const pausing = cli(['pause', 'dev'], { sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))) });
-    for (let i = 0; i < 100 && !(await state()).items.some((item) => item.pk === 'lock'); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await lockTaken();
     const { responses } = await lambda('dev', boundsEvent('Update', 'web', 1, 3));
     assert.equal(responses[0].Status, 'FAILED');
     assert.match(responses[0].Reason, /"pause" by cli:alice@laptop has held dev's lock since/);

@@ -105,14 +105,11 @@ describe('the guard converges the database to stopped while the environment is p
     const fake = new FakeAws('dev');
     fake.setStateRecord(paused);
     const lock = (heartbeatAt: string) =>
-      fake.items.set('lock|current', {
-        pk: { S: 'lock' },
-        sk: { S: 'current' },
-        holder: { S: 'cli:alice@laptop' },
-        operation: { S: 'resume' },
-        startedAt: { S: heartbeatAt },
-        heartbeatAt: { S: heartbeatAt },
-        token: { S: 't' },
+      fake.setLock({
+        holder: 'cli:alice@laptop',
+        operation: 'resume',
+        startedAt: heartbeatAt,
+        heartbeatAt: heartbeatAt,
       });
     lock('2026-11-27T11:59:00.000Z');
     assert.equal(await handler(timer, undefined, harness(fake).deps), 'transition-in-progress');
@@ -146,14 +143,11 @@ describe('the schedule runs the same transitions as the CLI, under the same lock
 
   test('fails (so Scheduler retries) while the CLI holds the lock', async () => {
     const fake = new FakeAws('dev');
-    fake.items.set('lock|current', {
-      pk: { S: 'lock' },
-      sk: { S: 'current' },
-      holder: { S: 'cli:alice@laptop' },
-      operation: { S: 'resume' },
-      startedAt: { S: '2026-11-27T11:59:30.000Z' },
-      heartbeatAt: { S: '2026-11-27T11:59:30.000Z' },
-      token: { S: 't' },
+    fake.setLock({
+      holder: 'cli:alice@laptop',
+      operation: 'resume',
+      startedAt: '2026-11-27T11:59:30.000Z',
+      heartbeatAt: '2026-11-27T11:59:30.000Z',
     });
     await assert.rejects(
       handler({ action: 'pause' }, undefined, harness(fake).deps),
@@ -180,8 +174,18 @@ function customResource(
   };
 }
 
-const webBounds = (requestType: CustomResourceEvent['RequestType'], min: number, max: number) =>
-  customResource('Custom::ServiceBounds', requestType, { Role: 'web', MinTasks: String(min), MaxTasks: String(max) });
+const webBounds = (
+  requestType: CustomResourceEvent['RequestType'],
+  min: number,
+  max: number,
+  extra: Record<string, string> = {},
+) =>
+  customResource('Custom::ServiceBounds', requestType, {
+    Role: 'web',
+    MinTasks: String(min),
+    MaxTasks: String(max),
+    ...extra,
+  });
 
 describe('deploys resolve scaling bounds from the state record', () => {
   test('first deploy: the configured bounds apply and become the capacities to restore', async () => {
@@ -221,14 +225,11 @@ describe('deploys resolve scaling bounds from the state record', () => {
   test('a deploy during a transition fails, naming it, and changes nothing', async () => {
     const fake = new FakeAws('dev');
     fake.setStateRecord({ ...paused, state: 'running' });
-    fake.items.set('lock|current', {
-      pk: { S: 'lock' },
-      sk: { S: 'current' },
-      holder: { S: 'schedule' },
-      operation: { S: 'pause' },
-      startedAt: { S: '2026-11-27T11:59:30.000Z' },
-      heartbeatAt: { S: '2026-11-27T11:59:30.000Z' },
-      token: { S: 't' },
+    fake.setLock({
+      holder: 'schedule',
+      operation: 'pause',
+      startedAt: '2026-11-27T11:59:30.000Z',
+      heartbeatAt: '2026-11-27T11:59:30.000Z',
     });
     const { deps, responses } = harness(fake);
     await handler(webBounds('Update', 1, 3), undefined, deps);
@@ -276,16 +277,7 @@ describe('deploys resolve scaling bounds from the state record', () => {
   test('the first deploy (no image yet) keeps 0..0 and records the configured bounds for resume', async () => {
     const fake = new FakeAws('dev');
     const { deps, responses } = harness(fake);
-    await handler(
-      customResource('Custom::ServiceBounds', 'Create', {
-        Role: 'web',
-        MinTasks: '1',
-        MaxTasks: '2',
-        FirstDeploy: 'true',
-      }),
-      undefined,
-      deps,
-    );
+    await handler(webBounds('Create', 1, 2, { FirstDeploy: 'true' }), undefined, deps);
     assert.deepEqual(responses[0].body.Data, { Min: '0', Max: '0' });
     assert.equal(fake.stateRecord().state, 'running');
     assert.deepEqual(fake.stateRecord().services.web, { desired: 1, min: 1, max: 2 });
@@ -294,16 +286,7 @@ describe('deploys resolve scaling bounds from the state record', () => {
   test('the first-deploy mark on services that exist is refused', async () => {
     const fake = new FakeAws('dev');
     const { deps, responses } = harness(fake);
-    await handler(
-      customResource('Custom::ServiceBounds', 'Update', {
-        Role: 'web',
-        MinTasks: '1',
-        MaxTasks: '2',
-        FirstDeploy: 'true',
-      }),
-      undefined,
-      deps,
-    );
+    await handler(webBounds('Update', 1, 2, { FirstDeploy: 'true' }), undefined, deps);
     assert.equal(responses[0].body.Status, 'FAILED');
     assert.match(
       responses[0].body.Reason,

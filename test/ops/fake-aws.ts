@@ -303,27 +303,7 @@ export class FakeAws {
     const keyOf = (key: Item) => `${key.pk.S}|${key.sk.S}`;
     const failed = () =>
       new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-    this.stubs.dynamodb.on(GetItemCommand).callsFake((input: { Key: Item }) => {
-      const item = this.items.get(keyOf(input.Key));
-      return { Item: item ? structuredClone(item) : undefined };
-    });
-    this.stubs.dynamodb.on(PutItemCommand).callsFake((input: any) => {
-      const key = keyOf(input.Item);
-      if (
-        !conditionHolds(
-          this.items.get(key),
-          input.ConditionExpression,
-          input.ExpressionAttributeNames,
-          input.ExpressionAttributeValues,
-        )
-      )
-        throw failed();
-      this.items.set(key, structuredClone(input.Item));
-      return {};
-    });
-    this.stubs.dynamodb.on(UpdateItemCommand).callsFake((input: any) => {
-      const key = keyOf(input.Key);
-      const item = this.items.get(key);
+    const check = (item: Item | undefined, input: any) => {
       if (
         !conditionHolds(
           item,
@@ -333,6 +313,21 @@ export class FakeAws {
         )
       )
         throw failed();
+    };
+    this.stubs.dynamodb.on(GetItemCommand).callsFake((input: { Key: Item }) => {
+      const item = this.items.get(keyOf(input.Key));
+      return { Item: item ? structuredClone(item) : undefined };
+    });
+    this.stubs.dynamodb.on(PutItemCommand).callsFake((input: any) => {
+      const key = keyOf(input.Item);
+      check(this.items.get(key), input);
+      this.items.set(key, structuredClone(input.Item));
+      return {};
+    });
+    this.stubs.dynamodb.on(UpdateItemCommand).callsFake((input: any) => {
+      const key = keyOf(input.Key);
+      const item = this.items.get(key);
+      check(item, input);
       const set = /^SET (\w+) = (:\w+)$/.exec(input.UpdateExpression);
       if (!set) throw new Error(`fake DynamoDB cannot apply "${input.UpdateExpression}"`);
       this.items.set(key, { ...item, ...input.Key, [set[1]]: input.ExpressionAttributeValues[set[2]] });
@@ -340,15 +335,7 @@ export class FakeAws {
     });
     this.stubs.dynamodb.on(DeleteItemCommand).callsFake((input: any) => {
       const key = keyOf(input.Key);
-      if (
-        !conditionHolds(
-          this.items.get(key),
-          input.ConditionExpression,
-          input.ExpressionAttributeNames,
-          input.ExpressionAttributeValues,
-        )
-      )
-        throw failed();
+      check(this.items.get(key), input);
       this.items.delete(key);
       return {};
     });
@@ -376,6 +363,19 @@ export class FakeAws {
       sk: { S: 'current' },
       record: { S: typeof record === 'string' ? record : JSON.stringify({ version, ...(record as object) }) },
       version: { N: String(version) },
+    });
+  }
+
+  /** Puts a lock as another run would have left it. */
+  setLock(lock: { holder: string; operation: string; startedAt: string; heartbeatAt?: string }): void {
+    this.items.set('lock|current', {
+      pk: { S: 'lock' },
+      sk: { S: 'current' },
+      holder: { S: lock.holder },
+      operation: { S: lock.operation },
+      startedAt: { S: lock.startedAt },
+      heartbeatAt: { S: lock.heartbeatAt ?? lock.startedAt },
+      token: { S: 'another-run' },
     });
   }
 

@@ -223,14 +223,11 @@ describe('pause and resume', () => {
   test('a lock left by a crashed run: refused without a flag, broken with --break-lock once stale', async () => {
     const fake = new FakeAws('dev');
     const lock = (heartbeatAt: string) =>
-      fake.items.set('lock|current', {
-        pk: { S: 'lock' },
-        sk: { S: 'current' },
-        holder: { S: 'schedule' },
-        operation: { S: 'pause' },
-        startedAt: { S: '2026-11-27T11:00:00.000Z' },
-        heartbeatAt: { S: heartbeatAt },
-        token: { S: 'crashed' },
+      fake.setLock({
+        holder: 'schedule',
+        operation: 'pause',
+        startedAt: '2026-11-27T11:00:00.000Z',
+        heartbeatAt: heartbeatAt,
       });
     lock('2026-11-27T11:59:00.000Z');
     const fresh = await cli(fake, ['pause', 'dev', '--break-lock']);
@@ -412,14 +409,11 @@ describe('status reports what AWS shows beside the record', () => {
 
   test('a transition in progress is shown with its holder', async () => {
     const fake = new FakeAws('dev');
-    fake.items.set('lock|current', {
-      pk: { S: 'lock' },
-      sk: { S: 'current' },
-      holder: { S: 'schedule' },
-      operation: { S: 'resume' },
-      startedAt: { S: '2026-11-27T11:59:30.000Z' },
-      heartbeatAt: { S: '2026-11-27T11:59:50.000Z' },
-      token: { S: 't' },
+    fake.setLock({
+      holder: 'schedule',
+      operation: 'resume',
+      startedAt: '2026-11-27T11:59:30.000Z',
+      heartbeatAt: '2026-11-27T11:59:50.000Z',
     });
     const status = JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out);
     assert.deepEqual(status.drift, [
