@@ -1,6 +1,5 @@
 import { validateConfig } from './config/validate';
 import type { PlatformConfig } from './config/types';
-import { budgetLimits } from './cost/environment-cost';
 import { type BuiltApp, createPlatformApp } from './platform';
 
 export type { BuiltApp } from './platform';
@@ -14,14 +13,19 @@ export interface BuildAppOptions {
    * @default none
    */
   readonly firstDeploy?: readonly string[];
+  /**
+   * Leave Lambda code unbundled (templates and gates are unchanged; the assets are not built).
+   * For tests that only read templates. @default false
+   */
+  readonly skipBundling?: boolean;
 }
 
 /**
  * Config in, CDK app out. Validates the whole configuration before any construct is built, so a
- * bad value fails with one line naming the field, the value and the fix; then prices each
- * environment (an ungated in-process synth) to set its monthly budget, and builds the app with
- * every quality gate on. Pure: reads no environment variables, files or network, so tests, the
- * cost estimator and docs synthesize in-process through it.
+ * bad value fails with one line naming the field, the value and the fix; then builds the app once,
+ * with every quality gate on (the budgets are committed config, kept at the estimate by a test).
+ * Pure: reads no environment variables, files or network, so tests, the cost estimator and docs
+ * synthesize in-process through it.
  */
 export function buildApp(config: PlatformConfig, options: BuildAppOptions = {}): BuiltApp {
   validateConfig(config);
@@ -33,7 +37,7 @@ export function buildApp(config: PlatformConfig, options: BuildAppOptions = {}):
   }
   return createPlatformApp(config, {
     outdir: options.outdir,
-    budgetLimitsUsd: budgetLimits(config),
     firstDeploy: options.firstDeploy,
+    skipBundling: options.skipBundling,
   });
 }

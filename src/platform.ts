@@ -13,10 +13,10 @@ export interface PlatformAppOptions {
    * @default true; the cost estimator turns them off for its own synths, which only read templates
    */
   readonly qualityGates?: boolean;
-  /** Monthly budget per environment name; environments without one get no budget. */
-  readonly budgetLimitsUsd?: Readonly<Record<string, number>>;
   /** Environments whose services this deploy creates at zero tasks (see BuildAppOptions). */
   readonly firstDeploy?: readonly string[];
+  /** Leave Lambda code unbundled. @default false, and true whenever the quality gates are off */
+  readonly skipBundling?: boolean;
 }
 
 /** The built app, its account-level stage and its environments' stages. */
@@ -41,8 +41,8 @@ export function createPlatformApp(config: PlatformConfig, options: PlatformAppOp
     context: {
       ...CURRENTLY_RECOMMENDED_FLAGS,
       [PATH_METADATA_ENABLE_CONTEXT]: true,
-      // The estimator's synths only read templates: skip bundling Lambda code for them.
-      ...(gates ? {} : { [BUNDLING_STACKS]: [] }),
+      // The estimator's synths and most tests only read templates: skip bundling Lambda code.
+      ...(gates && !options.skipBundling ? {} : { [BUNDLING_STACKS]: [] }),
     },
     builtinCloudFormationValidation: gates,
   });
@@ -61,7 +61,6 @@ export function createPlatformApp(config: PlatformConfig, options: PlatformAppOp
       new EnvironmentStage(app, {
         config: env,
         shared: config.shared,
-        budgetLimitUsd: options.budgetLimitsUsd?.[env.name],
         firstDeploy: options.firstDeploy?.includes(env.name) ?? false,
       }),
   );

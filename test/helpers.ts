@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../src/app';
 import { type EnvironmentConfig, platformConfig, type PlatformConfig } from '../src/config';
 import { synthesize } from '../src/quality/synthesize';
@@ -65,13 +65,35 @@ export class SynthesizedPlatform {
   }
 }
 
-/** Synthesizes through buildApp with the quality gate on, into a fresh temporary directory. */
+/** Temporary folders made by this test file's synths, removed when its process exits. */
+const temporary: string[] = [];
+process.on('exit', () => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder removed when the test file's process exits. */
+export function temporaryDirectory(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+/**
+ * Synthesizes through buildApp with the quality gates on, into a temporary folder. Lambda code is
+ * not bundled unless `bundle` is set: the templates and the gates do not depend on it. The
+ * committed platform is read from the assembly `npm test` synthesized once for the whole run
+ * (BOOKING_TEST_ASSEMBLY, see scripts/run-tests.mjs) when there is one.
+ */
 export function synth(
   config: PlatformConfig = platformConfig,
-  options: { firstDeploy?: readonly string[] } = {},
+  options: { firstDeploy?: readonly string[]; bundle?: boolean } = {},
 ): SynthesizedPlatform {
-  const outdir = mkdtempSync(join(tmpdir(), 'booking-synth-'));
-  const { app } = buildApp(config, { outdir, ...options });
+  const shared = process.env.BOOKING_TEST_ASSEMBLY;
+  if (shared && config === platformConfig && !options.firstDeploy && !options.bundle) {
+    return new SynthesizedPlatform(new CloudAssembly(shared), config.shared.appName);
+  }
+  const outdir = temporaryDirectory('booking-synth-');
+  const { app } = buildApp(config, { outdir, firstDeploy: options.firstDeploy, skipBundling: !options.bundle });
   return new SynthesizedPlatform(synthesize(app), config.shared.appName);
 }
 

@@ -3,18 +3,29 @@
  * its commands and health check. An environment may still override any of them in its config.
  */
 
+/**
+ * Stands for `compute.appPort` in a web command: the web service writes the port in its place, so
+ * the port is set once, in config, and the bind follows it.
+ */
+export const APP_PORT = '{appPort}';
+
 /** gunicorn serving Django on the app port; /tmp for worker heartbeats (read-only root friendly). */
-export function webCommand(workers: number, port = 8000): string[] {
+export function webCommand(workers: number): string[] {
   return [
     'gunicorn',
     'config.wsgi:application',
     '--bind',
-    `0.0.0.0:${port}`,
+    `0.0.0.0:${APP_PORT}`,
     '--workers',
     String(workers),
     '--worker-tmp-dir',
     '/tmp',
   ];
+}
+
+/** `command` with each `{appPort}` replaced by `appPort`. */
+export function withAppPort(command: readonly string[], appPort: number): string[] {
+  return command.map((arg) => arg.replaceAll(APP_PORT, String(appPort)));
 }
 
 /** The Dramatiq worker through django-dramatiq. */

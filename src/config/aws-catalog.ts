@@ -27,9 +27,6 @@ export const REGION_AZ_LETTERS: Readonly<Record<string, string>> = {
   'sa-east-1': 'abc',
 };
 
-/** The region that holds CloudFront certificates and CLOUDFRONT-scope WAF web ACLs. */
-export const EDGE_REGION = 'us-east-1';
-
 /**
  * RDS instance classes offered for PostgreSQL, with their memory in GiB. The memory drives
  * RDS's default `max_connections` (LEAST(DBInstanceClassMemory / 9531392, 5000)).

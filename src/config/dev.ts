@@ -85,6 +85,6 @@ export const dev: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 400,
   },
-  budget: { marginPercent: 25 },
+  budget: { monthlyLimitUsd: 83, marginPercent: 25 },
   alertEmails: [],
 };

@@ -85,6 +85,6 @@ export const prod: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 100,
   },
-  budget: { marginPercent: 20 },
+  budget: { monthlyLimitUsd: 242, marginPercent: 20 },
   alertEmails: [],
 };

@@ -111,7 +111,10 @@ export interface ServiceConfig {
   /** Scaling ceiling; also bounds the PgBouncer pools against `max_connections`. */
   readonly maxTasks: number;
   readonly capacity: CapacityMix;
-  /** The container command (the image's entrypoint receives it). */
+  /**
+   * The container command (the image's entrypoint receives it). In `web.command`, `{appPort}`
+   * stands for `compute.appPort`; a port written out must equal it.
+   */
   readonly command: readonly string[];
 }
 
@@ -149,7 +152,11 @@ export interface ComputeConfig {
   readonly containerInsights: boolean;
   /** The image tag the first deploy runs; the pipeline then records each release's image. */
   readonly imageTag: string;
-  /** The port the Django app listens on behind PgBouncer's localhost. */
+  /**
+   * The port the web app listens on, set here only: the target group and its health check, the
+   * web container's port mapping, the one port the ALB may reach on web tasks, and the bind of
+   * `web.command` (written `{appPort}`) all take it. Not 6432, PgBouncer's port in the task.
+   */
   readonly appPort: number;
   /**
    * Make the app container's root filesystem read-only with a writable /tmp volume. Turn on
@@ -232,7 +239,14 @@ export interface UsageAssumptions {
 
 /** The monthly AWS Budgets budget of the environment, alerting the ops topic. */
 export interface BudgetConfig {
-  /** The budget is the estimate for the configured state plus this many percent. */
+  /**
+   * The budget, USD a month: the estimate of the configured state (`npx booking-infra cost`)
+   * plus `marginPercent`, rounded up. Committed here so a synth builds the app once; a test fails,
+   * naming the value to set, when it drifts from the estimate. Budgets themselves are free (the
+   * first two per account).
+   */
+  readonly monthlyLimitUsd: number;
+  /** How far above the estimate the budget sits, in percent. */
   readonly marginPercent: number;
 }
 

@@ -4,17 +4,19 @@ import { join } from 'node:path';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import {
   ENVIRONMENT_STATES,
+  type DeployedStructure,
   type EnvironmentConfig,
   type EnvironmentState,
   type PlatformConfig,
 } from '../config/types';
 import { createPlatformApp } from '../platform';
+import { environmentName as stageName } from '../ops/contracts';
 import { type CostEstimate, estimate, type StackTemplate } from './estimator';
 import { priceTableFor } from './prices';
 
 /** The stacks of one environment in a synthesized assembly. */
 export function environmentStacks(assembly: CloudAssembly, appName: string, environmentName: string): StackTemplate[] {
-  const prefix = `${appName}-${environmentName}-`;
+  const prefix = `${stageName(appName, environmentName)}-`;
   return assembly.stacksRecursively
     .filter((stack) => stack.stackName.startsWith(prefix))
     .map((stack) => ({ stackName: stack.stackName, region: stack.environment.region, template: stack.template }));
@@ -37,35 +39,60 @@ export function estimateStacks(
   });
 }
 
+/** What a deploy builds for an environment priced in `state` (its configured one without a state). */
+function structureFor(env: EnvironmentConfig, state: EnvironmentState | undefined): DeployedStructure {
+  if (state === undefined) return env.state;
+  return state === 'minimal' ? 'minimal' : 'running';
+}
+
 /**
- * Synthesizes the given environments in the structure `state` needs (no ALB, services or cache
- * when minimal; the full platform otherwise) and prices them in `state` (a paused environment has
- * the running one's resources with zero tasks and a stopped database). Without `state`, each
- * environment is priced in its configured structure, running. Quality gates are off here: these
- * synths are only read; the gated synth is buildApp's.
+ * Prices each environment in each of `states` (undefined: its configured state, running). A state
+ * is priced on the templates of the structure it needs (no ALB, services or cache when minimal;
+ * the full platform otherwise, a paused environment being the running one with zero tasks and a
+ * stopped database), and each structure is synthesized once for all the states that share it.
+ * Quality gates are off here: these synths are only read; the gated synth is buildApp's.
+ */
+function estimateIn(
+  config: PlatformConfig,
+  environments: readonly EnvironmentConfig[],
+  states: ReadonlyArray<EnvironmentState | undefined>,
+): CostEstimate[] {
+  const structures = new Map<DeployedStructure, Array<{ env: EnvironmentConfig; state: EnvironmentState }>>();
+  for (const state of states) {
+    for (const env of environments) {
+      const structure = structureFor(env, state);
+      structures.set(structure, [...(structures.get(structure) ?? []), { env, state: state ?? env.state }]);
+    }
+  }
+  return [...structures].flatMap(([structure, priced]) => {
+    const built = environments.map((env) => ({ ...env, state: structure }));
+    const outdir = mkdtempSync(join(tmpdir(), 'booking-cost-'));
+    try {
+      const { app } = createPlatformApp({ ...config, environments: built }, { outdir, qualityGates: false });
+      const assembly = app.synth();
+      return priced.map(({ env, state }) =>
+        estimateStacks(
+          { ...env, state: structure },
+          state,
+          environmentStacks(assembly, config.shared.appName, env.name),
+        ),
+      );
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+}
+
+/**
+ * Prices the given environments in `state`, each on the templates of the structure it needs.
+ * Without `state`, each environment is priced in its configured structure, running.
  */
 export function estimateEnvironments(
   config: PlatformConfig,
   environments: readonly EnvironmentConfig[],
   state?: EnvironmentState,
 ): CostEstimate[] {
-  const priced = environments.map((env) => ({
-    env: { ...env, state: state === undefined ? env.state : state === 'minimal' ? 'minimal' : 'running' } as const,
-    state: state ?? env.state,
-  }));
-  const outdir = mkdtempSync(join(tmpdir(), 'booking-cost-'));
-  try {
-    const { app } = createPlatformApp(
-      { ...config, environments: priced.map((p) => p.env) },
-      { outdir, qualityGates: false },
-    );
-    const assembly = app.synth();
-    return priced.map((p) =>
-      estimateStacks(p.env, p.state, environmentStacks(assembly, config.shared.appName, p.env.name)),
-    );
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  return estimateIn(config, environments, [state]);
 }
 
 /** Estimates of the given environments in each of `states`, ordered by environment, then state. */
@@ -74,13 +101,11 @@ export function estimateStates(
   environments: readonly EnvironmentConfig[],
   states: readonly EnvironmentState[] = ENVIRONMENT_STATES,
 ): CostEstimate[] {
-  return states
-    .flatMap((state) => estimateEnvironments(config, environments, state))
-    .sort(
-      (a, b) =>
-        a.environment.localeCompare(b.environment) ||
-        ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
-    );
+  return estimateIn(config, environments, states).sort(
+    (a, b) =>
+      a.environment.localeCompare(b.environment) ||
+      ENVIRONMENT_STATES.indexOf(a.state) - ENVIRONMENT_STATES.indexOf(b.state),
+  );
 }
 
 /** Name the shared (account-level) stacks are estimated under. */
@@ -113,7 +138,10 @@ export function estimateShared(config: PlatformConfig): CostEstimate {
   }
 }
 
-/** The monthly budget of each environment: its estimate in its configured state plus the margin. */
+/**
+ * The monthly budget each environment should have: its estimate in its configured state plus the
+ * margin, rounded up. The committed `budget.monthlyLimitUsd` must equal it (a test checks).
+ */
 export function budgetLimits(config: PlatformConfig): Record<string, number> {
   const limits: Record<string, number> = {};
   for (const estimateForEnv of estimateEnvironments(config, config.environments)) {

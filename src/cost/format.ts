@@ -1,6 +1,7 @@
 import { formatTable } from '../summary';
 import type { EnvironmentState } from '../config/types';
 import type { CostEstimate, CostLine } from './estimator';
+import { HOURS_PER_MONTH } from './price-table';
 
 /** What each state keeps running, in the words of the seed's cost table. */
 export const STATE_DESCRIPTIONS: Readonly<Record<EnvironmentState, string>> = {
@@ -104,7 +105,7 @@ export interface CostReport {
 export function toReport(estimates: readonly CostEstimate[]): CostReport {
   return {
     currency: 'USD',
-    hoursPerMonth: 730,
+    hoursPerMonth: HOURS_PER_MONTH,
     summary: estimates.map((e) => ({ environment: e.environment, state: e.state, totalUsd: e.totalUsd })),
     estimates,
   };

@@ -39,9 +39,12 @@ export interface ClientOverrides {
 /**
  * Clients for one region with the SDK's standard credential chain (profiles, environment
  * variables, SSO, instance roles) and endpoint settings (AWS_ENDPOINT_URL): nothing of our own.
+ * Throttling and transient errors are retried by the SDK itself in its adaptive mode (exponential
+ * backoff plus a client-side rate limiter that slows down after throttling), so a long wait loop
+ * survives a burst of throttling without a retry layer of ours.
  */
 export function createClients(region: string, overrides: ClientOverrides = {}): OpsClients {
-  const options = { region, maxAttempts: 5, ...overrides };
+  const options = { region, maxAttempts: 8, retryMode: 'adaptive', ...overrides };
   return {
     autoscaling: new ApplicationAutoScalingClient(options),
     cloudformation: new CloudFormationClient(options),

@@ -57,8 +57,9 @@ export const STATE_TABLE_KEYS = {
 
 /**
  * The queue metrics the queue-depth Lambda publishes (namespace: the app name, dimension
- * Environment): `QueueBacklog`, ready messages (drives worker scaling), and `QueuedJobs`, ready
- * plus delayed messages (what `minimal` would lose with the cache).
+ * Environment): `QueueBacklog`, ready messages (drives worker scaling), and `QueuedJobs`, every
+ * message not yet acked, ready, delayed or in progress (held by a worker, running or killed before
+ * its ack): what `minimal` would lose with the cache.
  */
 export const QUEUE_BACKLOG_METRIC = {
   name: 'QueueBacklog',

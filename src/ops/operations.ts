@@ -18,7 +18,6 @@ import { DescribeDBInstancesCommand, StartDBInstanceCommand, StopDBInstanceComma
 import type { OpsClients } from './clients';
 import { QUEUE_BACKLOG_METRIC } from './contracts';
 import type { EnvironmentResources } from './resources';
-import { withRetry } from './retry';
 import {
   DATABASE_STOPPED_STATES,
   LOCK_STALE_MS,
@@ -146,10 +145,6 @@ export class EnvironmentOperations {
     return this.context.actor ?? 'unknown';
   }
 
-  private call<T>(work: () => Promise<T>): Promise<T> {
-    return withRetry(work, this.context.sleep);
-  }
-
   private resourceId(serviceName: string): string {
     return `service/${this.resources.clusterName}/${serviceName}`;
   }
@@ -159,10 +154,8 @@ export class EnvironmentOperations {
   }
 
   async databaseStatus(): Promise<string> {
-    const answer = await this.call(() =>
-      this.context.clients.rds.send(
-        new DescribeDBInstancesCommand({ DBInstanceIdentifier: this.resources.databaseId }),
-      ),
+    const answer = await this.context.clients.rds.send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: this.resources.databaseId }),
     );
     return answer.DBInstances?.[0]?.DBInstanceStatus ?? 'unknown';
   }
@@ -170,10 +163,8 @@ export class EnvironmentOperations {
   async cacheStatus(): Promise<string | undefined> {
     if (!this.resources.cacheId) return undefined;
     try {
-      const answer = await this.call(() =>
-        this.context.clients.elasticache.send(
-          new DescribeReplicationGroupsCommand({ ReplicationGroupId: this.resources.cacheId }),
-        ),
+      const answer = await this.context.clients.elasticache.send(
+        new DescribeReplicationGroupsCommand({ ReplicationGroupId: this.resources.cacheId }),
       );
       return answer.ReplicationGroups?.[0]?.Status ?? 'unknown';
     } catch (error) {
@@ -187,21 +178,17 @@ export class EnvironmentOperations {
     const { clients } = this.context;
     if (this.resources.services.length === 0) return [];
     const [described, targets] = await Promise.all([
-      this.call(() =>
-        clients.ecs.send(
-          new DescribeServicesCommand({
-            cluster: this.resources.clusterName,
-            services: this.resources.services.map((s) => s.name),
-          }),
-        ),
+      clients.ecs.send(
+        new DescribeServicesCommand({
+          cluster: this.resources.clusterName,
+          services: this.resources.services.map((s) => s.name),
+        }),
       ),
-      this.call(() =>
-        clients.autoscaling.send(
-          new DescribeScalableTargetsCommand({
-            ServiceNamespace: ServiceNamespace.ECS,
-            ResourceIds: this.resources.services.map((s) => this.resourceId(s.name)),
-          }),
-        ),
+      clients.autoscaling.send(
+        new DescribeScalableTargetsCommand({
+          ServiceNamespace: ServiceNamespace.ECS,
+          ResourceIds: this.resources.services.map((s) => this.resourceId(s.name)),
+        }),
       ),
     ]);
     return this.resources.services.map((service) => {
@@ -229,14 +216,20 @@ export class EnvironmentOperations {
     const [services, database, record, lock] = await Promise.all([
       this.observeServices(),
       this.databaseStatus(),
-      this.call(() => this.store.readRecord()),
-      this.call(() => this.store.readLock()),
+      this.store.readRecord(),
+      this.store.readLock(),
     ]);
     this.recordVersion = record?.version;
     return { services, database, record, lock };
   }
 
-  /** Polls `check` until it returns true, reporting elapsed time; fails after the timeout. */
+  /**
+   * Polls `check` until it returns true, reporting elapsed time; fails after the timeout. Own code
+   * rather than the SDK's waiters because they lack what a transition needs: RDS has no "stopped"
+   * waiter and ElastiCache no snapshot waiter; "every task drained" spans two services and
+   * running + pending counts; and a waiter can neither report progress between polls, nor refresh
+   * the transition lock's heartbeat, nor run on the injected clock the tests use.
+   */
   private async waitFor(what: string, check: () => Promise<boolean>, timeoutMs = this.timeoutMs): Promise<void> {
     const started = this.context.now();
     for (;;) {
@@ -253,7 +246,7 @@ export class EnvironmentOperations {
   }
 
   private async heartbeat(): Promise<void> {
-    if (this.lockToken) await this.call(() => this.store.heartbeat(this.lockToken!, this.context.now()));
+    if (this.lockToken) await this.store.heartbeat(this.lockToken!, this.context.now());
   }
 
   /** A step writing the record: `state`, with the capacities to restore. */
@@ -262,11 +255,9 @@ export class EnvironmentOperations {
       kind: 'record',
       description: `record ${state} (${why}; capacities to restore: ${describeCapacities(services)})`,
       run: async () => {
-        const written = await this.call(() =>
-          this.store.writeRecord(
-            { state, services, changedAt: this.isoNow(), changedBy: this.actor },
-            this.recordVersion,
-          ),
+        const written = await this.store.writeRecord(
+          { state, services, changedAt: this.isoNow(), changedBy: this.actor },
+          this.recordVersion,
         );
         this.recordVersion = written.version;
       },
@@ -281,16 +272,14 @@ export class EnvironmentOperations {
         kind: 'capacity',
         description: `set ${service.role} scaling bounds to ${capacity.min}..${capacity.max} (now ${service.min}..${service.max})`,
         run: async () => {
-          await this.call(() =>
-            clients.autoscaling.send(
-              new RegisterScalableTargetCommand({
-                ServiceNamespace: ServiceNamespace.ECS,
-                ScalableDimension: ScalableDimension.ECSServiceDesiredCount,
-                ResourceId: this.resourceId(service.name),
-                MinCapacity: capacity.min,
-                MaxCapacity: capacity.max,
-              }),
-            ),
+          await clients.autoscaling.send(
+            new RegisterScalableTargetCommand({
+              ServiceNamespace: ServiceNamespace.ECS,
+              ScalableDimension: ScalableDimension.ECSServiceDesiredCount,
+              ResourceId: this.resourceId(service.name),
+              MinCapacity: capacity.min,
+              MaxCapacity: capacity.max,
+            }),
           );
         },
       });
@@ -300,14 +289,12 @@ export class EnvironmentOperations {
         kind: 'capacity',
         description: `set ${service.role} desired tasks to ${capacity.desired} (now ${service.desired})`,
         run: async () => {
-          await this.call(() =>
-            clients.ecs.send(
-              new UpdateServiceCommand({
-                cluster: this.resources.clusterName,
-                service: service.name,
-                desiredCount: capacity.desired,
-              }),
-            ),
+          await clients.ecs.send(
+            new UpdateServiceCommand({
+              cluster: this.resources.clusterName,
+              service: service.name,
+              desiredCount: capacity.desired,
+            }),
           );
         },
       });
@@ -373,14 +360,12 @@ export class EnvironmentOperations {
   /** Task ARNs of running or starting migrate tasks. */
   async runningMigrations(): Promise<string[]> {
     if (!this.resources.migrateFamily || !this.resources.clusterName) return [];
-    const answer = await this.call(() =>
-      this.context.clients.ecs.send(
-        new ListTasksCommand({
-          cluster: this.resources.clusterName,
-          family: this.resources.migrateFamily,
-          desiredStatus: 'RUNNING',
-        }),
-      ),
+    const answer = await this.context.clients.ecs.send(
+      new ListTasksCommand({
+        cluster: this.resources.clusterName,
+        family: this.resources.migrateFamily,
+        desiredStatus: 'RUNNING',
+      }),
     );
     return (answer.taskArns ?? []).map((arn) => arn.split('/').pop() ?? arn);
   }
@@ -389,8 +374,8 @@ export class EnvironmentOperations {
   async releaseInProgress(): Promise<string | undefined> {
     if (!this.resources.pipelineName) return undefined;
     try {
-      const state = await this.call(() =>
-        this.context.clients.codepipeline.send(new GetPipelineStateCommand({ name: this.resources.pipelineName })),
+      const state = await this.context.clients.codepipeline.send(
+        new GetPipelineStateCommand({ name: this.resources.pipelineName }),
       );
       const busy = (state.stageStates ?? []).find((stage) => stage.latestExecution?.status === 'InProgress');
       return busy
@@ -403,9 +388,7 @@ export class EnvironmentOperations {
   }
 
   async stopDatabase(): Promise<void> {
-    await this.call(() =>
-      this.context.clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId })),
-    );
+    await this.context.clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId }));
   }
 
   private databaseStopSteps(status: string): Step[] {
@@ -429,10 +412,8 @@ export class EnvironmentOperations {
       kind: 'database',
       description: `start the database ${this.resources.databaseId}`,
       run: async () => {
-        await this.call(() =>
-          this.context.clients.rds.send(
-            new StartDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId }),
-          ),
+        await this.context.clients.rds.send(
+          new StartDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId }),
         );
       },
     };
@@ -559,7 +540,8 @@ export class EnvironmentOperations {
     if (!options.dropQueuedJobs && !cacheGone) {
       steps.push({
         kind: 'check',
-        description: 'check that no Dramatiq message is queued (ready or delayed), measured after the services stopped',
+        description:
+          'check that no Dramatiq message is held (ready, delayed or in progress), measured after the services stopped',
         run: async () => {
           // Nothing enqueues once the services are at zero: a measurement from then on is final.
           const since = this.drainedAt ?? this.executionStartedAt ?? this.context.now();
@@ -595,37 +577,36 @@ export class EnvironmentOperations {
   private executionStartedAt?: number;
 
   private queuedJobsRefusal(count: number, paused: boolean): string {
-    return `${count} Dramatiq message${count === 1 ? ' is' : 's are'} queued (ready or delayed) in ${this.resources.environment}'s cache, which minimal deletes${paused ? `; ${this.resources.environment} is left paused` : ''}. Resume and let the workers finish them, or run again with --drop-queued-jobs to lose them`;
+    return `${count} Dramatiq message${count === 1 ? ' is' : 's are'} queued (ready, delayed or in progress) in ${this.resources.environment}'s cache, which minimal deletes${paused ? `; ${this.resources.environment} is left paused` : ''}. Resume and let the workers finish them, or run again with --drop-queued-jobs to lose them`;
   }
 
   /**
-   * The newest measurement of queued jobs (the queue-depth Lambda's QueuedJobs metric, ready and
-   * delayed messages of every queue) taken at or after `since`, or undefined if there is none.
+   * The newest measurement of queued jobs (the queue-depth Lambda's QueuedJobs metric: every
+   * message of every queue not yet acked, whether ready, delayed or held by a worker) taken at or
+   * after `since`, or undefined if there is none.
    */
   async queuedJobsSince(since: number): Promise<number | undefined> {
     const end = this.context.now() + 60_000;
-    const answer = await this.call(() =>
-      this.context.clients.cloudwatch.send(
-        new GetMetricDataCommand({
-          StartTime: new Date(Math.min(since, end - 60_000)),
-          EndTime: new Date(end),
-          ScanBy: 'TimestampDescending',
-          MetricDataQueries: [
-            {
-              Id: 'queued',
-              MetricStat: {
-                Metric: {
-                  Namespace: this.resources.metricNamespace,
-                  MetricName: QUEUE_BACKLOG_METRIC.queuedJobs,
-                  Dimensions: [{ Name: QUEUE_BACKLOG_METRIC.dimension, Value: this.resources.environment }],
-                },
-                Period: 60,
-                Stat: 'Maximum',
+    const answer = await this.context.clients.cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(Math.min(since, end - 60_000)),
+        EndTime: new Date(end),
+        ScanBy: 'TimestampDescending',
+        MetricDataQueries: [
+          {
+            Id: 'queued',
+            MetricStat: {
+              Metric: {
+                Namespace: this.resources.metricNamespace,
+                MetricName: QUEUE_BACKLOG_METRIC.queuedJobs,
+                Dimensions: [{ Name: QUEUE_BACKLOG_METRIC.dimension, Value: this.resources.environment }],
               },
+              Period: 60,
+              Stat: 'Maximum',
             },
-          ],
-        }),
-      ),
+          },
+        ],
+      }),
     );
     const result = answer.MetricDataResults?.[0];
     const points = (result?.Timestamps ?? [])
@@ -641,14 +622,12 @@ export class EnvironmentOperations {
       kind: 'snapshot',
       description: `snapshot the cache ${cacheId} as ${name} (kept until deleted by hand)`,
       run: async () => {
-        await this.call(() =>
-          this.context.clients.elasticache.send(
-            new CreateSnapshotCommand({ ReplicationGroupId: cacheId, SnapshotName: name }),
-          ),
+        await this.context.clients.elasticache.send(
+          new CreateSnapshotCommand({ ReplicationGroupId: cacheId, SnapshotName: name }),
         );
         await this.waitFor(`snapshot ${name}`, async () => {
-          const answer = await this.call(() =>
-            this.context.clients.elasticache.send(new DescribeSnapshotsCommand({ SnapshotName: name })),
+          const answer = await this.context.clients.elasticache.send(
+            new DescribeSnapshotsCommand({ SnapshotName: name }),
           );
           const status = answer.Snapshots?.[0]?.SnapshotStatus;
           if (status === 'failed') throw new Error(`the cache snapshot ${name} failed`);
@@ -663,10 +642,8 @@ export class EnvironmentOperations {
   }
 
   private async targetsHealthy(): Promise<boolean> {
-    const answer = await this.call(() =>
-      this.context.clients.elbv2.send(
-        new DescribeTargetHealthCommand({ TargetGroupArn: this.resources.targetGroupArn }),
-      ),
+    const answer = await this.context.clients.elbv2.send(
+      new DescribeTargetHealthCommand({ TargetGroupArn: this.resources.targetGroupArn }),
     );
     const states = (answer.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State);
     return states.length > 0 && states.every((state) => state === 'healthy');
@@ -695,21 +672,17 @@ export class EnvironmentOperations {
     options: { breakLock?: boolean; beforeExecute?: (plan: Plan) => Promise<void> | void } = {},
   ): Promise<Plan> {
     const token = this.newId();
-    await this.call(() =>
-      this.store.acquireLock(
-        { holder: this.actor, operation, token, now: this.context.now() },
-        Boolean(options.breakLock),
-      ),
+    await this.store.acquireLock(
+      { holder: this.actor, operation, token, now: this.context.now() },
+      Boolean(options.breakLock),
     );
     this.lockToken = token;
     try {
       const plan = await planner(await this.observe());
       const journal = (outcome: string) =>
-        this.call(() =>
-          this.store.appendJournal(
-            { at: this.isoNow(), who: this.actor, operation, from: plan.from, to: plan.to, outcome },
-            this.newId(),
-          ),
+        this.store.appendJournal(
+          { at: this.isoNow(), who: this.actor, operation, from: plan.from, to: plan.to, outcome },
+          this.newId(),
         );
       if (plan.nothingToDo) {
         await journal('nothing to do');
@@ -727,7 +700,7 @@ export class EnvironmentOperations {
       return plan;
     } finally {
       this.lockToken = undefined;
-      await this.call(() => this.store.releaseLock(token)).catch(() => undefined);
+      await this.store.releaseLock(token).catch(() => undefined);
     }
   }
 }

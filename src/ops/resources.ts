@@ -71,7 +71,7 @@ export async function discoverResources(
   const databaseId = data?.[STACK_OUTPUTS.data.databaseInstanceId];
   if (!databaseId) {
     throw new Error(
-      `stack ${name('data')} is not deployed in ${env.region} (deploy it: npx cdk deploy '${shared.appName}-${env.name}/*')`,
+      `stack ${name('data')} is not deployed in ${env.region} (deploy it: npx cdk deploy '${environmentName(shared.appName, env.name)}/*')`,
     );
   }
   const outputs = app ?? {};

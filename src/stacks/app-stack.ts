@@ -33,10 +33,23 @@ import { PlatformStack, type PlatformStackProps } from './platform-stack';
 export const PGBOUNCER_DOCKERFILE_DIR = path.join(__dirname, '..', '..', 'docker', 'pgbouncer');
 
 export interface AppStackProps extends PlatformStackProps {
+  /**
+   * The environment's configuration: state (`minimal` builds only the cluster and the API's
+   * certificate), API host, compute, deletion protection, application secrets, schedule and log
+   * retention. The prices of what it builds are on the modules' props (`LoadBalancerProps`,
+   * `WebServiceProps`, `AppTaskProps`, `QueueMetricsProps`).
+   */
   readonly config: EnvironmentConfig;
+  /**
+   * Configuration shared by every environment: the app name (names, log prefix, parameter paths,
+   * the image repository, the metric namespace) and the domain.
+   */
   readonly shared: SharedConfig;
+  /** The network stack: VPC, task subnets and the security groups, used as they are. */
   readonly network: NetworkStack;
+  /** The data stack: database, cache, the guard's bounds token and the access-log bucket. */
   readonly data: DataStack;
+  /** The ops stack: alarms go to its alert topic. */
   readonly ops: OpsStack;
   /** This deploy creates the services: they start at zero tasks (no image is released yet). */
   readonly firstDeploy: boolean;

@@ -14,8 +14,14 @@ import { configuredCapacity } from '../ops/resources';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface DataStackProps extends PlatformStackProps {
+  /**
+   * The environment's configuration: database, cache, log retention, access logs and deletion
+   * protection (see their prices in `config/types.ts`).
+   */
   readonly config: EnvironmentConfig;
+  /** Account-level configuration (the app name). */
   readonly shared: SharedConfig;
+  /** The network stack's networking: VPC, isolated subnets, database and cache security groups. */
   readonly networking: Networking;
   /** The ops stack's alert topic (the guard's alarm). */
   readonly alarmTopic: sns.ITopic;

@@ -1,6 +1,7 @@
 import { Stage, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
+import { environmentName, stackName, type StackPart } from '../ops/contracts';
 import { AppStack } from './app-stack';
 import { DataStack } from './data-stack';
 import { NetworkStack } from './network-stack';
@@ -8,11 +9,14 @@ import { OpsStack } from './ops-stack';
 import { PipelineStack } from './pipeline-stack';
 
 export interface EnvironmentStageProps {
+  /** The environment's configuration: everything its stacks build. */
   readonly config: EnvironmentConfig;
+  /** Account-level configuration: app name, domain, source repository. */
   readonly shared: SharedConfig;
-  /** The monthly budget in USD (see cost/environment-cost.ts); none when omitted. */
-  readonly budgetLimitUsd?: number;
-  /** This deploy creates the services: they start at zero tasks. @default false */
+  /**
+   * This deploy creates the services: they start at zero tasks.
+   * @default false
+   */
   readonly firstDeploy?: boolean;
 }
 
@@ -35,13 +39,15 @@ export class EnvironmentStage extends Stage {
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, shared } = props;
-    super(scope, `${shared.appName}-${config.name}`, { env: { account: config.account, region: config.region } });
+    super(scope, environmentName(shared.appName, config.name), {
+      env: { account: config.account, region: config.region },
+    });
     this.config = config;
     Tags.of(this).add('app', shared.appName);
     Tags.of(this).add('environment', config.name);
 
-    const stackProps = (part: string) => ({
-      stackName: `${shared.appName}-${config.name}-${part}`,
+    const stackProps = (part: StackPart) => ({
+      stackName: stackName(shared.appName, config.name, part),
       description: `${shared.appName} ${config.name}: ${part}`,
       env: { account: config.account, region: config.region },
       availabilityZones: config.availabilityZones,
@@ -51,7 +57,6 @@ export class EnvironmentStage extends Stage {
       ...stackProps('ops'),
       config,
       shared,
-      budgetLimitUsd: props.budgetLimitUsd,
     });
     this.data = new DataStack(this, 'data', {
       ...stackProps('data'),

@@ -5,6 +5,10 @@ import { Networking } from '../modules/networking/networking';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface NetworkStackProps extends PlatformStackProps {
+  /**
+   * The environment's configuration: AZs, CIDR, subnet masks, egress, flow logs, app port and the
+   * state (`minimal` removes the NAT gateways, 36.50 USD/month each in London).
+   */
   readonly config: EnvironmentConfig;
 }
 
@@ -22,6 +26,7 @@ export class NetworkStack extends PlatformStack {
       egress: network.egress,
       flowLogs: network.flowLogs,
       withoutNat: props.config.state === 'minimal',
+      appPort: props.config.compute.appPort,
     });
     new CfnOutput(this, 'VpcId', { value: this.networking.vpc.vpcId, description: 'The environment VPC' });
   }

@@ -6,14 +6,14 @@ import { MonthlyBudget } from '../modules/budget/budget';
 import { releaseImageParameter, repositoryUri } from '../modules/parameters/parameter-names';
 import { ReleaseParameter } from '../modules/release/release-parameter';
 import { StateTable } from '../modules/state-table/state-table';
-import { STACK_OUTPUTS, stateTableName } from '../ops/contracts';
+import { STACK_OUTPUTS, environmentName, stateTableName } from '../ops/contracts';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface OpsStackProps extends PlatformStackProps {
+  /** The environment's configuration: alert e-mails, image tag, deletion protection. */
   readonly config: EnvironmentConfig;
+  /** Account-level configuration: app name, account and region of the image repository. */
   readonly shared: SharedConfig;
-  /** The monthly budget in USD; omitted while the estimate itself is being computed. */
-  readonly budgetLimitUsd?: number;
 }
 
 /**
@@ -27,16 +27,14 @@ export class OpsStack extends PlatformStack {
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
-    const name = `${props.shared.appName}-${props.config.name}`;
+    const name = environmentName(props.shared.appName, props.config.name);
     this.alerts = new Alerts(this, 'Alerts', { topicName: `${name}-ops`, emails: props.config.alertEmails });
-    if (props.budgetLimitUsd !== undefined) {
-      new MonthlyBudget(this, 'Budget', {
-        budgetName: `${name}-monthly`,
-        limitUsd: props.budgetLimitUsd,
-        environmentName: props.config.name,
-        topic: this.alerts.topic,
-      });
-    }
+    new MonthlyBudget(this, 'Budget', {
+      budgetName: `${name}-monthly`,
+      limitUsd: props.config.budget.monthlyLimitUsd,
+      environmentName: props.config.name,
+      topic: this.alerts.topic,
+    });
     this.release = new ReleaseParameter(this, 'Release', {
       parameterName: releaseImageParameter(props.shared.appName, props.config.name),
       initialImage: `${repositoryUri(props.shared.account, props.shared.region, props.shared.appName)}:${props.config.compute.imageTag}`,

@@ -8,13 +8,18 @@ import type { AppStack } from './app-stack';
 import type { NetworkStack } from './network-stack';
 import type { OpsStack } from './ops-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
-import { STACK_OUTPUTS } from '../ops/contracts';
+import { STACK_OUTPUTS, environmentName } from '../ops/contracts';
 
 export interface PipelineStackProps extends PlatformStackProps {
+  /** The environment's configuration: branch, manual approval, architecture, log retention. */
   readonly config: EnvironmentConfig;
+  /** Account-level configuration: app name and the GitHub repository. */
   readonly shared: SharedConfig;
+  /** The network stack: the migrate task runs in its task subnets with the worker's group. */
   readonly network: NetworkStack;
+  /** The app stack: the pipeline deploys its web and worker services and runs its migrate task. */
   readonly app: AppStack;
+  /** The ops stack: release failures and waiting approvals go to its alert topic. */
   readonly ops: OpsStack;
 }
 
@@ -28,7 +33,7 @@ export class PipelineStack extends PlatformStack {
     if (!app.web || !app.worker || !app.migrate)
       throw new Error('the pipeline needs the web and worker services and the migrate task');
     const networking = props.network.networking;
-    const name = `${shared.appName}-${config.name}`;
+    const name = environmentName(shared.appName, config.name);
     const web = app.web.task.taskDefinition;
     const worker = app.worker.task.taskDefinition;
 

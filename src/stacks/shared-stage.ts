@@ -8,6 +8,10 @@ import { githubConnectionParameter, hostedZoneIdParameter } from '../modules/par
 import { PlatformStack } from './platform-stack';
 
 export interface SharedStageProps {
+  /**
+   * Account-level configuration: app name, domain and hosted zone (0.50 USD/month), frontend
+   * records, CAA issuers and the GitHub repository.
+   */
   readonly shared: SharedConfig;
 }
 

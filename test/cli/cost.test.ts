@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { buildApp } from '../../src/app';
 import { run } from '../../src/cli/main';
-import { platformConfig } from '../../src/config';
-import { synthesize } from '../../src/quality/synthesize';
+import { synth } from '../helpers';
 
 async function cli(...args: string[]) {
   const out: string[] = [];
@@ -43,8 +38,8 @@ function shapeProblems(report: any): string[] {
 describe('booking-infra cost', () => {
   let assemblyDir: string;
   before(() => {
-    assemblyDir = mkdtempSync(join(tmpdir(), 'booking-cost-cli-'));
-    synthesize(buildApp(platformConfig, { outdir: assemblyDir }).app);
+    // The committed platform's cloud assembly, as `npx cdk synth` leaves it in cdk.out.
+    assemblyDir = synth().assembly.directory;
   });
 
   test('--format json prints the documented shape', async () => {

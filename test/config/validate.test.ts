@@ -10,6 +10,7 @@ import {
   validateConfig,
   withAccountOverrides,
 } from '../../src/config';
+import { webCommand, withAppPort } from '../../src/config/application';
 import { editDistance } from '../../src/config/validate';
 import { type EnvironmentPatch, withEnvironment } from '../helpers';
 
@@ -88,6 +89,34 @@ describe('config validation', () => {
     assert.match(
       errorFor('dev', { availabilityZones: ['eu-west-2a'] }),
       /dev\.availabilityZones: 1 zones given \(list two or three/,
+    );
+  });
+
+  test('shared availability zones are checked against the shared region the same way', () => {
+    const config = {
+      ...platformConfig,
+      shared: { ...platformConfig.shared, availabilityZones: ['eu-west-2a', 'eu-west-1b'] },
+    };
+    assert.equal(
+      onlyError(config),
+      'config error in shared.availabilityZones[1]: "eu-west-1b" is not an availability zone of eu-west-2 (did you mean "eu-west-2b"?)',
+    );
+  });
+
+  test('the web command binds compute.appPort: {appPort} follows it, another literal port is refused', () => {
+    assert.deepEqual(findConfigIssues(withEnvironment('dev', { compute: { appPort: 9000 } })), []);
+    assert.equal(withAppPort(webCommand(2), 9000)[3], '0.0.0.0:9000');
+    assert.equal(
+      errorFor('dev', { compute: { appPort: 9000, web: { command: withAppPort(webCommand(2), 8000) } } }),
+      'config error in dev.compute.web.command[3]: "0.0.0.0:8000" binds port 8000, not appPort 9000 (bind "0.0.0.0:{appPort}": the web service writes appPort there)',
+    );
+    assert.match(
+      errorFor('dev', { compute: { appPort: 9000, web: { command: ['gunicorn', 'app:wsgi', '--bind=[::]:8000'] } } }),
+      /^config error in dev\.compute\.web\.command\[2\]: "\[::\]:8000" binds port 8000, not appPort 9000/,
+    );
+    assert.equal(
+      errorFor('dev', { compute: { worker: { command: ['worker', '--port', '{appPort}'] } } }),
+      'config error in dev.compute.worker.command: uses {appPort}, which only the web command is given (write the port out)',
     );
   });
 

@@ -105,6 +105,11 @@ describe('cost of the committed environments', () => {
       const env = environmentNamed(platformConfig, envName);
       const expected = Math.ceil(find(envName, env.state).totalUsd * (1 + env.budget.marginPercent / 100));
       assert.equal(limits[envName], expected);
+      assert.equal(
+        env.budget.monthlyLimitUsd,
+        expected,
+        `the committed budget of ${envName} drifted from its estimate plus ${env.budget.marginPercent}%: set budget.monthlyLimitUsd to ${expected} in src/config/${envName}.ts`,
+      );
       const json = platform.json(envName, 'ops');
       const budgets = resourcesOfType(json, 'AWS::Budgets::Budget');
       assert.equal(budgets.length, 1);

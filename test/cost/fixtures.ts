@@ -1,4 +1,7 @@
-import type { StackTemplate } from '../../src/cost/estimator';
+import assert from 'node:assert/strict';
+import type { UsageAssumptions } from '../../src/config/types';
+import { type CostEstimate, estimate, type StackTemplate } from '../../src/cost/estimator';
+import { priceTableFor } from '../../src/cost/prices';
 
 /** A hand-made template with one of each priced resource; the expected figures are worked in the test. */
 export const fixtureStack: StackTemplate = {
@@ -62,3 +65,40 @@ export const fixtureStack: StackTemplate = {
     },
   },
 };
+
+/** Usage assumptions of the hand-made templates. */
+export const usage: UsageAssumptions = {
+  albLcu: 1,
+  natDataGiB: 10,
+  logIngestGiB: 2,
+  ecrStorageGiB: 0,
+  buildMinutes: 0,
+  pipelineActionMinutes: 0,
+  s3StorageGiB: 0,
+  cdnDataGiB: 0,
+  requestsMillions: 0,
+  databaseBackupGiB: 30,
+  fargateSpotDiscount: 0.7,
+  stateTableReadsPerMonth: 18_000,
+  stateTableWritesPerMonth: 400,
+};
+
+/** The line of `logicalId`, failing when there is none. */
+export const line = (result: CostEstimate, logicalId: string) => {
+  const found = result.lines.find((candidate) => candidate.logicalId === logicalId);
+  assert.ok(found, `a line for ${logicalId}`);
+  return found;
+};
+
+/** Prices one hand-made stack (eu-west-2) in `state`. */
+export function priceStack(resources: StackTemplate['template']['Resources'], state: 'running' | 'paused' | 'minimal') {
+  return estimate({
+    environment: 'fixture',
+    state,
+    region: 'eu-west-2',
+    logRetentionDays: 30,
+    usage,
+    stacks: [{ stackName: 'fixture-app', region: 'eu-west-2', template: { Resources: resources } }],
+    priceTables: priceTableFor,
+  });
+}

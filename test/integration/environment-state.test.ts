@@ -14,19 +14,12 @@ import type { OpsDependencies } from '../../src/cli/commands/ops';
 import { run } from '../../src/cli/main';
 import { platformConfig } from '../../src/config';
 import { type CustomResourceEvent, handler, type HandlerDependencies } from '../../src/lambda/ops/index';
-import type { OpsClients } from '../../src/ops/clients';
+import { createClients, type OpsClients } from '../../src/ops/clients';
 import { QUEUE_BACKLOG_METRIC, stateTableName } from '../../src/ops/contracts';
 import { EnvironmentOperations } from '../../src/ops/operations';
 import { discoverResources } from '../../src/ops/resources';
 import { type AwsProxy, startAwsProxy } from './aws-proxy';
-import {
-  clientsFor,
-  destroyClients,
-  publishBacklog,
-  readEnvironment,
-  seedEnvironment,
-  TEST_CREDENTIALS,
-} from './environment';
+import { destroyClients, publishBacklog, readEnvironment, seedEnvironment, TEST_CREDENTIALS } from './environment';
 import { type Moto, resetMoto, startMoto } from './moto';
 
 const shared = platformConfig.shared;
@@ -49,8 +42,9 @@ describe('environment state against moto', () => {
   let proxy: AwsProxy;
   const opened: OpsClients[] = [];
 
+  /** The CLI's own clients (the SDK's adaptive retries included), pointed at the proxy. */
   const clients = () => {
-    const made = clientsFor(proxy.endpoint);
+    const made = createClients('eu-west-2', { endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS });
     opened.push(made);
     return made;
   };
@@ -182,6 +176,15 @@ describe('environment state against moto', () => {
     });
     assert.equal(now.database, 'available');
     assert.equal((await record()).state, 'running');
+  });
+
+  test('throttling is retried by the SDK (adaptive mode) and the pause completes', async () => {
+    await seedEnvironment(moto.endpoint);
+    proxy.failNext('ecs:DescribeServices', { times: 3, code: 'ThrottlingException', message: 'Rate exceeded' });
+    const result = await cli(['pause', 'dev']);
+    assert.equal(result.code, 0, result.err + result.out);
+    assert.equal(proxy.faultsLeft(), 0);
+    assert.equal((await state()).database, 'stopped');
   });
 
   test('a pause that fails half-way and is run again loses nothing resume needs', async () => {
@@ -318,7 +321,7 @@ describe('environment state against moto', () => {
     await publishBacklog(moto.endpoint, 5, { metricName: QUEUE_BACKLOG_METRIC.queuedJobs });
     const refused = await cli(['minimal', 'dev']);
     assert.equal(refused.code, 1);
-    assert.match(refused.err, /5 Dramatiq messages are queued \(ready or delayed\)/);
+    assert.match(refused.err, /5 Dramatiq messages are queued \(ready, delayed or in progress\)/);
     let now = await state();
     assert.equal(now.database, 'available');
     assert.deepEqual(now.services.web, { desired: 1, min: 1, max: 2 });

@@ -73,6 +73,7 @@ describe('networking', () => {
     });
 
     test(`${envName}: security groups admit exactly the documented ingress`, () => {
+      const { appPort } = environmentNamed(platformConfig, envName).compute;
       const template = committed.json(envName, 'network');
       const alb = groupId(template, 'Load balancer');
       const web = groupId(template, 'Web tasks');
@@ -84,7 +85,7 @@ describe('networking', () => {
         [
           `${alb} tcp/80 from 0.0.0.0/0`,
           `${alb} tcp/443 from 0.0.0.0/0`,
-          `${web} tcp/8000 from ${alb}`,
+          `${web} tcp/${appPort} from ${alb}`,
           `${database} tcp/5432 from ${web}`,
           `${database} tcp/5432 from ${worker}`,
           `${cache} tcp/6379 from ${web}`,
@@ -100,7 +101,7 @@ describe('networking', () => {
           rule.Properties.DestinationSecurityGroupId['Fn::GetAtt'][0],
           rule.Properties.FromPort,
         ]),
-        [[web, 8000]],
+        [[web, appPort]],
       );
       // CloudFormation drops a group's default allow-all egress once any egress rule exists: the
       // ALB's separate rule above does that; database and cache carry CDK's match-nothing rule.

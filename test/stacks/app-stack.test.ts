@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
+import { withAppPort } from '../../src/config/application';
 import { OPS_LAMBDA_VARIABLES as V } from '../../src/ops/contracts';
 import { configuredCapacity } from '../../src/ops/resources';
 import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
@@ -77,7 +78,7 @@ describe('compute tier', () => {
       const app = container(td, 'app');
       const pgbouncer = container(td, 'pgbouncer');
       assert.deepEqual(app.PortMappings, [{ ContainerPort: 8000, Protocol: 'tcp', Name: 'http' }]);
-      assert.deepEqual(app.Command, env.compute.web.command);
+      assert.deepEqual(app.Command, withAppPort(env.compute.web.command, env.compute.appPort));
       assert.equal(app.HealthCheck, undefined, 'the ALB decides web health (the seed removed the container check)');
       assert.deepEqual(app.DependsOn, [{ ContainerName: 'pgbouncer', Condition: 'HEALTHY' }]);
       const environment = Object.fromEntries(app.Environment.map((e: any) => [e.Name, e.Value]));

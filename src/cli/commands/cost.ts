@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { environmentNamed } from '../../config';
 import {
   ENVIRONMENT_STATES,
   type EnvironmentConfig,
@@ -21,16 +22,16 @@ export interface CostOptions {
   readonly assembly?: string;
 }
 
-/** Resolves environment names to configs, failing with the names that exist. */
+/** Resolves environment names to configs (no names: every environment), failing with the names that exist. */
 export function selectEnvironments(config: PlatformConfig, names: readonly string[]): EnvironmentConfig[] {
   if (names.length === 0) return [...config.environments];
   return names.map((name) => {
-    const env = config.environments.find((candidate) => candidate.name === name);
-    if (!env) {
-      const known = config.environments.map((candidate) => candidate.name).join(', ');
-      throw new CliError(`unknown environment "${name}" (use one of: ${known})`);
+    try {
+      return environmentNamed(config, name);
+    } catch (error) {
+      // The message names the environments that exist; the CLI prints it as one line.
+      throw new CliError((error as Error).message);
     }
-    return env;
   });
 }
 

@@ -1,6 +1,7 @@
 import type { PriceTable } from '../price-table';
+import { globalPrices } from './global';
 
-// London. Sources (see docs/prices.md and ../shared/reference/aws-prices.md):
+// London. Sources (evidence tags as in ../shared/reference/aws-prices.md):
 //   PL  = AWS Price List offer file row (SKU given), published 2026-08-31..2026-09-04
 //   SEC = a cost write-up that read the eu-west-2 offer files, Sep-Oct 2026 (matched PL where both exist)
 //   IC  = infracost golden test outputs, Aug 2026
@@ -11,6 +12,7 @@ const DATE = '2026-11';
 export const euWest2: PriceTable = {
   region: 'eu-west-2',
   prices: {
+    ...globalPrices,
     'fargate.x86_64.vcpu-hour': { usd: 0.04656, unit: 'vCPU-hour', source: PL('G265XVYY5YDS48U6'), date: DATE },
     'fargate.x86_64.gb-hour': { usd: 0.00511, unit: 'GB-hour', source: PL('JPX9CCYJS97M953T'), date: DATE },
     'fargate.arm64.vcpu-hour': { usd: 0.03725, unit: 'vCPU-hour', source: PL('YEJBN6TMUWD8EV8P'), date: DATE },
@@ -81,21 +83,12 @@ export const euWest2: PriceTable = {
     'nat.hour': { usd: 0.05, unit: 'NAT gateway-hour', source: 'AWS Price List eu-west-2', date: DATE },
     'nat.gb': { usd: 0.05, unit: 'GB processed', source: 'AWS Price List eu-west-2', date: DATE },
     'vpce.interface.az-hour': { usd: 0.011, unit: 'endpoint AZ-hour', source: 'SEC', date: DATE },
-    'vpce.interface.gb': { usd: 0.01, unit: 'GB processed', source: 'SEC', date: DATE },
     'ipv4.public.hour': {
       usd: 0.005,
       unit: 'address-hour',
       source: 'AWS VPC pricing (public IPv4, since 2024-02-01)',
       date: DATE,
     },
-
-    'route53.zone.month': {
-      usd: 0.5,
-      unit: 'hosted zone-month (first 25)',
-      source: 'AWS Route 53 pricing',
-      date: DATE,
-    },
-    'route53.queries.million': { usd: 0.4, unit: 'million standard queries', source: 'IC', date: DATE },
 
     'logs.ingest.gb': { usd: 0.5985, unit: 'GB ingested', source: 'SEC', date: DATE },
     'logs.storage.gb-month': { usd: 0.0315, unit: 'GB-month stored', source: 'SEC', date: DATE },
@@ -117,18 +110,6 @@ export const euWest2: PriceTable = {
       date: DATE,
     },
     'ecr.storage.gb-month': { usd: 0.1, unit: 'GB-month', source: 'SEC', date: DATE },
-    'codepipeline.v2.action-minute': {
-      usd: 0.002,
-      unit: 'action-execution minute',
-      source: 'AWS CodePipeline pricing',
-      date: DATE,
-    },
-    'codepipeline.v1.pipeline-month': {
-      usd: 1,
-      unit: 'active pipeline-month',
-      source: 'AWS CodePipeline pricing',
-      date: DATE,
-    },
     'codebuild.arm64.BUILD_GENERAL1_SMALL.minute': {
       usd: null,
       unit: 'build minute',
@@ -141,44 +122,10 @@ export const euWest2: PriceTable = {
     },
 
     's3.standard.gb-month': { usd: 0.024, unit: 'GB-month', source: PL('DV3FSFEQ3QM4J6VP'), date: DATE },
-    's3.put.thousand': {
-      usd: 0.0053,
-      unit: '1,000 PUT-class requests',
-      source: 'AWS Price List eu-west-2',
-      date: DATE,
-    },
-    's3.get.ten-thousand': { usd: 0.0042, unit: '10,000 GET requests', source: 'AWS Price List eu-west-2', date: DATE },
-    'cloudfront.europe.gb': { usd: 0.085, unit: 'GB out from European edges', source: 'IC', date: DATE },
-    'cloudfront.https.ten-thousand': { usd: 0.012, unit: '10,000 HTTPS requests', source: 'IC', date: DATE },
-    'waf.web-acl.month': { usd: 5, unit: 'web ACL-month', source: 'IC / AWS WAF pricing', date: DATE },
-    'waf.rule.month': { usd: 1, unit: 'rule-month', source: 'IC / AWS WAF pricing', date: DATE },
-    'waf.requests.million': { usd: 0.6, unit: 'million requests', source: 'IC / AWS WAF pricing', date: DATE },
     'lambda.requests.million': {
       usd: null,
       unit: 'million requests',
       reason: 'no Lambda price in the sourced reference data',
-    },
-    'lambda.arm64.gb-second': { usd: null, unit: 'GB-second', reason: 'no Lambda price in the sourced reference data' },
-    'lambda.x86_64.gb-second': {
-      usd: null,
-      unit: 'GB-second',
-      reason: 'no Lambda price in the sourced reference data',
-    },
-    'data-transfer.out.gb': {
-      usd: 0.09,
-      unit: 'GB out to the internet (after 100 GB free)',
-      source: 'AWS Price List eu-west-2',
-      date: DATE,
-    },
-    'dynamodb.on-demand.write.million': {
-      usd: null,
-      unit: 'million write request units',
-      reason: 'no DynamoDB price in the sourced reference data (npm run refresh-prices reads it from the Price List)',
-    },
-    'dynamodb.on-demand.read.million': {
-      usd: null,
-      unit: 'million read request units',
-      reason: 'no DynamoDB price in the sourced reference data (npm run refresh-prices reads it from the Price List)',
     },
   },
 };

@@ -1,12 +1,15 @@
 import type { PriceTable } from '../price-table';
+import { globalPrices } from './global';
 
-// N. Virginia: the edge region (CloudFront certificates, CLOUDFRONT-scope WAF). Sources as in
-// eu-west-2.ts; IC = infracost golden outputs (Aug 2026), PL = AWS Price List offer files.
+// N. Virginia: the edge region (CloudFront certificates, CLOUDFRONT-scope WAF). Sources: the
+// evidence tags of ../shared/reference/aws-prices.md, as in eu-west-2.ts; IC = infracost golden
+// outputs (Aug 2026), 3P = a third-party blog or calculator.
 const DATE = '2026-11';
 
 export const usEast1: PriceTable = {
   region: 'us-east-1',
   prices: {
+    ...globalPrices,
     'fargate.x86_64.vcpu-hour': { usd: 0.04048, unit: 'vCPU-hour', source: 'IC', date: DATE },
     'fargate.x86_64.gb-hour': { usd: 0.004445, unit: 'GB-hour', source: 'IC', date: DATE },
     'fargate.arm64.vcpu-hour': { usd: 0.03238, unit: 'vCPU-hour', source: '3P', date: DATE },
@@ -34,15 +37,7 @@ export const usEast1: PriceTable = {
     'nat.hour': { usd: 0.045, unit: 'NAT gateway-hour', source: 'IC', date: DATE },
     'nat.gb': { usd: 0.045, unit: 'GB processed', source: 'IC', date: DATE },
     'vpce.interface.az-hour': { usd: 0.01, unit: 'endpoint AZ-hour', source: 'IC', date: DATE },
-    'vpce.interface.gb': { usd: 0.01, unit: 'GB processed', source: 'IC', date: DATE },
     'ipv4.public.hour': { usd: 0.005, unit: 'address-hour', source: 'AWS VPC pricing', date: DATE },
-    'route53.zone.month': {
-      usd: 0.5,
-      unit: 'hosted zone-month (first 25)',
-      source: 'AWS Route 53 pricing',
-      date: DATE,
-    },
-    'route53.queries.million': { usd: 0.4, unit: 'million standard queries', source: 'IC', date: DATE },
     'logs.ingest.gb': { usd: 0.5, unit: 'GB ingested', source: 'IC', date: DATE },
     'logs.storage.gb-month': { usd: 0.03, unit: 'GB-month stored', source: 'IC', date: DATE },
     'cloudwatch.metric.month': { usd: 0.3, unit: 'custom metric-month', source: 'IC', date: DATE },
@@ -52,42 +47,7 @@ export const usEast1: PriceTable = {
     'ssm.advanced-parameter.month': { usd: 0.05, unit: 'advanced parameter-month', source: 'IC', date: DATE },
     'kms.key.month': { usd: 1, unit: 'customer managed key-month', source: 'IC', date: DATE },
     'ecr.storage.gb-month': { usd: 0.1, unit: 'GB-month', source: 'IC', date: DATE },
-    'codepipeline.v2.action-minute': {
-      usd: 0.002,
-      unit: 'action-execution minute',
-      source: 'AWS CodePipeline pricing',
-      date: DATE,
-    },
-    'codepipeline.v1.pipeline-month': {
-      usd: 1,
-      unit: 'active pipeline-month',
-      source: 'AWS CodePipeline pricing',
-      date: DATE,
-    },
     'codebuild.x86_64.BUILD_GENERAL1_SMALL.minute': { usd: 0.005, unit: 'build minute', source: 'IC', date: DATE },
     's3.standard.gb-month': { usd: 0.023, unit: 'GB-month', source: 'IC', date: DATE },
-    's3.put.thousand': { usd: 0.005, unit: '1,000 PUT-class requests', source: 'IC', date: DATE },
-    's3.get.ten-thousand': { usd: 0.004, unit: '10,000 GET requests', source: 'IC', date: DATE },
-    'cloudfront.europe.gb': { usd: 0.085, unit: 'GB out from European edges', source: 'IC', date: DATE },
-    'cloudfront.https.ten-thousand': { usd: 0.012, unit: '10,000 HTTPS requests', source: 'IC', date: DATE },
-    'waf.web-acl.month': { usd: 5, unit: 'web ACL-month', source: 'IC / AWS WAF pricing', date: DATE },
-    'waf.rule.month': { usd: 1, unit: 'rule-month', source: 'IC / AWS WAF pricing', date: DATE },
-    'waf.requests.million': { usd: 0.6, unit: 'million requests', source: 'IC / AWS WAF pricing', date: DATE },
-    'data-transfer.out.gb': {
-      usd: 0.09,
-      unit: 'GB out to the internet (after 100 GB free)',
-      source: 'AWS Price List',
-      date: DATE,
-    },
-    'dynamodb.on-demand.write.million': {
-      usd: null,
-      unit: 'million write request units',
-      reason: 'no DynamoDB price in the sourced reference data (npm run refresh-prices reads it from the Price List)',
-    },
-    'dynamodb.on-demand.read.million': {
-      usd: null,
-      unit: 'million read request units',
-      reason: 'no DynamoDB price in the sourced reference data (npm run refresh-prices reads it from the Price List)',
-    },
   },
 };

@@ -5,7 +5,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 
 export interface AlertsProps {
-  /** Topic name, e.g. `booking-dev-ops`. */
+  /** Topic name, also its display name, e.g. `booking-dev-ops`. */
   readonly topicName: string;
   /** Addresses that receive every alert (each confirms once by e-mail). */
   readonly emails: readonly string[];

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CpuArchitecture, PgBouncerConfig } from '../../config/types';
 import { acknowledge } from '../../quality/acknowledge';
+import { APP_CONTAINER_NAME } from '../../ops/contracts';
 
 /** PgBouncer's port on the task's localhost. */
 export const PGBOUNCER_PORT = 6432;
@@ -35,24 +36,51 @@ export interface AppRuntime {
 }
 
 export interface AppTaskProps {
+  /** Image, environment, secrets, database, PgBouncer settings and log retention of the environment. */
   readonly runtime: AppRuntime;
   /** `web`, `worker` or `migrate`: names the log group and containers. */
   readonly role: string;
   /** Log group name prefix, e.g. `/booking/dev`. */
   readonly logPrefix: string;
+  /**
+   * Task CPU units (256 = 0.25 vCPU); a Fargate size with `memoryMiB`. 0.03725 USD per vCPU-hour
+   * on arm64 in London (x86_64: 0.04656) for as long as the task runs.
+   */
   readonly cpu: number;
+  /**
+   * Task memory in MiB, shared by the app and its PgBouncer sidecar. 0.00409 USD per GB-hour on
+   * arm64 in London (x86_64: 0.00511) for as long as the task runs.
+   */
   readonly memoryMiB: number;
+  /** The app container's command (the image's entrypoint receives it). */
   readonly command: readonly string[];
   /** Run a PgBouncer sidecar and point the app at it; migrate talks to the database directly. */
   readonly withPgBouncer: boolean;
-  /** The port the app listens on (web only). */
+  /**
+   * The port the app listens on, mapped as `http` (web only: worker and migrate listen on none).
+   * @default no port mapping
+   */
   readonly appPort?: number;
-  /** A shell command for the app container's health check (worker). */
+  /**
+   * A shell command for the app container's health check (worker).
+   * @default no container health check (the web's health is the load balancer's check)
+   */
   readonly healthCheckCommand?: string;
-  /** Time between SIGTERM and SIGKILL. @default 30 seconds */
+  /**
+   * Time between SIGTERM and SIGKILL, for the app and the PgBouncer sidecar (Fargate allows up to
+   * 120 seconds).
+   * @default 30 seconds
+   */
   readonly stopTimeout?: Duration;
-  /** Reuse these roles (migrate shares the worker's, so the pipeline passes exactly four). */
+  /**
+   * Reuse this task role (migrate shares the worker's, so the pipeline passes exactly four roles).
+   * @default a new role
+   */
   readonly taskRole?: iam.IRole;
+  /**
+   * Reuse this execution role (pulls the image, reads the secrets), for the same reason.
+   * @default a new role
+   */
   readonly executionRole?: iam.IRole;
 }
 
@@ -98,16 +126,17 @@ export class AppTask extends Construct {
         };
 
     this.app = this.taskDefinition.addContainer('app', {
-      containerName: 'app',
+      containerName: APP_CONTAINER_NAME,
       image: runtime.image,
       command: [...props.command],
       essential: true,
       environment: { ...runtime.environment, ...databaseEnvironment, DATABASE_NAME: runtime.database.name },
       secrets: { ...runtime.secrets },
       logging: logging(props.role),
-      portMappings: props.appPort
-        ? [{ containerPort: props.appPort, protocol: ecs.Protocol.TCP, name: 'http' }]
-        : undefined,
+      portMappings:
+        props.appPort === undefined
+          ? undefined
+          : [{ containerPort: props.appPort, protocol: ecs.Protocol.TCP, name: 'http' }],
       // The seed removed the web container's health check (the ALB decides); the worker's is process-based.
       healthCheck: props.healthCheckCommand
         ? {

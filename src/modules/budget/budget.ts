@@ -4,11 +4,16 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
 export interface MonthlyBudgetProps {
+  /** Budget name, e.g. `booking-dev-monthly`. */
   readonly budgetName: string;
-  /** The limit in USD: the estimate for the environment's state plus the configured margin. */
+  /**
+   * The monthly limit in USD: the estimate for the environment's state plus the configured margin.
+   * Alerts go out at 80% of it actually spent and at 100% forecast.
+   */
   readonly limitUsd: number;
   /** Only costs tagged `environment=<name>` count (activate the tag for cost allocation once). */
   readonly environmentName: string;
+  /** The ops topic the alerts are sent to (its policy lets AWS Budgets publish). */
   readonly topic: sns.ITopic;
 }
 

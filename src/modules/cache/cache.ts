@@ -14,6 +14,7 @@ export const CACHE_ENGINE_VERSIONS: Readonly<Record<CacheEngine, { version: stri
 };
 
 export interface CacheProps {
+  /** The environment's VPC. */
   readonly vpc: ec2.IVpc;
   /** Isolated subnets, one per AZ. */
   readonly subnets: ec2.SubnetSelection;
@@ -21,16 +22,26 @@ export interface CacheProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** Replication group id, e.g. `booking-dev`. */
   readonly identifier: string;
-  /** `valkey` (~20% cheaper) or `redis`; both speak the Redis protocol Dramatiq and Django use. */
+  /**
+   * `valkey` or `redis`; both speak the Redis protocol Dramatiq and Django use. Valkey is 20%
+   * cheaper: a cache.t4g.micro node costs 0.0144 USD/hour with Valkey, 0.018 USD/hour with Redis
+   * in London.
+   */
   readonly engine: CacheEngine;
-  /** e.g. `cache.t4g.micro`. */
+  /**
+   * Node type, e.g. `cache.t4g.micro`: 10.51 USD/month per node with Valkey (13.14 with Redis) in
+   * London.
+   */
   readonly nodeType: string;
-  /** 1 = primary only; 2+ adds replicas in other AZs with automatic failover. Price x nodes. */
+  /**
+   * Nodes: 1 = primary only; 2+ adds replicas in other AZs with automatic failover. The price is
+   * the node type's times the nodes.
+   */
   readonly nodes: number;
   /** The AZs replicas are spread over, primary first. */
   readonly availabilityZones: readonly string[];
   /**
-   * Keep daily snapshots for this many days and snapshot on stack deletion.
+   * Days to keep daily snapshots (0-35); above 0 a final snapshot is also taken on deletion.
    * 0 keeps none and deletes the data with the stack.
    */
   readonly snapshotRetentionDays: number;

@@ -7,6 +7,10 @@ import type { FrontendRecord, HostedZoneConfig } from '../../config/types';
 export interface DomainZoneProps {
   /** The apex domain, e.g. `lichnails.co.uk`. */
   readonly domain: string;
+  /**
+   * Create the zone (`{ mode: 'create' }`: 0.50 USD/month, with new name servers to set at the
+   * registrar) or adopt an existing one by id (`{ mode: 'adopt', id }`).
+   */
   readonly hostedZone: HostedZoneConfig;
   /** CNAMEs to frontends hosted elsewhere (Vercel). */
   readonly frontendRecords: readonly FrontendRecord[];

@@ -6,12 +6,19 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../../quality/acknowledge';
 
 export interface EcsClusterProps {
+  /** The environment's VPC. */
   readonly vpc: ec2.IVpc;
-  /** e.g. `booking-dev`. */
+  /** Cluster name, e.g. `booking-dev`; also names the exec log group `/<name>/ecs-exec`. */
   readonly clusterName: string;
-  /** Container Insights metrics: billed per task and service as CloudWatch metrics. */
+  /**
+   * Container Insights metrics: billed per task and service as CloudWatch metrics (the price
+   * table has no sourced rate for them).
+   */
   readonly containerInsights: boolean;
-  /** Retention of the ECS Exec session logs. */
+  /**
+   * Days CloudWatch Logs keeps the ECS Exec session logs (a value it accepts). Stored logs cost
+   * 0.0315 USD per GB-month.
+   */
   readonly logRetentionDays: number;
 }
 

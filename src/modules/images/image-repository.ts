@@ -7,6 +7,7 @@ export interface ImageRepositoryProps {
   readonly repositoryName: string;
   /**
    * Tagged images kept; older ones expire. Each environment runs one of the recent releases.
+   * Stored images cost 0.10 USD per GB-month in London.
    * @default 30
    */
   readonly keepReleases?: number;

@@ -13,27 +13,32 @@ export const CACHE_PORT = 6379;
 export interface NetworkingProps {
   /** Explicit AZ names; one subnet of each tier is made in each. */
   readonly availabilityZones: readonly string[];
-  /** The VPC's IPv4 range. */
+  /** The VPC's IPv4 range, e.g. `10.10.0.0/16`; must not overlap another environment's. */
   readonly cidr: string;
+  /**
+   * Prefix lengths of the public, private and isolated tiers (e.g. 24 = 256 addresses per
+   * subnet); one subnet of each tier per AZ.
+   */
   readonly subnetMasks: SubnetMasks;
   /**
-   * How tasks reach the internet: `public` (public IP per task, no NAT), `nat-single`
-   * (~36.50 USD/month + 0.05 USD/GB in London) or `nat-per-az` (that, per AZ).
+   * How tasks reach the internet: `public` (a public IPv4 per task, 3.65 USD/month each, no NAT),
+   * `nat-single` (one NAT gateway: 36.50 USD/month + 0.05 USD/GB in London, plus its public IPv4,
+   * 3.65 USD/month) or `nat-per-az` (that, per AZ).
    */
   readonly egress: EgressMode;
-  /** VPC flow logs to CloudWatch Logs; ingestion is billed per GB. */
+  /**
+   * VPC flow logs to CloudWatch Logs, and their retention in days. Ingestion costs 0.5985 USD/GB
+   * and storage 0.0315 USD per GB-month in London.
+   */
   readonly flowLogs: FlowLogsConfig;
   /**
    * Remove the NAT gateways while no task runs (the `minimal` state): saves their hourly price
-   * and public IPv4s. Private subnets keep their addresses; only the default route goes.
-   * @default false
+   * (36.50 USD/month each in London) and public IPv4s (3.65 USD/month each). Private subnets keep
+   * their addresses; only the default route goes.
    */
-  readonly withoutNat?: boolean;
-  /**
-   * The port the web application listens on; the only port the ALB may reach.
-   * @default 8000
-   */
-  readonly appPort?: number;
+  readonly withoutNat: boolean;
+  /** `compute.appPort`: the port web tasks listen on, and the only port the ALB may reach. */
+  readonly appPort: number;
 }
 
 /**
@@ -66,7 +71,6 @@ export class Networking extends Construct {
   constructor(scope: Construct, id: string, props: NetworkingProps) {
     super(scope, id);
     Tags.of(this).add('module', 'networking');
-    const appPort = props.appPort ?? 8000;
     const natGateways = props.withoutNat ? 0 : natGatewayCount(props.egress, props.availabilityZones.length);
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
@@ -152,7 +156,7 @@ export class Networking extends Construct {
     );
     this.webSecurityGroup.connections.allowFrom(
       this.albSecurityGroup,
-      ec2.Port.tcp(appPort),
+      ec2.Port.tcp(props.appPort),
       'App port from the load balancer',
     );
     this.workerSecurityGroup = this.securityGroup(

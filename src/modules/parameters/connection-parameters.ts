@@ -6,10 +6,17 @@ import type { Database } from '../database/database';
 import { CONNECTION_PARAMETERS, environmentPrefix } from './parameter-names';
 
 export interface ConnectionParametersProps {
+  /** Application name, the first part of every parameter path, e.g. `booking`. */
   readonly appName: string;
+  /** Environment name, the second part, e.g. `dev`: parameters are `/<app>/<env>/...`. */
   readonly environmentName: string;
+  /** The database whose host, port, name, secret ARN and `max_connections` are published. */
   readonly database: Database;
-  /** Absent in the `minimal` state; its parameters are then not published. */
+  /**
+   * The cache whose host, port, TLS flag and token secret ARN are published. Absent in the
+   * `minimal` state.
+   * @default no cache parameters
+   */
   readonly cache?: Cache;
 }
 

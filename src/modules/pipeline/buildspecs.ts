@@ -1,10 +1,12 @@
+import { APP_CONTAINER_NAME } from '../../ops/contracts';
 /**
  * The pipeline's build specifications, as data so the tests can read them. Each runs on an
  * AWS-provided CodeBuild image with the AWS CLI, Docker and jq.
  */
 
 /** Container name of the application in every task definition. */
-export const APP_CONTAINER = 'app';
+/** The application container every task definition names (its image is what a release changes). */
+export const APP_CONTAINER = APP_CONTAINER_NAME;
 
 /**
  * Build: one image per commit, tagged with the commit, pushed once. When the tag exists (another

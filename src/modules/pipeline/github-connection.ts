@@ -4,7 +4,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
 export interface GitHubConnectionProps {
-  /** e.g. `booking-github`. */
+  /** Connection name, e.g. `booking-github`. */
   readonly connectionName: string;
   /** SSM parameter that hands the ARN to every pipeline at deploy time. */
   readonly arnParameterName: string;

@@ -9,21 +9,39 @@ import type { ConfiguredCapacity } from '../../ops/resources';
 import { OpsFunction, stateTableStatement } from '../state-guard/ops-function';
 
 export interface EnvironmentScheduleProps {
+  /** The environment's name, e.g. `dev`. */
   readonly environmentName: string;
+  /**
+   * When to pause and resume (EventBridge Scheduler expressions and their time zone). While
+   * paused the tasks and the database instance cost nothing; storage, ALB and cache still do.
+   */
   readonly schedule: ScheduleConfig;
+  /** Identifier of the RDS instance a pause stops and a resume starts, e.g. `booking-dev`. */
   readonly databaseId: string;
+  /** The services' ECS cluster, e.g. `booking-dev`; also scopes ecs:ListTasks. */
   readonly clusterName: string;
+  /** Name of the web service, e.g. `booking-dev-web`. */
   readonly webServiceName: string;
+  /** Name of the worker service, e.g. `booking-dev-worker`. */
   readonly workerServiceName: string;
+  /** ARNs of the web and worker services: the only services the function may update. */
   readonly serviceArns: readonly string[];
+  /** The web target group, whose target health a resume waits on. */
   readonly targetGroupArn: string;
   /** A pause waits while a migrate task of this family runs. */
   readonly migrateFamily: string;
   /** A pause waits while this pipeline has a release in progress. */
   readonly pipelineName: string;
+  /** The environment's state table (record, lock, journal), e.g. `booking-dev-ops-state`. */
   readonly stateTableName: string;
+  /** The configured scaling bounds of web and worker (config minTasks / maxTasks), restored on resume. */
   readonly configured: ConfiguredCapacity;
+  /** CloudWatch namespace of the ops metrics (the app name, e.g. `booking`). */
   readonly metricNamespace: string;
+  /**
+   * Days the function's log group keeps its logs (a value CloudWatch Logs accepts). Stored logs
+   * cost 0.0315 USD per GB-month.
+   */
   readonly logRetentionDays: number;
 }
 

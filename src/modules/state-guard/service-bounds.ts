@@ -5,11 +5,16 @@ import type { ServiceRole } from '../../ops/state-store';
 export interface ServiceBoundsProps {
   /** The guard function (StateGuard.serviceToken), which resolves the bounds. */
   readonly serviceToken: string;
+  /** Which service, `web` or `worker`: its entry in the state record. */
   readonly role: ServiceRole;
-  /** The configured bounds (config minTasks / maxTasks). */
+  /** The configured scaling floor (config minTasks), applied while the environment is recorded running. */
   readonly minTasks: number;
+  /** The configured scaling ceiling (config maxTasks), applied while the environment is recorded running. */
   readonly maxTasks: number;
-  /** The deploy that creates the service: bounds 0..0 until `booking-infra resume`. @default false */
+  /**
+   * The deploy that creates the service: bounds 0..0 until `booking-infra resume`.
+   * @default false
+   */
   readonly firstDeploy?: boolean;
 }
 

@@ -13,19 +13,29 @@ import type { ConfiguredCapacity } from '../../ops/resources';
 import { OpsFunction, stateTableStatement } from './ops-function';
 
 export interface StateGuardProps {
+  /** The environment's name, e.g. `dev`. */
   readonly environmentName: string;
+  /** Identifier of the RDS instance the guard keeps stopped, e.g. `booking-dev`. */
   readonly databaseId: string;
   /** The state table (contracts.stateTableName), in the ops stack. */
   readonly stateTableName: string;
   /** What this deploy builds: the gate refuses `minimal` until `booking-infra minimal` ran. */
   readonly structure: DeployedStructure;
+  /** The configured scaling bounds of web and worker (config minTasks / maxTasks), resolved by deploys. */
   readonly configured: ConfiguredCapacity;
-  /** CloudWatch namespace of the guard's metric (the app name). */
+  /** CloudWatch namespace of the guard's metric (the app name): one custom metric, 0.30 USD/month. */
   readonly metricNamespace: string;
-  /** Where the "database running while paused" alarm goes. */
+  /** Where the "database running while paused" alarm (0.10 USD/month) goes. */
   readonly alarmTopic: sns.ITopic;
-  /** How often the guard checks, besides RDS start events. @default 5 minutes */
+  /**
+   * How often the guard checks, besides RDS start events.
+   * @default 5 minutes
+   */
   readonly interval?: Duration;
+  /**
+   * Days the guard's log group keeps its logs (a value CloudWatch Logs accepts). Stored logs cost
+   * 0.0315 USD per GB-month.
+   */
   readonly logRetentionDays: number;
 }
 

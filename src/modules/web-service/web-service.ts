@@ -3,27 +3,48 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import { withAppPort } from '../../config/application';
 import type { WebConfig } from '../../config/types';
 import { acknowledgeTaskFindings, AppTask, type AppRuntime } from '../app-task/app-task';
 import { appService } from '../app-task/app-service';
 import { ServiceBounds } from '../state-guard/service-bounds';
 
 export interface WebServiceProps {
+  /** The environment's ECS cluster. */
   readonly cluster: ecs.ICluster;
+  /** Image, environment, secrets, database and log retention, shared with worker and migrate. */
   readonly runtime: AppRuntime;
+  /**
+   * Size, bounds, capacity mix, command and scaling targets of the web service. A task costs
+   * 0.03725 USD per vCPU-hour and 0.00409 USD per GB-hour on arm64 in London (x86_64: 0.04656 and
+   * 0.00511), e.g. 256 CPU units with 1024 MiB: 9.78 USD/month, 512 with 1024 MiB: 16.58 USD/month
+   * running all month on regular Fargate (Spot tasks cost less); at least `minTasks` of them run
+   * while the environment is running.
+   */
   readonly config: WebConfig;
+  /** `compute.appPort`: the container's port, the target port, and `{appPort}` in the command. */
   readonly appPort: number;
   /** Resolves the scaling bounds from the state record at deploy time (StateGuard.serviceToken). */
   readonly boundsServiceToken: string;
-  /** This deploy creates the service: start it at zero tasks with bounds 0..0. @default false */
+  /**
+   * This deploy creates the service: start it at zero tasks with bounds 0..0.
+   * @default false
+   */
   readonly firstDeploy?: boolean;
+  /** Subnets the tasks run in (the networking module's task subnets). */
   readonly subnets: ec2.SubnetSelection;
+  /**
+   * Give each task a public IPv4 address (`public` egress, no NAT gateway): 0.005 USD per
+   * address-hour, 3.65 USD/month per task running all month in London.
+   */
   readonly assignPublicIp: boolean;
   /** The networking module's web-task group (imported unmodifiable). */
   readonly securityGroup: ec2.ISecurityGroup;
+  /** The load balancer's target group the tasks register in; its request count also drives scaling. */
   readonly targetGroup: elbv2.ApplicationTargetGroup;
-  /** e.g. `booking-dev`. */
+  /** Environment prefix, e.g. `booking-dev`: the service is `<name>-web`. */
   readonly name: string;
+  /** Log group name prefix, e.g. `/booking/dev`: logs go to `<prefix>/web`. */
   readonly logPrefix: string;
 }
 
@@ -46,7 +67,7 @@ export class WebService extends Construct {
       logPrefix: props.logPrefix,
       cpu: config.cpu,
       memoryMiB: config.memoryMiB,
-      command: config.command,
+      command: withAppPort(config.command, props.appPort),
       withPgBouncer: true,
       appPort: props.appPort,
     });

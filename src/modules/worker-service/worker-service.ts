@@ -11,19 +11,38 @@ import { appService } from '../app-task/app-service';
 import { ServiceBounds } from '../state-guard/service-bounds';
 
 export interface WorkerServiceProps {
+  /** The environment's ECS cluster. */
   readonly cluster: ecs.ICluster;
+  /** Image, environment, secrets, database and log retention, shared with web and migrate. */
   readonly runtime: AppRuntime;
+  /**
+   * Size, bounds, capacity mix, queues and scaling step of the worker. A task costs 0.03725 USD
+   * per vCPU-hour and 0.00409 USD per GB-hour on arm64 in London (x86_64: 0.04656 and 0.00511),
+   * e.g. 256 CPU units with 1024 MiB: 9.78 USD/month running all month; with `minTasks` 0 the
+   * worker runs only while messages wait.
+   */
   readonly config: WorkerConfig;
   /** Resolves the scaling bounds from the state record at deploy time (StateGuard.serviceToken). */
   readonly boundsServiceToken: string;
-  /** This deploy creates the service: start it at zero tasks with bounds 0..0. @default false */
+  /**
+   * This deploy creates the service: start it at zero tasks with bounds 0..0.
+   * @default false
+   */
   readonly firstDeploy?: boolean;
+  /** Subnets the tasks run in (the networking module's task subnets). */
   readonly subnets: ec2.SubnetSelection;
+  /**
+   * Give each task a public IPv4 address (`public` egress, no NAT gateway): 0.005 USD per
+   * address-hour, 3.65 USD/month per task running all month.
+   */
   readonly assignPublicIp: boolean;
+  /** The networking module's worker group (imported unmodifiable): nothing in. */
   readonly securityGroup: ec2.ISecurityGroup;
   /** Messages waiting (QueueMetrics.backlog): drives scaling. */
   readonly backlog: cloudwatch.IMetric;
+  /** Environment prefix, e.g. `booking-dev`: the service is `<name>-worker`, its alarms `<name>-worker-*`. */
   readonly name: string;
+  /** Log group name prefix, e.g. `/booking/dev`: logs go to `<prefix>/worker`. */
   readonly logPrefix: string;
 }
 

@@ -1,0 +1,17 @@
+import type { EnvironmentConfig } from '../types';
+import type { IssueCollector } from './issues';
+
+/** A branch name, and a person's approval before each production release. */
+export function validatePipeline(env: EnvironmentConfig, issues: IssueCollector): void {
+  const at = (field: string) => `${env.name}.pipeline.${field}`;
+  const { branch, manualApproval } = env.pipeline;
+  if (!/^[A-Za-z0-9._/-]{1,200}$/.test(branch) || branch.includes('..')) {
+    issues.add(at('branch'), `${JSON.stringify(branch)} is not a branch name (e.g. "main")`);
+  }
+  if (env.production && !manualApproval) {
+    issues.add(
+      at('manualApproval'),
+      'false is not allowed for a production environment (a person approves each release before it migrates the database)',
+    );
+  }
+}

@@ -1,0 +1,44 @@
+import type { PriceTable } from '../price-table';
+
+const DATE = '2026-11';
+
+/**
+ * Prices that are the same in every region: services priced globally (Route 53 hosted zones,
+ * CloudFront by edge, WAF, CodePipeline), and the prices no source gives anywhere. Each region's
+ * table includes them.
+ */
+export const globalPrices: PriceTable['prices'] = {
+  'route53.zone.month': {
+    usd: 0.5,
+    unit: 'hosted zone-month (first 25)',
+    source: 'AWS Route 53 pricing',
+    date: DATE,
+  },
+  'codepipeline.v2.action-minute': {
+    usd: 0.002,
+    unit: 'action-execution minute',
+    source: 'AWS CodePipeline pricing',
+    date: DATE,
+  },
+  'codepipeline.v1.pipeline-month': {
+    usd: 1,
+    unit: 'active pipeline-month',
+    source: 'AWS CodePipeline pricing',
+    date: DATE,
+  },
+  'cloudfront.europe.gb': { usd: 0.085, unit: 'GB out from European edges', source: 'IC', date: DATE },
+  'cloudfront.https.ten-thousand': { usd: 0.012, unit: '10,000 HTTPS requests', source: 'IC', date: DATE },
+  'waf.web-acl.month': { usd: 5, unit: 'web ACL-month', source: 'IC / AWS WAF pricing', date: DATE },
+  'waf.rule.month': { usd: 1, unit: 'rule-month', source: 'IC / AWS WAF pricing', date: DATE },
+  'waf.requests.million': { usd: 0.6, unit: 'million requests', source: 'IC / AWS WAF pricing', date: DATE },
+  'dynamodb.on-demand.write.million': {
+    usd: null,
+    unit: 'million write request units',
+    reason: 'no DynamoDB price in the sourced reference data (npm run refresh-prices reads it from the Price List)',
+  },
+  'dynamodb.on-demand.read.million': {
+    usd: null,
+    unit: 'million read request units',
+    reason: 'no DynamoDB price in the sourced reference data (npm run refresh-prices reads it from the Price List)',
+  },
+};

@@ -1,0 +1,43 @@
+import { HOURS_PER_MONTH, priceKey } from '../price-table';
+import { type Charge, literalNumber, type RuleTable } from './context';
+
+/**
+ * RDS instances: instance hours while running, storage and the backups beyond it in every state
+ * (a stopped instance still bills both).
+ */
+export const databaseRules: RuleTable = {
+  'AWS::RDS::DBInstance': (ctx) => {
+    const props = ctx.resource.Properties ?? {};
+    const instanceClass = String(props.DBInstanceClass);
+    const multiAz = props.MultiAZ === true || props.MultiAZ === 'true';
+    const storageType = String(props.StorageType ?? 'gp2');
+    const storage = literalNumber(props.AllocatedStorage);
+    const charges: Charge[] = [];
+    const stopped = ctx.state !== 'running';
+    if (!stopped) {
+      charges.push({
+        what: `${instanceClass} ${multiAz ? 'Multi-AZ' : 'Single-AZ'} hours`,
+        quantity: HOURS_PER_MONTH,
+        priceKey: priceKey.rdsInstanceHour(instanceClass, multiAz),
+      });
+    }
+    if (storage === undefined) return { unpriced: 'AllocatedStorage is not a literal in the template' };
+    charges.push({
+      what: `GB ${storageType} storage`,
+      quantity: storage,
+      priceKey: priceKey.rdsStorageGbMonth(storageType, multiAz),
+    });
+    const billableBackup = Math.max(0, ctx.usage.databaseBackupGiB - storage);
+    charges.push({
+      what: `GB backup beyond the free ${storage} GB`,
+      quantity: billableBackup,
+      priceKey: priceKey.rdsBackupGbMonth,
+    });
+    const ceiling = literalNumber(props.MaxAllocatedStorage);
+    if (ceiling !== undefined)
+      ctx.assume(
+        `${ctx.stack.stackName} database storage priced at its allocated ${storage} GB; autoscaling may grow it to ${ceiling} GB`,
+      );
+    return { charges, note: stopped ? 'stopped: storage and backups only' : undefined };
+  },
+};

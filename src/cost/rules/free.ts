@@ -1,0 +1,56 @@
+import type { Rule, RuleTable } from './context';
+
+/** Resources known to cost nothing by themselves, with the reason printed on their line. */
+export const FREE_RESOURCES: Readonly<Record<string, string>> = {
+  'AWS::EC2::VPC': 'no charge for the VPC itself',
+  'AWS::EC2::Subnet': 'no charge',
+  'AWS::EC2::RouteTable': 'no charge',
+  'AWS::EC2::Route': 'no charge',
+  'AWS::EC2::SubnetRouteTableAssociation': 'no charge',
+  'AWS::EC2::InternetGateway': 'no charge (data transfer out is billed per GB)',
+  'AWS::EC2::VPCGatewayAttachment': 'no charge',
+  'AWS::EC2::SecurityGroup': 'no charge',
+  'AWS::EC2::SecurityGroupIngress': 'no charge',
+  'AWS::EC2::SecurityGroupEgress': 'no charge',
+  'AWS::EC2::FlowLog': 'records billed as CloudWatch Logs ingestion (usage line)',
+  'AWS::IAM::Role': 'no charge',
+  'AWS::IAM::Policy': 'no charge',
+  'AWS::IAM::ManagedPolicy': 'no charge',
+  'AWS::RDS::DBSubnetGroup': 'no charge',
+  'AWS::RDS::DBParameterGroup': 'no charge',
+  'AWS::ElastiCache::SubnetGroup': 'no charge',
+  'AWS::ElastiCache::ParameterGroup': 'no charge',
+  'AWS::SecretsManager::SecretTargetAttachment': 'no charge',
+  'AWS::Logs::LogGroup': 'billed by ingestion and storage (usage line)',
+  'AWS::Logs::ResourcePolicy': 'no charge',
+  'AWS::ElasticLoadBalancingV2::Listener': 'included in the load balancer',
+  'AWS::ElasticLoadBalancingV2::ListenerRule': 'included in the load balancer',
+  'AWS::ElasticLoadBalancingV2::ListenerCertificate': 'included in the load balancer',
+  'AWS::ElasticLoadBalancingV2::TargetGroup': 'included in the load balancer',
+  'AWS::ECS::TaskDefinition': 'billed through the service or task that runs it',
+  'AWS::ECS::ClusterCapacityProviderAssociations': 'no charge',
+  'AWS::ApplicationAutoScaling::ScalableTarget': 'no charge',
+  'AWS::ApplicationAutoScaling::ScalingPolicy': 'no charge (its alarms are listed separately)',
+  'AWS::Lambda::Permission': 'no charge',
+  'AWS::Events::Rule': 'no charge for rules on AWS service events',
+  'AWS::Scheduler::Schedule': 'first 14 million invocations a month are free',
+  'AWS::SNS::Topic': 'first million publishes and 1,000 e-mails a month are free',
+  'AWS::SNS::Subscription': 'no charge',
+  'AWS::SNS::TopicPolicy': 'no charge',
+  'AWS::Budgets::Budget': 'budgets without actions are free',
+  'AWS::CertificateManager::Certificate': 'public ACM certificates are free',
+  'AWS::CodeStarConnections::Connection': 'no charge',
+  'AWS::CodeStarNotifications::NotificationRule': 'notification rules are free (delivery via SNS)',
+  'AWS::S3::BucketPolicy': 'no charge',
+  'AWS::Route53::RecordSet': 'alias queries to AWS resources are free; zone billed separately',
+  'AWS::Route53::RecordSetGroup': 'alias queries to AWS resources are free; zone billed separately',
+  'AWS::CDK::Metadata': 'CDK bookkeeping, not an AWS resource',
+};
+
+/** The free resources as rules. */
+export const freeRules: RuleTable = Object.fromEntries(
+  Object.entries(FREE_RESOURCES).map(([type, reason]) => [type, () => ({ free: reason })]),
+);
+
+/** Any `Custom::` resource: free by itself (the Lambda function answering it has its own line). */
+export const customResourceRule: Rule = () => ({ free: 'custom resource: its handler is listed separately' });

@@ -1,0 +1,33 @@
+import { HOURS_PER_MONTH, priceKey } from '../price-table';
+import { evenShare, type RuleTable } from './context';
+
+/** NAT gateways (the assumed NAT traffic split between them), public addresses and VPC endpoints. */
+export const networkRules: RuleTable = {
+  'AWS::EC2::NatGateway': (ctx) => ({
+    charges: [
+      { what: 'hours', quantity: HOURS_PER_MONTH, priceKey: priceKey.natHour },
+      { what: 'GB processed', quantity: evenShare(ctx, ctx.usage.natDataGiB), priceKey: priceKey.natGb },
+    ],
+    note: 'its public IPv4 is the EIP line',
+  }),
+
+  'AWS::EC2::EIP': () => ({
+    charges: [{ what: 'public IPv4 hours', quantity: HOURS_PER_MONTH, priceKey: priceKey.publicIpv4Hour }],
+  }),
+
+  'AWS::EC2::VPCEndpoint': (ctx) => {
+    const props = ctx.resource.Properties ?? {};
+    if ((props.VpcEndpointType ?? 'Gateway') === 'Gateway')
+      return { free: 'gateway endpoints (S3, DynamoDB) are free' };
+    const zones = Array.isArray(props.SubnetIds) ? props.SubnetIds.length : 1;
+    return {
+      charges: [
+        {
+          what: `AZ-hours (${zones} AZ)`,
+          quantity: zones * HOURS_PER_MONTH,
+          priceKey: priceKey.interfaceEndpointAzHour,
+        },
+      ],
+    };
+  },
+};

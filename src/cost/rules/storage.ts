@@ -1,0 +1,18 @@
+import { priceKey } from '../price-table';
+import { evenShare, type RuleTable } from './context';
+
+/**
+ * S3 buckets and ECR repositories: the environment's assumed storage, split evenly between the
+ * resources of the type. (Log groups are billed by the estimator's CloudWatch Logs usage line.)
+ */
+export const storageRules: RuleTable = {
+  'AWS::S3::Bucket': (ctx) => ({
+    charges: [
+      { what: 'GB Standard', quantity: evenShare(ctx, ctx.usage.s3StorageGiB), priceKey: priceKey.s3StandardGbMonth },
+    ],
+  }),
+
+  'AWS::ECR::Repository': (ctx) => ({
+    charges: [{ what: 'GB stored', quantity: evenShare(ctx, ctx.usage.ecrStorageGiB), priceKey: priceKey.ecrGbMonth }],
+  }),
+};

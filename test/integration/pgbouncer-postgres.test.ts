@@ -1,0 +1,257 @@
+// The PgBouncer sidecar's real entrypoint (docker/pgbouncer/entrypoint.sh) and the real pgbouncer
+// binary in front of a real PostgreSQL that, like RDS with rds.force_ssl, only accepts TLS
+// (a self-signed certificate made here) and SCRAM passwords. Clients connect through PgBouncer
+// with psql, as the Django app does through the sidecar.
+//
+// Everything runs from a temporary directory on loopback, PostgreSQL on a free port. PgBouncer
+// listens where the entrypoint puts it, 127.0.0.1:6432 (fixed there, as in the task), so that port
+// must be free: Debian's own pgbouncer service uses it too (.ci/run stops it after installing).
+// PostgreSQL and PgBouncer refuse to run as root: as root they run as the `postgres` user that
+// the Debian package creates (else `nobody`), as the image runs PgBouncer as an unprivileged user.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  findBinary,
+  freePort,
+  isListening,
+  missingBinaryMessage,
+  requireBinary,
+  runCommand,
+  type Server,
+  serverUser,
+  startServer,
+  waitUntil,
+} from './real-processes';
+
+const ENTRYPOINT = join(__dirname, '..', '..', 'docker', 'pgbouncer', 'entrypoint.sh');
+/** Where the entrypoint makes PgBouncer listen. */
+const PGBOUNCER_PORT = 6432;
+/** The platform's database and master user (src/modules/database). */
+const DATABASE = 'booking';
+const USER = 'booking_admin';
+/** Small, so that a few clients exceed it. */
+const POOL_SIZE = 2;
+
+/** The directory holding initdb and postgres: Debian's newest /usr/lib/postgresql/<version>/bin, else PATH. */
+function postgresBinDir(): string {
+  const debian = '/usr/lib/postgresql';
+  const versions = existsSync(debian)
+    ? readdirSync(debian)
+        .filter((version) => existsSync(join(debian, version, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length > 0) return join(debian, versions[0], 'bin');
+  const initdb = findBinary('initdb');
+  if (initdb && existsSync(join(dirname(initdb), 'postgres'))) return dirname(initdb);
+  throw new Error(missingBinaryMessage('PostgreSQL (initdb, postgres)', 'postgresql'));
+}
+
+describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over TLS', { timeout: 180_000 }, () => {
+  const adminPassword = randomBytes(12).toString('hex');
+  const userPassword = randomBytes(12).toString('hex');
+  let dir: string | undefined;
+  let runDir: string;
+  let psqlBinary: string;
+  let postgresPort: number;
+  let postgres: Server | undefined;
+  let pgbouncer: Server | undefined;
+
+  /** Runs one statement with psql; `-A -t`: unaligned rows, no headers. */
+  function psql(
+    target: { port: number; user: string; password: string; dbname: string; sslmode: string },
+    sql: string,
+  ) {
+    const connection = `host=127.0.0.1 port=${target.port} dbname=${target.dbname} user=${target.user} sslmode=${target.sslmode}`;
+    return runCommand(psqlBinary, ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql, connection], {
+      env: { PATH: process.env.PATH, LANG: 'C.UTF-8', PGPASSWORD: target.password, PGCONNECT_TIMEOUT: '10' },
+      timeoutMs: 30_000,
+    });
+  }
+  /** As the superuser, straight to PostgreSQL (TLS, which it requires). */
+  const asAdmin = (sql: string, dbname = 'postgres') =>
+    psql({ port: postgresPort, user: 'admin', password: adminPassword, dbname, sslmode: 'require' }, sql);
+  /** As the application, through PgBouncer (plain TCP on loopback, like the app to its sidecar). */
+  const throughPgBouncer = (sql: string, password = userPassword) =>
+    psql({ port: PGBOUNCER_PORT, user: USER, password, dbname: DATABASE, sslmode: 'disable' }, sql);
+
+  function ok(result: { status: number | null; stdout: string; stderr: string }): string {
+    assert.equal(result.status, 0, result.stderr);
+    return result.stdout.trim();
+  }
+
+  before(async () => {
+    const binDir = postgresBinDir();
+    const pgbouncerBinary = requireBinary('pgbouncer', 'pgbouncer');
+    psqlBinary = requireBinary('psql', 'postgresql-client');
+    const openssl = requireBinary('openssl', 'openssl');
+    if (await isListening(PGBOUNCER_PORT)) {
+      throw new Error(
+        `127.0.0.1:${PGBOUNCER_PORT}, where the entrypoint runs PgBouncer, is taken (Debian's pgbouncer service? systemctl stop pgbouncer.socket pgbouncer.service)`,
+      );
+    }
+    const user = serverUser();
+    const asUser = user ? { uid: user.uid, gid: user.gid } : {};
+    const own = (path: string) => {
+      if (user) chownSync(path, user.uid, user.gid);
+    };
+    dir = mkdtempSync(join(tmpdir(), 'pgbouncer-postgres-'));
+    own(dir);
+
+    // A self-signed certificate for 127.0.0.1; the key readable by its owner only, as PostgreSQL demands.
+    const cert = join(dir, 'server.crt');
+    const key = join(dir, 'server.key');
+    const certificate = 'req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1';
+    ok(
+      await runCommand(openssl, [
+        ...certificate.split(' '),
+        ...['-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+      ]),
+    );
+    own(cert);
+    own(key);
+
+    // A cluster whose superuser `admin` logs in with a SCRAM password; only TLS connections admitted.
+    const passwordFile = join(dir, 'admin-password');
+    writeFileSync(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
+    own(passwordFile);
+    const data = join(dir, 'data');
+    const initdb = '-U admin -A scram-sha-256 -E UTF8 --no-locale --no-sync'.split(' ');
+    ok(
+      await runCommand(join(binDir, 'initdb'), ['-D', data, `--pwfile=${passwordFile}`, ...initdb], {
+        ...asUser,
+        cwd: dir,
+      }),
+    );
+    writeFileSync(join(data, 'pg_hba.conf'), 'hostssl all all 127.0.0.1/32 scram-sha-256\n');
+    own(join(data, 'pg_hba.conf'));
+
+    postgresPort = await freePort();
+    const settings: Record<string, string | number> = {
+      listen_addresses: '127.0.0.1',
+      port: postgresPort,
+      unix_socket_directories: '', // TCP only: nothing in /var/run/postgresql
+      ssl: 'on',
+      ssl_cert_file: cert,
+      ssl_key_file: key,
+      password_encryption: 'scram-sha-256',
+      max_connections: 20,
+      shared_buffers: '16MB',
+      fsync: 'off',
+    };
+    postgres = startServer(
+      join(binDir, 'postgres'),
+      ['-D', data, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
+      { ...asUser, cwd: dir },
+    );
+    await waitUntil(
+      `PostgreSQL on 127.0.0.1:${postgresPort}`,
+      async () => (await asAdmin('select 1')).status === 0,
+      postgres,
+    );
+    ok(await asAdmin(`create role ${USER} login password '${userPassword}'`));
+    ok(await asAdmin(`create database ${DATABASE} owner ${USER}`));
+
+    // The sidecar, as the task starts it: the entrypoint writes the config and execs pgbouncer.
+    runDir = join(dir, 'run');
+    mkdirSync(runDir);
+    own(runDir);
+    pgbouncer = startServer('sh', [ENTRYPOINT], {
+      ...asUser,
+      cwd: dir,
+      env: {
+        PATH: `${dirname(pgbouncerBinary)}:/usr/bin:/bin`,
+        DB_HOST: '127.0.0.1',
+        DB_PORT: String(postgresPort),
+        DB_NAME: DATABASE,
+        DB_USER: USER,
+        DB_PASSWORD: userPassword,
+        POOL_SIZE: String(POOL_SIZE),
+        MAX_CLIENT_CONN: '50',
+        PGBOUNCER_RUN_DIR: runDir,
+      },
+    });
+    await waitUntil(`PgBouncer on 127.0.0.1:${PGBOUNCER_PORT}`, () => isListening(PGBOUNCER_PORT), pgbouncer);
+  });
+
+  after(async () => {
+    await pgbouncer?.stop('SIGTERM');
+    await postgres?.stop('SIGINT'); // fast shutdown
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a query through PgBouncer reaches the database as the platform user', async () => {
+    assert.equal(ok(await throughPgBouncer('select current_user, current_database()')), `${USER}|${DATABASE}`);
+    // The config the entrypoint wrote, which this pgbouncer runs: transaction pooling, TLS to the
+    // database, SCRAM for clients; the password file private to the PgBouncer user.
+    const ini = readFileSync(join(runDir, 'pgbouncer.ini'), 'utf8');
+    for (const line of ['pool_mode = transaction', 'server_tls_sslmode = require', 'auth_type = scram-sha-256']) {
+      assert.ok(ini.includes(`${line}\n`), line);
+    }
+    assert.equal(statSync(join(runDir, 'userlist.txt')).mode & 0o777, 0o600);
+  });
+
+  test('PostgreSQL sees the connection from PgBouncer as TLS', async () => {
+    // The entrypoint sets server_tls_sslmode = require and no CA file, so PgBouncer encrypts but
+    // does not verify the server's certificate (verify-full would need server_tls_ca_file).
+    const [ssl, version] = ok(
+      await throughPgBouncer('select ssl, version from pg_stat_ssl where pid = pg_backend_pid()'),
+    ).split('|');
+    assert.equal(ssl, 't');
+    assert.match(version, /^TLSv1\.[23]$/);
+    // And PostgreSQL admits nothing else: a plain connection is refused.
+    const plain = await psql(
+      { port: postgresPort, user: USER, password: userPassword, dbname: DATABASE, sslmode: 'disable' },
+      'select 1',
+    );
+    assert.notEqual(plain.status, 0);
+    assert.match(plain.stderr, /no pg_hba\.conf entry .* no encryption/);
+  });
+
+  test(`at most POOL_SIZE (${POOL_SIZE}) server connections, however many clients`, async () => {
+    // The entrypoint sets no admin_users and no Unix socket, so PgBouncer's admin console (SHOW
+    // POOLS) is closed to everyone; the limit is observed from PostgreSQL's side instead.
+    const admin = await psql(
+      { port: PGBOUNCER_PORT, user: USER, password: userPassword, dbname: 'pgbouncer', sslmode: 'disable' },
+      'show pools',
+    );
+    assert.notEqual(admin.status, 0);
+    assert.match(admin.stderr, /not allowed/);
+
+    const clients = 5;
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: clients }, () => throughPgBouncer('select pg_backend_pid() from pg_sleep(1)')),
+    );
+    const elapsed = Date.now() - started;
+    const pids = new Set(results.map(ok));
+    assert.equal(pids.size, POOL_SIZE, `every client was served by one of ${POOL_SIZE} server connections`);
+    // Five one-second queries on two connections take at least three rounds: clients waited.
+    assert.ok(elapsed >= Math.ceil(clients / POOL_SIZE) * 1_000 - 100, `${elapsed} ms`);
+    const backends = ok(
+      await asAdmin(
+        `select count(*) from pg_stat_activity where usename = '${USER}' and backend_type = 'client backend'`,
+      ),
+    );
+    assert.ok(Number(backends) <= POOL_SIZE, `${backends} server connections for ${USER}`);
+  });
+
+  test('a wrong password is refused by PgBouncer', async () => {
+    const result = await throughPgBouncer('select 1', 'not-the-password');
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /SASL authentication failed|password authentication failed/);
+  });
+});

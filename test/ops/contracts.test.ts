@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import { environmentNamed, platformConfig } from '../../src/config';
+import { resourcesFromEnvironment } from '../../src/lambda/ops/index';
+import { OPS_LAMBDA_VARIABLES, STACK_OUTPUTS, type StackPart, stackName } from '../../src/ops/contracts';
+import { discoverResources } from '../../src/ops/resources';
+import { resourcesOfType, synth, type SynthesizedPlatform } from '../helpers';
+
+/** A template value as a string the reader can hold (tokens become a readable placeholder). */
+const text = (value: unknown) => (typeof value === 'string' ? value : `<${JSON.stringify(value)}>`);
+
+/**
+ * Every name a stack writes and the ops code reads is linked here, writer to reader: a rename on
+ * one side only fails these tests, not a real `status` or `pause`.
+ */
+describe('contracts between the stacks and the ops code', () => {
+  let platform: SynthesizedPlatform;
+  before(() => {
+    platform = synth();
+  });
+
+  test('each stack declares every output key the ops code reads from it', () => {
+    for (const env of ['dev', 'prod']) {
+      for (const [part, keys] of Object.entries(STACK_OUTPUTS)) {
+        const outputs = Object.keys(platform.json(env, part).Outputs ?? {});
+        for (const key of Object.values(keys)) {
+          assert.ok(outputs.includes(key), `${env}-${part} declares ${key} (it has ${outputs.join(', ')})`);
+        }
+      }
+    }
+  });
+
+  test('the CLI discovers every resource from the outputs the stacks declare', async () => {
+    const env = environmentNamed(platformConfig, 'dev');
+    const cloudformation = new CloudFormationClient({ region: env.region });
+    const stub = mockClient(cloudformation);
+    for (const part of ['data', 'app', 'pipeline'] as StackPart[]) {
+      const outputs = platform.json('dev', part).Outputs ?? {};
+      stub.on(DescribeStacksCommand, { StackName: stackName('booking', 'dev', part) }).resolves({
+        Stacks: [
+          {
+            StackName: stackName('booking', 'dev', part),
+            StackStatus: 'CREATE_COMPLETE',
+            CreationTime: new Date(0),
+            Outputs: Object.entries(outputs).map(([OutputKey, output]: [string, any]) => ({
+              OutputKey,
+              OutputValue: text(output.Value),
+            })),
+          },
+        ],
+      });
+    }
+    const found = await discoverResources(cloudformation, platformConfig.shared, env);
+    assert.equal(found.databaseId, 'booking-dev');
+    assert.equal(found.cacheId, 'booking-dev');
+    assert.deepEqual(
+      found.services.map((s) => s.role),
+      ['web', 'worker'],
+    );
+    for (const field of [
+      'clusterName',
+      'targetGroupArn',
+      'loadBalancerDnsName',
+      'apiUrl',
+      'migrateFamily',
+      'pipelineName',
+    ] as const) {
+      assert.ok(found[field], `discovered ${field}`);
+    }
+    const [[, table]] = resourcesOfType(platform.json('dev', 'ops'), 'AWS::DynamoDB::Table');
+    assert.equal(found.stateTable, table.Properties.TableName);
+  });
+
+  test('every variable the ops Lambdas read is set by the stacks, and nothing they do not read', () => {
+    const functions = [
+      ...resourcesOfType(platform.json('dev', 'data'), 'AWS::Lambda::Function'),
+      ...resourcesOfType(platform.json('dev', 'app'), 'AWS::Lambda::Function'),
+    ].filter(([, fn]) => fn.Properties.Environment?.Variables?.[OPS_LAMBDA_VARIABLES.stateTable]);
+    assert.equal(functions.length, 2, 'the guard and the schedule');
+    const known = new Set<string>(Object.values(OPS_LAMBDA_VARIABLES));
+    for (const [id, fn] of functions) {
+      const variables = Object.fromEntries(
+        Object.entries(fn.Properties.Environment.Variables).map(([key, value]) => [key, text(value)]),
+      );
+      for (const key of Object.keys(variables)) assert.ok(known.has(key), `${id} sets ${key}, which nothing reads`);
+      const read = resourcesFromEnvironment({ ...variables, AWS_REGION: 'eu-west-2' });
+      assert.equal(read.environment, 'dev');
+      assert.equal(read.stateTable, 'booking-dev-ops-state');
+      assert.deepEqual(read.configured, { web: { min: 1, max: 2 }, worker: { min: 0, max: 2 } });
+    }
+  });
+});
