@@ -65,22 +65,41 @@ function estimateIn(
     }
   }
   return [...structures].flatMap(([structure, priced]) => {
-    const built = environments.map((env) => ({ ...env, state: structure }));
-    const outdir = mkdtempSync(join(tmpdir(), 'booking-cost-'));
-    try {
-      const { app } = createPlatformApp({ ...config, environments: built }, { outdir, qualityGates: false });
-      const assembly = app.synth();
-      return priced.map(({ env, state }) =>
-        estimateStacks(
-          { ...env, state: structure },
-          state,
-          environmentStacks(assembly, config.shared.appName, env.name),
-        ),
-      );
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
+    const templates = structureTemplates(config, environments, structure);
+    return priced.map(({ env, state }) => estimateStacks({ ...env, state: structure }, state, templates[env.name]));
   });
+}
+
+/** Templates already synthesized, per configuration object and structure (configs are immutable). */
+const synthesized = new WeakMap<PlatformConfig, Map<string, Record<string, StackTemplate[]>>>();
+
+/**
+ * The templates of each environment built in `structure`, synthesized once per configuration and
+ * structure: a process that prices several times (a test file, `status` after `cost`) pays once.
+ */
+function structureTemplates(
+  config: PlatformConfig,
+  environments: readonly EnvironmentConfig[],
+  structure: DeployedStructure,
+): Record<string, StackTemplate[]> {
+  const key = `${structure}:${environments.map((env) => env.name).join(',')}`;
+  const byKey = synthesized.get(config) ?? new Map<string, Record<string, StackTemplate[]>>();
+  synthesized.set(config, byKey);
+  const known = byKey.get(key);
+  if (known) return known;
+  const built = environments.map((env) => ({ ...env, state: structure }));
+  const outdir = mkdtempSync(join(tmpdir(), 'booking-cost-'));
+  try {
+    const { app } = createPlatformApp({ ...config, environments: built }, { outdir, qualityGates: false });
+    const assembly = app.synth();
+    const templates = Object.fromEntries(
+      environments.map((env) => [env.name, environmentStacks(assembly, config.shared.appName, env.name)]),
+    );
+    byKey.set(key, templates);
+    return templates;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /**

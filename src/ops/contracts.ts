@@ -92,3 +92,18 @@ export const OPS_LAMBDA_VARIABLES = {
   /** JSON of the configured web/worker bounds (resume's fallback when nothing is recorded). */
   configuredCapacity: 'CONFIGURED_CAPACITY',
 } as const;
+
+/**
+ * SSM parameter names the stacks publish and the pipeline, the app stack and `doctor` read, from
+ * the parameters module: imported through here by the ops code, so every shared name has one
+ * import point.
+ */
+export {
+  applicationSecretParameter,
+  CONNECTION_PARAMETERS,
+  environmentPrefix,
+  githubConnectionParameter,
+  hostedZoneIdParameter,
+  releaseImageParameter,
+  repositoryUri,
+} from '../modules/parameters/parameter-names';

@@ -4,11 +4,7 @@ import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { GetParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
-import {
-  applicationSecretParameter,
-  githubConnectionParameter,
-  hostedZoneIdParameter,
-} from '../modules/parameters/parameter-names';
+import { applicationSecretParameter, githubConnectionParameter, hostedZoneIdParameter } from './contracts';
 import { type AwsFailure, type AwsFailureKind, classifyAwsFailure, isSharedCause, notAwsResponse } from './aws-errors';
 import type { OpsClients } from './clients';
 

@@ -180,7 +180,7 @@ describe('environment state against moto', () => {
 
   test('throttling is retried by the SDK (adaptive mode) and the pause completes', async () => {
     await seedEnvironment(moto.endpoint);
-    proxy.failNext('ecs:DescribeServices', { times: 3, code: 'ThrottlingException', message: 'Rate exceeded' });
+    proxy.failNext('ecs:DescribeServices', { times: 2, code: 'ThrottlingException', message: 'Rate exceeded' });
     const result = await cli(['pause', 'dev']);
     assert.equal(result.code, 0, result.err + result.out);
     assert.equal(proxy.faultsLeft(), 0);
@@ -412,8 +412,9 @@ describe('environment state against moto', () => {
     await seedEnvironment(moto.endpoint);
     const made = clients();
     const table = stateTableName(shared.appName, 'dev');
-    const entries = 6000;
-    const padding = 'x'.repeat(120);
+    // Few, large entries: the same megabyte with fewer writes.
+    const entries = 2400;
+    const padding = 'x'.repeat(400);
     for (let start = 0; start < entries; start += 25) {
       await made.dynamodb.send(
         new BatchWriteItemCommand({
