@@ -1,6 +1,9 @@
 import type { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 
 export interface StackSummary {
+  /** What `npx cdk synth|deploy|diff` takes: `<stage>/<stack>`, e.g. `booking-dev/app`. */
+  readonly cdkId: string;
+  /** The CloudFormation stack name, e.g. `booking-dev-app`. */
   readonly stackName: string;
   readonly region: string;
   readonly resourceCount: number;
@@ -19,6 +22,7 @@ export function summarizeStack(stack: CloudFormationStackArtifact): StackSummary
   const resourceTypes: Record<string, number> = {};
   for (const resource of resources) resourceTypes[resource.Type] = (resourceTypes[resource.Type] ?? 0) + 1;
   return {
+    cdkId: stack.hierarchicalId,
     stackName: stack.stackName,
     region: stack.environment.region,
     resourceCount: resources.length,
