@@ -1,4 +1,5 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
 import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { GetParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
@@ -24,7 +25,17 @@ export interface DoctorDependencies {
   readonly clients: OpsClients;
   /** Name servers the public DNS returns for a domain (node:dns in the CLI). */
   readonly resolveNs: (domain: string) => Promise<string[]>;
+  /** The PostgreSQL version new databases get (POSTGRES_VERSION): checks the region offers it. @default not checked */
+  readonly postgresVersion?: string;
+  /** Whether a Docker engine answers here, and what it says. @default not checked */
+  readonly docker?: () => Promise<{ readonly ok: boolean; readonly detail: string }>;
 }
+
+/**
+ * The oldest bootstrap stack the synthesized templates accept: their CheckBootstrapVersion rule
+ * refuses versions 1 to 5.
+ */
+export const MIN_BOOTSTRAP_VERSION = 6;
 
 const normalize = (host: string) => host.toLowerCase().replace(/\.$/, '');
 
@@ -100,11 +111,15 @@ export async function runDoctor(
     await check(`CDK bootstrap in ${env.region}`, async () => {
       try {
         const answer = await clients.cloudformation.send(new DescribeStacksCommand({ StackName: 'CDKToolkit' }));
-        const status = answer.Stacks?.[0]?.StackStatus ?? 'missing';
-        const ok = /_COMPLETE$/.test(status) && !status.startsWith('DELETE') && !status.includes('ROLLBACK');
+        const stack = answer.Stacks?.[0];
+        const status = stack?.StackStatus ?? 'missing';
+        const version = Number(stack?.Outputs?.find((o) => o.OutputKey === 'BootstrapVersion')?.OutputValue ?? NaN);
+        const complete = /_COMPLETE$/.test(status) && !status.startsWith('DELETE') && !status.includes('ROLLBACK');
+        const recent = version >= MIN_BOOTSTRAP_VERSION;
+        const ok = complete && recent;
         return {
           ok,
-          detail: `CDKToolkit is ${status}`,
+          detail: `CDKToolkit is ${status}, bootstrap version ${Number.isNaN(version) ? 'unknown' : version}${recent ? '' : ` (templates need ${MIN_BOOTSTRAP_VERSION} or later)`}`,
           fix: ok ? undefined : `npx cdk bootstrap aws://${env.account}/${env.region}`,
         };
       } catch (error) {
@@ -119,6 +134,25 @@ export async function runDoctor(
       }
     }),
   );
+
+  const postgresVersion = deps.postgresVersion;
+  if (postgresVersion) {
+    results.push(
+      await check(`PostgreSQL ${postgresVersion} offered in ${env.region}`, async () => {
+        const answer = await clients.rds.send(
+          new DescribeDBEngineVersionsCommand({ Engine: 'postgres', EngineVersion: postgresVersion }),
+        );
+        const ok = (answer.DBEngineVersions ?? []).length > 0;
+        return {
+          ok,
+          detail: ok ? `RDS offers postgres ${postgresVersion}` : `RDS does not offer postgres ${postgresVersion} here`,
+          fix: ok
+            ? undefined
+            : `list what it offers (aws rds describe-db-engine-versions --engine postgres --region ${env.region} --query 'DBEngineVersions[].EngineVersion') and set POSTGRES_VERSION in src/modules/database/database.ts to one of them`,
+        };
+      }),
+    );
+  }
 
   results.push(
     await check('GitHub connection', async () => {
@@ -177,5 +211,16 @@ export async function runDoctor(
       };
     }),
   );
+  // Local, not AWS: a deploy builds the PgBouncer image asset for the tasks' architecture.
+  if (!deps.docker) return results;
+  const docker = await deps.docker();
+  results.push({
+    name: 'Docker for image assets',
+    ok: docker.ok,
+    detail: docker.detail,
+    fix: docker.ok
+      ? undefined
+      : 'start a Docker engine that builds linux/arm64 images (Docker Desktop, or on Linux: the engine plus QEMU, e.g. docker run --privileged --rm tonistiigi/binfmt --install arm64)',
+  });
   return results;
 }

@@ -172,6 +172,7 @@ describe('doctor reports a cause shared by every check once', () => {
           ...defaultOpsDependencies,
           clients: (region) => createClients(region, { maxAttempts: 1 }),
           resolveNs: async () => [],
+          docker: async () => ({ ok: true, detail: 'Docker engine 28.2.2 aarch64' }),
         },
       ),
     );
@@ -179,8 +180,11 @@ describe('doctor reports a cause shared by every check once', () => {
     assert.deepEqual(out, [
       'FAIL credentials: no AWS credentials found',
       '     fix: set AWS_PROFILE to a configured profile (run `aws sso login` first if it uses SSO), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
-      ...CHECKS.slice(1).map((name) => `FAIL ${name}: skipped: same cause as "credentials"`),
+      ...[CHECKS[1], 'PostgreSQL 18.6 offered in eu-west-2', ...CHECKS.slice(2)].map(
+        (name) => `FAIL ${name}: skipped: same cause as "credentials"`,
+      ),
+      'PASS Docker for image assets: Docker engine 28.2.2 aarch64',
     ]);
-    assert.deepEqual(err, ['booking-infra: 5 of 5 checks failed for dev']);
+    assert.deepEqual(err, ['booking-infra: 6 of 7 checks failed for dev']);
   });
 });

@@ -4,6 +4,7 @@ import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { GetParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
+import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { environmentNamed, platformConfig } from '../../src/config';
 import { runDoctor } from '../../src/ops/doctor';
@@ -12,7 +13,13 @@ import { FakeAws } from './fake-aws';
 describe('doctor', () => {
   const env = environmentNamed(platformConfig, 'dev');
   const dev = (fake: FakeAws, nameServers: string[]) =>
-    runDoctor(platformConfig.shared, env, { clients: fake.clients, resolveNs: async () => nameServers });
+    runDoctor(platformConfig.shared, env, {
+      clients: fake.clients,
+      resolveNs: async () => nameServers,
+      postgresVersion: '18.6',
+      docker: async () => docker,
+    });
+  let docker = { ok: true, detail: 'Docker engine 28.2.2 aarch64' };
   const zoneServers = ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.co.uk'];
 
   function healthy(): FakeAws {
@@ -21,8 +28,19 @@ describe('doctor', () => {
       .on(GetCallerIdentityCommand)
       .resolves({ Account: env.account, Arn: 'arn:aws:iam::111111111111:user/ops' });
     fake.stubs.cloudformation.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).resolves({
-      Stacks: [{ StackName: 'CDKToolkit', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0) }],
+      Stacks: [
+        {
+          StackName: 'CDKToolkit',
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: new Date(0),
+          Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: '30' }],
+        },
+      ],
     });
+    fake.stubs.rds
+      .on(DescribeDBEngineVersionsCommand, { Engine: 'postgres', EngineVersion: '18.6' })
+      .resolves({ DBEngineVersions: [{ Engine: 'postgres', EngineVersion: '18.6' }] });
+    docker = { ok: true, detail: 'Docker engine 28.2.2 aarch64' };
     fake.stubs.ssm
       .on(GetParameterCommand, { Name: '/booking/shared/github-connection-arn' })
       .resolves({ Parameter: { Value: 'arn:conn' } });
@@ -50,11 +68,30 @@ describe('doctor', () => {
       [
         ['credentials', true],
         ['CDK bootstrap in eu-west-2', true],
+        ['PostgreSQL 18.6 offered in eu-west-2', true],
         ['GitHub connection', true],
         ['application secrets', true],
         ['NS delegation of lichnails.co.uk', true],
+        ['Docker for image assets', true],
       ],
     );
+  });
+
+  test('an old bootstrap stack fails with the version the templates need', async () => {
+    const fake = healthy();
+    fake.stubs.cloudformation.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).resolves({
+      Stacks: [
+        {
+          StackName: 'CDKToolkit',
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: new Date(0),
+          Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: '5' }],
+        },
+      ],
+    });
+    const [, bootstrap] = await dev(fake, []);
+    assert.equal(bootstrap.ok, false);
+    assert.match(bootstrap.detail, /bootstrap version 5 \(templates need 6 or later\)/);
   });
 
   test('each failing check says what to do', async () => {
@@ -71,12 +108,16 @@ describe('doctor', () => {
     fake.stubs.ssm
       .on(GetParametersCommand)
       .resolves({ Parameters: [], InvalidParameters: ['/booking/dev/app/DJANGO_SECRET_KEY'] });
+    fake.stubs.rds.on(DescribeDBEngineVersionsCommand).resolves({ DBEngineVersions: [] });
+    docker = { ok: false, detail: 'no Docker engine answers (docker info failed)' };
     const results = await dev(fake, ['ns1.registrar-parking.example']);
     assert.ok(results.every((r) => !r.ok));
     const fix = Object.fromEntries(results.map((r) => [r.name, r.fix]));
     assert.match(fix.credentials!, /set BOOKING_ACCOUNT=999999999999/);
     assert.equal(fix['CDK bootstrap in eu-west-2'], 'npx cdk bootstrap aws://111111111111/eu-west-2');
     assert.match(fix['GitHub connection']!, /Update pending connection/);
+    assert.match(fix['PostgreSQL 18.6 offered in eu-west-2']!, /aws rds describe-db-engine-versions --engine postgres/);
+    assert.match(fix['Docker for image assets']!, /linux\/arm64/);
     assert.equal(
       fix['application secrets'],
       "aws ssm put-parameter --type SecureString --overwrite --name /booking/dev/app/DJANGO_SECRET_KEY --value '...'",

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { promises as dnsPromises } from 'node:dns';
 import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { EnvironmentConfig, EnvironmentState, PlatformConfig } from '../../config/types';
 import { estimateEnvironments } from '../../cost/environment-cost';
+import { POSTGRES_VERSION } from '../../modules/database/database';
 import { createClients, type OpsClients } from '../../ops/clients';
 import { runDoctor } from '../../ops/doctor';
 import { assessEnvironment } from '../../ops/drift';
@@ -29,6 +31,8 @@ export interface OpsDependencies {
   /** Asks a question and returns the answer. */
   readonly ask: (question: string) => Promise<string>;
   readonly resolveNs: (domain: string) => Promise<string[]>;
+  /** Whether a Docker engine answers on this machine (doctor). @default not checked */
+  readonly docker?: () => Promise<{ readonly ok: boolean; readonly detail: string }>;
   /** Monthly cost of an environment in a state (the estimator; tests may stub it). */
   readonly monthlyCost: (config: PlatformConfig, env: EnvironmentConfig, state: EnvironmentState) => number;
   /** Who runs the command, for the lock and the journal. */
@@ -60,6 +64,15 @@ export const defaultOpsDependencies: OpsDependencies = {
     }
   },
   resolveNs: (domain) => dnsPromises.resolveNs(domain),
+  docker: async () => {
+    const answer = spawnSync('docker', ['info', '--format', '{{.ServerVersion}} {{.Architecture}}'], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    if (answer.error) return { ok: false, detail: 'the docker command is not installed' };
+    if (answer.status !== 0) return { ok: false, detail: 'no Docker engine answers (docker info failed)' };
+    return { ok: true, detail: `Docker engine ${answer.stdout.trim()}` };
+  },
   monthlyCost: (config, env, state) => estimateEnvironments(config, [env], state)[0].totalUsd,
 };
 
@@ -294,7 +307,12 @@ export async function runDoctorCommand(
   print: (t: string) => void,
 ) {
   const env = environment(config, name);
-  const results = await runDoctor(config.shared, env, { clients: deps.clients(env.region), resolveNs: deps.resolveNs });
+  const results = await runDoctor(config.shared, env, {
+    clients: deps.clients(env.region),
+    resolveNs: deps.resolveNs,
+    postgresVersion: POSTGRES_VERSION.postgresFullVersion,
+    docker: deps.docker,
+  });
   for (const result of results) {
     print(`${result.ok ? 'PASS' : 'FAIL'} ${result.name}: ${result.detail}`);
     if (!result.ok && result.fix) for (const line of result.fix.split('\n')) print(`     fix: ${line}`);
