@@ -4,6 +4,8 @@ import { shared } from './shared';
 import type { EnvironmentConfig, PlatformConfig } from './types';
 
 export * from './types';
+export { FARGATE_VARIABLES, PLATFORM_VARIABLES } from './platform-variables';
+export { PRODUCTION_RISK_NAMES, PRODUCTION_RISKS, type ProductionRisk } from './production-risks';
 export { ConfigValidationError, findConfigIssues, validateConfig } from './validate';
 
 /** The project's environments as committed: the input `bin/` hands to `buildApp()`. */

@@ -303,6 +303,18 @@ export interface EnvironmentConfig {
   readonly budget: BudgetConfig;
   /** E-mail addresses subscribed to the ops topic (alarms, budget, pipeline failures). */
   readonly alertEmails: readonly string[];
+  /**
+   * Production checks this environment knowingly waives, by name; none when omitted. A production
+   * environment must otherwise run a Multi-AZ database, a cache with a replica, VPC flow logs and
+   * load-balancer access logs. The names (`PRODUCTION_RISKS` in `src/config/production-risks.ts`):
+   * - `single-az-database`: `database.multiAz: false`
+   * - `single-node-cache`: `cache.nodes: 1`
+   * - `no-flow-logs`: `network.flowLogs.enabled: false`
+   * - `no-load-balancer-access-logs`: `compute.loadBalancerAccessLogs: false`
+   *
+   * Validation refuses an unknown name, and a name whose setting is not taken (remove it then).
+   */
+  readonly acceptedRisks?: readonly string[];
 }
 
 /** A DNS record for a frontend hosted elsewhere (the seed's Vercel CNAME). */

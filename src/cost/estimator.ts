@@ -52,15 +52,20 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 function moduleOf(resource: CfnResource): string {
   const tagged = tagValue(resource, 'module');
   if (typeof tagged === 'string') return tagged;
-  // Paths are <stage>/<stack>/<module construct>/...: the module is the third part.
   const path = resource.Metadata?.['aws:cdk:path'];
-  if (typeof path === 'string') {
-    const parts = path.split('/');
-    const construct = parts[Math.min(2, parts.length - 1)];
-    if (/^Custom.*Provider$/.test(construct)) return 'custom-resources';
-    return construct.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
-  }
-  return 'other';
+  return moduleFromPath(typeof path === 'string' ? path : undefined);
+}
+
+/**
+ * A resource's module when no tag names it: paths are <stage>/<stack>/<module construct>/..., so
+ * the module is the third part, in kebab case.
+ */
+export function moduleFromPath(path: string | undefined): string {
+  if (path === undefined) return 'other';
+  const parts = path.split('/');
+  const construct = parts[Math.min(2, parts.length - 1)];
+  if (/^Custom.*Provider$/.test(construct)) return 'custom-resources';
+  return construct.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
 /** Prices every resource of one environment's templates, plus its usage items. */

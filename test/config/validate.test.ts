@@ -11,8 +11,13 @@ import {
   withAccountOverrides,
 } from '../../src/config';
 import { webCommand, withAppPort } from '../../src/config/application';
+import { FARGATE_VARIABLES, PLATFORM_VARIABLES } from '../../src/config/platform-variables';
+import { PRODUCTION_RISK_NAMES, PRODUCTION_RISKS } from '../../src/config/production-risks';
+import type { SharedConfig } from '../../src/config/types';
 import { editDistance } from '../../src/config/validate';
-import { type EnvironmentPatch, withEnvironment } from '../helpers';
+import { PRICED_REGIONS, PRICE_TABLES } from '../../src/cost/prices';
+import { APP_CONTAINER_NAME } from '../../src/ops/contracts';
+import { type EnvironmentPatch, resourcesOfType, synth, withEnvironment } from '../helpers';
 
 /** The one error message a config produces; fails when it produces none or several. */
 function onlyError(config: PlatformConfig): string {
@@ -23,6 +28,14 @@ function onlyError(config: PlatformConfig): string {
 
 function errorFor(env: string, patch: EnvironmentPatch): string {
   return onlyError(withEnvironment(env, patch));
+}
+
+function withShared(patch: Partial<SharedConfig>, config: PlatformConfig = platformConfig): PlatformConfig {
+  return { ...config, shared: { ...config.shared, ...patch } };
+}
+
+function sharedErrorFor(patch: Partial<SharedConfig>): string {
+  return onlyError(withShared(patch));
 }
 
 describe('config validation', () => {
@@ -249,5 +262,436 @@ describe('config validation', () => {
     assert.equal(editDistance('db.t4g.mikro', 'db.t4g.micro'), 1);
     assert.equal(editDistance('', 'abc'), 3);
     assert.equal(editDistance('same', 'same'), 0);
+  });
+});
+
+describe('config validation: single-field mistakes that used to synthesize (issue 13)', () => {
+  test('the priced regions are the price tables', () => {
+    assert.deepEqual([...PRICED_REGIONS].sort(), Object.keys(PRICE_TABLES).sort());
+    assert.deepEqual([...PRICED_REGIONS].sort(), ['eu-west-2', 'us-east-1']);
+  });
+
+  test('a platform moved to a region without a price table is refused once, on shared.region', () => {
+    const zones = ['eu-west-1a', 'eu-west-1b'];
+    const config: PlatformConfig = {
+      shared: { ...platformConfig.shared, region: 'eu-west-1', availabilityZones: zones },
+      environments: platformConfig.environments.map((env) => ({
+        ...env,
+        region: 'eu-west-1',
+        availabilityZones: zones,
+      })),
+    };
+    assert.equal(
+      onlyError(config),
+      'config error in shared.region: "eu-west-1" has no price table, so no cost estimate or budget (use one of: eu-west-2, us-east-1; or add one: npm run refresh-prices -- eu-west-1, then write src/cost/prices/eu-west-1.ts from its output and add it to PRICE_TABLES in src/cost/prices/index.ts)',
+    );
+  });
+
+  test("an environment's region other than shared.region is refused, its zones unchecked until it is fixed", () => {
+    assert.equal(
+      errorFor('dev', { region: 'eu-west-1' }),
+      'config error in dev.region: "eu-west-1" differs from shared.region "eu-west-2" (use "eu-west-2": the image repository and /booking/shared/* parameters the templates read live there; environments in another region are not supported yet)',
+    );
+    assert.equal(
+      errorFor('prod', { region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-east-1b'] }),
+      'config error in prod.region: "us-east-1" differs from shared.region "eu-west-2" (use "eu-west-2": the image repository and /booking/shared/* parameters the templates read live there; environments in another region are not supported yet)',
+    );
+  });
+
+  test('a shared.region that no environment uses is refused on shared.region, once', () => {
+    assert.equal(
+      sharedErrorFor({ region: 'us-east-1' }),
+      'config error in shared.region: "us-east-1" is not the region of the environments, eu-west-2 (use "eu-west-2": their templates read the image repository and /booking/shared/* parameters in shared.region)',
+    );
+  });
+
+  test('two environments with the same apiHost: the later one is refused with a free host', () => {
+    assert.equal(
+      errorFor('prod', { apiHost: 'api-dev.lichnails.co.uk' }),
+      'config error in prod.apiHost: "api-dev.lichnails.co.uk" is also dev.apiHost (give each environment its own host, e.g. "api-prod.lichnails.co.uk")',
+    );
+  });
+
+  test("a frontend record named like an environment's API host is refused with a free name", () => {
+    assert.equal(
+      sharedErrorFor({ frontendRecords: [{ name: 'api-dev', target: 'cname.vercel-dns.com' }] }),
+      'config error in shared.frontendRecords[0].name: "api-dev" is dev.apiHost "api-dev.lichnails.co.uk" (rename the record, e.g. "api-dev-web")',
+    );
+  });
+
+  test('a frontend record listed twice is refused once', () => {
+    const record = { name: 'usa-berko', target: 'cname.vercel-dns.com' };
+    assert.equal(
+      sharedErrorFor({ frontendRecords: [record, record] }),
+      'config error in shared.frontendRecords[1].name: "usa-berko" is listed twice (keep one record per name)',
+    );
+  });
+
+  test('a public subnet smaller than /27 is refused: an ALB needs /27', () => {
+    assert.equal(
+      errorFor('dev', { network: { subnetMasks: { public: 28 } } }),
+      'config error in dev.network.subnetMasks.public: 28 is too small for the load balancer (an ALB needs a /27 or larger subnet in each zone, with at least 8 free addresses: use 27 or less)',
+    );
+    assert.deepEqual(findConfigIssues(withEnvironment('dev', { network: { subnetMasks: { public: 27 } } })), []);
+  });
+
+  test('a subnet mask outside /16-/28 is refused, also when the VPC range is refused itself', () => {
+    assert.equal(
+      errorFor('dev', { network: { subnetMasks: { isolated: 29 } } }),
+      'config error in dev.network.subnetMasks.isolated: 29 is out of range (use a whole number from 16 to 28; a subnet is /16 to /28 and inside 10.10.0.0/16)',
+    );
+    const issues = findConfigIssues(
+      withEnvironment('dev', { network: { cidr: '10.10.0/16', subnetMasks: { private: 12 } } }),
+    ).map((issue) => `config error in ${issue.field}: ${issue.message}`);
+    assert.deepEqual(issues, [
+      'config error in dev.network.cidr: "10.10.0/16" is not an IPv4 CIDR block (write it as "10.10.0.0/16")',
+      'config error in dev.network.subnetMasks.private: 12 is out of range (use a whole number from 16 to 28; a subnet is /16 to /28)',
+    ]);
+  });
+
+  test('a cron expression naming hour 25 (and no "?") is refused in one line with each fix', () => {
+    assert.equal(
+      errorFor('dev', { schedule: { pause: 'cron(0 25 * * MON-FRI *)' } }),
+      'config error in dev.schedule.pause: "cron(0 25 * * MON-FRI *)" is not a cron expression EventBridge Scheduler accepts (hour 25 is outside 0-23; day-of-month "*" and day-of-week "MON-FRI" are both set: write "?" in day-of-month)',
+    );
+  });
+
+  test('cron fields out of range or with wildcards the field does not take are refused', () => {
+    const cases: Array<[string, string]> = [
+      ['cron(60 20 ? * MON-FRI *)', 'minute 60 is outside 0-59'],
+      ['cron(0 20 32 * ? *)', 'day-of-month 32 is outside 1-31'],
+      ['cron(0 20 ? 13 MON *)', 'month 13 is outside 1-12'],
+      ['cron(0 20 ? JNA MON *)', 'month "JNA" is not 1-12 or JAN-DEC'],
+      ['cron(0 20 ? * MOM *)', 'day-of-week "MOM" is not 1-7 or SUN-SAT'],
+      ['cron(0 20 ? * 8 *)', 'day-of-week 8 is outside 1-7'],
+      ['cron(0 20 ? * MON 1969)', 'year 1969 is outside 1970-2199'],
+      ['cron(0 20 ? * 3#6 *)', 'day-of-week "3#6" asks for week 6 of the month: use 1 to 5 after "#"'],
+      [
+        'cron(0 20 ? * 1#1,2#2 *)',
+        'day-of-week "1#1,2#2" lists a "#" value with others: EventBridge takes one n#k alone',
+      ],
+      ['cron(0 20 ? * MON/2 *)', 'day-of-week "MON/2" uses "/", which day-of-week does not take: use , - * ? L #'],
+      ['cron(0/0 20 ? * MON *)', 'minute "0/0" has increment "0": write a whole number of 1 or more after "/"'],
+      ['cron(0 ? * * ? *)', 'hour "?" is not allowed: only day-of-month and day-of-week take "?", use "*"'],
+      [
+        'cron(0 20 ? * ? *)',
+        'day-of-month and day-of-week are both "?": give one of them a value, e.g. "*" in day-of-month',
+      ],
+      ['cron(0 20 * * * *)', 'day-of-month "*" and day-of-week "*" are both set: write "?" in day-of-week'],
+      [
+        'cron(0 20 * * 1-5)',
+        'it has 5 fields, not 6: minute hour day-of-month month day-of-week year, e.g. "cron(0 20 ? * MON-FRI *)"',
+      ],
+    ];
+    for (const [expression, problem] of cases) {
+      assert.equal(
+        errorFor('dev', { schedule: { resume: expression } }),
+        `config error in dev.schedule.resume: "${expression}" is not a cron expression EventBridge Scheduler accepts (${problem})`,
+      );
+    }
+  });
+
+  test('cron, rate and at expressions EventBridge Scheduler documents are accepted', () => {
+    for (const expression of [
+      'cron(0 10 * * ? *)',
+      'cron(0/15 * * * ? *)',
+      'cron(*/5 8-17 ? * MON-FRI *)',
+      'cron(0 9 ? * 2#1 *)',
+      'cron(0 12 L * ? *)',
+      'cron(0 12 LW * ? *)',
+      'cron(0 12 15W * ? *)',
+      'cron(0 12 ? * 6L *)',
+      'cron(30 7 ? JAN,FEB MON 2026-2027)',
+      'rate(1 hour)',
+      'rate(12 hours)',
+      'at(2030-01-07T07:00:00)',
+    ]) {
+      assert.deepEqual(findConfigIssues(withEnvironment('dev', { schedule: { pause: expression } })), [], expression);
+    }
+  });
+
+  test('rate and at expressions EventBridge Scheduler refuses are refused', () => {
+    assert.equal(
+      errorFor('dev', { schedule: { pause: 'rate(0 hours)' } }),
+      'config error in dev.schedule.pause: "rate(0 hours)" is not a rate EventBridge Scheduler accepts (write rate(N unit) with N a whole number of 1 or more and unit minutes, hours or days, e.g. "rate(12 hours)")',
+    );
+    assert.equal(
+      errorFor('dev', { schedule: { pause: 'at(2030-02-30T07:00:00)' } }),
+      'config error in dev.schedule.pause: "at(2030-02-30T07:00:00)" is not a date and time EventBridge Scheduler accepts (write at(yyyy-mm-ddThh:mm:ss), e.g. "at(2030-01-07T07:00:00)")',
+    );
+    assert.equal(
+      errorFor('dev', { schedule: { pause: 'weekdays at 8' } }),
+      'config error in dev.schedule.pause: "weekdays at 8" is not a schedule expression (e.g. "cron(0 20 ? * MON-FRI *)")',
+    );
+  });
+
+  test('pause and resume at the same time are refused', () => {
+    assert.equal(
+      errorFor('dev', { schedule: { resume: 'cron(0 20 ? * MON-FRI *)' } }),
+      'config error in dev.schedule.resume: "cron(0 20 ? * MON-FRI *)" is also the pause expression (resume at another time, e.g. "cron(0 7 ? * MON-FRI *)")',
+    );
+  });
+
+  test('a misspelt time zone suggests the IANA name; UTC and aliases are accepted', () => {
+    assert.equal(
+      errorFor('dev', { schedule: { timezone: 'Europe/Londn' } }),
+      'config error in dev.schedule.timezone: "Europe/Londn" is not an IANA time zone (did you mean "Europe/London"?)',
+    );
+    assert.equal(
+      errorFor('dev', { schedule: { timezone: 'europe/london' } }),
+      'config error in dev.schedule.timezone: "europe/london" is not an IANA time zone (did you mean "Europe/London"?)',
+    );
+    assert.equal(
+      errorFor('dev', { schedule: { timezone: 'Nowhere/Atlantis' } }),
+      'config error in dev.schedule.timezone: "Nowhere/Atlantis" is not an IANA time zone (e.g. "Europe/London")',
+    );
+    for (const timezone of ['UTC', 'Europe/Kyiv', 'Europe/Kiev', 'America/New_York']) {
+      assert.deepEqual(findConfigIssues(withEnvironment('dev', { schedule: { timezone } })), [], timezone);
+    }
+  });
+
+  test('production with a single-AZ database is refused unless the risk is accepted by name', () => {
+    assert.equal(
+      errorFor('prod', { database: { multiAz: false } }),
+      'config error in prod.database.multiAz: false is not allowed for a production environment (set multiAz: true so a standby in a second zone takes over when the primary fails, or add "single-az-database" to prod.acceptedRisks to waive the check knowingly)',
+    );
+    assert.deepEqual(
+      findConfigIssues(
+        withEnvironment('prod', { database: { multiAz: false }, acceptedRisks: ['single-az-database'] }),
+      ),
+      [],
+    );
+  });
+
+  test('production with one cache node is refused unless the risk is accepted by name', () => {
+    assert.equal(
+      errorFor('prod', { cache: { nodes: 1 } }),
+      'config error in prod.cache.nodes: 1 is not allowed for a production environment (set nodes: 2 so a replica takes over when the primary fails, or add "single-node-cache" to prod.acceptedRisks to waive the check knowingly)',
+    );
+    assert.deepEqual(
+      findConfigIssues(withEnvironment('prod', { cache: { nodes: 1 }, acceptedRisks: ['single-node-cache'] })),
+      [],
+    );
+  });
+
+  test('production without flow logs is refused unless the risk is accepted by name', () => {
+    assert.equal(
+      errorFor('prod', { network: { flowLogs: { enabled: false } } }),
+      `config error in prod.network.flowLogs.enabled: false is not allowed for a production environment (set flowLogs.enabled: true so the VPC's traffic is recorded for incident analysis, or add "no-flow-logs" to prod.acceptedRisks to waive the check knowingly)`,
+    );
+  });
+
+  test('production without load-balancer access logs is refused unless the risk is accepted by name', () => {
+    assert.equal(
+      errorFor('prod', { compute: { loadBalancerAccessLogs: false } }),
+      'config error in prod.compute.loadBalancerAccessLogs: false is not allowed for a production environment (set loadBalancerAccessLogs: true so every request to the API is recorded, or add "no-load-balancer-access-logs" to prod.acceptedRisks to waive the check knowingly)',
+    );
+  });
+
+  test('accepted risks must be known names, listed once, and taken', () => {
+    assert.equal(
+      errorFor('prod', { acceptedRisks: ['single-az-databse'] }),
+      'config error in prod.acceptedRisks[0]: "single-az-databse" is not a production risk (did you mean "single-az-database"?)',
+    );
+    assert.equal(
+      errorFor('prod', { acceptedRisks: ['single-az-database'] }),
+      'config error in prod.acceptedRisks[0]: "single-az-database" is accepted but not taken: database.multiAz is true (remove it from acceptedRisks)',
+    );
+    assert.equal(
+      errorFor('dev', { acceptedRisks: ['no-flow-logs', 'no-flow-logs'] }),
+      'config error in dev.acceptedRisks[1]: "no-flow-logs" is listed twice (list each risk once)',
+    );
+  });
+
+  test('every production risk is a setting dev takes and prod does not', () => {
+    const dev = platformConfig.environments.find((env) => env.name === 'dev')!;
+    const prod = platformConfig.environments.find((env) => env.name === 'prod')!;
+    assert.deepEqual(PRODUCTION_RISK_NAMES, [
+      'single-az-database',
+      'single-node-cache',
+      'no-flow-logs',
+      'no-load-balancer-access-logs',
+    ]);
+    for (const name of PRODUCTION_RISK_NAMES) {
+      assert.ok(PRODUCTION_RISKS[name].taken(dev), name);
+      assert.ok(!PRODUCTION_RISKS[name].taken(prod), name);
+    }
+    assert.deepEqual(findConfigIssues(withEnvironment('dev', { acceptedRisks: [...PRODUCTION_RISK_NAMES] })), []);
+  });
+
+  test('a variable the platform sets is refused in compute.environment and applicationSecrets', () => {
+    assert.equal(
+      errorFor('dev', { compute: { environment: { ALLOWED_HOSTS: '*' } } }),
+      'config error in dev.compute.environment.ALLOWED_HOSTS: "*" clashes with the value the platform sets from apiHost (remove the key)',
+    );
+    assert.equal(
+      errorFor('dev', { compute: { environment: { DATABASE_HOST: 'db.internal' } } }),
+      'config error in dev.compute.environment.DATABASE_HOST: "db.internal" clashes with the value the platform sets from the database (through PgBouncer in web and worker tasks) (remove the key)',
+    );
+    assert.equal(
+      errorFor('dev', { compute: { environment: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/x' } } }),
+      'config error in dev.compute.environment.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/x" clashes with the value ECS on Fargate sets in every container (remove the key)',
+    );
+    assert.equal(
+      errorFor('dev', { applicationSecrets: ['DJANGO_SECRET_KEY', 'REDIS_PASSWORD'] }),
+      `config error in dev.applicationSecrets[1]: "REDIS_PASSWORD" is set by the platform from the cache's AUTH token (remove it from applicationSecrets)`,
+    );
+    assert.ok(FARGATE_VARIABLES.every((name) => PLATFORM_VARIABLES[name] === undefined));
+  });
+
+  test('PLATFORM_VARIABLES is what the synthesized app containers get besides the config', () => {
+    const platform = synth();
+    for (const env of platformConfig.environments) {
+      const fromConfig = new Set([...Object.keys(env.compute.environment), ...env.applicationSecrets]);
+      const tasks = resourcesOfType(platform.json(env.name, 'app'), 'AWS::ECS::TaskDefinition');
+      assert.ok(tasks.length >= 3, `${env.name}: web, worker and migrate tasks`);
+      for (const [logicalId, task] of tasks) {
+        const app = task.Properties.ContainerDefinitions.find((c: any) => c.Name === APP_CONTAINER_NAME);
+        assert.ok(app, `${env.name} ${logicalId}: an app container`);
+        const names = [...(app.Environment ?? []), ...(app.Secrets ?? [])]
+          .map((variable: any) => variable.Name as string)
+          .filter((name) => !fromConfig.has(name));
+        assert.deepEqual(names.sort(), Object.keys(PLATFORM_VARIABLES).sort(), `${env.name} ${logicalId}`);
+      }
+    }
+  });
+
+  test('an empty or mixed-case domain gets a valid suggestion, and no API host issue follows', () => {
+    assert.equal(
+      sharedErrorFor({ domain: '' }),
+      'config error in shared.domain: "" is empty (set the apex domain of the hosted zone, e.g. "example.com")',
+    );
+    assert.equal(
+      sharedErrorFor({ domain: 'LichNails.co.uk' }),
+      'config error in shared.domain: "LichNails.co.uk" is not a valid domain name (did you mean "lichnails.co.uk"?)',
+    );
+    assert.equal(
+      sharedErrorFor({ domain: 'lichnails.co.uk.' }),
+      'config error in shared.domain: "lichnails.co.uk." is not a valid domain name (did you mean "lichnails.co.uk"?)',
+    );
+  });
+
+  test('a domain that holds none of the API hosts is refused once, with the zone they share', () => {
+    assert.equal(
+      sharedErrorFor({ domain: 'example.com' }),
+      'config error in shared.domain: "example.com" holds none of the API hosts, dev "api-dev.lichnails.co.uk", prod "api.lichnails.co.uk" (did you mean "lichnails.co.uk"?)',
+    );
+  });
+
+  test('a mixed-case API host, the zone apex, or a name too long for ACM is refused with a valid host', () => {
+    assert.equal(
+      errorFor('dev', { apiHost: 'API-dev.lichnails.co.uk' }),
+      'config error in dev.apiHost: "API-dev.lichnails.co.uk" is not a valid host name (did you mean "api-dev.lichnails.co.uk"?)',
+    );
+    assert.equal(
+      errorFor('dev', { apiHost: 'lichnails.co.uk' }),
+      'config error in dev.apiHost: "lichnails.co.uk" is the apex of the hosted zone (use a name inside it, e.g. "api-dev.lichnails.co.uk")',
+    );
+    const long = `${'a'.repeat(50)}.lichnails.co.uk`;
+    assert.equal(
+      errorFor('dev', { apiHost: long }),
+      `config error in dev.apiHost: "${long}" has 66 characters, more than the 64 an ACM certificate's name takes (use a shorter name, e.g. "api-dev.lichnails.co.uk")`,
+    );
+  });
+
+  test('CAA issuers must include an Amazon CA, each once', () => {
+    assert.equal(
+      sharedErrorFor({ caaIssuers: ['letsencrypt.org'] }),
+      'config error in shared.caaIssuers: ["letsencrypt.org"] leaves out Amazon, so ACM cannot issue the API certificates (add "amazon.com")',
+    );
+    assert.equal(
+      sharedErrorFor({ caaIssuers: ['amazon.com', 'letsencrypt.org', 'amazon.com'] }),
+      'config error in shared.caaIssuers[2]: "amazon.com" is listed twice (list each CA once)',
+    );
+    assert.equal(
+      sharedErrorFor({ caaIssuers: [] }),
+      `config error in shared.caaIssuers: [] is empty (list "amazon.com" for the API certificates, and the frontend host's CA, e.g. "letsencrypt.org")`,
+    );
+  });
+
+  test('alert e-mails are listed once', () => {
+    assert.equal(
+      errorFor('dev', { alertEmails: ['ops@lichnails.co.uk', 'Ops@lichnails.co.uk'] }),
+      'config error in dev.alertEmails[1]: "Ops@lichnails.co.uk" is listed twice (subscribe each address once)',
+    );
+  });
+
+  test('worker queues are listed once', () => {
+    assert.equal(
+      errorFor('dev', { compute: { worker: { queues: ['default', 'emails', 'default'] } } }),
+      'config error in dev.compute.worker.queues[2]: "default" is listed twice (list each queue once)',
+    );
+  });
+
+  test('a storage ceiling less than 10% above the allocated storage is refused, as RDS does', () => {
+    assert.equal(
+      errorFor('dev', { database: { maxAllocatedStorageGiB: 21 } }),
+      'config error in dev.database.maxAllocatedStorageGiB: 21 is less than 10% above allocatedStorageGiB 20, which RDS refuses (set a ceiling between 22 and 65536)',
+    );
+    assert.equal(
+      errorFor('dev', { database: { maxAllocatedStorageGiB: 20 } }),
+      'config error in dev.database.maxAllocatedStorageGiB: 20 is not above allocatedStorageGiB 20 (set a ceiling between 22 and 65536)',
+    );
+  });
+
+  test('names with two hyphens in a row, and an environment named "shared", are refused', () => {
+    assert.equal(
+      sharedErrorFor({ appName: 'book--ing' }),
+      'config error in shared.appName: "book--ing" has two hyphens in a row, which RDS, ElastiCache and ECR names refuse (did you mean "book-ing"?)',
+    );
+    const renamed: PlatformConfig = {
+      ...platformConfig,
+      environments: platformConfig.environments.map((env) => (env.name === 'dev' ? { ...env, name: 'shared' } : env)),
+    };
+    assert.equal(
+      onlyError(renamed),
+      `config error in environments[0].name: "shared" is the name of the shared stacks' stage, booking-shared (choose another, e.g. "staging")`,
+    );
+  });
+
+  test('a shared.account no environment uses is refused once, on shared.account', () => {
+    assert.equal(
+      sharedErrorFor({ account: '222222222222' }),
+      'config error in shared.account: "222222222222" is not the account of the environments, 111111111111 (use "111111111111": environments deploy in the account that holds the hosted zone and image repository; or set BOOKING_ACCOUNT for all)',
+    );
+    assert.equal(
+      sharedErrorFor({ account: '1111' }),
+      'config error in shared.account: "1111" is not an AWS account id (use the 12 digits, or set BOOKING_ACCOUNT)',
+    );
+    assert.equal(
+      errorFor('prod', { account: '222222222222' }),
+      'config error in prod.account: "222222222222" differs from shared.account "111111111111" (environments deploy in the account that holds the hosted zone and image repository)',
+    );
+  });
+
+  test('one out-of-range value is one line: no follow-on pool or production issue', () => {
+    assert.equal(
+      errorFor('prod', { compute: { web: { maxTasks: 1000 } } }),
+      'config error in prod.compute.web.maxTasks: 1000 is out of range (use a whole number from 2 to 100, at least minTasks 2)',
+    );
+    assert.equal(
+      errorFor('prod', { cache: { snapshotRetentionDays: -1 } }),
+      'config error in prod.cache.snapshotRetentionDays: -1 is out of range (use a whole number from 0 to 35, as ElastiCache allows)',
+    );
+  });
+
+  test('an unknown hosted zone mode and an empty worker health check are refused', () => {
+    assert.equal(
+      sharedErrorFor({ hostedZone: { mode: 'adopted' } as never }),
+      'config error in shared.hostedZone.mode: "adopted" is not a hosted zone mode (did you mean "adopt"?)',
+    );
+    assert.equal(
+      errorFor('dev', { compute: { worker: { healthCheckCommand: ' ' } } }),
+      'config error in dev.compute.worker.healthCheckCommand: " " is empty, a health check that never passes (give a shell command, e.g. "pgrep -f rundramatiq > /dev/null || exit 1")',
+    );
+  });
+
+  test('a branch name git refuses is refused', () => {
+    for (const branch of ['release/', 'feature/.hidden', 'main.lock', '-main', 'a//b']) {
+      assert.equal(
+        errorFor('dev', { pipeline: { branch } }),
+        `config error in dev.pipeline.branch: "${branch}" is not a branch name (e.g. "main")`,
+      );
+    }
   });
 });

@@ -1,8 +1,12 @@
 import { CACHE_NODE_MEMORY_GIB } from '../aws-catalog';
 import { CACHE_ENGINES, type EnvironmentConfig } from '../types';
+import { checkProductionRisk } from './accepted-risks';
 import type { IssueCollector } from './issues';
 
-/** A supported engine and node type, nodes that can fail over, snapshots (kept in production). */
+/**
+ * A supported engine and node type, nodes that can fail over (a replica in production unless
+ * `single-node-cache` is an accepted risk), snapshots (kept in production).
+ */
 export function validateCache(env: EnvironmentConfig, issues: IssueCollector): void {
   const at = (field: string) => `${env.name}.cache.${field}`;
   const cache = env.cache;
@@ -15,9 +19,13 @@ export function validateCache(env: EnvironmentConfig, issues: IssueCollector): v
         `${cache.nodes} nodes need two availability zones for failover (add a zone or use 1 node)`,
       );
     }
+    checkProductionRisk(env, 'single-node-cache', issues);
   }
-  issues.integerIn(at('snapshotRetentionDays'), cache.snapshotRetentionDays, 0, 35, ', as ElastiCache allows');
-  if (env.production && cache.snapshotRetentionDays < 1) {
+  if (
+    issues.integerIn(at('snapshotRetentionDays'), cache.snapshotRetentionDays, 0, 35, ', as ElastiCache allows') &&
+    env.production &&
+    cache.snapshotRetentionDays < 1
+  ) {
     issues.add(
       at('snapshotRetentionDays'),
       '0 is not allowed for a production environment (keep at least 1 day so queued jobs survive a deletion)',

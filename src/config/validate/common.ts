@@ -23,7 +23,28 @@ export function checkName(issues: IssueCollector, field: string, name: string): 
       field,
       `${JSON.stringify(name)} is not a valid name (use 2-16 lowercase letters, digits or hyphens, starting with a letter)`,
     );
+  } else if (name.includes('--')) {
+    // `<app>-<env>` names the RDS instance and the ElastiCache group, and the app name the ECR
+    // repository: none of them takes two hyphens in a row.
+    issues.add(
+      field,
+      `"${name}" has two hyphens in a row, which RDS, ElastiCache and ECR names refuse (did you mean "${name.replace(/-{2,}/g, '-')}"?)`,
+    );
   }
+}
+
+/**
+ * What a mistyped domain or host name most likely meant: lower case, no scheme, path, port or
+ * trailing dot. Undefined when that is not a valid host name either.
+ */
+export function repairedHostname(value: string): string | undefined {
+  const repaired = value
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/[/:].*$/, '')
+    .replace(/\.+$/, '');
+  return repaired !== value && isHostname(repaired) ? repaired : undefined;
 }
 
 /** A 12-digit account id; the fix names the variable that overrides it. Returns whether it is one. */
@@ -39,7 +60,9 @@ export function checkLogRetention(issues: IssueCollector, field: string, days: n
 
 /**
  * `<prefix>.region` is a known region and each of `<prefix>.availabilityZones` is one of its
- * zones (checked once the region is known). `prefix` is `shared` or an environment's name.
+ * zones (checked once the region is known and not refused already, e.g. for having no prices or
+ * differing from `shared.region`: the zones follow the region). `prefix` is `shared` or an
+ * environment's name.
  */
 export function checkRegionAndZones(
   issues: IssueCollector,
@@ -48,6 +71,7 @@ export function checkRegionAndZones(
   zones: readonly string[],
 ): void {
   if (!issues.oneOf(`${prefix}.region`, region, Object.keys(REGION_AZ_LETTERS), 'a known AWS region')) return;
+  if (issues.has(`${prefix}.region`)) return;
   const regionZones = [...REGION_AZ_LETTERS[region]].map((letter) => `${region}${letter}`);
   zones.forEach((zone, index) =>
     issues.oneOf(`${prefix}.availabilityZones[${index}]`, zone, regionZones, `an availability zone of ${region}`),

@@ -1,11 +1,15 @@
 import { APP_PORT } from '../application';
 import { fargateMemoryOptions, maxConnectionsFor, RDS_INSTANCE_MEMORY_GIB } from '../aws-catalog';
+import { FARGATE_VARIABLES, PLATFORM_VARIABLES } from '../platform-variables';
 import { CPU_ARCHITECTURES, type EnvironmentConfig, type ServiceConfig } from '../types';
+import { checkProductionRisk } from './accepted-risks';
 import type { IssueCollector } from './issues';
 
 /**
  * The tasks: architecture, app port and image tag, the web and worker services, the application's
- * environment and secrets, and PgBouncer pools that fit the database's `max_connections`.
+ * environment and secrets (none the platform sets), PgBouncer pools that fit the database's
+ * `max_connections`, and load-balancer access logs (on in production unless
+ * `no-load-balancer-access-logs` is an accepted risk).
  */
 export function validateCompute(env: EnvironmentConfig, issues: IssueCollector): void {
   const at = (field: string) => `${env.name}.compute.${field}`;
@@ -40,9 +44,22 @@ export function validateCompute(env: EnvironmentConfig, issues: IssueCollector):
       at('worker.queues'),
       `${JSON.stringify(compute.worker.queues)} must list Dramatiq queue names (e.g. ["default"])`,
     );
+  } else {
+    compute.worker.queues.forEach((queue, index) => {
+      if (compute.worker.queues.indexOf(queue) !== index) {
+        issues.add(at(`worker.queues[${index}]`), `"${queue}" is listed twice (list each queue once)`);
+      }
+    });
+  }
+  if (compute.worker.healthCheckCommand.trim() === '') {
+    issues.add(
+      at('worker.healthCheckCommand'),
+      `${JSON.stringify(compute.worker.healthCheckCommand)} is empty, a health check that never passes (give a shell command, e.g. "pgrep -f rundramatiq > /dev/null || exit 1")`,
+    );
   }
   validateApplicationEnvironment(env, issues);
   validatePgBouncer(env, issues);
+  checkProductionRisk(env, 'no-load-balancer-access-logs', issues);
 }
 
 /**
@@ -101,7 +118,10 @@ function validateService(field: string, service: ServiceConfig, issues: IssueCol
     issues.add(`${field}.command`, 'is empty (give the command, e.g. ["gunicorn", ...])');
 }
 
-/** Secrets (`applicationSecrets`) and plain variables (`compute.environment`): valid names, each in one place. */
+/**
+ * Secrets (`applicationSecrets`) and plain variables (`compute.environment`): valid names, each in
+ * one place, none that the platform or Fargate sets itself.
+ */
 function validateApplicationEnvironment(env: EnvironmentConfig, issues: IssueCollector): void {
   const secretNames = new Set<string>();
   env.applicationSecrets.forEach((name, index) => {
@@ -113,15 +133,31 @@ function validateApplicationEnvironment(env: EnvironmentConfig, issues: IssueCol
       );
     } else if (secretNames.has(name)) {
       issues.add(field, `"${name}" is listed twice (list each secret once)`);
+    } else if (PLATFORM_VARIABLES[name] !== undefined) {
+      issues.add(
+        field,
+        `"${name}" is set by the platform from ${PLATFORM_VARIABLES[name]} (remove it from applicationSecrets)`,
+      );
+    } else if (FARGATE_VARIABLES.includes(name)) {
+      issues.add(field, `"${name}" is set by ECS on Fargate in every container (remove it from applicationSecrets)`);
     }
     secretNames.add(name);
   });
-  for (const name of Object.keys(env.compute.environment)) {
+  for (const [name, value] of Object.entries(env.compute.environment)) {
     const field = `${env.name}.compute.environment.${name}`;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       issues.add(field, 'is not an environment variable name (letters, digits, underscores)');
-    }
-    if (secretNames.has(name)) {
+    } else if (PLATFORM_VARIABLES[name] !== undefined) {
+      issues.add(
+        field,
+        `${JSON.stringify(value)} clashes with the value the platform sets from ${PLATFORM_VARIABLES[name]} (remove the key)`,
+      );
+    } else if (FARGATE_VARIABLES.includes(name)) {
+      issues.add(
+        field,
+        `${JSON.stringify(value)} clashes with the value ECS on Fargate sets in every container (remove the key)`,
+      );
+    } else if (secretNames.has(name)) {
       issues.add(field, 'is also an application secret (set it in one place: secrets stay out of plain environment)');
     }
   }
@@ -134,7 +170,10 @@ function validatePgBouncer(env: EnvironmentConfig, issues: IssueCollector): void
   if (
     issues.integerIn(at('defaultPoolSize'), pool.defaultPoolSize, 1, 1000) &&
     issues.integerIn(at('reservedConnections'), pool.reservedConnections, 3, 1000, '; RDS keeps 3 for itself') &&
-    RDS_INSTANCE_MEMORY_GIB[env.database.instanceClass] !== undefined
+    RDS_INSTANCE_MEMORY_GIB[env.database.instanceClass] !== undefined &&
+    // Bounds out of range have their own issue: the pools are checked against valid ones only.
+    !issues.has(`${env.name}.compute.web.maxTasks`) &&
+    !issues.has(`${env.name}.compute.worker.maxTasks`)
   ) {
     const maxConnections = maxConnectionsFor(env.database.instanceClass);
     const tasks = web.maxTasks + worker.maxTasks;

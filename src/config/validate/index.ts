@@ -1,8 +1,9 @@
 import type { EnvironmentConfig, PlatformConfig, SharedConfig } from '../types';
+import { validateAcceptedRisks } from './accepted-risks';
 import { validateBudgetAndUsage } from './budget-and-usage';
 import { validateCache } from './cache';
 import { validateCompute } from './compute';
-import { validateAcrossEnvironments } from './cross-environment';
+import { validateAccounts, validateAcrossEnvironments, validateRegions } from './cross-environment';
 import { validateDatabase } from './database';
 import { validateEnvironmentFields } from './environment';
 import { type ConfigIssue, IssueCollector } from './issues';
@@ -29,6 +30,8 @@ export function findConfigIssues(config: PlatformConfig): ConfigIssue[] {
   if (config.environments.length === 0) {
     issues.add('environments', 'the list is empty (define at least one environment, e.g. dev)');
   }
+  validateAccounts(config, issues);
+  validateRegions(config, issues);
   validateShared(config.shared, issues);
   validateAcrossEnvironments(config, issues);
   for (const env of config.environments) validateEnvironment(env, config.shared, issues);
@@ -52,4 +55,5 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
   validatePipeline(env, issues);
   validateSchedule(env, issues);
   validateBudgetAndUsage(env, issues);
+  validateAcceptedRisks(env, issues);
 }

@@ -13,11 +13,23 @@ export class IssueCollector {
     this.issues.push({ field, message });
   }
 
-  /** Adds an issue when `value` is not one of `allowed`, suggesting the nearest allowed value. */
-  oneOf(field: string, value: unknown, allowed: readonly string[], what: string): boolean {
+  /** Whether an issue names `field` already (later checks that depend on it stay quiet). */
+  has(field: string): boolean {
+    return this.issues.some((issue) => issue.field === field);
+  }
+
+  /**
+   * Adds an issue when `value` is not one of `allowed`, suggesting the nearest allowed value; with
+   * no near one, lists them all, or gives `example` when the list is too long to print.
+   */
+  oneOf(field: string, value: unknown, allowed: readonly string[], what: string, example?: string): boolean {
     if (typeof value === 'string' && allowed.includes(value)) return true;
     const suggestion = typeof value === 'string' ? nearest(value, allowed) : undefined;
-    const fix = suggestion ? `did you mean "${suggestion}"?` : `use one of: ${allowed.join(', ')}`;
+    const fix = suggestion
+      ? `did you mean "${suggestion}"?`
+      : example !== undefined
+        ? `e.g. "${example}"`
+        : `use one of: ${allowed.join(', ')}`;
     this.add(field, `${JSON.stringify(value)} is not ${what} (${fix})`);
     return false;
   }

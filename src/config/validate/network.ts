@@ -1,37 +1,23 @@
-import { cidrContains, formatCidr, networkAddress, parseCidr, PRIVATE_RANGES } from '../cidr';
+import { type Cidr, cidrContains, formatCidr, networkAddress, parseCidr, PRIVATE_RANGES } from '../cidr';
 import { planFits, planSubnets, SUBNET_TIERS } from '../subnet-plan';
 import { EGRESS_MODES, type EnvironmentConfig } from '../types';
 import { checkLogRetention } from './common';
+import { checkProductionRisk } from './accepted-risks';
 import type { IssueCollector } from './issues';
 
-/** Egress mode, flow logs, and a private VPC range whose subnet plan fits. */
+/**
+ * Egress mode, flow logs (on in production unless `no-flow-logs` is an accepted risk), a private
+ * VPC range, subnet masks AWS allows (a /27 or larger public subnet for the load balancer), and a
+ * subnet plan that fits.
+ */
 export function validateNetwork(env: EnvironmentConfig, issues: IssueCollector): void {
   const at = (field: string) => `${env.name}.network.${field}`;
   const net = env.network;
   issues.oneOf(at('egress'), net.egress, EGRESS_MODES, 'an egress mode');
   if (net.flowLogs.enabled) checkLogRetention(issues, at('flowLogs.retentionDays'), net.flowLogs.retentionDays);
+  checkProductionRisk(env, 'no-flow-logs', issues);
 
-  const vpc = parseCidr(net.cidr);
-  if (!vpc) {
-    issues.add(at('cidr'), `${JSON.stringify(net.cidr)} is not an IPv4 CIDR block (write it as "10.10.0.0/16")`);
-    return;
-  }
-  if (vpc.prefix < 16 || vpc.prefix > 28) {
-    issues.add(at('cidr'), `"${net.cidr}" has prefix /${vpc.prefix} (a VPC takes /16 to /28)`);
-    return;
-  }
-  if (networkAddress(vpc) !== vpc.base) {
-    const aligned = formatCidr({ base: networkAddress(vpc), prefix: vpc.prefix });
-    issues.add(at('cidr'), `"${net.cidr}" has host bits set (did you mean "${aligned}"?)`);
-    return;
-  }
-  if (!PRIVATE_RANGES.some((range) => cidrContains(range, vpc))) {
-    issues.add(
-      at('cidr'),
-      `"${net.cidr}" is not a private range (use part of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)`,
-    );
-    return;
-  }
+  const vpc = checkVpcRange(at('cidr'), net.cidr, issues);
   let masksValid = true;
   for (const tier of SUBNET_TIERS) {
     const mask = net.subnetMasks[tier];
@@ -39,12 +25,22 @@ export function validateNetwork(env: EnvironmentConfig, issues: IssueCollector):
       issues.integerIn(
         at(`subnetMasks.${tier}`),
         mask,
-        Math.max(16, vpc.prefix),
+        Math.max(16, vpc?.prefix ?? 16),
         28,
-        `; a subnet is /16 to /28 and inside ${net.cidr}`,
+        vpc ? `; a subnet is /16 to /28 and inside ${net.cidr}` : '; a subnet is /16 to /28',
       ) && masksValid;
   }
   if (!masksValid) return;
+  if (net.subnetMasks.public > ALB_LONGEST_MASK) {
+    const fits =
+      !vpc || planFits(vpc, planSubnets(vpc, { ...net.subnetMasks, public: ALB_LONGEST_MASK }, env.availabilityZones));
+    issues.add(
+      at('subnetMasks.public'),
+      `${net.subnetMasks.public} is too small for the load balancer (an ALB needs a /${ALB_LONGEST_MASK} or larger subnet in each zone, with at least 8 free addresses: use ${ALB_LONGEST_MASK} or less${fits ? '' : ', and a larger cidr'})`,
+    );
+    return;
+  }
+  if (!vpc) return;
   const plan = planSubnets(vpc, net.subnetMasks, env.availabilityZones);
   if (!planFits(vpc, plan)) {
     issues.add(
@@ -52,4 +48,30 @@ export function validateNetwork(env: EnvironmentConfig, issues: IssueCollector):
       `${SUBNET_TIERS.length} tiers x ${env.availabilityZones.length} zones need ${plan.addressesUsed} addresses but "${net.cidr}" holds ${2 ** (32 - vpc.prefix)} (use longer masks or a larger cidr)`,
     );
   }
+}
+
+/** The longest prefix of a subnet an Application Load Balancer accepts (AWS: "at least a /27"). */
+const ALB_LONGEST_MASK = 27;
+
+/** The VPC range, when it is an aligned, private IPv4 block of /16 to /28; undefined after an issue. */
+function checkVpcRange(field: string, cidr: string, issues: IssueCollector): Cidr | undefined {
+  const vpc = parseCidr(cidr);
+  if (!vpc) {
+    issues.add(field, `${JSON.stringify(cidr)} is not an IPv4 CIDR block (write it as "10.10.0.0/16")`);
+    return undefined;
+  }
+  if (vpc.prefix < 16 || vpc.prefix > 28) {
+    issues.add(field, `"${cidr}" has prefix /${vpc.prefix} (a VPC takes /16 to /28)`);
+    return undefined;
+  }
+  if (networkAddress(vpc) !== vpc.base) {
+    const aligned = formatCidr({ base: networkAddress(vpc), prefix: vpc.prefix });
+    issues.add(field, `"${cidr}" has host bits set (did you mean "${aligned}"?)`);
+    return undefined;
+  }
+  if (!PRIVATE_RANGES.some((range) => cidrContains(range, vpc))) {
+    issues.add(field, `"${cidr}" is not a private range (use part of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)`);
+    return undefined;
+  }
+  return vpc;
 }

@@ -5,7 +5,15 @@ import type { IssueCollector } from './issues';
 export function validatePipeline(env: EnvironmentConfig, issues: IssueCollector): void {
   const at = (field: string) => `${env.name}.pipeline.${field}`;
   const { branch, manualApproval } = env.pipeline;
-  if (!/^[A-Za-z0-9._/-]{1,200}$/.test(branch) || branch.includes('..')) {
+  // git check-ref-format's rules for the characters allowed here: no "..", no "//", no leading
+  // "-", no part starting with "." or ending with ".lock", no trailing "/" or ".".
+  if (
+    !/^[A-Za-z0-9._/-]{1,200}$/.test(branch) ||
+    branch.includes('..') ||
+    branch.includes('//') ||
+    /^-|(^|\/)\./.test(branch) ||
+    /[/.]$|\.lock(\/|$)/.test(branch)
+  ) {
     issues.add(at('branch'), `${JSON.stringify(branch)} is not a branch name (e.g. "main")`);
   }
   if (env.production && !manualApproval) {

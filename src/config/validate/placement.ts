@@ -6,7 +6,13 @@ import type { IssueCollector } from './issues';
 export function validatePlacement(env: EnvironmentConfig, shared: SharedConfig, issues: IssueCollector): void {
   const at = (field: string) => `${env.name}.${field}`;
   const variable = `BOOKING_${env.name.toUpperCase().replace(/-/g, '_')}_ACCOUNT`;
-  if (checkAccountId(issues, at('account'), env.account, variable) && env.account !== shared.account) {
+  if (
+    checkAccountId(issues, at('account'), env.account, variable) &&
+    env.account !== shared.account &&
+    // A refused shared.account (malformed, or the odd one out) has its own issue.
+    /^\d{12}$/.test(shared.account) &&
+    !issues.has('shared.account')
+  ) {
     issues.add(
       at('account'),
       `"${env.account}" differs from shared.account "${shared.account}" (environments deploy in the account that holds the hosted zone and image repository)`,

@@ -1,11 +1,12 @@
 import type { SharedConfig } from '../types';
-import { checkAccountId, checkName, checkRegionAndZones, isHostname, isLabel } from './common';
+import { checkAccountId, checkName, checkRegionAndZones, isHostname, isLabel, repairedHostname } from './common';
 import type { IssueCollector } from './issues';
 
 /** The account-level facts: account, region, hosted zone, source repository, domain and its records. */
 export function validateShared(shared: SharedConfig, issues: IssueCollector): void {
   checkAccountId(issues, 'shared.account', shared.account, 'BOOKING_ACCOUNT');
   checkRegionAndZones(issues, 'shared', shared.region, shared.availabilityZones);
+  issues.oneOf('shared.hostedZone.mode', shared.hostedZone.mode, ['create', 'adopt'], 'a hosted zone mode');
   if (shared.hostedZone.mode === 'adopt' && !/^Z[A-Z0-9]{1,31}$/.test(shared.hostedZone.id)) {
     issues.add(
       'shared.hostedZone.id',
@@ -20,18 +21,55 @@ export function validateShared(shared: SharedConfig, issues: IssueCollector): vo
       );
     }
   }
-  shared.caaIssuers.forEach((issuer, index) => {
-    if (!isHostname(issuer))
-      issues.add(`shared.caaIssuers[${index}]`, `${JSON.stringify(issuer)} is not a CA domain (e.g. "amazon.com")`);
-  });
+  validateCaaIssuers(shared, issues);
   checkName(issues, 'shared.appName', shared.appName);
   if (!isHostname(shared.domain)) {
+    const repaired = repairedHostname(shared.domain);
     issues.add(
       'shared.domain',
-      `${JSON.stringify(shared.domain)} is not a valid domain name (use lowercase labels separated by dots, e.g. "lichnails.co.uk")`,
+      shared.domain.trim() === ''
+        ? `"${shared.domain}" is empty (set the apex domain of the hosted zone, e.g. "example.com")`
+        : repaired
+          ? `${JSON.stringify(shared.domain)} is not a valid domain name (did you mean "${repaired}"?)`
+          : `${JSON.stringify(shared.domain)} is not a valid domain name (use lowercase labels separated by dots, e.g. "lichnails.co.uk")`,
     );
   }
   validateFrontendRecords(shared, issues);
+}
+
+/** The CAA domains of the certificate authorities ACM issues from (any one lets ACM issue). */
+const AMAZON_CAA_DOMAINS = ['amazon.com', 'amazontrust.com', 'awstrust.com', 'amazonaws.com'];
+
+/** CA domains, each once, and one of Amazon's: without it ACM cannot issue the API certificates. */
+function validateCaaIssuers(shared: SharedConfig, issues: IssueCollector): void {
+  const seen = new Set<string>();
+  shared.caaIssuers.forEach((issuer, index) => {
+    const field = `shared.caaIssuers[${index}]`;
+    if (!isHostname(issuer)) {
+      const repaired = repairedHostname(issuer);
+      issues.add(
+        field,
+        `${JSON.stringify(issuer)} is not a CA domain (${repaired ? `did you mean "${repaired}"?` : 'e.g. "amazon.com"'})`,
+      );
+    } else if (seen.has(issuer)) {
+      issues.add(field, `"${issuer}" is listed twice (list each CA once)`);
+    }
+    seen.add(issuer);
+  });
+  if (shared.caaIssuers.length === 0) {
+    issues.add(
+      'shared.caaIssuers',
+      '[] is empty (list "amazon.com" for the API certificates, and the frontend host\'s CA, e.g. "letsencrypt.org")',
+    );
+  } else if (
+    shared.caaIssuers.every((issuer) => isHostname(issuer)) &&
+    !shared.caaIssuers.some((issuer) => AMAZON_CAA_DOMAINS.includes(issuer))
+  ) {
+    issues.add(
+      'shared.caaIssuers',
+      `${JSON.stringify(shared.caaIssuers)} leaves out Amazon, so ACM cannot issue the API certificates (add "amazon.com")`,
+    );
+  }
 }
 
 function validateFrontendRecords(shared: SharedConfig, issues: IssueCollector): void {
@@ -39,12 +77,20 @@ function validateFrontendRecords(shared: SharedConfig, issues: IssueCollector): 
   shared.frontendRecords.forEach((record, index) => {
     const field = `shared.frontendRecords[${index}]`;
     if (!isLabel(record.name)) {
+      const repaired = record.name
+        .trim()
+        .toLowerCase()
+        .replace(/[_\s.]+/g, '-')
+        .replace(/^-+|-+$/g, '');
+      const taken = new Set(shared.frontendRecords.map((other) => other.name));
+      const example = isLabel(repaired) && !taken.has(repaired) ? repaired : undefined;
       issues.add(
         `${field}.name`,
-        `${JSON.stringify(record.name)} is not a valid DNS label (use lowercase letters, digits and inner hyphens, e.g. "usa-berko")`,
+        example
+          ? `${JSON.stringify(record.name)} is not a valid DNS label (did you mean "${example}"?)`
+          : `${JSON.stringify(record.name)} is not a valid DNS label (use lowercase letters, digits and inner hyphens, e.g. "${['usa-berko', 'www', 'app'].find((name) => !taken.has(name)) ?? 'www-2'}")`,
       );
-    }
-    if (seen.has(record.name)) {
+    } else if (seen.has(record.name)) {
       issues.add(`${field}.name`, `"${record.name}" is listed twice (keep one record per name)`);
     }
     seen.add(record.name);

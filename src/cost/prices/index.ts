@@ -8,6 +8,12 @@ export const PRICE_TABLES: Readonly<Record<string, PriceTable>> = {
   [usEast1.region]: usEast1,
 };
 
+/**
+ * The regions with a price table. Config validation refuses a region outside it (an estimate
+ * and budget there would be all unpriced lines); add one with `npm run refresh-prices -- <region>`.
+ */
+export const PRICED_REGIONS: readonly string[] = Object.keys(PRICE_TABLES);
+
 /** The price table of `region`; a region without one gets an empty table, so every line there is unpriced. */
 export function priceTableFor(region: string): PriceTable {
   return PRICE_TABLES[region] ?? { region, prices: {} };

@@ -1,0 +1,53 @@
+import type { EnvironmentConfig } from './types';
+
+/**
+ * A production check an environment may knowingly waive through `acceptedRisks`. Each is a
+ * setting that a cdk-nag rule flags and a module acknowledges "in this non-production
+ * environment": without the name in `acceptedRisks`, validation refuses it in production.
+ */
+export interface ProductionRisk {
+  /** The field, relative to the environment, whose value takes the risk. */
+  readonly field: string;
+  /** Whether `env` takes the risk. */
+  readonly taken: (env: EnvironmentConfig) => boolean;
+  /** The value the field has when the risk is taken, as it is reported. */
+  readonly value: (env: EnvironmentConfig) => string;
+  /** The setting that avoids the risk, e.g. `multiAz: true`. */
+  readonly fix: string;
+  /** What the fix buys, as a clause: "set <fix> so <benefit>". */
+  readonly benefit: string;
+}
+
+/** The production risks by the name `acceptedRisks` uses. */
+export const PRODUCTION_RISKS: Readonly<Record<string, ProductionRisk>> = {
+  'single-az-database': {
+    field: 'database.multiAz',
+    taken: (env) => !env.database.multiAz,
+    value: (env) => String(env.database.multiAz),
+    fix: 'multiAz: true',
+    benefit: 'a standby in a second zone takes over when the primary fails',
+  },
+  'single-node-cache': {
+    field: 'cache.nodes',
+    taken: (env) => env.cache.nodes < 2,
+    value: (env) => String(env.cache.nodes),
+    fix: 'nodes: 2',
+    benefit: 'a replica takes over when the primary fails',
+  },
+  'no-flow-logs': {
+    field: 'network.flowLogs.enabled',
+    taken: (env) => !env.network.flowLogs.enabled,
+    value: (env) => String(env.network.flowLogs.enabled),
+    fix: 'flowLogs.enabled: true',
+    benefit: "the VPC's traffic is recorded for incident analysis",
+  },
+  'no-load-balancer-access-logs': {
+    field: 'compute.loadBalancerAccessLogs',
+    taken: (env) => !env.compute.loadBalancerAccessLogs,
+    value: (env) => String(env.compute.loadBalancerAccessLogs),
+    fix: 'loadBalancerAccessLogs: true',
+    benefit: 'every request to the API is recorded',
+  },
+};
+
+export const PRODUCTION_RISK_NAMES: readonly string[] = Object.keys(PRODUCTION_RISKS);
