@@ -31,6 +31,7 @@ export const dev: EnvironmentConfig = {
     allocatedStorageGiB: 20,
     maxAllocatedStorageGiB: 50,
     backupRetentionDays: 3,
+    engineVersion: '18.6',
   },
   cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', nodes: 1, snapshotRetentionDays: 0 },
   applicationSecrets: ['DJANGO_SECRET_KEY'],

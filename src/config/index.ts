@@ -1,12 +1,17 @@
 import { dev } from './dev';
 import { prod } from './prod';
 import { shared } from './shared';
-import type { EnvironmentConfig, PlatformConfig } from './types';
+import type { EnvironmentConfig, PlatformConfig, SharedConfig } from './types';
 
 export * from './types';
 export { FARGATE_VARIABLES, PLATFORM_VARIABLES } from './platform-variables';
 export { PRODUCTION_RISK_NAMES, PRODUCTION_RISKS, type ProductionRisk } from './production-risks';
 export { ConfigValidationError, findConfigIssues, validateConfig } from './validate';
+
+/** The application image repository's name: the adopted one's, or `appName` (created). */
+export function imageRepositoryName(shared: Pick<SharedConfig, 'appName' | 'imageRepository'>): string {
+  return shared.imageRepository?.mode === 'adopt' ? shared.imageRepository.name : shared.appName;
+}
 
 /** The project's environments as committed: the input `bin/` hands to `buildApp()`. */
 export const platformConfig: PlatformConfig = { shared, environments: [dev, prod] };

@@ -32,6 +32,7 @@ export const prod: EnvironmentConfig = {
     allocatedStorageGiB: 20,
     maxAllocatedStorageGiB: 200,
     backupRetentionDays: 14,
+    engineVersion: '18.6',
   },
   cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', nodes: 2, snapshotRetentionDays: 7 },
   applicationSecrets: ['DJANGO_SECRET_KEY'],

@@ -69,6 +69,42 @@ export interface DatabaseConfig {
   readonly maxAllocatedStorageGiB: number;
   /** Days of automated backups, 1-35. Backup storage up to the database's size is free. */
   readonly backupRetentionDays: number;
+  /**
+   * The PostgreSQL version new instances get, `major.minor` (e.g. `18.6`; RDS refuses a bare major
+   * for new instances). The major must be one aws-cdk-lib knows, and the version no older than the
+   * newest minor it lists for that major; a newer one is allowed (AWS ships minors before the
+   * library lists them, and CloudFormation checks the value at deploy). Later minors arrive in the
+   * maintenance window (automatic minor upgrades); changing the major here is a major upgrade,
+   * which this platform does not allow in place.
+   */
+  readonly engineVersion: string;
+  /**
+   * Create the instance from a snapshot of another database (e.g. the Terraform platform's final
+   * snapshot) instead of an empty one: its data, users and the snapshot's encryption come with it
+   * (an unencrypted snapshot gives an unencrypted instance unless it is copied with a KMS key
+   * first). A new master password is generated into the secret. Omit for an empty database.
+   *
+   * Changing or removing it later REPLACES the instance (a new, empty or re-restored database):
+   * set it on the first deploy of the environment and leave it as it is afterwards.
+   *
+   * Cost: the snapshot's storage beyond the free backup allowance (0.10 USD per GB-month in
+   * London) while it is kept; a restore takes ~10-30 minutes for a small database.
+   */
+  readonly restoreFromSnapshot?: SnapshotRestoreConfig;
+}
+
+/** The snapshot a database is restored from (`database.restoreFromSnapshot`). */
+export interface SnapshotRestoreConfig {
+  /**
+   * The DB snapshot's identifier (same account and region, e.g. `booking-dev-final`) or its ARN
+   * (`arn:aws:rds:eu-west-2:111111111111:snapshot:booking-dev-final`, also for a shared snapshot).
+   */
+  readonly snapshotIdentifier: string;
+  /**
+   * The snapshot's master user name (the old database's, e.g. the Terraform module's
+   * `username`): RDS keeps it; only the password is new.
+   */
+  readonly masterUsername: string;
 }
 
 /** ElastiCache engines. Valkey costs ~20% less than Redis OSS on the same node. */
@@ -329,7 +365,38 @@ export interface FrontendRecord {
  * The hosted zone of the domain: created by the shared DNS stack, or an existing zone adopted by
  * id (no lookups). Either way every environment writes its records into it.
  */
-export type HostedZoneConfig = { readonly mode: 'create' } | { readonly mode: 'adopt'; readonly id: string };
+export type HostedZoneConfig =
+  | { readonly mode: 'create' }
+  | {
+      readonly mode: 'adopt';
+      /** The existing zone's id, e.g. `Z0123456789ABCDEFGHIJ`. */
+      readonly id: string;
+      /**
+       * Whether the stack writes the frontend CNAMEs and CAA records into the adopted zone.
+       * - `leave`: it creates none: they already exist in the zone (e.g. the Terraform platform's
+       *   `usa-berko` CNAME and CAA), and CloudFormation fails creating a record that exists.
+       *   They stay managed where they are (by hand in the console, or the old tool until retired).
+       * - `manage`: it creates them, as for a created zone; for a zone that does not hold them.
+       *
+       * Default `leave`: a zone adopted from a running platform nearly always holds them, and
+       * `manage` would fail the shared DNS deploy (after a rollback) instead of leaving working
+       * records alone. Once the records are deleted from the zone, switch to `manage`.
+       * @default 'leave'
+       */
+      readonly existingRecords?: ExistingRecords;
+    };
+
+/** What an adopted zone's frontend CNAMEs and CAA records are left to: see `HostedZoneConfig`. */
+export type ExistingRecords = 'leave' | 'manage';
+export const EXISTING_RECORDS: readonly ExistingRecords[] = ['leave', 'manage'];
+
+/**
+ * The application image repository: created by the shared images stack (`create`), or an existing
+ * ECR repository adopted by name (`adopt`, e.g. the Terraform platform's): then no repository
+ * resource is made (nor the `<app>-shared-images` stack), the pipelines push to and the
+ * environments pull from that name, and its lifecycle rules and settings stay as they are.
+ */
+export type ImageRepositoryConfig = { readonly mode: 'create' } | { readonly mode: 'adopt'; readonly name: string };
 
 /** Account-level facts shared by every environment. */
 export interface SharedConfig {
@@ -340,6 +407,11 @@ export interface SharedConfig {
   /** AZs of that region (shared stacks need none, but every stack is given its AZs explicitly). */
   readonly availabilityZones: readonly string[];
   readonly hostedZone: HostedZoneConfig;
+  /**
+   * The application image repository (ECR storage 0.10 USD per GB-month in London either way).
+   * @default { mode: 'create' } (a repository named after `appName`)
+   */
+  readonly imageRepository?: ImageRepositoryConfig;
   /**
    * Certificate authorities allowed to issue for the domain (CAA records). Amazon for the API's
    * ACM certificates; the frontend host's CA (Vercel uses Let's Encrypt).

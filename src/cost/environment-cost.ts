@@ -149,12 +149,37 @@ export function estimateShared(config: PlatformConfig): CostEstimate {
       region: config.shared.region,
       logRetentionDays: first.logRetentionDays,
       usage: { ...usage, ecrStorageGiB: config.environments.reduce((sum, env) => sum + env.usage.ecrStorageGiB, 0) },
-      stacks: environmentStacks(assembly, config.shared.appName, SHARED_ESTIMATE),
+      stacks: [...environmentStacks(assembly, config.shared.appName, SHARED_ESTIMATE), ...adoptedRepository(config)],
       priceTables: priceTableFor,
     });
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * An adopted image repository (`shared.imageRepository.mode: 'adopt'`) is in no template, yet its
+ * images are stored and billed: it is priced as a repository of the adopted name.
+ */
+function adoptedRepository(config: PlatformConfig): StackTemplate[] {
+  const repository = config.shared.imageRepository;
+  if (repository?.mode !== 'adopt') return [];
+  const stage = stageName(config.shared.appName, SHARED_ESTIMATE);
+  return [
+    {
+      stackName: `${stage}-images (adopted)`,
+      region: config.shared.region,
+      template: {
+        Resources: {
+          AdoptedRepository: {
+            Type: 'AWS::ECR::Repository',
+            Properties: { RepositoryName: repository.name },
+            Metadata: { 'aws:cdk:path': `${stage}/images/Images/${repository.name}` },
+          },
+        },
+      },
+    },
+  ];
 }
 
 /**

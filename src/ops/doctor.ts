@@ -25,7 +25,7 @@ export interface DoctorDependencies {
   readonly clients: OpsClients;
   /** Name servers the public DNS returns for a domain (node:dns in the CLI). */
   readonly resolveNs: (domain: string) => Promise<string[]>;
-  /** The PostgreSQL version new databases get (POSTGRES_VERSION): checks the region offers it. @default not checked */
+  /** The PostgreSQL version new databases get (the environment's database.engineVersion): checks the region offers it. @default not checked */
   readonly postgresVersion?: string;
   /** Whether a Docker engine answers here, and what it says. @default not checked */
   readonly docker?: () => Promise<{ readonly ok: boolean; readonly detail: string }>;
@@ -148,7 +148,7 @@ export async function runDoctor(
           detail: ok ? `RDS offers postgres ${postgresVersion}` : `RDS does not offer postgres ${postgresVersion} here`,
           fix: ok
             ? undefined
-            : `list what it offers (aws rds describe-db-engine-versions --engine postgres --region ${env.region} --query 'DBEngineVersions[].EngineVersion') and set POSTGRES_VERSION in src/modules/database/database.ts to one of them`,
+            : `list what it offers (aws rds describe-db-engine-versions --engine postgres --region ${env.region} --query 'DBEngineVersions[].EngineVersion') and set database.engineVersion in src/config/${env.name}.ts to one of them`,
         };
       }),
     );

@@ -6,6 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { imageRepositoryName } from '../config';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { acknowledgeFindings } from '../quality/acknowledge';
 import type { AppRuntime } from '../modules/app-task/app-task';
@@ -212,7 +213,7 @@ export class AppStack extends PlatformStack {
     });
 
     // The image comes from the shared repository by URI, so pulling it needs an explicit grant.
-    const repository = ecr.Repository.fromRepositoryName(this, 'Repository', shared.appName);
+    const repository = ecr.Repository.fromRepositoryName(this, 'Repository', imageRepositoryName(shared));
     for (const task of [this.web.task, this.worker.task]) {
       repository.grantPull(task.taskDefinition.obtainExecutionRole());
       acknowledgeFindings(

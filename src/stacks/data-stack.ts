@@ -51,6 +51,8 @@ export class DataStack extends PlatformStack {
       subnets: networking.dataSubnets,
       securityGroup: networking.databaseSecurityGroup,
       identifier,
+      engineVersion: config.database.engineVersion,
+      restoreFromSnapshot: config.database.restoreFromSnapshot,
       instanceClass: config.database.instanceClass,
       multiAz: config.database.multiAz,
       allocatedStorageGiB: config.database.allocatedStorageGiB,

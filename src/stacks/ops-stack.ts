@@ -1,5 +1,6 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { imageRepositoryName } from '../config';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { Alerts } from '../modules/alerts/alerts';
 import { MonthlyBudget } from '../modules/budget/budget';
@@ -37,7 +38,7 @@ export class OpsStack extends PlatformStack {
     });
     this.release = new ReleaseParameter(this, 'Release', {
       parameterName: releaseImageParameter(props.shared.appName, props.config.name),
-      initialImage: `${repositoryUri(props.shared.account, props.shared.region, props.shared.appName)}:${props.config.compute.imageTag}`,
+      initialImage: `${repositoryUri(props.shared.account, props.shared.region, imageRepositoryName(props.shared))}:${props.config.compute.imageTag}`,
     });
     this.stateTable = new StateTable(this, 'StateTable', {
       tableName: stateTableName(props.shared.appName, props.config.name),

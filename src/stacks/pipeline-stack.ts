@@ -1,6 +1,7 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { imageRepositoryName } from '../config';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { githubConnectionParameter, releaseImageParameter } from '../modules/parameters/parameter-names';
 import { ReleasePipeline } from '../modules/pipeline/release-pipeline';
@@ -44,7 +45,7 @@ export class PipelineStack extends PlatformStack {
       repository: shared.source.repository,
       branch: config.pipeline.branch,
       manualApproval: config.pipeline.manualApproval,
-      imageRepositoryName: shared.appName,
+      imageRepositoryName: imageRepositoryName(shared),
       architecture: config.compute.architecture,
       web: app.web.service,
       worker: app.worker.service,

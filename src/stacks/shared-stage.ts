@@ -1,5 +1,6 @@
 import { Stage, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { imageRepositoryName } from '../config';
 import type { SharedConfig } from '../config/types';
 import { DomainZone } from '../modules/dns/hosted-zone';
 import { ImageRepository } from '../modules/images/image-repository';
@@ -10,7 +11,7 @@ import { PlatformStack } from './platform-stack';
 export interface SharedStageProps {
   /**
    * Account-level configuration: app name, domain and hosted zone (0.50 USD/month), frontend
-   * records, CAA issuers and the GitHub repository.
+   * records, CAA issuers, the image repository (created or adopted) and the GitHub repository.
    */
   readonly shared: SharedConfig;
 }
@@ -18,13 +19,16 @@ export interface SharedStageProps {
 /**
  * Account-level resources every environment uses, deployed once before them:
  * `<app>-shared-dns` (the hosted zone, frontend records, CAA), `<app>-shared-images` (the
- * application image repository) and `<app>-shared-source` (the GitHub connection). Deploy with `npx cdk deploy '<app>-shared/*'`.
+ * application image repository; none when an existing one is adopted) and `<app>-shared-source`
+ * (the GitHub connection). Deploy with `npx cdk deploy '<app>-shared/*'`.
  */
 export class SharedStage extends Stage {
   public readonly dns: PlatformStack;
-  public readonly images: PlatformStack;
+  /** Absent when the image repository is adopted (`shared.imageRepository.mode: 'adopt'`). */
+  public readonly images?: PlatformStack;
   public readonly zone: DomainZone;
-  public readonly repository: ImageRepository;
+  /** Absent when the image repository is adopted. */
+  public readonly repository?: ImageRepository;
   public readonly source: PlatformStack;
   public readonly connection: GitHubConnection;
 
@@ -51,8 +55,12 @@ export class SharedStage extends Stage {
       zoneIdParameterName: hostedZoneIdParameter(shared.appName),
     });
 
-    this.images = new PlatformStack(this, 'images', stackProps('images', 'application image repository'));
-    this.repository = new ImageRepository(this.images, 'Images', { repositoryName: shared.appName });
+    // An adopted repository (`shared.imageRepository: { mode: 'adopt', name }`) is referenced by
+    // name from the pipelines and environments; there is nothing to create, so no images stack.
+    if (shared.imageRepository?.mode !== 'adopt') {
+      this.images = new PlatformStack(this, 'images', stackProps('images', 'application image repository'));
+      this.repository = new ImageRepository(this.images, 'Images', { repositoryName: imageRepositoryName(shared) });
+    }
 
     this.source = new PlatformStack(this, 'source', stackProps('source', 'GitHub connection of the release pipelines'));
     this.connection = new GitHubConnection(this.source, 'GitHub', {

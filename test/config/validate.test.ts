@@ -15,6 +15,7 @@ import { FARGATE_VARIABLES, PLATFORM_VARIABLES } from '../../src/config/platform
 import { PRODUCTION_RISK_NAMES, PRODUCTION_RISKS } from '../../src/config/production-risks';
 import type { SharedConfig } from '../../src/config/types';
 import { editDistance } from '../../src/config/validate';
+import { postgresMinorsKnownToCdk } from '../../src/config/validate/database';
 import { PRICED_REGIONS, PRICE_TABLES } from '../../src/cost/prices';
 import { APP_CONTAINER_NAME } from '../../src/ops/contracts';
 import { type EnvironmentPatch, resourcesOfType, synth, withEnvironment } from '../helpers';
@@ -691,6 +692,117 @@ describe('config validation: single-field mistakes that used to synthesize (issu
       assert.equal(
         errorFor('dev', { pipeline: { branch } }),
         `config error in dev.pipeline.branch: "${branch}" is not a branch name (e.g. "main")`,
+      );
+    }
+  });
+
+  test('an adopted zone takes existingRecords "leave" or "manage" only', () => {
+    const zone = { mode: 'adopt', id: 'Z0123456789ABCDEFGHIJ' } as const;
+    for (const existingRecords of [undefined, 'leave', 'manage'] as const) {
+      assert.deepEqual(findConfigIssues(withShared({ hostedZone: { ...zone, existingRecords } })), []);
+    }
+    assert.equal(
+      sharedErrorFor({ hostedZone: { ...zone, existingRecords: 'keep' as never } }),
+      'config error in shared.hostedZone.existingRecords: "keep" is not a way to treat the zone\'s existing records (use one of: leave, manage)',
+    );
+  });
+
+  test('an adopted image repository needs a name ECR accepts', () => {
+    for (const name of ['booking', 'lichnails/booking-api', 'a.b_c-d/e2']) {
+      assert.deepEqual(findConfigIssues(withShared({ imageRepository: { mode: 'adopt', name } })), [], name);
+    }
+    assert.deepEqual(findConfigIssues(withShared({ imageRepository: { mode: 'create' } })), []);
+    assert.equal(
+      sharedErrorFor({ imageRepository: { mode: 'adopt', name: 'Booking_API' } }),
+      'config error in shared.imageRepository.name: "Booking_API" is not an ECR repository name (did you mean "booking_api"?)',
+    );
+    for (const name of ['b', '-booking', 'booking/', 'a//b', 'x'.repeat(257), '']) {
+      assert.match(
+        sharedErrorFor({ imageRepository: { mode: 'adopt', name } }),
+        /^config error in shared\.imageRepository\.name: .* is not an ECR repository name/,
+        name,
+      );
+    }
+    assert.equal(
+      sharedErrorFor({ imageRepository: { mode: 'adopted' } as never }),
+      'config error in shared.imageRepository.mode: "adopted" is not an image repository mode (did you mean "adopt"?)',
+    );
+  });
+
+  test('a snapshot to restore needs a valid identifier or ARN and a master user name RDS accepts', () => {
+    const restore = (snapshotIdentifier: string, masterUsername = 'booking') =>
+      withEnvironment('dev', { database: { restoreFromSnapshot: { snapshotIdentifier, masterUsername } } });
+    for (const id of [
+      'booking-dev-final',
+      'rds:booking-dev-2025-01-01-01-00',
+      'arn:aws:rds:eu-west-2:111111111111:snapshot:booking-dev-final',
+    ]) {
+      assert.deepEqual(findConfigIssues(restore(id)), [], id);
+    }
+    // postgres is RDS's default master user name, so many snapshots have it.
+    assert.deepEqual(findConfigIssues(restore('booking-dev-final', 'postgres')), []);
+    assert.equal(
+      onlyError(restore(' ')),
+      'config error in dev.database.restoreFromSnapshot.snapshotIdentifier: " " is empty (name the DB snapshot to restore, e.g. "booking-dev-final", or its ARN)',
+    );
+    for (const id of ['1final', 'final-', 'a--b', 'a_b', 'arn:aws:rds:eu-west-2:1111:snapshot:x', ' final']) {
+      assert.match(
+        onlyError(restore(id)),
+        /^config error in dev\.database\.restoreFromSnapshot\.snapshotIdentifier: .* is not an RDS snapshot identifier or ARN/,
+        id,
+      );
+    }
+    for (const user of ['', '1admin', 'booking-admin', 'a'.repeat(64)]) {
+      assert.match(
+        onlyError(restore('booking-dev-final', user)),
+        /^config error in dev\.database\.restoreFromSnapshot\.masterUsername: .* is not a PostgreSQL user name RDS accepts/,
+        user,
+      );
+    }
+    for (const user of ['rdsadmin', 'rds_superuser', 'pg_monitor', 'user', 'SELECT', 'public']) {
+      assert.equal(
+        onlyError(restore('booking-dev-final', user)),
+        `config error in dev.database.restoreFromSnapshot.masterUsername: "${user}" is a reserved name RDS refuses for the master user (use the snapshot's master user, e.g. "booking_admin")`,
+      );
+    }
+  });
+
+  test('the engine version is major.minor, of a major aws-cdk-lib knows, not older than its newest minor', () => {
+    const known = postgresMinorsKnownToCdk();
+    const newest = known.get(18)!;
+    assert.ok(newest >= 1, 'aws-cdk-lib lists 18.x minors');
+    for (const engineVersion of [`18.${newest}`, `18.${newest + 5}`]) {
+      assert.deepEqual(findConfigIssues(withEnvironment('dev', { database: { engineVersion } })), [], engineVersion);
+    }
+    assert.match(
+      errorFor('dev', { database: { engineVersion: '18' } }),
+      /^config error in dev\.database\.engineVersion: "18" is not a PostgreSQL version in major\.minor form/,
+    );
+    assert.match(
+      errorFor('dev', { database: { engineVersion: '18.6.1' } }),
+      /is not a PostgreSQL version in major\.minor form/,
+    );
+    assert.match(
+      errorFor('dev', { database: { engineVersion: '99.1' } }),
+      /^config error in dev\.database\.engineVersion: "99\.1" names PostgreSQL 99, which aws-cdk-lib does not know/,
+    );
+    if (newest > 0) {
+      assert.equal(
+        errorFor('dev', { database: { engineVersion: `18.${newest - 1}` } }),
+        `config error in dev.database.engineVersion: "18.${newest - 1}" is older than 18.${newest}, the newest 18.x aws-cdk-lib lists (use "18.${newest}" or newer)`,
+      );
+    }
+  });
+
+  test('the committed engine versions are not older than what aws-cdk-lib lists (update them after a library upgrade)', () => {
+    const known = postgresMinorsKnownToCdk();
+    for (const env of platformConfig.environments) {
+      const [major, minor] = env.database.engineVersion.split('.').map(Number);
+      const newest = known.get(major);
+      assert.ok(newest !== undefined, `${env.name}: aws-cdk-lib lists no PostgreSQL ${major}`);
+      assert.ok(
+        minor >= newest,
+        `${env.name}: database.engineVersion ${env.database.engineVersion} is older than ${major}.${newest} that aws-cdk-lib lists: update it`,
       );
     }
   });

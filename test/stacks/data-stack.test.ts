@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
-import { maxConnectionsFor, POSTGRES_VERSION } from '../../src/modules/database/database';
+import { maxConnectionsFor } from '../../src/modules/database/database';
 import { GUARD_METRIC } from '../../src/ops/contracts';
 import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
 
@@ -66,7 +66,7 @@ describe('data tier', () => {
   for (const envName of ['dev', 'prod'] as const) {
     const want = expected[envName];
 
-    test(`${envName}: PostgreSQL ${POSTGRES_VERSION.postgresFullVersion}, class, Multi-AZ, encryption, backups and protection`, () => {
+    test(`${envName}: PostgreSQL ${environmentNamed(platformConfig, envName).database.engineVersion}, class, Multi-AZ, encryption, backups and protection`, () => {
       const template = platform.template(envName, 'data');
       template.resourceCountIs('AWS::RDS::DBInstance', 1);
       template.hasResource('AWS::RDS::DBInstance', {
@@ -74,7 +74,7 @@ describe('data tier', () => {
         UpdateReplacePolicy: want.policy,
         Properties: Match.objectLike({
           Engine: 'postgres',
-          EngineVersion: POSTGRES_VERSION.postgresFullVersion,
+          EngineVersion: environmentNamed(platformConfig, envName).database.engineVersion,
           DBInstanceClass: want.instanceClass,
           MultiAZ: want.multiAz,
           StorageType: 'gp3',

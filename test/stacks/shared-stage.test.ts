@@ -10,7 +10,10 @@ describe('DNS, TLS and the image repository', () => {
   before(() => {
     platform = synth();
     adopted = synth({
-      shared: { ...platformConfig.shared, hostedZone: { mode: 'adopt', id: 'Z0123456789ABCDEFGHIJ' } },
+      shared: {
+        ...platformConfig.shared,
+        hostedZone: { mode: 'adopt', id: 'Z0123456789ABCDEFGHIJ', existingRecords: 'manage' },
+      },
       environments: [environmentNamed(platformConfig, 'dev')],
     });
   });

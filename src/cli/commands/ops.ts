@@ -4,7 +4,6 @@ import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { EnvironmentConfig, EnvironmentState, PlatformConfig } from '../../config/types';
 import { estimateEnvironments } from '../../cost/environment-cost';
-import { POSTGRES_VERSION } from '../../modules/database/database';
 import { createClients, type OpsClients } from '../../ops/clients';
 import { runDoctor } from '../../ops/doctor';
 import { assessEnvironment } from '../../ops/drift';
@@ -310,7 +309,7 @@ export async function runDoctorCommand(
   const results = await runDoctor(config.shared, env, {
     clients: deps.clients(env.region),
     resolveNs: deps.resolveNs,
-    postgresVersion: POSTGRES_VERSION.postgresFullVersion,
+    postgresVersion: env.database.engineVersion,
     docker: deps.docker,
   });
   for (const result of results) {

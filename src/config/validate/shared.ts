@@ -1,4 +1,4 @@
-import type { SharedConfig } from '../types';
+import { EXISTING_RECORDS, type SharedConfig } from '../types';
 import { checkAccountId, checkName, checkRegionAndZones, isHostname, isLabel, repairedHostname } from './common';
 import type { IssueCollector } from './issues';
 
@@ -13,6 +13,15 @@ export function validateShared(shared: SharedConfig, issues: IssueCollector): vo
       `${JSON.stringify(shared.hostedZone.id)} is not a Route 53 hosted zone id (e.g. "Z0123456789ABCDEFGHIJ")`,
     );
   }
+  if (shared.hostedZone.mode === 'adopt' && shared.hostedZone.existingRecords !== undefined) {
+    issues.oneOf(
+      'shared.hostedZone.existingRecords',
+      shared.hostedZone.existingRecords,
+      EXISTING_RECORDS,
+      "a way to treat the zone's existing records",
+    );
+  }
+  validateImageRepository(shared, issues);
   for (const key of ['owner', 'repository'] as const) {
     if (!/^[A-Za-z0-9_.-]{1,100}$/.test(shared.source[key])) {
       issues.add(
@@ -101,4 +110,34 @@ function validateFrontendRecords(shared: SharedConfig, issues: IssueCollector): 
       );
     }
   });
+}
+
+/** ECR's repository name rule: lowercase path components joined by `/`, no separator at either end. */
+const ECR_REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/** `create`, or `adopt` with a name ECR accepts (2-256 characters). */
+function validateImageRepository(shared: SharedConfig, issues: IssueCollector): void {
+  const repository = shared.imageRepository;
+  if (repository === undefined) return;
+  if (!issues.oneOf('shared.imageRepository.mode', repository.mode, ['create', 'adopt'], 'an image repository mode')) {
+    return;
+  }
+  if (repository.mode !== 'adopt') return;
+  const name = repository.name;
+  if (typeof name !== 'string' || name.length < 2 || name.length > 256 || !ECR_REPOSITORY_NAME.test(name)) {
+    const repaired =
+      typeof name === 'string'
+        ? name
+            .trim()
+            .toLowerCase()
+            .replace(/[^a-z0-9._/-]+/g, '-')
+            .replace(/([._/-])[._/-]+/g, '$1')
+            .replace(/^[._/-]+|[._/-]+$/g, '')
+        : '';
+    const suggestion =
+      repaired !== name && repaired.length >= 2 && repaired.length <= 256 && ECR_REPOSITORY_NAME.test(repaired)
+        ? `did you mean "${repaired}"?`
+        : 'use 2-256 lowercase letters, digits and . _ - /, starting and ending with a letter or digit, e.g. "booking"';
+    issues.add('shared.imageRepository.name', `${JSON.stringify(name)} is not an ECR repository name (${suggestion})`);
+  }
 }

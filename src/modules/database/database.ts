@@ -9,12 +9,13 @@ import { acknowledge } from '../../quality/acknowledge';
 import { DATABASE_PORT } from '../networking/networking';
 
 /**
- * The PostgreSQL release new instances get: a full version RDS accepts for new instances (a
- * bare major such as "18" is refused for new instances). 18.6 is the newest 18.x in the
- * CloudFormation schema that aws-cdk-lib's validator checks EngineVersion against; minor
- * upgrades after it arrive in the maintenance window (autoMinorVersionUpgrade).
+ * The engine version of a `major.minor` string (`database.engineVersion`, validated): a full
+ * version RDS accepts for new instances (a bare major such as "18" is refused for new instances);
+ * minor upgrades after it arrive in the maintenance window (autoMinorVersionUpgrade).
  */
-export const POSTGRES_VERSION = rds.PostgresEngineVersion.of('18.6', '18');
+export function postgresVersion(engineVersion: string): rds.PostgresEngineVersion {
+  return rds.PostgresEngineVersion.of(engineVersion, engineVersion.split('.')[0]);
+}
 
 export { maxConnectionsFor };
 
@@ -27,6 +28,16 @@ export interface DatabaseProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** Fixed identifier, e.g. `booking-dev`; also names the log groups. */
   readonly identifier: string;
+  /** PostgreSQL `major.minor` new instances get, e.g. `18.6` (`database.engineVersion`). */
+  readonly engineVersion: string;
+  /**
+   * Create the instance from this snapshot (its data, users and encryption) with a new generated
+   * password for the snapshot's master user, instead of an empty database. Changing or removing
+   * it later REPLACES the instance. Snapshot storage beyond the free backup allowance costs 0.10
+   * USD per GB-month; a restore takes ~10-30 minutes for a small database.
+   * @default an empty database with the master user `booking_admin`
+   */
+  readonly restoreFromSnapshot?: { readonly snapshotIdentifier: string; readonly masterUsername: string };
   /**
    * RDS class, e.g. `db.t4g.micro`: 0.018 USD/hour Single-AZ in London (13.14 USD/month while
    * running; nothing while stopped); `db.t4g.small` 0.036 USD/hour (26.28 USD/month).
@@ -73,10 +84,12 @@ export interface DatabaseProps {
 
 /**
  * The seed's RDS module: PostgreSQL in isolated subnets, encrypted, TLS-only, with generated
- * master credentials in Secrets Manager, backups at UK night and logs in CloudWatch.
+ * master credentials in Secrets Manager, backups at UK night and logs in CloudWatch. Empty, or
+ * restored from a snapshot of another database (the Terraform platform's) with the same settings.
  */
 export class Database extends Construct {
-  public readonly instance: rds.DatabaseInstance;
+  /** A `DatabaseInstance`, or a `DatabaseInstanceFromSnapshot` when restored from a snapshot. */
+  public readonly instance: rds.DatabaseInstanceBase;
   /** Master credentials (JSON: username, password, host, port, dbname); what rotation rotates. */
   public readonly secret: secretsmanager.ISecret;
   public readonly databaseName: string;
@@ -89,7 +102,7 @@ export class Database extends Construct {
     Tags.of(this).add('module', 'database');
     this.databaseName = props.databaseName ?? 'booking';
     this.maxConnections = maxConnectionsFor(props.instanceClass);
-    const engine = rds.DatabaseInstanceEngine.postgres({ version: POSTGRES_VERSION });
+    const engine = rds.DatabaseInstanceEngine.postgres({ version: postgresVersion(props.engineVersion) });
 
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
@@ -114,7 +127,9 @@ export class Database extends Construct {
         }),
     );
 
-    this.instance = new rds.DatabaseInstance(this, 'Instance', {
+    // Everything but the credentials and the initial data is the same whether the instance starts
+    // empty or from a snapshot, so a restored database is the same database to everything else.
+    const common: rds.DatabaseInstanceSourceProps = {
       engine,
       instanceIdentifier: props.identifier,
       instanceType: new ec2.InstanceType(props.instanceClass.replace(/^db\./, '')),
@@ -124,15 +139,10 @@ export class Database extends Construct {
       publiclyAccessible: false,
       multiAz: props.multiAz,
       port: DATABASE_PORT,
-      databaseName: this.databaseName,
-      credentials: rds.Credentials.fromGeneratedSecret('booking_admin', {
-        secretName: `${props.identifier}/database/master`,
-      }),
       parameterGroup,
       storageType: rds.StorageType.GP3,
       allocatedStorage: props.allocatedStorageGiB,
       maxAllocatedStorage: props.maxAllocatedStorageGiB,
-      storageEncrypted: true,
       iamAuthentication: true,
       backupRetention: Duration.days(props.backupRetentionDays),
       // UK night (UTC; 01:00-02:30 in London all year round).
@@ -148,9 +158,45 @@ export class Database extends Construct {
       performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
       deletionProtection: props.protect,
       removalPolicy: props.protect ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
-    });
+    };
+    const secretName = `${props.identifier}/database/master`;
+    const restore = props.restoreFromSnapshot;
+    let instance: rds.DatabaseInstance | rds.DatabaseInstanceFromSnapshot;
+    if (restore) {
+      // The snapshot keeps its databases (the app's `booking` among them), its master user and its
+      // encryption (StorageEncrypted cannot be set on a restore): only the password is new,
+      // generated into a secret of the same name as an empty database's (what
+      // SnapshotCredentials.fromGeneratedSecret does, which cannot name the secret).
+      const masterSecret = new rds.DatabaseSecret(this, 'MasterSecret', {
+        username: restore.masterUsername,
+        secretName,
+      });
+      instance = new rds.DatabaseInstanceFromSnapshot(this, 'Instance', {
+        ...common,
+        snapshotIdentifier: restore.snapshotIdentifier,
+        credentials: rds.SnapshotCredentials.fromSecret(masterSecret),
+      });
+      acknowledge(
+        instance,
+        'AwsSolutions::AwsSolutions-RDS2',
+        'Restored from a snapshot (database.restoreFromSnapshot), whose encryption the instance inherits: CloudFormation refuses StorageEncrypted on a restore. The migration runbook (README) copies an unencrypted snapshot with a KMS key before restoring it',
+      );
+      acknowledge(
+        masterSecret,
+        'AwsSolutions::AwsSolutions-SMG4',
+        'Not rotated yet by design: rotation needs a Lambda that reaches the Secrets Manager API from isolated subnets (an interface endpoint, ~16 USD/month) and a restart of the tasks holding the password, which is the secrets-rotation module; the secret is exposed for it',
+      );
+    } else {
+      instance = new rds.DatabaseInstance(this, 'Instance', {
+        ...common,
+        databaseName: this.databaseName,
+        credentials: rds.Credentials.fromGeneratedSecret('booking_admin', { secretName }),
+        storageEncrypted: true,
+      });
+    }
+    this.instance = instance;
     for (const logGroup of logGroups) this.instance.node.addDependency(logGroup);
-    this.secret = this.instance.secret!;
+    this.secret = instance.secret!;
 
     acknowledge(
       this.instance,

@@ -9,7 +9,9 @@ export interface DomainZoneProps {
   readonly domain: string;
   /**
    * Create the zone (`{ mode: 'create' }`: 0.50 USD/month, with new name servers to set at the
-   * registrar) or adopt an existing one by id (`{ mode: 'adopt', id }`).
+   * registrar) or adopt an existing one by id (`{ mode: 'adopt', id }`). An adopted zone gets no
+   * frontend CNAMEs and no CAA records unless `existingRecords: 'manage'`: by default (`leave`) they
+   * are taken to exist in it already, and CloudFormation would fail creating them.
    */
   readonly hostedZone: HostedZoneConfig;
   /** CNAMEs to frontends hosted elsewhere (Vercel). */
@@ -22,7 +24,8 @@ export interface DomainZoneProps {
 
 /**
  * The seed's Route 53 module, account level: one hosted zone for the domain (created, or an
- * existing one adopted by id), the frontend CNAMEs, CAA records, and the zone id published in SSM
+ * existing one adopted by id), the frontend CNAMEs and CAA records (left to an adopted zone unless
+ * `existingRecords: 'manage'`), and the zone id published in SSM
  * for every environment's certificate validation and API record.
  *
  * The hand-off goes through SSM rather than a CDK reference because environments are separate
@@ -54,7 +57,10 @@ export class DomainZone extends Construct {
       });
     }
 
-    for (const record of props.frontendRecords) {
+    // An adopted zone (from the Terraform platform) already holds its frontend CNAMEs and CAA by
+    // default: creating them again would fail the deploy, so they are left as they are.
+    const writeRecords = props.hostedZone.mode === 'create' || props.hostedZone.existingRecords === 'manage';
+    for (const record of writeRecords ? props.frontendRecords : []) {
       new route53.CnameRecord(this, `Frontend-${record.name}`, {
         zone: this.zone,
         recordName: record.name,
@@ -64,11 +70,13 @@ export class DomainZone extends Construct {
       });
     }
 
-    new route53.CaaRecord(this, 'Caa', {
-      zone: this.zone,
-      values: props.caaIssuers.map((issuer) => ({ flag: 0, tag: route53.CaaTag.ISSUE, value: issuer })),
-      ttl: Duration.hours(1),
-    });
+    if (writeRecords) {
+      new route53.CaaRecord(this, 'Caa', {
+        zone: this.zone,
+        values: props.caaIssuers.map((issuer) => ({ flag: 0, tag: route53.CaaTag.ISSUE, value: issuer })),
+        ttl: Duration.hours(1),
+      });
+    }
 
     new ssm.StringParameter(this, 'ZoneIdParameter', {
       parameterName: props.zoneIdParameterName,
