@@ -5,8 +5,8 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { dev } from '../../src/config/dev';
+import { freePort, killGroup, trackServer } from './real-processes';
 
 export const MOTO_MISSING_MESSAGE = "moto (the AWS API emulator) is not installed: pip install 'moto[server]'";
 
@@ -82,52 +82,6 @@ export function checkMoto(python: string = defaultPython()): Promise<void> {
   });
 }
 
-/** A port that was free a moment ago (startMoto retries if another process takes it first). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-/** Servers still running: killed when the process exits, however the tests end. */
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal); // the whole process group (the child is its leader)
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of running) killGroup(child, 'SIGKILL');
-  });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      for (const child of running) killGroup(child, 'SIGKILL');
-      process.kill(process.pid, signal); // the default action, now that our handler is gone
-    });
-  }
-}
-
 /**
  * Runs `python -m moto.server -H 127.0.0.1 -p PORT`, plus a watchdog thread that exits the server
  * when its stdin closes: if this node process dies without running its exit hooks (SIGKILL), the
@@ -172,8 +126,7 @@ async function launch(python: string, accountId: string, deadline: number): Prom
     stdio: ['pipe', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ACCOUNT_ID: accountId, MOTO_PORT: String(port), PYTHONUNBUFFERED: '1' },
   });
-  running.add(child);
-  installExitHook();
+  trackServer(child);
   // moto logs every request to stderr: read it (a full pipe would block the server), keep the tail.
   let tail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -181,8 +134,6 @@ async function launch(python: string, accountId: string, deadline: number): Prom
   });
   child.stdin?.on('error', () => undefined);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => running.delete(child));
-  child.once('error', () => running.delete(child));
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -195,7 +146,6 @@ async function launch(python: string, accountId: string, deadline: number): Prom
       }
       child.stdin?.destroy();
       child.stderr?.destroy();
-      running.delete(child);
     })();
     return stopping;
   };

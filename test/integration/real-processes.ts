@@ -139,7 +139,19 @@ export interface Server {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+/**
+ * Keeps `child` (started `detached`, leading its own process group) on the list of servers killed
+ * when the test process exits, until it exits itself.
+ */
+export function trackServer(child: ChildProcess): void {
+  running.add(child);
+  installExitHook();
+  child.once('exit', () => running.delete(child));
+  child.once('error', () => running.delete(child));
+}
+
+/** Sends `signal` to the child's whole process group (it leads it), or to the child alone. */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
     process.kill(-child.pid, signal); // the whole process group (the child is its leader)
@@ -180,8 +192,7 @@ export function startServer(
     gid: options.gid,
     cwd: options.cwd,
   });
-  running.add(child);
-  installExitHook();
+  trackServer(child);
   let tail = '';
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-8_000);
@@ -192,14 +203,12 @@ export function startServer(
   const exitedPromise = new Promise<void>((resolve) =>
     child.once('close', () => {
       exitedFlag = true;
-      running.delete(child);
       resolve();
     }),
   );
   child.once('error', (error) => {
     tail += `\n(could not start ${command}: ${error.message})`;
     exitedFlag = true;
-    running.delete(child);
   });
   let stopping: Promise<void> | undefined;
   return {
@@ -214,7 +223,6 @@ export function startServer(
           await exitedPromise;
           clearTimeout(timer);
         }
-        running.delete(child);
       })();
       return stopping;
     },
