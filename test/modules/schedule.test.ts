@@ -6,6 +6,7 @@ import { environmentNamed, platformConfig } from '../../src/config';
 import { OPS_LAMBDA_VARIABLES as V } from '../../src/ops/contracts';
 import { EnvironmentSchedule } from '../../src/modules/schedule/environment-schedule';
 import { resourcesOfType } from '../helpers';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 
 const dev = environmentNamed(platformConfig, 'dev');
 const configured = { web: { min: 1, max: 2 }, worker: { min: 0, max: 2 } };
@@ -23,7 +24,7 @@ describe('environment schedule (module)', () => {
   let functionId: string;
   before(() => {
     assert.ok(dev.schedule, 'dev has a schedule');
-    const app = new App();
+    const app = new App({ context: { [BUNDLING_STACKS]: [] } });
     const stack = new Stack(app, 'Scheduled', { env: { account: '123456789012', region: 'eu-west-2' } });
     new EnvironmentSchedule(stack, 'Schedule', {
       environmentName: 'dev',

@@ -8,6 +8,7 @@ import { GUARD_METRIC, OPS_LAMBDA_VARIABLES as V } from '../../src/ops/contracts
 import { ServiceBounds } from '../../src/modules/state-guard/service-bounds';
 import { StateGuard, type StateGuardProps } from '../../src/modules/state-guard/state-guard';
 import { resourcesOfType } from '../helpers';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 
 const configured = { web: { min: 1, max: 3 }, worker: { min: 0, max: 2 } };
 
@@ -20,7 +21,7 @@ function arnText(value: any): unknown {
 
 /** One StateGuard in a stack of its own (no platform synth), with its template and construct. */
 function guardStack(overrides: Partial<StateGuardProps> = {}) {
-  const app = new App();
+  const app = new App({ context: { [BUNDLING_STACKS]: [] } });
   const stack = new Stack(app, 'Guarded', { env: { account: '123456789012', region: 'eu-west-2' } });
   const topic = new sns.Topic(stack, 'Ops');
   const guard = new StateGuard(stack, 'StateGuard', {
@@ -168,7 +169,7 @@ describe('state guard (module)', () => {
 
 describe('service bounds (module)', () => {
   test('Custom::ServiceBounds carries the role and the configured bounds as strings; its Min/Max are the capacities', () => {
-    const app = new App();
+    const app = new App({ context: { [BUNDLING_STACKS]: [] } });
     const stack = new Stack(app, 'Bounded', { env: { account: '123456789012', region: 'eu-west-2' } });
     const bounds = new ServiceBounds(stack, 'Bounds', {
       serviceToken: 'arn:aws:lambda:eu-west-2:123456789012:function:guard',
