@@ -3,7 +3,7 @@
 require('tsx/cjs/api').register();
 const { run } = require('../src/cli/main.ts');
 
-// Sets the exit code and lets node exit on its own: process.exit() would drop whatever stdout
+// Sets the exit code and lets node exit on its own: exiting at once would drop whatever stdout
 // still holds for a pipe (e.g. `booking-infra cost --format json | wc -c` stopped at 64 KiB).
 run(process.argv.slice(2)).then(
   (code) => {

@@ -101,3 +101,25 @@ export function synth(
 export function resourcesOfType(template: Record<string, any>, type: string): Array<[string, any]> {
   return Object.entries(template.Resources ?? {}).filter(([, resource]: [string, any]) => resource.Type === type);
 }
+
+/**
+ * Runs `work` on a machine with no AWS configuration but `variables`: every AWS_* variable of
+ * this process removed, the config and credentials files pointed at nothing, no instance role.
+ * The clients are the real ones (createClients), so the SDK's own chain finds what it finds.
+ */
+export async function withAwsEnvironment<T>(variables: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
+  Object.assign(process.env, {
+    AWS_CONFIG_FILE: join(tmpdir(), 'booking-infra-no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'booking-infra-no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...variables,
+  });
+  try {
+    return await work();
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  }
+}

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -10,6 +8,7 @@ import { run } from '../../src/cli/main';
 import { defaultOpsDependencies } from '../../src/cli/commands/ops';
 import { createClients } from '../../src/ops/clients';
 import { describeAwsFailure, errorSummary } from '../../src/ops/aws-errors';
+import { withAwsEnvironment } from '../helpers';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example-secret' };
 const region = 'eu-west-2';
@@ -55,27 +54,6 @@ const sts = (endpoint: string) => new STSClient({ region, endpoint, credentials,
 const ssm = (endpoint: string) => new SSMClient({ region, endpoint, credentials, maxAttempts: 1 });
 const callerIdentity = (client: STSClient) => failureOf(() => client.send(new GetCallerIdentityCommand({})));
 const parameter = (client: SSMClient) => failureOf(() => client.send(new GetParameterCommand({ Name: '/x' })));
-
-/**
- * Runs `work` on a machine with no AWS configuration but `variables`: every AWS_* variable of
- * this process removed, the config and credentials files pointed at nothing, no instance role.
- */
-async function withAwsEnvironment<T>(variables: Record<string, string>, work: () => Promise<T>): Promise<T> {
-  const saved = { ...process.env };
-  for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
-  Object.assign(process.env, {
-    AWS_CONFIG_FILE: join(tmpdir(), 'booking-infra-no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'booking-infra-no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...variables,
-  });
-  try {
-    return await work();
-  } finally {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-  }
-}
 
 /** The description is one line that starts with the cause and ends with the fix. */
 function assertOneLine(line: string | undefined, cause: RegExp, fix: RegExp): void {

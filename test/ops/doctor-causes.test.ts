@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
@@ -15,6 +13,7 @@ import { defaultOpsDependencies } from '../../src/cli/commands/ops';
 import { environmentNamed, platformConfig } from '../../src/config';
 import { createClients, type OpsClients } from '../../src/ops/clients';
 import { runDoctor } from '../../src/ops/doctor';
+import { withAwsEnvironment } from '../helpers';
 
 const env = environmentNamed(platformConfig, 'dev');
 const CHECKS = [
@@ -24,28 +23,6 @@ const CHECKS = [
   'application secrets',
   'NS delegation of lichnails.co.uk',
 ];
-
-/**
- * Runs `work` on a machine with no AWS configuration but `variables`: every AWS_* variable of
- * this process removed, the config and credentials files pointed at nothing, no instance role.
- * The clients are the real ones (createClients), so the SDK's own chain finds what it finds.
- */
-async function withAwsEnvironment<T>(variables: Record<string, string>, work: () => Promise<T>): Promise<T> {
-  const saved = { ...process.env };
-  for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
-  Object.assign(process.env, {
-    AWS_CONFIG_FILE: join(tmpdir(), 'booking-infra-no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'booking-infra-no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...variables,
-  });
-  try {
-    return await work();
-  } finally {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-  }
-}
 
 const keys = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example-secret' };
 
