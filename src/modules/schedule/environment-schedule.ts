@@ -6,7 +6,7 @@ import type { ScheduleConfig } from '../../config/types';
 import { acknowledgeFindings } from '../../quality/acknowledge';
 import { OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
 import type { ConfiguredCapacity } from '../../ops/resources';
-import { OpsFunction, stateTableStatement } from '../state-guard/ops-function';
+import { OpsFunction, opsVariables, stateTableStatement } from '../state-guard/ops-function';
 
 export interface EnvironmentScheduleProps {
   /** The environment's name, e.g. `dev`. */
@@ -61,18 +61,13 @@ export class EnvironmentSchedule extends Construct {
     this.ops = new OpsFunction(this, 'Operator', {
       description: `Pauses and resumes ${props.environmentName} on its schedule`,
       environment: {
-        [V.environment]: props.environmentName,
-        [V.stage]: props.databaseId,
-        [V.databaseId]: props.databaseId,
+        ...opsVariables(props),
         [V.cluster]: props.clusterName,
         [V.webService]: props.webServiceName,
         [V.workerService]: props.workerServiceName,
         [V.targetGroupArn]: props.targetGroupArn,
         [V.migrateFamily]: props.migrateFamily,
         [V.pipelineName]: props.pipelineName,
-        [V.stateTable]: props.stateTableName,
-        [V.metricNamespace]: props.metricNamespace,
-        [V.configuredCapacity]: JSON.stringify(props.configured),
       },
       timeout: Duration.minutes(15),
       logRetentionDays: props.logRetentionDays,

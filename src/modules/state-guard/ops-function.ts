@@ -5,6 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
+import type { ConfiguredCapacity } from '../../ops/resources';
 
 /** The operations Lambda's source (bundled with esbuild at synth; the AWS SDK comes with the runtime). */
 export const OPS_LAMBDA_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'ops', 'index.ts');
@@ -23,6 +25,28 @@ export interface OpsFunctionProps {
   readonly logRetentionDays: number;
   /** Exactly what it may do. */
   readonly statements: readonly iam.PolicyStatement[];
+}
+
+/** What every operations Lambda is told about its environment (read by `resourcesFromEnvironment`). */
+export interface OpsEnvironment {
+  readonly environmentName: string;
+  /** The environment's database identifier, which is also its stage name (`<app>-<env>`). */
+  readonly databaseId: string;
+  readonly stateTableName: string;
+  readonly metricNamespace: string;
+  readonly configured: ConfiguredCapacity;
+}
+
+/** The variables every operations Lambda gets; callers add their own (services, pipeline...). */
+export function opsVariables(env: OpsEnvironment): Record<string, string> {
+  return {
+    [V.environment]: env.environmentName,
+    [V.stage]: env.databaseId,
+    [V.databaseId]: env.databaseId,
+    [V.stateTable]: env.stateTableName,
+    [V.metricNamespace]: env.metricNamespace,
+    [V.configuredCapacity]: JSON.stringify(env.configured),
+  };
 }
 
 /** Access to the environment's state table (record, lock, journal): the table only. */

@@ -8,9 +8,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CUSTOM_METRICS_TAG } from '../../cost/estimator';
 import type { DeployedStructure } from '../../config/types';
-import { GUARD_METRIC, OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
+import { GUARD_METRIC } from '../../ops/contracts';
 import type { ConfiguredCapacity } from '../../ops/resources';
-import { OpsFunction, stateTableStatement } from './ops-function';
+import { OpsFunction, opsVariables, stateTableStatement } from './ops-function';
 
 export interface StateGuardProps {
   /** The environment's name, e.g. `dev`. */
@@ -64,14 +64,7 @@ export class StateGuard extends Construct {
     const interval = props.interval ?? Duration.minutes(5);
     this.ops = new OpsFunction(this, 'Guard', {
       description: `Keeps ${props.databaseId} stopped while ${props.environmentName} is paused; resolves deploy bounds from the state record`,
-      environment: {
-        [V.environment]: props.environmentName,
-        [V.stage]: props.databaseId,
-        [V.databaseId]: props.databaseId,
-        [V.stateTable]: props.stateTableName,
-        [V.metricNamespace]: props.metricNamespace,
-        [V.configuredCapacity]: JSON.stringify(props.configured),
-      },
+      environment: opsVariables(props),
       timeout: Duration.minutes(1),
       logRetentionDays: props.logRetentionDays,
       statements: [
