@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
   chownSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -169,7 +170,12 @@ describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over T
     runDir = join(dir, 'run');
     mkdirSync(runDir);
     own(runDir);
-    pgbouncer = startServer('sh', [ENTRYPOINT], {
+    // A copy of the entrypoint in the test's own folder: the server user may not be able to reach
+    // the checkout (a clone in a private folder, as `mktemp -d` makes, is root's alone).
+    const entrypoint = join(dir, 'entrypoint.sh');
+    copyFileSync(ENTRYPOINT, entrypoint);
+    own(entrypoint);
+    pgbouncer = startServer('sh', [entrypoint], {
       ...asUser,
       cwd: dir,
       env: {
