@@ -3,11 +3,6 @@
 // BOOKING_ACCOUNT / BOOKING_<ENV>_ACCOUNT; BOOKING_FIRST_DEPLOY=dev[,prod] creates those
 // environments' services at zero tasks (their first deploy, before any image exists); everything
 // else comes from src/config. A config mistake prints one line per mistake and exits 2.
-import { buildApp } from '../src/app';
-import { entryPointSettings, reportingConfigErrors } from '../src/entry-point';
-import { synthesize } from '../src/quality/synthesize';
+import { synthesizeEntryPoint } from '../src/entry-point';
 
-reportingConfigErrors(() => {
-  const { config, firstDeploy } = entryPointSettings(process.env);
-  synthesize(buildApp(config, { firstDeploy }).app);
-});
+synthesizeEntryPoint(process.env);

@@ -1,5 +1,8 @@
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { buildApp } from './app';
 import { ConfigValidationError, platformConfig, withAccountOverrides } from './config';
 import type { PlatformConfig } from './config/types';
+import { synthesize } from './quality/synthesize';
 
 /** What the entry points (`npm start`, `npx cdk`) read from the environment. */
 export interface EntryPointSettings {
@@ -32,4 +35,22 @@ export function reportingConfigErrors(work: () => void, print: (line: string) =>
     print(error.message);
     process.exitCode = 2;
   }
+}
+
+/**
+ * What bin/app.ts (`npx cdk synth|deploy`) does with its environment `variables`: the committed
+ * configuration with the overrides above, built and synthesized with every quality gate on into
+ * CDK_OUTDIR (where the CDK CLI asks for it). Returns the cloud assembly, or undefined after a
+ * configuration mistake (printed, one line each; exit code 2).
+ */
+export function synthesizeEntryPoint(
+  variables: Readonly<Record<string, string | undefined>>,
+  print: (line: string) => void = console.error,
+): CloudAssembly | undefined {
+  let assembly: CloudAssembly | undefined;
+  reportingConfigErrors(() => {
+    const { config, firstDeploy } = entryPointSettings(variables);
+    assembly = synthesize(buildApp(config, { firstDeploy, outdir: variables.CDK_OUTDIR }).app);
+  }, print);
+  return assembly;
 }

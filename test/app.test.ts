@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, mock, test } from 'node:test';
 import { App, Stack, Validations } from 'aws-cdk-lib';
@@ -8,7 +7,13 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { platformConfig } from '../src/config';
 import { QualityGateError, readAcknowledgements, readFindings, synthesize } from '../src/quality/synthesize';
-import { synth, type SynthesizedPlatform, temporaryDirectory } from './helpers';
+import {
+  OFFLINE_AWS_VARIABLES,
+  offlineEntryPointRun,
+  synth,
+  type SynthesizedPlatform,
+  temporaryDirectory,
+} from './helpers';
 
 describe('the app', () => {
   let platform: SynthesizedPlatform;
@@ -16,29 +21,38 @@ describe('the app', () => {
     platform = synth();
   });
 
-  test('every environment synthesizes through the CDK entry point with no AWS variables and no network', () => {
-    // The CDK entry point bundles the Lambda code: this run proves it builds.
-    const outdir = temporaryDirectory('booking-cli-synth-');
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      if (value !== undefined && !key.startsWith('AWS_') && !key.startsWith('CDK_DEFAULT_')) env[key] = value;
+  test('every environment synthesizes through the CDK entry point with no AWS variables and no account', () => {
+    const { outdir, errors, exitCode, variables } = offlineEntryPointRun();
+    assert.deepEqual(errors, []);
+    assert.equal(exitCode, undefined);
+    for (const name of Object.keys(variables)) {
+      assert.doesNotMatch(name, /^(BOOKING_|CDK_DEFAULT_)/, `${name} reached the entry point`);
+      if (name.startsWith('AWS_')) assert.ok(name in OFFLINE_AWS_VARIABLES, `${name} reached the entry point`);
     }
-    // Any attempt at the network goes to a closed local port and fails fast.
-    Object.assign(env, {
-      CDK_OUTDIR: outdir,
-      HTTPS_PROXY: 'http://127.0.0.1:9',
-      HTTP_PROXY: 'http://127.0.0.1:9',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: '/nonexistent',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    });
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], { env, encoding: 'utf8' });
-    assert.equal(result.status, 0, result.stderr);
     for (const envConfig of platformConfig.environments) {
       const assemblyDir = join(outdir, `assembly-booking-${envConfig.name}`);
       assert.ok(existsSync(assemblyDir), `${assemblyDir} written`);
       assert.ok(readdirSync(assemblyDir).some((file) => file.endsWith('.template.json')));
     }
+    // The entry point bundles the Lambda code (the guard and the schedule share one bundle, the
+    // backlog publisher has its own): this run proves both build.
+    const bundles = readdirSync(outdir).filter(
+      (file) => file.startsWith('asset.') && existsSync(join(outdir, file, 'index.js')),
+    );
+    assert.ok(bundles.length >= 2, `bundled Lambda code in ${outdir}: ${bundles.join(', ')}`);
+  });
+
+  test('bin/app.ts is the entry point synthesizeEntryPoint stands for', () => {
+    // cdk.json runs bin/app.ts; it hands its environment to synthesizeEntryPoint and nothing else
+    // (test/entry-point.test.ts runs it as a process for the config-mistake path).
+    assert.equal(JSON.parse(readFileSync('cdk.json', 'utf8')).app, 'npx tsx bin/app.ts');
+    const code = readFileSync('bin/app.ts', 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('//') && !line.startsWith('#!'));
+    assert.deepEqual(code, [
+      "import { synthesizeEntryPoint } from '../src/entry-point';",
+      'synthesizeEntryPoint(process.env);',
+    ]);
   });
 
   test('stack names are deterministic: <app>-<env>-<part>', () => {

@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../src/app';
 import { type EnvironmentConfig, platformConfig, type PlatformConfig } from '../src/config';
+import { synthesizeEntryPoint } from '../src/entry-point';
 import { synthesize } from '../src/quality/synthesize';
 
 /** A partial environment config, any depth, for test variations. */
@@ -78,19 +79,66 @@ export function temporaryDirectory(prefix: string): string {
   return dir;
 }
 
+/** How bin/app.ts's synthesis ran on a machine with no AWS setup (offlineEntryPointRun). */
+export interface EntryPointRun {
+  /** CDK_OUTDIR: where the assembly went. */
+  readonly outdir: string;
+  /** The environment variables it was given. */
+  readonly variables: Readonly<Record<string, string>>;
+  /** What it printed as errors (config mistakes), one line each. */
+  readonly errors: readonly string[];
+  /** The exit code it set (undefined: success). */
+  readonly exitCode: number | string | undefined;
+  readonly assembly?: CloudAssembly;
+}
+
+/** The only AWS_* variables of the offline run: each points at nothing. */
+export const OFFLINE_AWS_VARIABLES: Readonly<Record<string, string>> = {
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: join(tmpdir(), 'booking-infra-no-aws-config'),
+  AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'booking-infra-no-aws-credentials'),
+};
+
+let entryPointRun: EntryPointRun | undefined;
+
+/**
+ * The CDK entry point's synthesis (synthesizeEntryPoint, all bin/app.ts does) with this
+ * process's environment minus every AWS_*, CDK_DEFAULT_* and BOOKING_* variable, the AWS config
+ * files pointed at nothing and CDK_OUTDIR a temporary folder: the committed platform as
+ * `npx cdk synth` builds it on a machine with no AWS account, Lambda code bundled. Once per
+ * process: `npm test` runs the template tests in one process (scripts/run-tests.mjs), so the
+ * committed platform is synthesized once for all of them.
+ */
+export function offlineEntryPointRun(): EntryPointRun {
+  if (entryPointRun) return entryPointRun;
+  const outdir = temporaryDirectory('booking-entry-point-');
+  const variables: Record<string, string> = { ...OFFLINE_AWS_VARIABLES, CDK_OUTDIR: outdir };
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !/^(AWS_|CDK_DEFAULT_|BOOKING_)/.test(name)) variables[name] ??= value;
+  }
+  const errors: string[] = [];
+  const exitCodeBefore = process.exitCode;
+  const assembly = synthesizeEntryPoint(variables, (line) => errors.push(line));
+  const exitCode = process.exitCode;
+  process.exitCode = exitCodeBefore;
+  entryPointRun = { outdir, variables, errors, exitCode, assembly };
+  return entryPointRun;
+}
+
 /**
  * Synthesizes through buildApp with the quality gates on, into a temporary folder. Lambda code is
  * not bundled unless `bundle` is set: the templates and the gates do not depend on it. The
- * committed platform is read from the assembly `npm test` synthesized once for the whole run
- * (BOOKING_TEST_ASSEMBLY, see scripts/run-tests.mjs) when there is one.
+ * committed platform is the CDK entry point's offline run (offlineEntryPointRun), made once per
+ * process.
  */
 export function synth(
   config: PlatformConfig = platformConfig,
   options: { firstDeploy?: readonly string[]; bundle?: boolean } = {},
 ): SynthesizedPlatform {
-  const shared = process.env.BOOKING_TEST_ASSEMBLY;
-  if (shared && config === platformConfig && !options.firstDeploy && !options.bundle) {
-    return new SynthesizedPlatform(new CloudAssembly(shared), config.shared.appName);
+  if (config === platformConfig && !options.firstDeploy) {
+    const run = offlineEntryPointRun();
+    if (!run.assembly) throw new Error(`the committed platform does not synthesize: ${run.errors.join('; ')}`);
+    return new SynthesizedPlatform(run.assembly, config.shared.appName);
   }
   const outdir = temporaryDirectory('booking-synth-');
   const { app } = buildApp(config, { outdir, firstDeploy: options.firstDeploy, skipBundling: !options.bundle });

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { run } from '../../src/cli/main';
+import { offlineEntryPointRun } from '../helpers';
 
 const bin = join(__dirname, '..', '..', 'bin', 'booking-infra.js');
 
@@ -47,10 +48,11 @@ async function printedInProcess(args: string[]): Promise<Buffer> {
 }
 
 describe('the CLI through a pipe', () => {
-  // The largest output the CLI has: every environment in every state, about 250 KB of JSON.
-  // Nothing the CLI prints reaches 1 MB, so the reader is slow instead: the pipe (64 KiB) stays
-  // full, and process.exit() right after printing cut the output at 65536 bytes.
-  const args = ['cost', '--state', 'all', '--format', 'json'];
+  // A large offline output: the cost of every environment of an existing assembly (the committed
+  // platform, synthesized once per test process), about 100 KB of JSON. Nothing the CLI prints
+  // reaches 1 MB, so the reader is slow instead: the pipe (64 KiB) stays full, and
+  // process.exit() right after printing cut the output at 65536 bytes.
+  const args = ['cost', '--assembly', offlineEntryPointRun().outdir, '--format', 'json'];
 
   test('a slow reader gets the whole cost JSON, byte for byte', async () => {
     const [piped, expected] = await Promise.all([throughSlowPipe(args), printedInProcess(args)]);

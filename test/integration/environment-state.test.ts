@@ -20,7 +20,7 @@ import { EnvironmentOperations } from '../../src/ops/operations';
 import { discoverResources } from '../../src/ops/resources';
 import { type AwsProxy, startAwsProxy } from './aws-proxy';
 import { destroyClients, publishBacklog, readEnvironment, seedEnvironment, TEST_CREDENTIALS } from './environment';
-import { type Moto, resetMoto, startMoto } from './moto';
+import { type Moto, resetMoto, sharedMoto } from './moto';
 
 const shared = platformConfig.shared;
 const configOf = (name: string) => platformConfig.environments.find((env) => env.name === name)!;
@@ -127,7 +127,7 @@ describe('environment state against moto', () => {
   });
 
   before(async () => {
-    moto = await startMoto();
+    moto = await sharedMoto();
     proxy = await startAwsProxy(moto.endpoint);
   });
 
@@ -180,10 +180,19 @@ describe('environment state against moto', () => {
 
   test('throttling is retried by the SDK (adaptive mode) and the pause completes', async () => {
     await seedEnvironment(moto.endpoint);
-    proxy.failNext('ecs:DescribeServices', { times: 2, code: 'ThrottlingException', message: 'Rate exceeded' });
+    // RDS's throttling code. The adaptive mode also slows every later call of the throttled client,
+    // so the fault is on a call with few after it.
+    proxy.failNext('rds:StopDBInstance', { code: 'Throttling', message: 'Rate exceeded' });
     const result = await cli(['pause', 'dev']);
     assert.equal(result.code, 0, result.err + result.out);
     assert.equal(proxy.faultsLeft(), 0);
+    assert.deepEqual(
+      proxy.calls('rds:StopDBInstance').map((call) => [call.status, call.injected]),
+      [
+        [400, true],
+        [200, false],
+      ],
+    );
     assert.equal((await state()).database, 'stopped');
   });
 
@@ -413,8 +422,8 @@ describe('environment state against moto', () => {
     const made = clients();
     const table = stateTableName(shared.appName, 'dev');
     // Few, large entries: the same megabyte with fewer writes.
-    const entries = 2400;
-    const padding = 'x'.repeat(400);
+    const entries = 600;
+    const padding = 'x'.repeat(1800);
     for (let start = 0; start < entries; start += 25) {
       await made.dynamodb.send(
         new BatchWriteItemCommand({

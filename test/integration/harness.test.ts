@@ -18,7 +18,7 @@ import { QUEUE_BACKLOG_METRIC, STATE_TABLE_KEYS } from '../../src/ops/contracts'
 import { discoverResources } from '../../src/ops/resources';
 import { type AwsProxy, startAwsProxy } from './aws-proxy';
 import { clientsFor, destroyClients, publishBacklog, readEnvironment, seedEnvironment } from './environment';
-import { checkMoto, type Moto, MOTO_MISSING_MESSAGE, resetMoto, startMoto } from './moto';
+import { checkMoto, type Moto, MOTO_MISSING_MESSAGE, resetMoto, sharedMoto, startMoto } from './moto';
 
 const dev = platformConfig.environments.find((env) => env.name === 'dev')!;
 
@@ -28,7 +28,7 @@ describe('integration harness (moto)', () => {
   let clients: OpsClients;
 
   before(async () => {
-    moto = await startMoto();
+    moto = await sharedMoto();
     proxy = await startAwsProxy(moto.endpoint);
     clients = clientsFor(proxy.endpoint);
   });

@@ -1,7 +1,7 @@
 /**
  * Runs moto (https://github.com/getmoto/moto), the AWS API emulator, as a local server for the
- * integration tests: one server per test file, started in `before`, stopped in `after`, reset
- * between tests. The server only listens on 127.0.0.1.
+ * integration tests: one server per test process (`sharedMoto`), acquired in each file's `before`,
+ * released in its `after`, reset between tests. The server only listens on 127.0.0.1.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import http from 'node:http';
@@ -88,7 +88,17 @@ export function checkMoto(python: string = defaultPython()): Promise<void> {
  * pipe closes and moto follows instead of lingering.
  */
 const LAUNCHER = [
-  'import os, runpy, sys, threading',
+  'import logging, os, runpy, socketserver, sys, threading',
+  'import moto.backends',
+  // moto's server lists its own package folder (an isdir per service) on every request to find
+  // the service a loopback host means, and logs every request through colorama: together about
+  // half of its CPU in this suite. The list cannot change while it runs; the request log is noise.
+  'modules = tuple(moto.backends.list_of_moto_modules())',
+  'moto.backends.list_of_moto_modules = lambda: modules',
+  "logging.getLogger('werkzeug').setLevel(logging.WARNING)",
+  // werkzeug writes a response's headers and body in separate sends; with Nagle's algorithm on,
+  // the second waits for the client's delayed ACK (about 40 ms on loopback) on many responses.
+  'socketserver.StreamRequestHandler.disable_nagle_algorithm = True',
   'def watch():',
   '    sys.stdin.buffer.read()',
   '    os._exit(0)',
@@ -127,7 +137,7 @@ async function launch(python: string, accountId: string, deadline: number): Prom
     env: { ...process.env, MOTO_ACCOUNT_ID: accountId, MOTO_PORT: String(port), PYTHONUNBUFFERED: '1' },
   });
   trackServer(child);
-  // moto logs every request to stderr: read it (a full pipe would block the server), keep the tail.
+  // moto writes warnings and errors to stderr: read it (a full pipe would block the server), keep the tail.
   let tail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-4_000);
@@ -175,6 +185,44 @@ export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
     }
   }
   throw lastError;
+}
+
+const SHARED_GRACE_MS = 2_000;
+let shared: { server: Promise<Moto>; users: number; stopTimer?: NodeJS.Timeout } | undefined;
+
+/**
+ * The process's moto server, started by the first caller. `npm test` runs the integration files
+ * one after another in one process: they share the server instead of each paying its start
+ * (about 2 s) and the first call to each service (about 3 s of imports). The returned `stop`
+ * releases this caller's use at once; the server stops 2 s later unless another file acquired it
+ * meanwhile (and at process exit, whatever happens).
+ */
+export async function sharedMoto(): Promise<Moto> {
+  if (!shared) {
+    const server = startMoto();
+    shared = { server, users: 0 };
+    server.catch(() => {
+      if (shared?.server === server) shared = undefined; // the next caller tries again
+    });
+  }
+  const instance = shared;
+  instance.users++;
+  clearTimeout(instance.stopTimer);
+  const moto = await instance.server;
+  let released = false;
+  return {
+    endpoint: moto.endpoint,
+    stop: async () => {
+      if (released) return;
+      released = true;
+      if (--instance.users > 0) return;
+      instance.stopTimer = setTimeout(() => {
+        if (instance.users > 0 || shared !== instance) return;
+        shared = undefined;
+        void moto.stop();
+      }, SHARED_GRACE_MS);
+    },
+  };
 }
 
 /** Empties every emulated service (POST /moto-api/reset), so each test starts clean. */
