@@ -87,6 +87,8 @@ export interface EntryPointRun {
   readonly variables: Readonly<Record<string, string>>;
   /** What it printed as errors (config mistakes), one line each. */
   readonly errors: readonly string[];
+  /** What it wrote to stderr besides errors (the CDK's bundling notices). */
+  readonly stderr: string;
   /** The exit code it set (undefined: success). */
   readonly exitCode: number | string | undefined;
   readonly assembly?: CloudAssembly;
@@ -118,10 +120,23 @@ export function offlineEntryPointRun(): EntryPointRun {
   }
   const errors: string[] = [];
   const exitCodeBefore = process.exitCode;
-  const assembly = synthesizeEntryPoint(variables, (line) => errors.push(line));
+  // The CDK announces each Lambda bundle on stderr ("Bundling asset ..."), as `npx cdk synth`
+  // shows it: kept out of the test output, in the run's record instead.
+  const stderr: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  let assembly: CloudAssembly | undefined;
+  try {
+    assembly = synthesizeEntryPoint(variables, (line) => errors.push(line));
+  } finally {
+    process.stderr.write = write;
+  }
   const exitCode = process.exitCode;
   process.exitCode = exitCodeBefore;
-  entryPointRun = { outdir, variables, errors, exitCode, assembly };
+  entryPointRun = { outdir, variables, errors, exitCode, assembly, stderr: stderr.join('') };
   return entryPointRun;
 }
 

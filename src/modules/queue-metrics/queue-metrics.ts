@@ -99,7 +99,7 @@ export class QueueMetrics extends Construct {
       entry: QUEUE_DEPTH_ENTRY,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      bundling: { externalModules: ['@aws-sdk/*'], minify: true, sourceMap: false },
+      bundling: { externalModules: ['@aws-sdk/*'], minify: true, sourceMap: false, logLevel: nodejs.LogLevel.WARNING },
       memorySize: 128,
       timeout: Duration.seconds(20),
       vpc: props.vpc,

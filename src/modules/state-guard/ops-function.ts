@@ -89,7 +89,13 @@ export class OpsFunction extends Construct {
       role: this.role,
       logGroup,
       environment: { ...props.environment },
-      bundling: { externalModules: ['@aws-sdk/*'], minify: true, sourceMap: false, target: 'node22' },
+      bundling: {
+        externalModules: ['@aws-sdk/*'],
+        minify: true,
+        sourceMap: false,
+        target: 'node22',
+        logLevel: nodejs.LogLevel.WARNING,
+      },
     });
   }
 }
