@@ -21,8 +21,22 @@ reportingConfigErrors(() => {
     console.log(`\n${heading}`);
     console.log(
       formatTable(
-        ['stack (npx cdk deploy ...)', 'CloudFormation name', 'region', 'resources', 'termination protection'],
-        own.map((s) => [s.cdkId, s.stackName, s.region, s.resourceCount, s.terminationProtection ? 'on' : 'off']),
+        [
+          'stack (npx cdk deploy ...)',
+          'CloudFormation name',
+          'account',
+          'region',
+          'resources',
+          'termination protection',
+        ],
+        own.map((s) => [
+          s.cdkId,
+          s.stackName,
+          s.account,
+          s.region,
+          s.resourceCount,
+          s.terminationProtection ? 'on' : 'off',
+        ]),
       ),
     );
   };

@@ -55,7 +55,7 @@ export function createPlatformApp(config: PlatformConfig, options: PlatformAppOp
   // (on by default) any unacknowledged finding stops the synth (see quality/synthesize.ts).
   if (gates) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
-  const shared = new SharedStage(app, { shared: config.shared });
+  const shared = new SharedStage(app, { shared: config.shared, environments: config.environments });
   const stages = config.environments.map(
     (env) =>
       new EnvironmentStage(app, {

@@ -5,6 +5,8 @@ export interface StackSummary {
   readonly cdkId: string;
   /** The CloudFormation stack name, e.g. `booking-dev-app`. */
   readonly stackName: string;
+  /** The stack's account (an environment may have its own). */
+  readonly account: string;
   readonly region: string;
   readonly resourceCount: number;
   readonly terminationProtection: boolean;
@@ -24,6 +26,7 @@ export function summarizeStack(stack: CloudFormationStackArtifact): StackSummary
   return {
     cdkId: stack.hierarchicalId,
     stackName: stack.stackName,
+    account: stack.environment.account,
     region: stack.environment.region,
     resourceCount: resources.length,
     terminationProtection: stack.terminationProtection ?? false,

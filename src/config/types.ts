@@ -400,7 +400,13 @@ export type ImageRepositoryConfig = { readonly mode: 'create' } | { readonly mod
 
 /** Account-level facts shared by every environment. */
 export interface SharedConfig {
-  /** The account of the shared stacks (hosted zone, image repository); environments deploy here too. */
+  /**
+   * The account of the shared stacks (hosted zone, image repository, GitHub connection).
+   * Environments may deploy here or in accounts of their own (prod apart, as AWS recommends): an
+   * environment in another account gets its API host as a zone of its own, delegated from the
+   * shared zone (0.50 USD/month), pulls images across accounts through the repository's policy,
+   * and its account gets its own GitHub connection (`<app>-shared-source`, activated once).
+   */
   readonly account: string;
   /** Region of the shared stacks. */
   readonly region: string;

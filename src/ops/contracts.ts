@@ -15,6 +15,15 @@ export function stackName(appName: string, environment: string, part: StackPart)
   return `${environmentName(appName, environment)}-${part}`;
 }
 
+/**
+ * The role in the shared account that an environment in another account assumes to write the NS
+ * records delegating its API host's zone (`<app>-<env>-dns-delegation`): created by the shared
+ * DNS stack, named by the environment's app stack.
+ */
+export function dnsDelegationRoleName(appName: string, environment: string): string {
+  return `${environmentName(appName, environment)}-dns-delegation`;
+}
+
 /** The CloudFormation output keys each stack writes and the ops code reads. */
 export const STACK_OUTPUTS = {
   ops: { opsTopicArn: 'OpsTopicArn', stateTableName: 'StateTableName' },

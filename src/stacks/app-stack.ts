@@ -3,7 +3,6 @@ import { CfnOutput } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { imageRepositoryName } from '../config';
@@ -11,6 +10,7 @@ import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { acknowledgeFindings } from '../quality/acknowledge';
 import type { AppRuntime } from '../modules/app-task/app-task';
 import { ApiDomain } from '../modules/dns/api-domain';
+import { sharedImageRepository } from '../modules/images/shared-repository';
 import { EcsCluster } from '../modules/ecs-cluster/ecs-cluster';
 import { LoadBalancer } from '../modules/load-balancer/load-balancer';
 import { MigrateTask } from '../modules/migrate-task/migrate-task';
@@ -21,7 +21,7 @@ import {
 } from '../modules/parameters/parameter-names';
 import { QueueMetrics } from '../modules/queue-metrics/queue-metrics';
 import { EnvironmentSchedule } from '../modules/schedule/environment-schedule';
-import { STACK_OUTPUTS, environmentName, stateTableName } from '../ops/contracts';
+import { STACK_OUTPUTS, dnsDelegationRoleName, environmentName, stateTableName } from '../ops/contracts';
 import { configuredCapacity } from '../ops/resources';
 import { WebService } from '../modules/web-service/web-service';
 import { WorkerService } from '../modules/worker-service/worker-service';
@@ -82,6 +82,19 @@ export class AppStack extends PlatformStack {
       apiHost: config.apiHost,
       domain: shared.domain,
       zoneIdParameterName: hostedZoneIdParameter(shared.appName),
+      // In another account than the shared zone: a zone of its own, delegated by the shared account.
+      delegation:
+        config.account === shared.account
+          ? undefined
+          : {
+              roleArn: this.formatArn({
+                service: 'iam',
+                region: '',
+                account: shared.account,
+                resource: 'role',
+                resourceName: dnsDelegationRoleName(shared.appName, config.name),
+              }),
+            },
     });
     this.cluster = new EcsCluster(this, 'EcsCluster', {
       vpc: networking.vpc,
@@ -213,7 +226,7 @@ export class AppStack extends PlatformStack {
     });
 
     // The image comes from the shared repository by URI, so pulling it needs an explicit grant.
-    const repository = ecr.Repository.fromRepositoryName(this, 'Repository', imageRepositoryName(shared));
+    const { repository } = sharedImageRepository(this, 'Repository', imageRepositoryName(shared), shared.account);
     for (const task of [this.web.task, this.worker.task]) {
       repository.grantPull(task.taskDefinition.obtainExecutionRole());
       acknowledgeFindings(

@@ -46,6 +46,7 @@ export class PipelineStack extends PlatformStack {
       branch: config.pipeline.branch,
       manualApproval: config.pipeline.manualApproval,
       imageRepositoryName: imageRepositoryName(shared),
+      imageRepositoryAccount: shared.account,
       architecture: config.compute.architecture,
       web: app.web.service,
       worker: app.worker.service,

@@ -1,8 +1,10 @@
 import { Stage, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { imageRepositoryName } from '../config';
-import type { SharedConfig } from '../config/types';
+import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { DomainZone } from '../modules/dns/hosted-zone';
+import { ZoneDelegationRole } from '../modules/dns/zone-delegation';
+import { dnsDelegationRoleName } from '../ops/contracts';
 import { ImageRepository } from '../modules/images/image-repository';
 import { GitHubConnection } from '../modules/pipeline/github-connection';
 import { githubConnectionParameter, hostedZoneIdParameter } from '../modules/parameters/parameter-names';
@@ -14,13 +16,19 @@ export interface SharedStageProps {
    * records, CAA issuers, the image repository (created or adopted) and the GitHub repository.
    */
   readonly shared: SharedConfig;
+  /**
+   * Every environment: those in another account than `shared.account` get a delegation role in
+   * the DNS stack, the image repository's policy, and a GitHub connection in their account.
+   */
+  readonly environments: readonly EnvironmentConfig[];
 }
 
 /**
  * Account-level resources every environment uses, deployed once before them:
  * `<app>-shared-dns` (the hosted zone, frontend records, CAA), `<app>-shared-images` (the
  * application image repository; none when an existing one is adopted) and `<app>-shared-source`
- * (the GitHub connection). Deploy with `npx cdk deploy '<app>-shared/*'`.
+ * (the GitHub connection; one more `<app>-shared-source` in each other account that holds an
+ * environment). Deploy with `npx cdk deploy '<app>-shared/*'`.
  */
 export class SharedStage extends Stage {
   public readonly dns: PlatformStack;
@@ -31,16 +39,20 @@ export class SharedStage extends Stage {
   public readonly repository?: ImageRepository;
   public readonly source: PlatformStack;
   public readonly connection: GitHubConnection;
+  /** `<app>-shared-source` in each other account that holds an environment, by account id. */
+  public readonly otherSources = new Map<string, PlatformStack>();
 
   constructor(scope: Construct, props: SharedStageProps) {
     const { shared } = props;
     super(scope, `${shared.appName}-shared`, { env: { account: shared.account, region: shared.region } });
     Tags.of(this).add('app', shared.appName);
     Tags.of(this).add('environment', 'shared');
-    const stackProps = (part: string, description: string) => ({
+    const elsewhere = props.environments.filter((env) => env.account !== shared.account);
+    const otherAccounts = [...new Set(elsewhere.map((env) => env.account))];
+    const stackProps = (part: string, description: string, account = shared.account) => ({
       stackName: `${shared.appName}-shared-${part}`,
       description: `${shared.appName} shared: ${description}`,
-      env: { account: shared.account, region: shared.region },
+      env: { account, region: shared.region },
       availabilityZones: shared.availabilityZones,
       // Holds the domain's zone and every release image: never deleted by accident.
       terminationProtection: true,
@@ -54,12 +66,23 @@ export class SharedStage extends Stage {
       caaIssuers: shared.caaIssuers,
       zoneIdParameterName: hostedZoneIdParameter(shared.appName),
     });
+    for (const env of elsewhere) {
+      new ZoneDelegationRole(this.dns, `Delegation-${env.name}`, {
+        zone: this.zone.zone,
+        roleName: dnsDelegationRoleName(shared.appName, env.name),
+        account: env.account,
+        delegatedZoneName: env.apiHost,
+      });
+    }
 
     // An adopted repository (`shared.imageRepository: { mode: 'adopt', name }`) is referenced by
     // name from the pipelines and environments; there is nothing to create, so no images stack.
     if (shared.imageRepository?.mode !== 'adopt') {
       this.images = new PlatformStack(this, 'images', stackProps('images', 'application image repository'));
-      this.repository = new ImageRepository(this.images, 'Images', { repositoryName: imageRepositoryName(shared) });
+      this.repository = new ImageRepository(this.images, 'Images', {
+        repositoryName: imageRepositoryName(shared),
+        environmentAccounts: otherAccounts,
+      });
     }
 
     this.source = new PlatformStack(this, 'source', stackProps('source', 'GitHub connection of the release pipelines'));
@@ -67,5 +90,19 @@ export class SharedStage extends Stage {
       connectionName: `${shared.appName}-github`,
       arnParameterName: githubConnectionParameter(shared.appName),
     });
+    // A pipeline uses a connection of its own account: each other account gets one (free; one
+    // console activation each), published under the same parameter name there.
+    for (const account of otherAccounts) {
+      const source = new PlatformStack(
+        this,
+        `source-${account}`,
+        stackProps('source', `GitHub connection of the release pipelines in account ${account}`, account),
+      );
+      new GitHubConnection(source, 'GitHub', {
+        connectionName: `${shared.appName}-github`,
+        arnParameterName: githubConnectionParameter(shared.appName),
+      });
+      this.otherSources.set(account, source);
+    }
   }
 }

@@ -5,8 +5,9 @@ import { describe, type TestContext, test } from 'node:test';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { run } from '../../src/cli/main';
-import { defaultOpsDependencies } from '../../src/cli/commands/ops';
+import { defaultOpsDependencies, refusePlaceholderAccount } from '../../src/cli/commands/ops';
 import { createClients } from '../../src/ops/clients';
+import { type EnvironmentConfig, platformConfig } from '../../src/config';
 import { describeAwsFailure, errorSummary } from '../../src/ops/aws-errors';
 import { withAwsEnvironment } from '../helpers';
 
@@ -217,7 +218,7 @@ describe('errorSummary', () => {
 });
 
 describe('the CLI prints one line per failure to reach AWS', () => {
-  const status = (clients = (r: string) => createClients(r, { maxAttempts: 1 })) => {
+  const status = (clients = (env: EnvironmentConfig) => createClients(env.region, { maxAttempts: 1 })) => {
     const err: string[] = [];
     const out: string[] = [];
     const io = { out: (text: string) => out.push(text), err: (text: string) => err.push(text) };
@@ -243,5 +244,48 @@ describe('the CLI prints one line per failure to reach AWS', () => {
     assert.deepEqual(result.err, [
       `booking-infra: cannot reach ${new URL(endpoint).host} (ECONNREFUSED); check AWS_ENDPOINT_URL=${endpoint} (is that service running?) or the network`,
     ]);
+  });
+});
+
+describe('commands that reach AWS refuse placeholder account ids (issue 13)', () => {
+  const dev = platformConfig.environments.find((env) => env.name === 'dev')!;
+  const runCli = (args: string[], variables: NodeJS.ProcessEnv = {}) => {
+    const err: string[] = [];
+    const out: string[] = [];
+    const io = { out: (text: string) => out.push(text), err: (text: string) => err.push(text) };
+    return run(args, io, variables, defaultOpsDependencies).then((code) => ({ code, out, err }));
+  };
+
+  test('status, pause and doctor name the variable to set, before any call', async () => {
+    for (const [args, env, variable] of [
+      [['status', 'dev'], 'dev', 'BOOKING_DEV_ACCOUNT'],
+      [['pause', 'prod', '--yes'], 'prod', 'BOOKING_PROD_ACCOUNT'],
+      [['doctor', 'dev'], 'dev', 'BOOKING_DEV_ACCOUNT'],
+    ] as const) {
+      const result = await withAwsEnvironment({}, () => runCli([...args]));
+      assert.equal(result.code, 1, args.join(' '));
+      assert.deepEqual(result.out, []);
+      assert.deepEqual(result.err, [
+        `booking-infra: ${env}.account is 111111111111, a placeholder: set ${variable}=<your 12-digit account id> (or BOOKING_ACCOUNT for every stack) before a command that reaches AWS`,
+      ]);
+    }
+  });
+
+  test('a real account id gets past the check (and on to the credentials); an emulator takes any id', async () => {
+    const result = await withAwsEnvironment({}, () =>
+      runCli(['status', 'dev'], { BOOKING_DEV_ACCOUNT: '210987654321' }),
+    );
+    assert.equal(result.code, 1);
+    assert.equal(result.err.length, 1);
+    assert.doesNotMatch(result.err[0], /placeholder/);
+    assert.match(result.err[0], /credentials/);
+    assert.doesNotThrow(() => refusePlaceholderAccount(dev, { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' }));
+    assert.throws(() => refusePlaceholderAccount(dev, {}), /placeholder/);
+    assert.doesNotThrow(() => refusePlaceholderAccount({ ...dev, account: '210987654321' }, {}));
+  });
+
+  test('offline commands take placeholders: cost prices the committed config', async () => {
+    const result = await withAwsEnvironment({}, () => runCli(['cost', 'dev', '--state', 'minimal']));
+    assert.equal(result.code, 0, result.err.join('\n'));
   });
 });

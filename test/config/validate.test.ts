@@ -650,18 +650,23 @@ describe('config validation: single-field mistakes that used to synthesize (issu
     );
   });
 
-  test('a shared.account no environment uses is refused once, on shared.account', () => {
-    assert.equal(
-      sharedErrorFor({ account: '222222222222' }),
-      'config error in shared.account: "222222222222" is not the account of the environments, 111111111111 (use "111111111111": environments deploy in the account that holds the hosted zone and image repository; or set BOOKING_ACCOUNT for all)',
-    );
+  test('environments may deploy in accounts of their own; an adopted repository keeps them in the shared one', () => {
+    // AWS's recommended layout: prod apart, shared resources in one account (issue 13 item 2).
+    assert.deepEqual(findConfigIssues(withEnvironment('prod', { account: '222222222222' })), []);
+    assert.deepEqual(findConfigIssues(withShared({ account: '333333333333' })), []);
     assert.equal(
       sharedErrorFor({ account: '1111' }),
       'config error in shared.account: "1111" is not an AWS account id (use the 12 digits, or set BOOKING_ACCOUNT)',
     );
     assert.equal(
-      errorFor('prod', { account: '222222222222' }),
-      'config error in prod.account: "222222222222" differs from shared.account "111111111111" (environments deploy in the account that holds the hosted zone and image repository)',
+      onlyError(
+        withEnvironment(
+          'prod',
+          { account: '222222222222' },
+          withShared({ imageRepository: { mode: 'adopt', name: 'booking-api' } }),
+        ),
+      ),
+      `config error in prod.account: "222222222222" is not shared.account "111111111111", and the adopted image repository "booking-api" has no policy letting another account pull (deploy prod in 111111111111, or let the platform create the repository: shared.imageRepository { mode: 'create' })`,
     );
   });
 

@@ -147,7 +147,7 @@ describe('doctor reports a cause shared by every check once', () => {
         {},
         {
           ...defaultOpsDependencies,
-          clients: (region) => createClients(region, { maxAttempts: 1 }),
+          clients: (env) => createClients(env.region, { maxAttempts: 1 }),
           resolveNs: async () => [],
           docker: async () => ({ ok: true, detail: 'Docker engine 28.2.2 aarch64' }),
         },

@@ -3,6 +3,7 @@ import { promises as dnsPromises } from 'node:dns';
 import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { EnvironmentConfig, EnvironmentState, PlatformConfig } from '../../config/types';
+import { accountVariable, isPlaceholderAccount } from '../../config';
 import { estimateEnvironments } from '../../cost/environment-cost';
 import { createClients, type OpsClients } from '../../ops/clients';
 import { runDoctor } from '../../ops/doctor';
@@ -22,7 +23,8 @@ import { selectEnvironments } from './cost';
 
 /** What the operational commands need from outside; tests replace every part. */
 export interface OpsDependencies {
-  readonly clients: (region: string) => OpsClients;
+  /** The AWS clients for one environment's account and region. */
+  readonly clients: (env: EnvironmentConfig) => OpsClients;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
   /** Whether a person can be asked (stdin is a terminal). */
@@ -49,8 +51,22 @@ function defaultActor(): string {
   return `cli:${user}@${hostname()}`;
 }
 
+/**
+ * Refuses an environment whose account id is a placeholder before any call reaches AWS, naming
+ * the variable to set; an emulator (AWS_ENDPOINT_URL, e.g. moto or LocalStack) takes any id.
+ */
+export function refusePlaceholderAccount(env: EnvironmentConfig, variables: NodeJS.ProcessEnv): void {
+  if (!isPlaceholderAccount(env.account) || variables.AWS_ENDPOINT_URL) return;
+  throw new CliError(
+    `${env.name}.account is ${env.account}, a placeholder: set ${accountVariable(env.name)}=<your 12-digit account id> (or BOOKING_ACCOUNT for every stack) before a command that reaches AWS`,
+  );
+}
+
 export const defaultOpsDependencies: OpsDependencies = {
-  clients: createClients,
+  clients: (env) => {
+    refusePlaceholderAccount(env, process.env);
+    return createClients(env.region);
+  },
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
   interactive: Boolean(process.stdin.isTTY),
@@ -92,7 +108,7 @@ async function operationsFor(
   deps: OpsDependencies,
   print: (t: string) => void,
 ) {
-  const clients = deps.clients(env.region);
+  const clients = deps.clients(env);
   const resources = await discoverResources(clients.cloudformation, config.shared, env);
   const context: OpsContext = {
     clients,
@@ -307,7 +323,7 @@ export async function runDoctorCommand(
 ) {
   const env = environment(config, name);
   const results = await runDoctor(config.shared, env, {
-    clients: deps.clients(env.region),
+    clients: deps.clients(env),
     resolveNs: deps.resolveNs,
     postgresVersion: env.database.engineVersion,
     docker: deps.docker,

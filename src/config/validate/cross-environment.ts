@@ -128,23 +128,6 @@ function freeHost(config: PlatformConfig, label: string): string {
 }
 
 /**
- * Accounts: when every environment (two or more) names the same account and `shared.account`
- * another, `shared.account` is the odd one out: one issue there, none per environment. Runs before
- * the sections, like `validateRegions`.
- */
-export function validateAccounts(config: PlatformConfig, issues: IssueCollector): void {
-  const shared = config.shared.account;
-  const accounts = new Set(config.environments.map((env) => env.account));
-  if (!/^\d{12}$/.test(shared) || config.environments.length < 2 || accounts.size !== 1) return;
-  const [account] = accounts;
-  if (account === shared || !/^\d{12}$/.test(account)) return;
-  issues.add(
-    'shared.account',
-    `"${shared}" is not the account of the environments, ${account} (use "${account}": environments deploy in the account that holds the hosted zone and image repository; or set BOOKING_ACCOUNT for all)`,
-  );
-}
-
-/**
  * Regions: every environment deploys in `shared.region` (the image repository its tasks pull
  * from and the `/<app>/shared/*` parameters its templates read live there only), and that region
  * has a price table (the cost estimate and the budget are computed from it). Runs before the

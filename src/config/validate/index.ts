@@ -3,7 +3,7 @@ import { validateAcceptedRisks } from './accepted-risks';
 import { validateBudgetAndUsage } from './budget-and-usage';
 import { validateCache } from './cache';
 import { validateCompute } from './compute';
-import { validateAccounts, validateAcrossEnvironments, validateRegions } from './cross-environment';
+import { validateAcrossEnvironments, validateRegions } from './cross-environment';
 import { validateDatabase } from './database';
 import { validateEnvironmentFields } from './environment';
 import { type ConfigIssue, IssueCollector } from './issues';
@@ -30,7 +30,6 @@ export function findConfigIssues(config: PlatformConfig): ConfigIssue[] {
   if (config.environments.length === 0) {
     issues.add('environments', 'the list is empty (define at least one environment, e.g. dev)');
   }
-  validateAccounts(config, issues);
   validateRegions(config, issues);
   validateShared(config.shared, issues);
   validateAcrossEnvironments(config, issues);

@@ -2,20 +2,20 @@ import type { EnvironmentConfig, SharedConfig } from '../types';
 import { checkAccountId, checkRegionAndZones } from './common';
 import type { IssueCollector } from './issues';
 
-/** Where the environment deploys: the shared account, a known region, two or three of its zones. */
+/** Where the environment deploys: an account (the shared one or its own), a known region, two or three of its zones. */
 export function validatePlacement(env: EnvironmentConfig, shared: SharedConfig, issues: IssueCollector): void {
   const at = (field: string) => `${env.name}.${field}`;
   const variable = `BOOKING_${env.name.toUpperCase().replace(/-/g, '_')}_ACCOUNT`;
   if (
     checkAccountId(issues, at('account'), env.account, variable) &&
     env.account !== shared.account &&
-    // A refused shared.account (malformed, or the odd one out) has its own issue.
-    /^\d{12}$/.test(shared.account) &&
-    !issues.has('shared.account')
+    shared.imageRepository?.mode === 'adopt'
   ) {
+    // Another account pulls through the repository's policy, which only a repository the
+    // platform creates gets (see SharedStage).
     issues.add(
       at('account'),
-      `"${env.account}" differs from shared.account "${shared.account}" (environments deploy in the account that holds the hosted zone and image repository)`,
+      `"${env.account}" is not shared.account "${shared.account}", and the adopted image repository "${shared.imageRepository.name}" has no policy letting another account pull (deploy ${env.name} in ${shared.account}, or let the platform create the repository: shared.imageRepository { mode: 'create' })`,
     );
   }
   checkRegionAndZones(issues, env.name, env.region, env.availabilityZones);

@@ -1,7 +1,8 @@
-import { Tags } from 'aws-cdk-lib';
+import { RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -11,13 +12,27 @@ export interface ApiDomainProps {
   readonly apiHost: string;
   /** The apex domain whose zone holds the records. */
   readonly domain: string;
-  /** SSM parameter holding the zone id (published by the shared DNS stack). */
+  /** SSM parameter holding the zone id (published by the shared DNS stack), in this account. */
   readonly zoneIdParameterName: string;
+  /**
+   * The environment is in another account than the shared zone: the API host becomes a zone of
+   * its own in this account (0.50 USD/month), delegated from the shared zone by NS records that a
+   * role of the shared account writes (`ZoneDelegationRole`, named here).
+   * @default undefined: records go straight into the shared zone, found through the parameter
+   */
+  readonly delegation?: ApiDomainDelegation;
+}
+
+/** Where the delegation of an API host's own zone comes from. */
+export interface ApiDomainDelegation {
+  /** The shared account's role that writes the NS records (its ARN). */
+  readonly roleArn: string;
 }
 
 /**
- * One environment's API name: an ACM certificate validated by DNS in the shared zone, and (while
- * the environment has a load balancer) the alias record pointing at it. The certificate stays
+ * One environment's API name: an ACM certificate validated by DNS in the shared zone (or, for an
+ * environment in another account, in the API host's own zone delegated from it), and (while the
+ * environment has a load balancer) the alias record pointing at it. The certificate stays
  * in every state so going back from `minimal` needs no new validation.
  */
 export class ApiDomain extends Construct {
@@ -29,15 +44,36 @@ export class ApiDomain extends Construct {
     super(scope, id);
     Tags.of(this).add('module', 'api-domain');
     this.apiHost = props.apiHost;
-    this.zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-      hostedZoneId: ssm.StringParameter.valueForStringParameter(this, props.zoneIdParameterName),
-      zoneName: props.domain,
-    });
+    this.zone = props.delegation
+      ? this.delegatedZone(props.apiHost, props.domain, props.delegation)
+      : route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+          hostedZoneId: ssm.StringParameter.valueForStringParameter(this, props.zoneIdParameterName),
+          zoneName: props.domain,
+        });
     this.certificate = new acm.Certificate(this, 'Certificate', {
       domainName: props.apiHost,
       validation: acm.CertificateValidation.fromDns(this.zone),
       certificateName: props.apiHost,
     });
+  }
+
+  /**
+   * The API host's own zone and its delegation from the shared zone. The zone is kept in every
+   * state (a new zone has new name servers, and the parent's NS records are cached for up to their
+   * 2-day TTL); the record is written on create, updated and removed with this stack.
+   */
+  private delegatedZone(apiHost: string, domain: string, delegation: ApiDomainDelegation): route53.IHostedZone {
+    const zone = new route53.PublicHostedZone(this, 'DelegatedZone', {
+      zoneName: apiHost,
+      comment: `${apiHost}: delegated from ${domain} in the shared account`,
+    });
+    new route53.CrossAccountZoneDelegationRecord(this, 'Delegation', {
+      delegatedZone: zone,
+      parentHostedZoneName: domain,
+      delegationRole: iam.Role.fromRoleArn(this, 'DelegationRole', delegation.roleArn, { mutable: false }),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return zone;
   }
 
   /** Points the API host at the load balancer (alias A record; the VPC is IPv4-only, so no AAAA). */

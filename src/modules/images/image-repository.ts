@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 export interface ImageRepositoryProps {
@@ -11,6 +12,13 @@ export interface ImageRepositoryProps {
    * @default 30
    */
   readonly keepReleases?: number;
+  /**
+   * Other accounts whose environments pull images (task execution roles) and whose pipelines
+   * promote or push them (build roles): the repository's policy allows these accounts, and each
+   * account's own IAM policies name the roles (no charge).
+   * @default none
+   */
+  readonly environmentAccounts?: readonly string[];
 }
 
 /**
@@ -47,5 +55,24 @@ export class ImageRepository extends Construct {
         },
       ],
     });
+    const accounts = props.environmentAccounts ?? [];
+    if (accounts.length > 0) {
+      this.repository.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'EnvironmentAccountsPullAndPush',
+          principals: accounts.map((account) => new iam.AccountPrincipal(account)),
+          actions: [
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:BatchGetImage',
+            'ecr:GetDownloadUrlForLayer',
+            'ecr:DescribeImages',
+            'ecr:InitiateLayerUpload',
+            'ecr:UploadLayerPart',
+            'ecr:CompleteLayerUpload',
+            'ecr:PutImage',
+          ],
+        }),
+      );
+    }
   }
 }

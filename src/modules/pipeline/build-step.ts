@@ -1,12 +1,11 @@
-import { Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { CpuArchitecture } from '../../config/types';
 import { acknowledgeFindings } from '../../quality/acknowledge';
+import { sharedImageRepository } from '../images/shared-repository';
 import type { ArtifactStore } from './artifact-store';
 import { buildSpec } from './buildspecs';
 import { StepProject } from './step-project';
@@ -16,6 +15,8 @@ export interface BuildStepProps {
   readonly name: string;
   /** The image repository the image is pushed to (shared by environments). */
   readonly imageRepositoryName: string;
+  /** The repository's account (`shared.account`; another than the pipeline's for a cross-account environment). */
+  readonly imageRepositoryAccount: string;
   /** Build the image natively for the tasks' architecture. */
   readonly architecture: CpuArchitecture;
   /** The commit to build (the source step's output). */
@@ -42,8 +43,12 @@ export class BuildStep {
   public readonly stage: codepipeline.StageProps;
 
   constructor(scope: IConstruct, props: BuildStepProps) {
-    const stack = Stack.of(scope);
-    const repository = ecr.Repository.fromRepositoryName(scope, 'Repository', props.imageRepositoryName);
+    const { repository, uri, registry } = sharedImageRepository(
+      scope,
+      'Repository',
+      props.imageRepositoryName,
+      props.imageRepositoryAccount,
+    );
     const step = new StepProject(scope, 'Build', {
       name: props.name,
       spec: buildSpec(),
@@ -78,8 +83,9 @@ export class BuildStep {
       cache: codebuild.Cache.local(codebuild.LocalCacheMode.DOCKER_LAYER),
       environmentVariables: {
         REPOSITORY_NAME: { value: props.imageRepositoryName },
-        REPOSITORY_URI: { value: repository.repositoryUri },
-        REGISTRY: { value: `${stack.account}.dkr.ecr.${stack.region}.amazonaws.com` },
+        REPOSITORY_URI: { value: uri },
+        REGISTRY: { value: registry },
+        REGISTRY_ID: { value: props.imageRepositoryAccount },
       },
     });
     this.project = step.project;

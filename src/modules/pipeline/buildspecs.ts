@@ -27,13 +27,13 @@ export function buildSpec(): Record<string, unknown> {
       },
       build: {
         commands: [
-          'DIGEST=$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$TAG" --query "imageDetails[0].imageDigest" --output text 2>/dev/null || true)',
+          'DIGEST=$(aws ecr describe-images --registry-id "$REGISTRY_ID" --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$TAG" --query "imageDetails[0].imageDigest" --output text 2>/dev/null || true)',
           [
             'if [ -n "$DIGEST" ] && [ "$DIGEST" != "None" ]; then',
             '  echo "Image $TAG exists: promoting $DIGEST";',
             'else',
             '  docker build --tag "$REPOSITORY_URI:$TAG" . && docker push "$REPOSITORY_URI:$TAG";',
-            '  DIGEST=$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$TAG" --query "imageDetails[0].imageDigest" --output text);',
+            '  DIGEST=$(aws ecr describe-images --registry-id "$REGISTRY_ID" --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$TAG" --query "imageDetails[0].imageDigest" --output text);',
             'fi',
           ].join('\n'),
           'IMAGE="$REPOSITORY_URI@$DIGEST"',

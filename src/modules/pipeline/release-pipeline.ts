@@ -30,6 +30,8 @@ export interface ReleasePipelineProps {
   readonly manualApproval: boolean;
   /** The image repository (shared by environments). */
   readonly imageRepositoryName: string;
+  /** The image repository's account (`shared.account`). */
+  readonly imageRepositoryAccount: string;
   /** Build images for the tasks' architecture. */
   readonly architecture: CpuArchitecture;
   /** The web service the deploy step updates. */
@@ -85,6 +87,7 @@ export class ReleasePipeline extends Construct {
     const build = new BuildStep(this, {
       name,
       imageRepositoryName: props.imageRepositoryName,
+      imageRepositoryAccount: props.imageRepositoryAccount,
       architecture: props.architecture,
       source: source.output,
       artifacts,

@@ -1,0 +1,43 @@
+import { Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
+import { acknowledgeFindings } from '../../quality/acknowledge';
+
+export interface ZoneDelegationRoleProps {
+  /** The shared (parent) zone, e.g. `lichnails.co.uk`. */
+  readonly zone: route53.IHostedZone;
+  /** The role's name, which the other account's stack names in its delegation record. */
+  readonly roleName: string;
+  /** The account whose environment owns the delegated zone. */
+  readonly account: string;
+  /** The one name that account may delegate, e.g. `api.lichnails.co.uk`. */
+  readonly delegatedZoneName: string;
+}
+
+/**
+ * A role in the shared account that one other account assumes to write the NS records
+ * delegating exactly one name (its environment's API host) from the shared zone: nothing else in
+ * the zone, no other record type (CDK's `grantDelegation` conditions). The other account's
+ * `CrossAccountZoneDelegationRecord` assumes it on deploy; no charge.
+ */
+export class ZoneDelegationRole extends Construct {
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: ZoneDelegationRoleProps) {
+    super(scope, id);
+    Tags.of(this).add('module', 'dns');
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      assumedBy: new iam.AccountPrincipal(props.account),
+      description: `Account ${props.account} writes the NS records delegating ${props.delegatedZoneName}`,
+    });
+    props.zone.grantDelegation(this.role, { delegatedZoneNames: [props.delegatedZoneName] });
+    acknowledgeFindings(
+      this.role,
+      'AwsSolutions-IAM5',
+      ['Resource::*'],
+      'route53:ListHostedZonesByName has no resource-level permissions; the delegation record looks the parent zone up by name with it, and the only write allowed is NS records of one name in one zone',
+    );
+  }
+}

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import { platformConfig, type PlatformConfig, withAccountOverrides } from '../../src/config';
+import { estimateEnvironments } from '../../src/cost/environment-cost';
+import { entryPointSettings } from '../../src/entry-point';
+import { githubConnectionParameter } from '../../src/modules/parameters/parameter-names';
+import { summarizeStacks } from '../../src/summary';
+import { resourcesOfType, synth, type SynthesizedPlatform } from '../helpers';
+
+const SHARED = '111111111111';
+const PROD = '222222222222';
+const VARIABLES = { BOOKING_PROD_ACCOUNT: PROD };
+
+/**
+ * AWS's recommended layout (issue 13, item 2): prod in an account of its own; the hosted zone, the
+ * image repository and dev in the shared account. Set as a user does, through the entry point's
+ * variables.
+ */
+const config: PlatformConfig = entryPointSettings(VARIABLES).config;
+
+describe('prod in its own account, shared resources and dev in another', () => {
+  let platform: SynthesizedPlatform;
+  let stacks: CloudFormationStackArtifact[];
+  const template = (name: string, account: string) => {
+    const stack = stacks.find((s) => s.stackName === name && s.environment.account === account);
+    if (!stack) throw new Error(`no stack ${name} in ${account}`);
+    return stack.template;
+  };
+  const resource = (template: any, type: string) => {
+    const found = resourcesOfType(template, type);
+    assert.equal(found.length, 1, `one ${type}`);
+    return found[0][1];
+  };
+
+  before(() => {
+    // With the quality gates on: an unacknowledged cdk-nag finding fails the synth.
+    platform = synth(config);
+    stacks = platform.assembly.stacksRecursively;
+  });
+
+  test('the entry point and the CLI read BOOKING_PROD_ACCOUNT alike, and the layout is valid', () => {
+    assert.deepEqual(config, withAccountOverrides(platformConfig, VARIABLES));
+    assert.equal(config.environments.find((env) => env.name === 'prod')!.account, PROD);
+    assert.equal(config.shared.account, SHARED);
+  });
+
+  test('every stack is in the account it belongs to; the prod account gets its own GitHub connection stack', () => {
+    const placed = summarizeStacks(platform.assembly).map((s) => `${s.cdkId} ${s.stackName} ${s.account}`);
+    for (const part of ['network', 'data', 'ops', 'app', 'pipeline']) {
+      assert.ok(placed.includes(`booking-prod/${part} booking-prod-${part} ${PROD}`), part);
+      assert.ok(placed.includes(`booking-dev/${part} booking-dev-${part} ${SHARED}`), part);
+    }
+    for (const part of ['dns', 'images', 'source']) {
+      assert.ok(placed.includes(`booking-shared/${part} booking-shared-${part} ${SHARED}`), part);
+    }
+    assert.ok(placed.includes(`booking-shared/source-${PROD} booking-shared-source ${PROD}`));
+    // The pipeline in the prod account reads the connection from its own account's parameter.
+    const parameter = resource(template('booking-shared-source', PROD), 'AWS::SSM::Parameter');
+    assert.equal(parameter.Properties.Name, githubConnectionParameter('booking'));
+    resource(template('booking-shared-source', PROD), 'AWS::CodeStarConnections::Connection');
+  });
+
+  test('the shared zone delegates exactly prod API host to a role the prod account assumes', () => {
+    const dns = template('booking-shared-dns', SHARED);
+    const [[, role]] = resourcesOfType(dns, 'AWS::IAM::Role');
+    assert.equal(role.Properties.RoleName, 'booking-prod-dns-delegation');
+    assert.deepEqual(role.Properties.AssumeRolePolicyDocument.Statement, [
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${PROD}:root` } },
+    ]);
+    const [[, policy]] = resourcesOfType(dns, 'AWS::IAM::Policy');
+    const [write, list] = policy.Properties.PolicyDocument.Statement;
+    assert.equal(write.Action, 'route53:ChangeResourceRecordSets');
+    assert.deepEqual(write.Condition['ForAllValues:StringEquals'], {
+      'route53:ChangeResourceRecordSetsRecordTypes': ['NS'],
+      'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+      'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.lichnails.co.uk'],
+    });
+    assert.deepEqual(write.Resource['Fn::Join'][1][1], { Ref: resourcesOfType(dns, 'AWS::Route53::HostedZone')[0][0] });
+    assert.equal(list.Action, 'route53:ListHostedZonesByName');
+  });
+
+  test("prod's API host is a zone of its own, delegated, validated and pointed at prod's load balancer", () => {
+    const app = template('booking-prod-app', PROD);
+    const [[zoneId, zone]] = resourcesOfType(app, 'AWS::Route53::HostedZone');
+    assert.equal(zone.Properties.Name, 'api.lichnails.co.uk.');
+    const delegation = resource(app, 'Custom::CrossAccountZoneDelegation');
+    assert.equal(delegation.Properties.AssumeRoleArn, `arn:aws:iam::${SHARED}:role/booking-prod-dns-delegation`);
+    assert.equal(delegation.Properties.ParentZoneName, 'lichnails.co.uk');
+    assert.equal(delegation.Properties.DelegatedZoneName, 'api.lichnails.co.uk');
+    const certificate = resource(app, 'AWS::CertificateManager::Certificate');
+    assert.deepEqual(certificate.Properties.DomainValidationOptions, [
+      { DomainName: 'api.lichnails.co.uk', HostedZoneId: { Ref: zoneId } },
+    ]);
+    const alias = resource(app, 'AWS::Route53::RecordSet');
+    assert.deepEqual(alias.Properties.HostedZoneId, { Ref: zoneId });
+    assert.equal(alias.Properties.Name, 'api.lichnails.co.uk.');
+    // No parameter of the shared account is read: there is none in this account.
+    assert.doesNotMatch(JSON.stringify(app), /hosted-zone-id/);
+    // dev, in the shared account, keeps its records in the shared zone.
+    const devApp = template('booking-dev-app', SHARED);
+    assert.equal(resourcesOfType(devApp, 'AWS::Route53::HostedZone').length, 0);
+    assert.equal(resourcesOfType(devApp, 'Custom::CrossAccountZoneDelegation').length, 0);
+  });
+
+  test('prod pulls and promotes images from the shared repository through its policy', () => {
+    const images = template('booking-shared-images', SHARED);
+    const repository = resource(images, 'AWS::ECR::Repository');
+    const [statement] = repository.Properties.RepositoryPolicyText.Statement;
+    assert.deepEqual(statement.Principal, { AWS: `arn:aws:iam::${PROD}:root` });
+    for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:DescribeImages', 'ecr:PutImage']) {
+      assert.ok(statement.Action.includes(action), action);
+    }
+    const repositoryArn = `arn:${'${AWS::Partition}'}:ecr:eu-west-2:${SHARED}:repository/booking`;
+    const named = (document: unknown) =>
+      JSON.stringify(document).includes(`:ecr:eu-west-2:${SHARED}:repository/booking`);
+    // The task execution roles (pull) and the build role (promote or push) name that repository.
+    const app = template('booking-prod-app', PROD);
+    const pulls = resourcesOfType(app, 'AWS::IAM::Policy').filter(([, p]) => named(p.Properties.PolicyDocument));
+    assert.equal(pulls.length, 2, `web and worker execution roles name ${repositoryArn}`);
+    const pipeline = template('booking-prod-pipeline', PROD);
+    const build = resourcesOfType(pipeline, 'AWS::CodeBuild::Project').find(
+      ([, p]) => p.Properties.Name === 'booking-prod-build',
+    )![1];
+    const variables = Object.fromEntries(
+      build.Properties.Environment.EnvironmentVariables.map((v: any) => [v.Name, v.Value]),
+    );
+    assert.equal(variables.REGISTRY, `${SHARED}.dkr.ecr.eu-west-2.amazonaws.com`);
+    assert.equal(variables.REGISTRY_ID, SHARED);
+    assert.ok(JSON.stringify(variables.REPOSITORY_URI).includes(`${SHARED}.dkr.ecr.eu-west-2.`));
+    assert.ok(
+      resourcesOfType(pipeline, 'AWS::IAM::Policy').some(([, p]) => named(p.Properties.PolicyDocument)),
+      'the build role names the shared repository',
+    );
+  });
+
+  test("prod costs its delegated zone more, 0.50 USD a month; dev's cost is unchanged", () => {
+    const [devApart, prodApart] = estimateEnvironments(config, config.environments, 'running');
+    const [devTogether, prodTogether] = estimateEnvironments(platformConfig, platformConfig.environments, 'running');
+    assert.equal(Math.round((prodApart.totalUsd - prodTogether.totalUsd) * 100) / 100, 0.5);
+    assert.equal(devApart.totalUsd, devTogether.totalUsd);
+  });
+});
