@@ -8,7 +8,8 @@
 // default isolation) paid it about fifty times. The files run instead in two processes
 // (`--test-isolation=none`), side by side, each loading everything once:
 // - "moto": the files that drive moto, the AWS API emulator (test/integration/moto.ts), sharing
-//   one moto server; moto's own CPU is most of this shard's;
+//   one moto server. Requests and answers alternate between this process and moto's, so the
+//   shard keeps about one core busy;
 // - "local": everything else: synthesis (mostly CPU), and the real Redis, PgBouncer and
 //   PostgreSQL tests. The committed platform is synthesized once in it, through the CDK entry
 //   point's own function (test/helpers.ts offlineEntryPointRun).

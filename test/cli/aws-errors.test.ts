@@ -9,7 +9,7 @@ import { defaultOpsDependencies, refusePlaceholderAccount } from '../../src/cli/
 import { createClients } from '../../src/ops/clients';
 import { type EnvironmentConfig, platformConfig } from '../../src/config';
 import { describeAwsFailure, errorSummary } from '../../src/ops/aws-errors';
-import { withAwsEnvironment } from '../helpers';
+import { offlineEntryPointRun, withAwsEnvironment } from '../helpers';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example-secret' };
 const region = 'eu-west-2';
@@ -284,8 +284,9 @@ describe('commands that reach AWS refuse placeholder account ids (issue 13)', ()
     assert.doesNotThrow(() => refusePlaceholderAccount({ ...dev, account: '210987654321' }, {}));
   });
 
-  test('offline commands take placeholders: cost prices the committed config', async () => {
-    const result = await withAwsEnvironment({}, () => runCli(['cost', 'dev', '--state', 'minimal']));
+  test('offline commands take placeholders: cost prices the committed platform', async () => {
+    const assembly = offlineEntryPointRun().outdir;
+    const result = await withAwsEnvironment({}, () => runCli(['cost', 'dev', '--assembly', assembly]));
     assert.equal(result.code, 0, result.err.join('\n'));
   });
 });

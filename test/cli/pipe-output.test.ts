@@ -13,11 +13,11 @@ const PIPE_CAPACITY = 64 * 1024;
 /**
  * Runs bin/booking-infra.js as a shell pipeline does, `booking-infra ... | slow-reader`: its
  * stdout is a kernel pipe (node's own child stdio is a socket pair, which hides the bug) whose
- * reader takes one byte, waits a second with the pipe full, then reads the rest. The CLI's exit
+ * reader takes one byte, waits 0.3 s with the pipe full (the CLI, done computing, is blocked writing), then reads the rest. The CLI's exit
  * code comes back on stderr, after the CLI has exited.
  */
 async function throughSlowPipe(args: string[]) {
-  const script = '{ node "$0" "$@"; echo "exit=$?" >&2; } | { dd bs=1 count=1 2>/dev/null; sleep 1; cat; }';
+  const script = '{ node "$0" "$@"; echo "exit=$?" >&2; } | { dd bs=1 count=1 2>/dev/null; sleep 0.3; cat; }';
   const child = spawn('sh', ['-c', script, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];

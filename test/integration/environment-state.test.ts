@@ -459,7 +459,7 @@ describe('environment state against moto', () => {
         'sh',
         [
           '-c',
-          `node bin/booking-infra.js history dev --limit ${entries} --json | { dd bs=1 count=1 2>/dev/null; sleep 1; cat; }`,
+          `node bin/booking-infra.js history dev --limit ${entries} --json | { dd bs=1 count=1 2>/dev/null; sleep 0.3; cat; }`,
         ],
         {
           env: {

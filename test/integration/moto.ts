@@ -31,6 +31,12 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
+/** A started server: a Moto that can also stop keeping this process alive. */
+interface RunningMoto extends Moto {
+  /** Whether the server's process and pipes keep this process's event loop alive. */
+  holdProcess(hold: boolean): void;
+}
+
 export interface HttpAnswer {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
@@ -128,13 +134,21 @@ async function waitUntilAnswering(
   }
 }
 
-async function launch(python: string, accountId: string, deadline: number): Promise<Moto> {
+async function launch(python: string, accountId: string, deadline: number): Promise<RunningMoto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn(python, ['-c', LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
     detached: true, // its own process group, killed as one
     stdio: ['pipe', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_ACCOUNT_ID: accountId, MOTO_PORT: String(port), PYTHONUNBUFFERED: '1' },
+    env: {
+      ...process.env,
+      MOTO_ACCOUNT_ID: accountId,
+      MOTO_PORT: String(port),
+      PYTHONUNBUFFERED: '1',
+      // EC2 otherwise loads some thousand AMIs (and an EBS snapshot each) every time its backend
+      // is created, after each reset: the suite runs no instance.
+      MOTO_EC2_LOAD_DEFAULT_AMIS: 'false',
+    },
   });
   trackServer(child);
   // moto writes warnings and errors to stderr: read it (a full pipe would block the server), keep the tail.
@@ -166,11 +180,19 @@ async function launch(python: string, accountId: string, deadline: number): Prom
     await stop();
     throw error;
   }
-  return { endpoint, stop };
+  const holdProcess = (hold: boolean) => {
+    // The pipes are sockets (they have ref and unref), typed as plain streams.
+    const pipes = [child.stdin, child.stderr] as unknown as Array<{ ref(): void; unref(): void } | null>;
+    for (const handle of [child, ...pipes]) {
+      if (hold) handle?.ref();
+      else handle?.unref();
+    }
+  };
+  return { endpoint, stop, holdProcess };
 }
 
 /** Starts a moto server on a free loopback port; fails with MOTO_MISSING_MESSAGE if moto is not installed. */
-export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
+export async function startMoto(options: MotoOptions = {}): Promise<RunningMoto> {
   const python = options.python ?? defaultPython();
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   await checkMoto(python);
@@ -188,14 +210,15 @@ export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
 }
 
 const SHARED_GRACE_MS = 2_000;
-let shared: { server: Promise<Moto>; users: number; stopTimer?: NodeJS.Timeout } | undefined;
+let shared: { server: Promise<RunningMoto>; users: number; stopTimer?: NodeJS.Timeout } | undefined;
 
 /**
  * The process's moto server, started by the first caller. `npm test` runs the integration files
  * one after another in one process: they share the server instead of each paying its start
  * (about 2 s) and the first call to each service (about 3 s of imports). The returned `stop`
- * releases this caller's use at once; the server stops 2 s later unless another file acquired it
- * meanwhile (and at process exit, whatever happens).
+ * releases this caller's use at once. After the last release the server no longer keeps the
+ * process alive (it is killed when the process exits) and stops 2 s later unless another file
+ * acquired it meanwhile.
  */
 export async function sharedMoto(): Promise<Moto> {
   if (!shared) {
@@ -209,6 +232,7 @@ export async function sharedMoto(): Promise<Moto> {
   instance.users++;
   clearTimeout(instance.stopTimer);
   const moto = await instance.server;
+  moto.holdProcess(true);
   let released = false;
   return {
     endpoint: moto.endpoint,
@@ -216,11 +240,13 @@ export async function sharedMoto(): Promise<Moto> {
       if (released) return;
       released = true;
       if (--instance.users > 0) return;
+      moto.holdProcess(false);
       instance.stopTimer = setTimeout(() => {
         if (instance.users > 0 || shared !== instance) return;
         shared = undefined;
         void moto.stop();
       }, SHARED_GRACE_MS);
+      instance.stopTimer.unref();
     },
   };
 }
