@@ -1,11 +1,17 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
 import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
-import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
+import { GetHostedZoneCommand, ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
 import { GetParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
-import { applicationSecretParameter, githubConnectionParameter, hostedZoneIdParameter } from './contracts';
+import {
+  applicationSecretParameter,
+  environmentName,
+  githubConnectionParameter,
+  hostedZoneIdParameter,
+  stackName,
+} from './contracts';
 import { type AwsFailure, type AwsFailureKind, classifyAwsFailure, isSharedCause, notAwsResponse } from './aws-errors';
 import type { OpsClients } from './clients';
 
@@ -194,20 +200,41 @@ export async function runDoctor(
     }),
   );
 
+  // In the shared account the domain's zone is delegated at the registrar; an environment in
+  // an account of its own has its API host's zone, delegated from the shared zone by its app stack.
+  const ownZone = env.account !== shared.account;
+  const delegated = ownZone ? env.apiHost : shared.domain;
   results.push(
-    await check(`NS delegation of ${shared.domain}`, async () => {
-      const zoneId = (await clients.ssm.send(new GetParameterCommand({ Name: hostedZoneIdParameter(shared.appName) })))
-        .Parameter?.Value;
+    await check(`NS delegation of ${delegated}`, async () => {
+      let zoneId: string | undefined;
+      if (ownZone) {
+        const listed = await clients.route53.send(new ListHostedZonesByNameCommand({ DNSName: env.apiHost }));
+        zoneId = listed.HostedZones?.find((zone) => normalize(zone.Name ?? '') === normalize(env.apiHost))?.Id;
+        if (!zoneId) {
+          return {
+            ok: false,
+            detail: `no hosted zone ${env.apiHost} in account ${env.account}`,
+            fix: `deploy ${stackName(shared.appName, env.name, 'app')} (npx cdk deploy '${environmentName(shared.appName, env.name)}/app'): it creates the zone and its delegation`,
+          };
+        }
+      } else {
+        zoneId = (await clients.ssm.send(new GetParameterCommand({ Name: hostedZoneIdParameter(shared.appName) })))
+          .Parameter?.Value;
+      }
       const zone = await clients.route53.send(new GetHostedZoneCommand({ Id: zoneId }));
       const expected = (zone.DelegationSet?.NameServers ?? []).map(normalize).sort();
-      const actual = (await deps.resolveNs(shared.domain)).map(normalize).sort();
+      const actual = (await deps.resolveNs(delegated)).map(normalize).sort();
       const ok = expected.length > 0 && expected.join(',') === actual.join(',');
       return {
         ok,
         detail: ok
           ? `delegated to ${expected.join(', ')}`
           : `the zone has ${expected.join(', ') || 'no name servers'}; DNS answers ${actual.join(', ') || 'nothing'}`,
-        fix: ok ? undefined : `set the name servers of ${shared.domain} at its registrar to: ${expected.join(' ')}`,
+        fix: ok
+          ? undefined
+          : ownZone
+            ? `the NS records of ${env.apiHost} in the ${shared.domain} zone (account ${shared.account}) should list ${expected.join(' ')}: deploy ${environmentName(shared.appName, env.name)}/app again (its delegation record writes them; resolvers may cache the old ones for up to 2 days)`
+            : `set the name servers of ${shared.domain} at its registrar to: ${expected.join(' ')}`,
       };
     }),
   );

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
+import { GetHostedZoneCommand, ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
 import { GetParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
 import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -126,5 +126,52 @@ describe('doctor', () => {
       fix['NS delegation of lichnails.co.uk']!,
       /set the name servers of lichnails\.co\.uk at its registrar to: ns-1\.awsdns-01\.org ns-2\.awsdns-02\.co\.uk/,
     );
+  });
+
+  test('prod in an account of its own checks the delegation of its API host, not the registrar', async () => {
+    const prod = { ...environmentNamed(platformConfig, 'prod'), account: '222222222222' };
+    const fake = healthy();
+    fake.stubs.sts
+      .on(GetCallerIdentityCommand)
+      .resolves({ Account: '222222222222', Arn: 'arn:aws:iam::222222222222:user/ops' });
+    const apiServers = ['ns-7.awsdns-07.net', 'ns-8.awsdns-08.com'];
+    fake.stubs.route53.on(ListHostedZonesByNameCommand, { DNSName: 'api.lichnails.co.uk' }).resolves({
+      HostedZones: [{ Id: '/hostedzone/ZAPI', Name: 'api.lichnails.co.uk.', CallerReference: 'x' }],
+      DNSName: 'api.lichnails.co.uk',
+      IsTruncated: false,
+      MaxItems: 100,
+    });
+    fake.stubs.route53.on(GetHostedZoneCommand, { Id: '/hostedzone/ZAPI' }).resolves({
+      HostedZone: { Id: '/hostedzone/ZAPI', Name: 'api.lichnails.co.uk.', CallerReference: 'x' },
+      DelegationSet: { NameServers: apiServers },
+    });
+    const asked: string[] = [];
+    const check = (nameServers: string[]) =>
+      runDoctor(platformConfig.shared, prod, {
+        clients: fake.clients,
+        resolveNs: async (name) => {
+          asked.push(name);
+          return nameServers;
+        },
+        postgresVersion: '18.6',
+      });
+    const good = (await check(apiServers)).find((r) => r.name === 'NS delegation of api.lichnails.co.uk')!;
+    assert.equal(good.ok, true, good.detail);
+    assert.deepEqual(asked, ['api.lichnails.co.uk']);
+    const stale = (await check(zoneServers)).find((r) => r.name === 'NS delegation of api.lichnails.co.uk')!;
+    assert.equal(stale.ok, false);
+    assert.match(
+      stale.fix!,
+      /NS records of api\.lichnails\.co\.uk in the lichnails\.co\.uk zone \(account 111111111111\)/,
+    );
+    assert.match(stale.fix!, /deploy booking-prod\/app again/);
+    // No zone yet: the app stack was never deployed.
+    fake.stubs.route53
+      .on(ListHostedZonesByNameCommand)
+      .resolves({ HostedZones: [], IsTruncated: false, MaxItems: 100 });
+    const missing = (await check(apiServers)).find((r) => r.name === 'NS delegation of api.lichnails.co.uk')!;
+    assert.equal(missing.ok, false);
+    assert.equal(missing.detail, 'no hosted zone api.lichnails.co.uk in account 222222222222');
+    assert.match(missing.fix!, /npx cdk deploy 'booking-prod\/app'/);
   });
 });
