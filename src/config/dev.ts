@@ -38,6 +38,7 @@ export const dev: EnvironmentConfig = {
   compute: {
     architecture: 'arm64',
     containerInsights: false,
+    ecsExec: true,
     imageTag: 'latest-release',
     appPort: 8000,
     appReadOnlyRootFilesystem: false,

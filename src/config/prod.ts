@@ -39,6 +39,7 @@ export const prod: EnvironmentConfig = {
   compute: {
     architecture: 'arm64',
     containerInsights: false,
+    ecsExec: false,
     imageTag: 'latest-release',
     appPort: 8000,
     appReadOnlyRootFilesystem: false,
@@ -87,5 +88,6 @@ export const prod: EnvironmentConfig = {
     stateTableWritesPerMonth: 100,
   },
   budget: { monthlyLimitUsd: 242, marginPercent: 20 },
-  alertEmails: [],
+  // Replace with your own: each address confirms once, then receives every prod alert.
+  alertEmails: ['ops@lichnails.co.uk'],
 };

@@ -48,6 +48,21 @@ export const PRODUCTION_RISKS: Readonly<Record<string, ProductionRisk>> = {
     fix: 'loadBalancerAccessLogs: true',
     benefit: 'every request to the API is recorded',
   },
+  'ecs-exec': {
+    field: 'compute.ecsExec',
+    taken: (env) => env.compute.ecsExec,
+    value: (env) => String(env.compute.ecsExec),
+    fix: 'ecsExec: false',
+    benefit:
+      'nobody gets a shell in a task that holds the database and cache credentials (accept the risk only to break glass, then deploy it off again)',
+  },
+  'no-alert-subscribers': {
+    field: 'alertEmails',
+    taken: (env) => env.alertEmails.length === 0,
+    value: (env) => JSON.stringify(env.alertEmails),
+    fix: 'alertEmails: ["ops@your-domain"]',
+    benefit: 'alarms, budget alerts and failed releases reach a person',
+  },
 };
 
 export const PRODUCTION_RISK_NAMES: readonly string[] = Object.keys(PRODUCTION_RISKS);

@@ -186,6 +186,13 @@ export interface ComputeConfig {
   readonly architecture: CpuArchitecture;
   /** Container Insights metrics (billed per task and service as CloudWatch metrics). */
   readonly containerInsights: boolean;
+  /**
+   * ECS Exec: a shell in a running web or worker task (`aws ecs execute-command`), every session's
+   * input and output logged to `/<app>-<env>/ecs-exec`. No charge beyond the log storage. The shell
+   * holds the task's credentials (the database's, the cache's): off in production unless the
+   * risk `ecs-exec` is accepted, the break-glass switch (a deploy turns it on, one turns it off).
+   */
+  readonly ecsExec: boolean;
   /** The image tag the first deploy runs; the pipeline then records each release's image. */
   readonly imageTag: string;
   /**

@@ -178,7 +178,11 @@ export class AppStack extends PlatformStack {
 
     const boundsServiceToken = props.data.guard.serviceToken;
     const firstDeploy = props.firstDeploy;
-    const placement = { subnets: networking.taskSubnets, assignPublicIp: networking.assignPublicIp };
+    const placement = {
+      subnets: networking.taskSubnets,
+      assignPublicIp: networking.assignPublicIp,
+      ecsExec: config.compute.ecsExec,
+    };
     this.web = new WebService(this, 'WebService', {
       cluster: this.cluster.cluster,
       runtime,

@@ -73,6 +73,7 @@ export class DataStack extends PlatformStack {
         nodes: config.cache.nodes,
         availabilityZones: config.availabilityZones,
         snapshotRetentionDays: config.cache.snapshotRetentionDays,
+        retainSecret: config.deletionProtection,
       });
     }
 

@@ -17,7 +17,9 @@ export class NetworkStack extends PlatformStack {
   public readonly networking: Networking;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
-    super(scope, id, props);
+    // Protected environments: deleting the VPC's stack would cut the database (kept) off from its
+    // subnets and security groups.
+    super(scope, id, { ...props, terminationProtection: props.config.deletionProtection });
     const { network } = props.config;
     this.networking = new Networking(this, 'Networking', {
       availabilityZones: props.config.availabilityZones,

@@ -27,7 +27,9 @@ export class OpsStack extends PlatformStack {
   public readonly stateTable: StateTable;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
-    super(scope, id, props);
+    // Protected environments: the state table (record, lock, journal) is data, and the guard and
+    // the deploys read it.
+    super(scope, id, { ...props, terminationProtection: props.config.deletionProtection });
     const name = environmentName(props.shared.appName, props.config.name);
     this.alerts = new Alerts(this, 'Alerts', { topicName: `${name}-ops`, emails: props.config.alertEmails });
     new MonthlyBudget(this, 'Budget', {

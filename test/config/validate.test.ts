@@ -512,12 +512,30 @@ describe('config validation: single-field mistakes that used to synthesize (issu
       'single-node-cache',
       'no-flow-logs',
       'no-load-balancer-access-logs',
+      'ecs-exec',
+      'no-alert-subscribers',
     ]);
     for (const name of PRODUCTION_RISK_NAMES) {
       assert.ok(PRODUCTION_RISKS[name].taken(dev), name);
       assert.ok(!PRODUCTION_RISKS[name].taken(prod), name);
     }
     assert.deepEqual(findConfigIssues(withEnvironment('dev', { acceptedRisks: [...PRODUCTION_RISK_NAMES] })), []);
+  });
+
+  test('prod names someone to alert and runs without ECS Exec unless the risk is accepted (issue 14)', () => {
+    assert.equal(
+      errorFor('prod', { alertEmails: [] }),
+      'config error in prod.alertEmails: [] is not allowed for a production environment (set alertEmails: ["ops@your-domain"] so alarms, budget alerts and failed releases reach a person, or add "no-alert-subscribers" to prod.acceptedRisks to waive the check knowingly)',
+    );
+    assert.equal(
+      errorFor('prod', { compute: { ecsExec: true } }),
+      'config error in prod.compute.ecsExec: true is not allowed for a production environment (set ecsExec: false so nobody gets a shell in a task that holds the database and cache credentials (accept the risk only to break glass, then deploy it off again), or add "ecs-exec" to prod.acceptedRisks to waive the check knowingly)',
+    );
+    // Break glass: named in config, so the deploy that turns it on is in the history.
+    assert.deepEqual(
+      findConfigIssues(withEnvironment('prod', { compute: { ecsExec: true }, acceptedRisks: ['ecs-exec'] })),
+      [],
+    );
   });
 
   test('a variable the platform sets is refused in compute.environment and applicationSecrets', () => {

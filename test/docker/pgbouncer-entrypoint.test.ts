@@ -32,6 +32,12 @@ function runEntrypoint(environment: Record<string, string>) {
   }
 }
 
+/** A stand-in for the RDS CA bundle the image ships at /etc/pgbouncer/rds-ca.pem. */
+const CA_DIR = mkdtempSync(join(tmpdir(), 'pgbouncer-ca-'));
+const CA_FILE = join(CA_DIR, 'rds-ca.pem');
+writeFileSync(CA_FILE, '-----BEGIN CERTIFICATE-----\n');
+process.on('exit', () => rmSync(CA_DIR, { recursive: true, force: true }));
+
 describe('PgBouncer sidecar entrypoint: checks and defaults', () => {
   const database = {
     DB_HOST: 'booking-dev.abc.eu-west-2.rds.amazonaws.com',
@@ -40,6 +46,7 @@ describe('PgBouncer sidecar entrypoint: checks and defaults', () => {
     DB_USER: 'booking_admin',
     DB_PASSWORD: 'p4ss',
   };
+  const withCa = { ...database, SERVER_TLS_CA_FILE: CA_FILE };
 
   test('refuses to start without each database setting, writing nothing', () => {
     for (const name of Object.keys(database)) {
@@ -55,12 +62,32 @@ describe('PgBouncer sidecar entrypoint: checks and defaults', () => {
   });
 
   test('defaults: 10 server connections per pool, 200 clients; the database line from the settings', () => {
-    const { result, ini, started, run } = runEntrypoint(database);
+    const { result, ini, started, run } = runEntrypoint(withCa);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(ini);
     assert.match(ini, /^booking = host=booking-dev\.abc\.eu-west-2\.rds\.amazonaws\.com port=5432 dbname=booking$/m);
     assert.ok(ini.includes('default_pool_size = 10\n'));
     assert.ok(ini.includes('max_client_conn = 200\n'));
     assert.equal(started, `started with ${run}/pgbouncer.ini`);
+    // TLS to the database, its certificate and host name verified against the CA bundle.
+    assert.ok(ini.includes('server_tls_sslmode = verify-full\n'));
+    assert.ok(ini.includes(`server_tls_ca_file = ${CA_FILE}\n`));
+  });
+
+  test("refuses to start without the CA bundle it verifies the database's certificate with", () => {
+    // The default path is the image's bundle, absent on this machine.
+    const { result, ini, started } = runEntrypoint(database);
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /no CA bundle at \/etc\/pgbouncer\/rds-ca\.pem to verify the database's certificate/);
+    assert.equal(ini, undefined);
+    assert.equal(started, undefined);
+  });
+
+  test('the image ships the RDS CA bundle where the entrypoint looks for it', () => {
+    const dockerfile = readFileSync(join(__dirname, '..', '..', 'docker', 'pgbouncer', 'Dockerfile'), 'utf8');
+    assert.match(
+      dockerfile,
+      /^ADD --chmod=0644 https:\/\/truststore\.pki\.rds\.amazonaws\.com\/global\/global-bundle\.pem \/etc\/pgbouncer\/rds-ca\.pem$/m,
+    );
   });
 });

@@ -66,6 +66,7 @@ describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over T
   const userPassword = randomBytes(12).toString('hex');
   let dir: string | undefined;
   let runDir: string;
+  let entrypointCopy: string;
   let psqlBinary: string;
   let postgresPort: number;
   let postgres: Server | undefined;
@@ -96,7 +97,7 @@ describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over T
 
   before(async () => {
     const binDir = postgresBinDir();
-    const pgbouncerBinary = requireBinary('pgbouncer', 'pgbouncer');
+    requireBinary('pgbouncer', 'pgbouncer'); // fail early, naming the package, when it is missing
     psqlBinary = requireBinary('psql', 'postgresql-client');
     const openssl = requireBinary('openssl', 'openssl');
     if (await isListening(PGBOUNCER_PORT)) {
@@ -175,11 +176,18 @@ describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over T
     const entrypoint = join(dir, 'entrypoint.sh');
     copyFileSync(ENTRYPOINT, entrypoint);
     own(entrypoint);
-    pgbouncer = startServer('sh', [entrypoint], {
-      ...asUser,
-      cwd: dir,
+    entrypointCopy = entrypoint;
+    pgbouncer = await startPgBouncer(cert);
+  });
+
+  /** Starts the sidecar as the task does; `caFile` stands for the RDS bundle the image ships. */
+  async function startPgBouncer(caFile: string): Promise<Server> {
+    const user = serverUser();
+    const server = startServer('sh', [entrypointCopy], {
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      cwd: dir!,
       env: {
-        PATH: `${dirname(pgbouncerBinary)}:/usr/bin:/bin`,
+        PATH: `${dirname(requireBinary('pgbouncer', 'pgbouncer'))}:/usr/bin:/bin`,
         DB_HOST: '127.0.0.1',
         DB_PORT: String(postgresPort),
         DB_NAME: DATABASE,
@@ -188,10 +196,12 @@ describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over T
         POOL_SIZE: String(POOL_SIZE),
         MAX_CLIENT_CONN: '50',
         PGBOUNCER_RUN_DIR: runDir,
+        SERVER_TLS_CA_FILE: caFile,
       },
     });
-    await waitUntil(`PgBouncer on 127.0.0.1:${PGBOUNCER_PORT}`, () => isListening(PGBOUNCER_PORT), pgbouncer);
-  });
+    await waitUntil(`PgBouncer on 127.0.0.1:${PGBOUNCER_PORT}`, () => isListening(PGBOUNCER_PORT), server);
+    return server;
+  }
 
   after(async () => {
     await pgbouncer?.stop('SIGTERM');
@@ -204,15 +214,15 @@ describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over T
     // The config the entrypoint wrote, which this pgbouncer runs: transaction pooling, TLS to the
     // database, SCRAM for clients; the password file private to the PgBouncer user.
     const ini = readFileSync(join(runDir, 'pgbouncer.ini'), 'utf8');
-    for (const line of ['pool_mode = transaction', 'server_tls_sslmode = require', 'auth_type = scram-sha-256']) {
+    for (const line of ['pool_mode = transaction', 'server_tls_sslmode = verify-full', 'auth_type = scram-sha-256']) {
       assert.ok(ini.includes(`${line}\n`), line);
     }
     assert.equal(statSync(join(runDir, 'userlist.txt')).mode & 0o777, 0o600);
   });
 
   test('PostgreSQL sees the connection from PgBouncer as TLS', async () => {
-    // The entrypoint sets server_tls_sslmode = require and no CA file, so PgBouncer encrypts but
-    // does not verify the server's certificate (verify-full would need server_tls_ca_file).
+    // verify-full: PgBouncer checked the server's certificate against the CA file (here the
+    // self-signed certificate itself; in the image, the RDS bundle) and its name (127.0.0.1).
     const [ssl, version] = ok(
       await throughPgBouncer('select ssl, version from pg_stat_ssl where pid = pg_backend_pid()'),
     ).split('|');
@@ -259,5 +269,33 @@ describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over T
     const result = await throughPgBouncer('select 1', 'not-the-password');
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, /SASL authentication failed|password authentication failed/);
+  });
+
+  test('a database certificate the CA bundle does not vouch for is refused: PgBouncer serves no query', async () => {
+    // Another CA, as a man in the middle would present: the server's certificate is not signed by it.
+    const other = join(dir!, 'other-ca.crt');
+    const otherKey = join(dir!, 'other-ca.key');
+    ok(
+      await runCommand(requireBinary('openssl', 'openssl'), [
+        ...'req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=other-ca'.split(' '),
+        ...['-keyout', otherKey, '-out', other],
+      ]),
+    );
+    const user = serverUser();
+    if (user) chownSync(other, user.uid, user.gid);
+    await pgbouncer?.stop('SIGTERM');
+    pgbouncer = await startPgBouncer(other);
+    // The client waits while PgBouncer fails the server login, each attempt logged.
+    const attempt = throughPgBouncer('select 1');
+    const server = pgbouncer;
+    await waitUntil(
+      'PgBouncer logging the failed certificate check',
+      async () => /certificate verify failed/i.test(server.output()),
+      server,
+    );
+    await server.stop('SIGTERM');
+    const refused = await attempt;
+    assert.notEqual(refused.status, 0);
+    assert.doesNotMatch(refused.stdout, /^1$/m);
   });
 });

@@ -145,7 +145,7 @@ describe('compute tier', () => {
       assert.deepEqual(td.ExecutionRoleArn, worker.ExecutionRoleArn);
     });
 
-    test(`${envName}: services deploy safely with circuit breaker, 100/200 and ECS Exec`, () => {
+    test(`${envName}: services deploy safely with circuit breaker, 100/200, ECS Exec as configured`, () => {
       const json = platform.json(envName, 'app');
       for (const role of ['web', 'worker']) {
         const [, props] = service(json, `booking-${envName}-${role}`);
@@ -154,7 +154,9 @@ describe('compute tier', () => {
           MaximumPercent: 200,
           MinimumHealthyPercent: 100,
         });
-        assert.equal(props.EnableExecuteCommand, true);
+        // dev true; prod false (a production risk: issue 14)
+        assert.equal(props.EnableExecuteCommand, env.compute.ecsExec);
+        assert.equal(props.EnableExecuteCommand, envName === 'dev');
         assert.equal(
           props.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp,
           env.network.egress === 'public' ? 'ENABLED' : 'DISABLED',

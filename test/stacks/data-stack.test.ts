@@ -275,10 +275,29 @@ describe('data tier', () => {
     });
   });
 
-  test('termination protection: on for the prod data stack only', () => {
-    assert.equal(platform.artifact('prod', 'data').terminationProtection, true);
-    assert.equal(platform.artifact('dev', 'data').terminationProtection ?? false, false);
-    assert.equal(platform.artifact('prod', 'network').terminationProtection ?? false, false);
+  test('termination protection: on for the prod stacks that hold or reach the data (data, network, ops)', () => {
+    for (const part of ['data', 'network', 'ops']) {
+      assert.equal(platform.artifact('prod', part).terminationProtection, true, `prod ${part}`);
+      assert.equal(platform.artifact('dev', part).terminationProtection ?? false, false, `dev ${part}`);
+    }
+    // Stateless and replaced freely: the app (services, load balancer) and the pipeline.
+    for (const part of ['app', 'pipeline']) {
+      assert.equal(platform.artifact('prod', part).terminationProtection ?? false, false, `prod ${part}`);
+    }
+  });
+
+  test("prod's database and cache secrets are kept with the data; dev's go with the stack", () => {
+    for (const [envName, policy] of [
+      ['prod', 'Retain'],
+      ['dev', 'Delete'],
+    ] as const) {
+      const secrets = resourcesOfType(platform.json(envName, 'data'), 'AWS::SecretsManager::Secret');
+      assert.ok(secrets.length >= 2, `${envName}: the database's and the cache's`);
+      for (const [logicalId, secret] of secrets) {
+        assert.equal(secret.DeletionPolicy, policy, `${envName} ${logicalId}`);
+        assert.equal(secret.UpdateReplacePolicy, policy, `${envName} ${logicalId}`);
+      }
+    }
   });
 
   test('no template holds a plaintext password, token or secret', () => {

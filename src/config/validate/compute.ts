@@ -60,6 +60,7 @@ export function validateCompute(env: EnvironmentConfig, issues: IssueCollector):
   validateApplicationEnvironment(env, issues);
   validatePgBouncer(env, issues);
   checkProductionRisk(env, 'no-load-balancer-access-logs', issues);
+  checkProductionRisk(env, 'ecs-exec', issues);
 }
 
 /**

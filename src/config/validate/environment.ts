@@ -1,3 +1,4 @@
+import { checkProductionRisk } from './accepted-risks';
 import { DEPLOYED_STRUCTURES, type EnvironmentConfig, type SharedConfig } from '../types';
 import { checkLogRetention, isHostname, repairedHostname } from './common';
 import type { IssueCollector } from './issues';
@@ -37,6 +38,7 @@ export function validateEnvironmentFields(env: EnvironmentConfig, shared: Shared
       issues.add(at(`alertEmails[${index}]`), `"${email}" is listed twice (subscribe each address once)`);
     }
   });
+  checkProductionRisk(env, 'no-alert-subscribers', issues);
 }
 
 /** The longest name an ACM certificate's domain name (its Common Name) takes. */

@@ -56,11 +56,16 @@ export interface AppServiceProps {
    * @default false
    */
   readonly firstDeploy?: boolean;
+  /**
+   * ECS Exec (`compute.ecsExec`): a logged shell in a running task; the task role then gets the
+   * ssmmessages channel and the exec log group. No charge beyond the logs.
+   */
+  readonly ecsExec: boolean;
 }
 
 /**
  * A Fargate service that deploys safely: never below the running count (100% / 200%), the
- * circuit breaker rolling a failed deploy back, the configured Spot mix, and ECS Exec.
+ * circuit breaker rolling a failed deploy back, the configured Spot mix, and ECS Exec where config allows it.
  *
  * The template has no DesiredCount: CloudFormation then starts a new service with one task and
  * leaves an existing service's count alone on every later deploy, so a release never undoes a
@@ -82,7 +87,7 @@ export function appService(scope: Construct, id: string, props: AppServiceProps)
     minHealthyPercent: 100,
     maxHealthyPercent: 200,
     healthCheckGracePeriod: props.healthCheckGracePeriod,
-    enableExecuteCommand: true,
+    enableExecuteCommand: props.ecsExec,
     propagateTags: ecs.PropagatedTagSource.SERVICE,
   });
 }

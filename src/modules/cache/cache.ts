@@ -45,6 +45,13 @@ export interface CacheProps {
    * 0 keeps none and deletes the data with the stack.
    */
   readonly snapshotRetentionDays: number;
+  /**
+   * Keep the AUTH token's secret when the stack is deleted (protected environments), as the final
+   * snapshot is kept: a cache restored from it is reached with the same token. 0.40 USD/month
+   * while it is kept.
+   * @default false
+   */
+  readonly retainSecret?: boolean;
 }
 
 /**
@@ -76,6 +83,7 @@ export class Cache extends Construct {
         passwordLength: 64,
         excludePunctuation: true,
       },
+      removalPolicy: props.retainSecret ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
 
     const subnetGroup = new elasticache.CfnSubnetGroup(this, 'Subnets', {

@@ -63,7 +63,10 @@ export interface DatabaseProps {
    * beyond it 0.10 USD per GB-month.
    */
   readonly backupRetentionDays: number;
-  /** Deletion protection and RETAIN on stack deletion; otherwise a final snapshot is kept. */
+  /**
+   * Deletion protection and RETAIN on stack deletion (the master secret too); otherwise a final
+   * snapshot is kept and the secret deleted.
+   */
   readonly protect: boolean;
   /**
    * Days CloudWatch Logs keeps the exported PostgreSQL logs (a value it accepts). Stored logs cost
@@ -197,6 +200,13 @@ export class Database extends Construct {
     this.instance = instance;
     for (const logGroup of logGroups) this.instance.node.addDependency(logGroup);
     this.secret = instance.secret!;
+    // The master credentials live as long as the data: retained with a protected instance, so a
+    // database kept after a stack deletion can still be reached. (`instance.secret` is the
+    // attachment; the secret itself is the instance's child, or the restore's own.)
+    const masterSecret = restore ? this.node.findChild('MasterSecret') : instance.node.findChild('Secret');
+    (masterSecret as secretsmanager.ISecret).applyRemovalPolicy(
+      props.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    );
 
     acknowledge(
       this.instance,

@@ -31,6 +31,8 @@ export interface WebServiceProps {
    * @default false
    */
   readonly firstDeploy?: boolean;
+  /** ECS Exec in the service's tasks (`compute.ecsExec`; off in production unless accepted). */
+  readonly ecsExec: boolean;
   /** Subnets the tasks run in (the networking module's task subnets). */
   readonly subnets: ec2.SubnetSelection;
   /**

@@ -29,6 +29,8 @@ export interface WorkerServiceProps {
    * @default false
    */
   readonly firstDeploy?: boolean;
+  /** ECS Exec in the service's tasks (`compute.ecsExec`; off in production unless accepted). */
+  readonly ecsExec: boolean;
   /** Subnets the tasks run in (the networking module's task subnets). */
   readonly subnets: ec2.SubnetSelection;
   /**
