@@ -88,6 +88,29 @@ describe('the app', () => {
     }
   });
 
+  test('every iam:PassRole in every stack names its roles and the one service they go to (issue 14)', () => {
+    let found = 0;
+    for (const stack of platform.assembly.stacksRecursively) {
+      for (const resource of Object.values(stack.template.Resources as Record<string, any>)) {
+        if (resource.Type !== 'AWS::IAM::Policy' && resource.Type !== 'AWS::IAM::Role') continue;
+        const documents =
+          resource.Type === 'AWS::IAM::Policy'
+            ? [resource.Properties.PolicyDocument]
+            : (resource.Properties.Policies ?? []).map((policy: any) => policy.PolicyDocument);
+        for (const statement of documents.flatMap((document: any) => document.Statement)) {
+          if (![statement.Action].flat().some((action: string) => /^iam:(PassRole|\*)$|^\*$/.test(action))) continue;
+          found++;
+          assert.ok(![statement.Resource].flat().includes('*'), `${stack.stackName}: PassRole on "*"`);
+          assert.ok(
+            statement.Condition?.StringEquals?.['iam:PassedToService'],
+            `${stack.stackName}: no iam:PassedToService`,
+          );
+        }
+      }
+    }
+    assert.ok(found > 0, 'the pipelines pass the service roles');
+  });
+
   test('every tagged resource of every stack carries the app, environment and module cost-allocation tags', () => {
     let checked = 0;
     for (const stack of platform.assembly.stacksRecursively) {

@@ -85,12 +85,15 @@ describe('release pipeline', () => {
       assert.equal(commands.at(-1), 'test "$EXIT" = "0"');
     });
 
-    test(`${envName}: iam:PassRole names exactly the four service roles, never "*"`, () => {
+    test(`${envName}: iam:PassRole names exactly the four service roles, never "*", and only to ECS`, () => {
       const json = platform.json(envName, 'pipeline');
       const passed = new Set<string>();
       for (const [, policy] of resourcesOfType(json, 'AWS::IAM::Policy')) {
         for (const statement of policy.Properties.PolicyDocument.Statement) {
           if (![statement.Action].flat().includes('iam:PassRole')) continue;
+          assert.deepEqual(statement.Condition, {
+            StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+          });
           for (const resource of [statement.Resource].flat()) {
             assert.notEqual(resource, '*');
             passed.add(resource['Fn::GetStackOutput'].OutputName);

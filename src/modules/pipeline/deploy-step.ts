@@ -67,6 +67,8 @@ export class DeployStep {
         sid: 'PassServiceRoles',
         actions: ['iam:PassRole'],
         resources: [...props.passableRoles.task, ...props.passableRoles.execution].map((role) => role.roleArn),
+        // Only to ECS, for the new task definition revisions.
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     );
     this.role.addToPolicy(

@@ -71,6 +71,8 @@ export class MigrateStep {
           sid: 'PassMigrateRoles',
           actions: ['iam:PassRole'],
           resources: migrate.roles.map((role) => role.roleArn),
+          // Only to ECS, for the migrate task: the roles cannot be handed to another service.
+          conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
         }),
       ],
       artifacts: props.artifacts,
