@@ -24,6 +24,15 @@ export function dnsDelegationRoleName(appName: string, environment: string): str
   return `${environmentName(appName, environment)}-dns-delegation`;
 }
 
+/**
+ * The tag prefix of the images an environment has released (`release-<env>-<UTC time>`): the
+ * release pipeline's record step adds such a tag to every image it deploys, and the image
+ * repository's lifecycle keeps the newest of them per environment whatever else expires.
+ */
+export function releaseTagPrefix(environment: string): string {
+  return `release-${environment}-`;
+}
+
 /** The CloudFormation output keys each stack writes and the ops code reads. */
 export const STACK_OUTPUTS = {
   ops: { opsTopicArn: 'OpsTopicArn', stateTableName: 'StateTableName' },

@@ -9,7 +9,7 @@ import type { AppStack } from './app-stack';
 import type { NetworkStack } from './network-stack';
 import type { OpsStack } from './ops-stack';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
-import { STACK_OUTPUTS, environmentName } from '../ops/contracts';
+import { STACK_OUTPUTS, environmentName, releaseTagPrefix } from '../ops/contracts';
 
 export interface PipelineStackProps extends PlatformStackProps {
   /** The environment's configuration: branch, manual approval, architecture, log retention. */
@@ -47,6 +47,7 @@ export class PipelineStack extends PlatformStack {
       manualApproval: config.pipeline.manualApproval,
       imageRepositoryName: imageRepositoryName(shared),
       imageRepositoryAccount: shared.account,
+      releaseTagPrefix: releaseTagPrefix(config.name),
       architecture: config.compute.architecture,
       web: app.web.service,
       worker: app.worker.service,

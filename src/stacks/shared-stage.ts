@@ -82,6 +82,7 @@ export class SharedStage extends Stage {
       this.repository = new ImageRepository(this.images, 'Images', {
         repositoryName: imageRepositoryName(shared),
         environmentAccounts: otherAccounts,
+        environments: props.environments.map((env) => env.name),
       });
     }
 

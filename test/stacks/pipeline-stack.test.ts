@@ -111,13 +111,30 @@ describe('release pipeline', () => {
       ]);
     });
 
-    test(`${envName}: the build may push only to the application repository`, () => {
+    test(`${envName}: the build pushes and the record step tags, only in the application repository`, () => {
       const json = platform.json(envName, 'pipeline');
       const pushes = resourcesOfType(json, 'AWS::IAM::Policy').flatMap(([, policy]) =>
         policy.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().includes('ecr:PutImage')),
       );
-      assert.equal(pushes.length, 1);
-      assert.match(JSON.stringify(pushes[0].Resource), /repository\/booking"/);
+      assert.equal(pushes.length, 2);
+      for (const push of pushes) assert.match(JSON.stringify(push.Resource), /repository\/booking"/);
+    });
+
+    test(`${envName}: the record step tags the released digest release-${envName}-<time> before recording it`, () => {
+      const project = resourcesOfType(platform.json(envName, 'pipeline'), 'AWS::CodeBuild::Project').find(
+        ([, p]) => p.Properties.Name === `booking-${envName}-record`,
+      )![1];
+      const variables = Object.fromEntries(
+        project.Properties.Environment.EnvironmentVariables.map((v: any) => [v.Name, v.Value]),
+      );
+      assert.equal(variables.RELEASE_TAG_PREFIX, `release-${envName}-`);
+      assert.equal(variables.REPOSITORY_NAME, 'booking');
+      assert.equal(variables.REGISTRY_ID, '111111111111');
+      const commands: string[] = JSON.parse(project.Properties.Source.BuildSpec).phases.build.commands;
+      const tag = commands.findIndex((c) => c.startsWith('aws ecr put-image'));
+      const record = commands.findIndex((c) => c.startsWith('aws ssm put-parameter'));
+      assert.ok(tag >= 0 && tag < record, 'tagged first, so a recorded image is always protected');
+      assert.match(commands[tag], /--image-tag "\$TAG" --image-digest "\$DIGEST"/);
     });
 
     test(`${envName}: failures notify the ops topic`, () => {

@@ -88,7 +88,7 @@ describe('DNS, TLS and the image repository', () => {
     });
   }
 
-  test('image repository: scan on push, immutable tags, untagged images expire after a day, last releases kept', () => {
+  test('image repository: scan on push, immutable tags, each environment keeps its releases, untagged images expire after a day', () => {
     const json = platform.json('shared', 'images');
     const [, repo] = resourcesOfType(json, 'AWS::ECR::Repository')[0];
     assert.equal(repo.Properties.RepositoryName, 'booking');
@@ -97,10 +97,20 @@ describe('DNS, TLS and the image repository', () => {
     assert.equal(repo.DeletionPolicy, 'Retain');
     const rules = JSON.parse(repo.Properties.LifecyclePolicy.LifecyclePolicyText).rules;
     assert.deepEqual(
-      rules.map((r: any) => [r.rulePriority, r.selection.tagStatus, r.selection.countType, r.selection.countNumber]),
+      rules.map((r: any) => [
+        r.rulePriority,
+        r.selection.tagStatus,
+        r.selection.tagPrefixList,
+        r.selection.countType,
+        r.selection.countNumber,
+      ]),
       [
-        [1, 'untagged', 'sinceImagePushed', 1],
-        [2, 'any', 'imageCountMoreThan', 30],
+        // ECR applies the first rule whose tags an image matches: a released image is only
+        // expired by its environment's rule, beyond the 10 newest, never by the last rule.
+        [1, 'tagged', ['release-dev-'], 'imageCountMoreThan', 10],
+        [2, 'tagged', ['release-prod-'], 'imageCountMoreThan', 10],
+        [91, 'untagged', undefined, 'sinceImagePushed', 1],
+        [92, 'any', undefined, 'imageCountMoreThan', 30],
       ],
     );
   });

@@ -74,13 +74,24 @@ export function migrateSpec(): Record<string, unknown> {
   };
 }
 
-/** Record: after both deploys succeed, the release image becomes what `cdk deploy` uses. */
+/**
+ * Record: after both deploys succeed, the image gets this environment's release tag (a new tag on
+ * the same manifest, which immutable tags allow) so the repository keeps it, then becomes what
+ * `cdk deploy` uses.
+ */
 export function recordSpec(): Record<string, unknown> {
   return {
     version: '0.2',
     phases: {
       build: {
-        commands: ['aws ssm put-parameter --name "$RELEASE_PARAMETER" --value "$IMAGE" --type String --overwrite'],
+        commands: [
+          'DIGEST="${IMAGE#*@}"',
+          'TAG="${RELEASE_TAG_PREFIX}$(date -u +%Y%m%dT%H%M%SZ)"',
+          'aws ecr batch-get-image --registry-id "$REGISTRY_ID" --repository-name "$REPOSITORY_NAME" --image-ids imageDigest="$DIGEST" --output json > image.json',
+          'aws ecr put-image --registry-id "$REGISTRY_ID" --repository-name "$REPOSITORY_NAME" --image-tag "$TAG" --image-digest "$DIGEST" --image-manifest-media-type "$(jq -r \'.images[0].imageManifestMediaType\' image.json)" --image-manifest "$(jq -r \'.images[0].imageManifest\' image.json)"',
+          'echo "Tagged $DIGEST as $TAG"',
+          'aws ssm put-parameter --name "$RELEASE_PARAMETER" --value "$IMAGE" --type String --overwrite',
+        ],
       },
     },
   };

@@ -5,6 +5,7 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { ArtifactStore } from './artifact-store';
+import { sharedImageRepository } from '../images/shared-repository';
 import { recordSpec } from './buildspecs';
 import { StepProject } from './step-project';
 
@@ -13,6 +14,10 @@ export interface RecordStepProps {
   readonly name: string;
   /** SSM parameter the released image is written to, e.g. `/booking/dev/release/image`. */
   readonly releaseParameterName: string;
+  /** The image repository (its name and account) the released image is tagged in. */
+  readonly imageRepository: { readonly name: string; readonly account: string };
+  /** The tag prefix of this environment's releases (`release-<env>-`), which the repository keeps. */
+  readonly releaseTagPrefix: string;
   /** The commit being released (the source step's output). */
   readonly source: codepipeline.Artifact;
   /** `IMAGE`, the image the build step pushed (see `BuildStep.imageVariable`). */
@@ -24,9 +29,11 @@ export interface RecordStepProps {
 }
 
 /**
- * Record: once web and worker both run the new image, writes it to the release parameter, so
- * that the next `cdk deploy` keeps it instead of rolling the services back. Its role may write
- * that one parameter only.
+ * Record: once web and worker both run the new image, tags it `release-<env>-<UTC time>` (the
+ * repository's lifecycle keeps each environment's newest releases, so the running image and the
+ * rollback window never expire) and writes it to the release parameter, so that the next
+ * `cdk deploy` keeps it instead of rolling the services back. Its role may read and tag images of
+ * that one repository and write that one parameter.
  */
 export class RecordStep {
   public readonly project: codebuild.PipelineProject;
@@ -35,10 +42,21 @@ export class RecordStep {
 
   constructor(scope: IConstruct, props: RecordStepProps) {
     const stack = Stack.of(scope);
+    const { repository } = sharedImageRepository(
+      scope,
+      'ReleaseRepository',
+      props.imageRepository.name,
+      props.imageRepository.account,
+    );
     const step = new StepProject(scope, 'Record', {
       name: props.name,
       spec: recordSpec(),
       statements: [
+        new iam.PolicyStatement({
+          sid: 'TagTheRelease',
+          actions: ['ecr:BatchGetImage', 'ecr:PutImage'],
+          resources: [repository.repositoryArn],
+        }),
         new iam.PolicyStatement({
           actions: ['ssm:PutParameter'],
           resources: [
@@ -48,7 +66,12 @@ export class RecordStep {
       ],
       artifacts: props.artifacts,
       logRetentionDays: props.logRetentionDays,
-      environmentVariables: { RELEASE_PARAMETER: { value: props.releaseParameterName } },
+      environmentVariables: {
+        RELEASE_PARAMETER: { value: props.releaseParameterName },
+        REPOSITORY_NAME: { value: props.imageRepository.name },
+        REGISTRY_ID: { value: props.imageRepository.account },
+        RELEASE_TAG_PREFIX: { value: props.releaseTagPrefix },
+      },
     });
     this.project = step.project;
     this.role = step.role;

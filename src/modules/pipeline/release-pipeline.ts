@@ -32,6 +32,8 @@ export interface ReleasePipelineProps {
   readonly imageRepositoryName: string;
   /** The image repository's account (`shared.account`). */
   readonly imageRepositoryAccount: string;
+  /** The tag prefix this environment's released images get (`release-<env>-`). */
+  readonly releaseTagPrefix: string;
   /** Build images for the tasks' architecture. */
   readonly architecture: CpuArchitecture;
   /** The web service the deploy step updates. */
@@ -95,7 +97,13 @@ export class ReleasePipeline extends Construct {
     });
     const onNewImage = { source: source.output, imageVariable: build.imageVariable, artifacts, logRetentionDays };
     const migrate = new MigrateStep(this, { name, migrate: props.migrate, ...onNewImage });
-    const record = new RecordStep(this, { name, releaseParameterName: props.releaseParameterName, ...onNewImage });
+    const record = new RecordStep(this, {
+      name,
+      releaseParameterName: props.releaseParameterName,
+      imageRepository: { name: props.imageRepositoryName, account: props.imageRepositoryAccount },
+      releaseTagPrefix: props.releaseTagPrefix,
+      ...onNewImage,
+    });
     // The pipeline's own role, written out so that the deploy role can trust exactly it.
     const pipelineRole = new iam.Role(this, 'PipelineRole', {
       assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
