@@ -89,6 +89,9 @@ describe('prod in its own account, shared resources and dev in another', () => {
     assert.equal(delegation.Properties.ParentZoneName, 'lichnails.co.uk');
     assert.equal(delegation.Properties.DelegatedZoneName, 'api.lichnails.co.uk');
     const certificate = resource(app, 'AWS::CertificateManager::Certificate');
+    // Validation starts once the delegation exists (ACM resolves its records through public DNS).
+    const [[delegationId]] = resourcesOfType(app, 'Custom::CrossAccountZoneDelegation');
+    assert.ok([certificate.DependsOn].flat().includes(delegationId), JSON.stringify(certificate.DependsOn));
     assert.deepEqual(certificate.Properties.DomainValidationOptions, [
       { DomainName: 'api.lichnails.co.uk', HostedZoneId: { Ref: zoneId } },
     ]);

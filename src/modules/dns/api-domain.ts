@@ -44,17 +44,20 @@ export class ApiDomain extends Construct {
     super(scope, id);
     Tags.of(this).add('module', 'api-domain');
     this.apiHost = props.apiHost;
-    this.zone = props.delegation
-      ? this.delegatedZone(props.apiHost, props.domain, props.delegation)
-      : route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-          hostedZoneId: ssm.StringParameter.valueForStringParameter(this, props.zoneIdParameterName),
-          zoneName: props.domain,
-        });
+    const delegated = props.delegation && this.delegatedZone(props.apiHost, props.domain, props.delegation);
+    this.zone =
+      delegated?.zone ??
+      route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+        hostedZoneId: ssm.StringParameter.valueForStringParameter(this, props.zoneIdParameterName),
+        zoneName: props.domain,
+      });
     this.certificate = new acm.Certificate(this, 'Certificate', {
       domainName: props.apiHost,
       validation: acm.CertificateValidation.fromDns(this.zone),
       certificateName: props.apiHost,
     });
+    // ACM validates through public DNS: only once the delegation exists do its records resolve.
+    if (delegated) this.certificate.node.addDependency(delegated.record);
   }
 
   /**
@@ -62,18 +65,22 @@ export class ApiDomain extends Construct {
    * state (a new zone has new name servers, and the parent's NS records are cached for up to their
    * 2-day TTL); the record is written on create, updated and removed with this stack.
    */
-  private delegatedZone(apiHost: string, domain: string, delegation: ApiDomainDelegation): route53.IHostedZone {
+  private delegatedZone(
+    apiHost: string,
+    domain: string,
+    delegation: ApiDomainDelegation,
+  ): { zone: route53.IHostedZone; record: route53.CrossAccountZoneDelegationRecord } {
     const zone = new route53.PublicHostedZone(this, 'DelegatedZone', {
       zoneName: apiHost,
       comment: `${apiHost}: delegated from ${domain} in the shared account`,
     });
-    new route53.CrossAccountZoneDelegationRecord(this, 'Delegation', {
+    const record = new route53.CrossAccountZoneDelegationRecord(this, 'Delegation', {
       delegatedZone: zone,
       parentHostedZoneName: domain,
       delegationRole: iam.Role.fromRoleArn(this, 'DelegationRole', delegation.roleArn, { mutable: false }),
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    return zone;
+    return { zone, record };
   }
 
   /** Points the API host at the load balancer (alias A record; the VPC is IPv4-only, so no AAAA). */
