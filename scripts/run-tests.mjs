@@ -7,12 +7,12 @@
 // SDK and warming them up costs a process 5-10 s of CPU, and one process per test file (node's
 // default isolation) paid it about fifty times. The files run instead in two processes
 // (`--test-isolation=none`), side by side, each loading everything once:
-// - "moto": the files that drive moto, the AWS API emulator (test/integration/moto.ts), sharing
-//   one moto server. Requests and answers alternate between this process and moto's, so the
-//   shard keeps about one core busy;
-// - "local": everything else: synthesis (mostly CPU), and the real Redis, PgBouncer and
-//   PostgreSQL tests. The committed platform is synthesized once in it, through the CDK entry
-//   point's own function (test/helpers.ts offlineEntryPointRun).
+// - "servers": the files that run servers (they import test/integration/moto.ts or
+//   real-processes.ts): moto, the AWS API emulator, shared by its files, and real Redis,
+//   PgBouncer and PostgreSQL. Requests and answers alternate between this process and the
+//   servers, so the shard keeps about one core busy;
+// - "templates": everything else (synthesis, mostly CPU). The committed platform is synthesized
+//   once in it, through the CDK entry point's own function (test/helpers.ts offlineEntryPointRun).
 // Files in one process run one after another; a file must leave no server, timer or variable
 // behind (test/integration/real-processes.ts and test/helpers.ts do the cleaning).
 //
@@ -33,11 +33,11 @@ function findTests(dir) {
 
 const selected = process.argv.slice(2);
 const files = selected.length > 0 ? selected : findTests('test').sort();
-// A file that drives moto imports test/integration/moto.ts.
-const usesMoto = (file) => /from '\.\/moto'/.test(readFileSync(file, 'utf8'));
+// A file that runs servers imports test/integration/moto.ts or real-processes.ts.
+const runsServers = (file) => /from '\.\/(moto|real-processes)'/.test(readFileSync(file, 'utf8'));
 const shards = [
-  { name: 'moto', files: files.filter(usesMoto) },
-  { name: 'local', files: files.filter((file) => !usesMoto(file)) },
+  { name: 'servers', files: files.filter(runsServers) },
+  { name: 'templates', files: files.filter((file) => !runsServers(file)) },
 ].filter((shard) => shard.files.length > 0);
 
 /** Runs a child to its end, collecting its output; resolves with its exit code and output. */
