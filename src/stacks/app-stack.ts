@@ -94,6 +94,7 @@ export class AppStack extends PlatformStack {
                 resource: 'role',
                 resourceName: dnsDelegationRoleName(shared.appName, config.name),
               }),
+              parentZoneId: shared.hostedZone.mode === 'adopt' ? shared.hostedZone.id : undefined,
             },
     });
     this.cluster = new EcsCluster(this, 'EcsCluster', {

@@ -4,7 +4,7 @@ import { imageRepositoryName } from '../config';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { DomainZone } from '../modules/dns/hosted-zone';
 import { ZoneDelegationRole } from '../modules/dns/zone-delegation';
-import { dnsDelegationRoleName } from '../ops/contracts';
+import { dnsDelegationRoleName, stackName } from '../ops/contracts';
 import { ImageRepository } from '../modules/images/image-repository';
 import { GitHubConnection } from '../modules/pipeline/github-connection';
 import { githubConnectionParameter, hostedZoneIdParameter } from '../modules/parameters/parameter-names';
@@ -71,6 +71,8 @@ export class SharedStage extends Stage {
         zone: this.zone.zone,
         roleName: dnsDelegationRoleName(shared.appName, env.name),
         account: env.account,
+        // The delegation record's handler role, which CloudFormation names after the app stack.
+        assumingRolePrefix: `${stackName(shared.appName, env.name, 'app')}-`,
         delegatedZoneName: env.apiHost,
       });
     }
@@ -81,7 +83,10 @@ export class SharedStage extends Stage {
       this.images = new PlatformStack(this, 'images', stackProps('images', 'application image repository'));
       this.repository = new ImageRepository(this.images, 'Images', {
         repositoryName: imageRepositoryName(shared),
-        environmentAccounts: otherAccounts,
+        crossAccountEnvironments: elsewhere.map((env) => ({
+          account: env.account,
+          pipelineRolePrefix: `${stackName(shared.appName, env.name, 'pipeline')}-`,
+        })),
         environments: props.environments.map((env) => env.name),
       });
     }

@@ -65,8 +65,14 @@ describe('prod in its own account, shared resources and dev in another', () => {
     const dns = template('booking-shared-dns', SHARED);
     const [[, role]] = resourcesOfType(dns, 'AWS::IAM::Role');
     assert.equal(role.Properties.RoleName, 'booking-prod-dns-delegation');
+    // Only the delegation record's handler role in prod's app stack, not any principal of prod.
     assert.deepEqual(role.Properties.AssumeRolePolicyDocument.Statement, [
-      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${PROD}:root` } },
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${PROD}:root` },
+        Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${PROD}:role/booking-prod-app-*` } },
+      },
     ]);
     const [[, policy]] = resourcesOfType(dns, 'AWS::IAM::Policy');
     const [write, list] = policy.Properties.PolicyDocument.Statement;
@@ -109,11 +115,21 @@ describe('prod in its own account, shared resources and dev in another', () => {
   test('prod pulls and promotes images from the shared repository through its policy', () => {
     const images = template('booking-shared-images', SHARED);
     const repository = resource(images, 'AWS::ECR::Repository');
-    const [statement] = repository.Properties.RepositoryPolicyText.Statement;
-    assert.deepEqual(statement.Principal, { AWS: `arn:aws:iam::${PROD}:root` });
-    for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:DescribeImages', 'ecr:PutImage']) {
-      assert.ok(statement.Action.includes(action), action);
-    }
+    const [pull, push] = repository.Properties.RepositoryPolicyText.Statement;
+    assert.deepEqual(pull.Principal, { AWS: `arn:aws:iam::${PROD}:root` });
+    assert.deepEqual([...pull.Action].sort(), [
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:DescribeImages',
+      'ecr:GetDownloadUrlForLayer',
+    ]);
+    assert.equal(pull.Condition, undefined);
+    // Pushing (a tag prod may promote, a release tag the lifecycle keeps) is for prod's pipeline
+    // roles only, not for any principal of the prod account.
+    assert.ok(push.Action.includes('ecr:PutImage'));
+    assert.deepEqual(push.Condition, {
+      ArnLike: { 'aws:PrincipalArn': [`arn:aws:iam::${PROD}:role/booking-prod-pipeline-*`] },
+    });
     const repositoryArn = `arn:${'${AWS::Partition}'}:ecr:eu-west-2:${SHARED}:repository/booking`;
     const named = (document: unknown) =>
       JSON.stringify(document).includes(`:ecr:eu-west-2:${SHARED}:repository/booking`);
@@ -135,6 +151,19 @@ describe('prod in its own account, shared resources and dev in another', () => {
       resourcesOfType(pipeline, 'AWS::IAM::Policy').some(([, p]) => named(p.Properties.PolicyDocument)),
       'the build role names the shared repository',
     );
+  });
+
+  test('with an adopted shared zone, the delegation names the zone by its id (no lookup by name)', () => {
+    const ZONE = 'Z0123456789ABCDEFGHIJ';
+    const adopted = synth({
+      ...config,
+      shared: { ...config.shared, hostedZone: { mode: 'adopt', id: ZONE, existingRecords: 'leave' } },
+      environments: config.environments.filter((env) => env.name === 'prod'),
+    });
+    const app = adopted.assembly.stacksRecursively.find((s) => s.stackName === 'booking-prod-app')!.template;
+    const [[, delegation]] = resourcesOfType(app, 'Custom::CrossAccountZoneDelegation');
+    assert.equal(delegation.Properties.ParentZoneId, ZONE);
+    assert.equal(delegation.Properties.ParentZoneName, undefined);
   });
 
   test("prod costs its delegated zone more, 0.50 USD a month; dev's cost is unchanged", () => {

@@ -27,6 +27,12 @@ export interface ApiDomainProps {
 export interface ApiDomainDelegation {
   /** The shared account's role that writes the NS records (its ARN). */
   readonly roleArn: string;
+  /**
+   * The shared zone's id when config knows it (an adopted zone): looked up by name otherwise,
+   * which fails if the shared account holds two public zones of that name.
+   * @default looked up by the domain name
+   */
+  readonly parentZoneId?: string;
 }
 
 /**
@@ -76,7 +82,7 @@ export class ApiDomain extends Construct {
     });
     const record = new route53.CrossAccountZoneDelegationRecord(this, 'Delegation', {
       delegatedZone: zone,
-      parentHostedZoneName: domain,
+      ...(delegation.parentZoneId ? { parentHostedZoneId: delegation.parentZoneId } : { parentHostedZoneName: domain }),
       delegationRole: iam.Role.fromRoleArn(this, 'DelegationRole', delegation.roleArn, { mutable: false }),
       removalPolicy: RemovalPolicy.DESTROY,
     });

@@ -1,4 +1,4 @@
-import { Tags } from 'aws-cdk-lib';
+import { Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
@@ -11,6 +11,8 @@ export interface ZoneDelegationRoleProps {
   readonly roleName: string;
   /** The account whose environment owns the delegated zone. */
   readonly account: string;
+  /** The names of the roles of that account that may assume this one (a prefix, e.g. `booking-prod-app-`). */
+  readonly assumingRolePrefix: string;
   /** The one name that account may delegate, e.g. `api.lichnails.co.uk`. */
   readonly delegatedZoneName: string;
 }
@@ -29,7 +31,13 @@ export class ZoneDelegationRole extends Construct {
     Tags.of(this).add('module', 'dns');
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
-      assumedBy: new iam.AccountPrincipal(props.account),
+      // Only the delegation record's handler role (named after the environment's app stack), not
+      // any principal of the account.
+      assumedBy: new iam.AccountPrincipal(props.account).withConditions({
+        ArnLike: {
+          'aws:PrincipalArn': `arn:${Stack.of(this).partition}:iam::${props.account}:role/${props.assumingRolePrefix}*`,
+        },
+      }),
       description: `Account ${props.account} writes the NS records delegating ${props.delegatedZoneName}`,
     });
     props.zone.grantDelegation(this.role, { delegatedZoneNames: [props.delegatedZoneName] });

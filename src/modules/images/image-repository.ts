@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -26,12 +26,12 @@ export interface ImageRepositoryProps {
    */
   readonly keepReleasesPerEnvironment?: number;
   /**
-   * Other accounts whose environments pull images (task execution roles) and whose pipelines
-   * promote or push them (build roles): the repository's policy allows these accounts, and each
-   * account's own IAM policies name the roles (no charge).
+   * Environments in other accounts: their account may pull (task execution roles); only their
+   * pipeline stack's roles (`<app>-<env>-pipeline-*`: build and record steps) may push and tag.
+   * Each role's own policy also names the repository. No charge.
    * @default none
    */
-  readonly environmentAccounts?: readonly string[];
+  readonly crossAccountEnvironments?: ReadonlyArray<{ readonly account: string; readonly pipelineRolePrefix: string }>;
 }
 
 /**
@@ -80,22 +80,35 @@ export class ImageRepository extends Construct {
         },
       ],
     });
-    const accounts = props.environmentAccounts ?? [];
+    const elsewhere = props.crossAccountEnvironments ?? [];
+    const accounts = [...new Set(elsewhere.map((env) => env.account))];
     if (accounts.length > 0) {
       this.repository.addToResourcePolicy(
         new iam.PolicyStatement({
-          sid: 'EnvironmentAccountsPullAndPush',
+          sid: 'EnvironmentAccountsPull',
           principals: accounts.map((account) => new iam.AccountPrincipal(account)),
           actions: [
             'ecr:BatchCheckLayerAvailability',
             'ecr:BatchGetImage',
             'ecr:GetDownloadUrlForLayer',
             'ecr:DescribeImages',
-            'ecr:InitiateLayerUpload',
-            'ecr:UploadLayerPart',
-            'ecr:CompleteLayerUpload',
-            'ecr:PutImage',
           ],
+        }),
+      );
+      // A push names a tag prod may promote, or a release tag the lifecycle keeps: only the
+      // environments' own pipeline roles may do it, not any principal of their accounts.
+      this.repository.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'EnvironmentPipelinesPush',
+          principals: accounts.map((account) => new iam.AccountPrincipal(account)),
+          actions: ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'],
+          conditions: {
+            ArnLike: {
+              'aws:PrincipalArn': elsewhere.map(
+                (env) => `arn:${Stack.of(this).partition}:iam::${env.account}:role/${env.pipelineRolePrefix}*`,
+              ),
+            },
+          },
         }),
       );
     }
