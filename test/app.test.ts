@@ -8,6 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { platformConfig } from '../src/config';
 import { QualityGateError, readAcknowledgements, readFindings, synthesize } from '../src/quality/synthesize';
 import {
+  iamStatements,
   OFFLINE_AWS_VARIABLES,
   offlineEntryPointRun,
   synth,
@@ -91,21 +92,14 @@ describe('the app', () => {
   test('every iam:PassRole in every stack names its roles and the one service they go to (issue 14)', () => {
     let found = 0;
     for (const stack of platform.assembly.stacksRecursively) {
-      for (const resource of Object.values(stack.template.Resources as Record<string, any>)) {
-        if (resource.Type !== 'AWS::IAM::Policy' && resource.Type !== 'AWS::IAM::Role') continue;
-        const documents =
-          resource.Type === 'AWS::IAM::Policy'
-            ? [resource.Properties.PolicyDocument]
-            : (resource.Properties.Policies ?? []).map((policy: any) => policy.PolicyDocument);
-        for (const statement of documents.flatMap((document: any) => document.Statement)) {
-          if (![statement.Action].flat().some((action: string) => /^iam:(PassRole|\*)$|^\*$/.test(action))) continue;
-          found++;
-          assert.ok(![statement.Resource].flat().includes('*'), `${stack.stackName}: PassRole on "*"`);
-          assert.ok(
-            statement.Condition?.StringEquals?.['iam:PassedToService'],
-            `${stack.stackName}: no iam:PassedToService`,
-          );
-        }
+      for (const { statement } of iamStatements(stack.template)) {
+        if (![statement.Action].flat().some((action: string) => /^iam:(PassRole|\*)$|^\*$/.test(action))) continue;
+        found++;
+        assert.ok(![statement.Resource].flat().includes('*'), `${stack.stackName}: PassRole on "*"`);
+        assert.ok(
+          statement.Condition?.StringEquals?.['iam:PassedToService'],
+          `${stack.stackName}: no iam:PassedToService`,
+        );
       }
     }
     assert.ok(found > 0, 'the pipelines pass the service roles');

@@ -160,6 +160,23 @@ export function synth(
   return new SynthesizedPlatform(synthesize(app), config.shared.appName);
 }
 
+/** Every IAM statement of a raw template, with the logical id of the policy or role holding it. */
+export function iamStatements(template: Record<string, any>): Array<{ owner: string; statement: any }> {
+  const found: Array<{ owner: string; statement: any }> = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources as Record<string, any>)) {
+    const documents =
+      resource.Type === 'AWS::IAM::Policy'
+        ? [resource.Properties.PolicyDocument]
+        : resource.Type === 'AWS::IAM::Role'
+          ? (resource.Properties.Policies ?? []).map((policy: any) => policy.PolicyDocument)
+          : [];
+    for (const document of documents) {
+      for (const statement of document.Statement) found.push({ owner: logicalId, statement });
+    }
+  }
+  return found;
+}
+
 /** Resources of one type in a raw template, as [logicalId, resource] pairs. */
 export function resourcesOfType(template: Record<string, any>, type: string): Array<[string, any]> {
   return Object.entries(template.Resources ?? {}).filter(([, resource]: [string, any]) => resource.Type === type);

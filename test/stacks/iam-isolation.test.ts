@@ -1,24 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { platformConfig } from '../../src/config';
-import { synth, type SynthesizedPlatform } from '../helpers';
-
-/** Every IAM statement of a template: the role or policy it belongs to, and the statement. */
-function statements(template: Record<string, any>): Array<{ owner: string; statement: any }> {
-  const found: Array<{ owner: string; statement: any }> = [];
-  for (const [logicalId, resource] of Object.entries(template.Resources as Record<string, any>)) {
-    const documents =
-      resource.Type === 'AWS::IAM::Policy'
-        ? [resource.Properties.PolicyDocument]
-        : resource.Type === 'AWS::IAM::Role'
-          ? (resource.Properties.Policies ?? []).map((policy: any) => policy.PolicyDocument)
-          : [];
-    for (const document of documents) {
-      for (const statement of document.Statement) found.push({ owner: logicalId, statement });
-    }
-  }
-  return found;
-}
+import { iamStatements as statements, synth, type SynthesizedPlatform } from '../helpers';
 
 /** The literal text of a resource (an ARN with its Fn::Join parts, references as their JSON). */
 const text = (resource: unknown): string => JSON.stringify(resource);
