@@ -42,6 +42,16 @@ export function withEnvironment(
   };
 }
 
+/**
+ * `config` with one environment only (a faster synth for a variant): a promotion from an
+ * environment left out is dropped, as the lone environment has nothing to promote from.
+ */
+export function onlyEnvironment(config: PlatformConfig, name: string): PlatformConfig {
+  const env = config.environments.find((candidate) => candidate.name === name);
+  if (!env) throw new Error(`no environment ${name}`);
+  return { ...config, environments: [{ ...env, pipeline: { ...env.pipeline, promoteFrom: undefined } }] };
+}
+
 /** A synthesized platform, with its templates by environment and stack part. */
 export class SynthesizedPlatform {
   constructor(

@@ -71,7 +71,7 @@ export const prod: EnvironmentConfig = {
     migrateCommand: MIGRATE_COMMAND,
     environment: APPLICATION_ENVIRONMENT,
   },
-  pipeline: { branch: 'main', manualApproval: true },
+  pipeline: { branch: 'main', manualApproval: true, promoteFrom: 'dev', scanGate: 'critical' },
   usage: {
     albLcu: 1,
     natDataGiB: 20,

@@ -223,7 +223,24 @@ export interface PipelineConfig {
   readonly branch: string;
   /** Wait for a person to approve before migrating and deploying (prod). */
   readonly manualApproval: boolean;
+  /**
+   * The environment whose releases this one promotes: an image another pipeline already built
+   * for the commit is used only if that environment released it (it carries a `release-<env>-`
+   * tag), so prod runs what dev ran; the pipeline's own builds are always allowed.
+   * @default undefined: any image already built for the commit is promoted
+   */
+  readonly promoteFrom?: string;
+  /**
+   * Stop a release whose image has ECR scan findings (basic scanning on push, no charge) of this
+   * severity or worse: `critical`, `high`, or `off`. The build waits for the scan (seconds to a
+   * few minutes) when on.
+   */
+  readonly scanGate: ScanGate;
 }
+
+/** The severity of scan findings that stops a release, or `off`. */
+export type ScanGate = 'off' | 'critical' | 'high';
+export const SCAN_GATES: readonly ScanGate[] = ['off', 'critical', 'high'];
 
 /** When the environment pauses and resumes by itself (EventBridge Scheduler expressions). */
 export interface ScheduleConfig {

@@ -48,6 +48,8 @@ export class PipelineStack extends PlatformStack {
       imageRepositoryName: imageRepositoryName(shared),
       imageRepositoryAccount: shared.account,
       releaseTagPrefix: releaseTagPrefix(config.name),
+      promoteFrom: config.pipeline.promoteFrom && releaseTagPrefix(config.pipeline.promoteFrom),
+      scanGate: config.pipeline.scanGate,
       architecture: config.compute.architecture,
       web: app.web.service,
       worker: app.worker.service,

@@ -522,6 +522,25 @@ describe('config validation: single-field mistakes that used to synthesize (issu
     assert.deepEqual(findConfigIssues(withEnvironment('dev', { acceptedRisks: [...PRODUCTION_RISK_NAMES] })), []);
   });
 
+  test('promotion and scan gates: a known other environment, no cycle, a known severity', () => {
+    assert.equal(
+      errorFor('prod', { pipeline: { promoteFrom: 'prod' } }),
+      'config error in prod.pipeline.promoteFrom: "prod" is this environment (name the one whose releases it promotes, e.g. "dev", or remove the field)',
+    );
+    assert.equal(
+      errorFor('prod', { pipeline: { promoteFrom: 'deb' } }),
+      'config error in prod.pipeline.promoteFrom: "deb" is not an environment (did you mean "dev"?)',
+    );
+    assert.equal(
+      errorFor('dev', { pipeline: { promoteFrom: 'prod' } }),
+      'config error in dev.pipeline.promoteFrom: "prod" leads back to dev (dev promotes from prod promotes from dev), a cycle in which no release can start (remove promoteFrom from one of them)',
+    );
+    assert.equal(
+      errorFor('dev', { pipeline: { scanGate: 'medium' as never } }),
+      'config error in dev.pipeline.scanGate: "medium" is not a scan gate (use one of: off, critical, high)',
+    );
+  });
+
   test('prod names someone to alert and runs without ECS Exec unless the risk is accepted (issue 14)', () => {
     assert.equal(
       errorFor('prod', { alertEmails: [] }),

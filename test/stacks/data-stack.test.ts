@@ -4,7 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
 import { maxConnectionsFor } from '../../src/modules/database/database';
 import { GUARD_METRIC } from '../../src/ops/contracts';
-import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
+import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment, onlyEnvironment } from '../helpers';
 
 const expected = {
   dev: {
@@ -60,7 +60,7 @@ describe('data tier', () => {
     const config = withEnvironment('dev', { state: 'minimal' });
     minimal = synth({ ...config, environments: [environmentNamed(config, 'dev')] });
     const redisConfig = withEnvironment('prod', { cache: { engine: 'redis' } });
-    redis = synth({ ...redisConfig, environments: [environmentNamed(redisConfig, 'prod')] });
+    redis = synth(onlyEnvironment(redisConfig, 'prod'));
   });
 
   for (const envName of ['dev', 'prod'] as const) {

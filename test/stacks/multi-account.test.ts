@@ -6,7 +6,7 @@ import { environmentStacks, estimateStacks } from '../../src/cost/environment-co
 import { entryPointSettings } from '../../src/entry-point';
 import { githubConnectionParameter } from '../../src/modules/parameters/parameter-names';
 import { summarizeStacks } from '../../src/summary';
-import { resourcesOfType, synth, type SynthesizedPlatform } from '../helpers';
+import { resourcesOfType, synth, type SynthesizedPlatform, onlyEnvironment } from '../helpers';
 
 const SHARED = '111111111111';
 const PROD = '222222222222';
@@ -155,11 +155,12 @@ describe('prod in its own account, shared resources and dev in another', () => {
 
   test('with an adopted shared zone, the delegation names the zone by its id (no lookup by name)', () => {
     const ZONE = 'Z0123456789ABCDEFGHIJ';
-    const adopted = synth({
-      ...config,
-      shared: { ...config.shared, hostedZone: { mode: 'adopt', id: ZONE, existingRecords: 'leave' } },
-      environments: config.environments.filter((env) => env.name === 'prod'),
-    });
+    const adopted = synth(
+      onlyEnvironment(
+        { ...config, shared: { ...config.shared, hostedZone: { mode: 'adopt', id: ZONE, existingRecords: 'leave' } } },
+        'prod',
+      ),
+    );
     const app = adopted.assembly.stacksRecursively.find((s) => s.stackName === 'booking-prod-app')!.template;
     const [[, delegation]] = resourcesOfType(app, 'Custom::CrossAccountZoneDelegation');
     assert.equal(delegation.Properties.ParentZoneId, ZONE);

@@ -77,6 +77,21 @@ describe('release pipeline', () => {
       assert.match(commands.join('\n'), /promoting \$DIGEST/);
     });
 
+    test(`${envName}: the build's promotion and scan gates come from config`, () => {
+      const { project } = buildSpecOf(platform.json(envName, 'pipeline'), `booking-${envName}-build`);
+      const variables = Object.fromEntries(project.Environment.EnvironmentVariables.map((v: any) => [v.Name, v.Value]));
+      // prod promotes only what dev released and stops on critical findings; dev gates nothing.
+      assert.equal(variables.PROMOTE_FROM, envName === 'prod' ? 'release-dev-' : '');
+      assert.equal(variables.SCAN_GATE, envName === 'prod' ? 'critical' : 'off');
+      const reads = resourcesOfType(platform.json(envName, 'pipeline'), 'AWS::IAM::Policy').flatMap(([, policy]) =>
+        policy.Properties.PolicyDocument.Statement.filter((s: any) =>
+          [s.Action].flat().includes('ecr:DescribeImageScanFindings'),
+        ),
+      );
+      assert.equal(reads.length, 1);
+      assert.match(JSON.stringify(reads[0].Resource), /repository\/booking"/);
+    });
+
     test(`${envName}: migration runs the new image and fails the release on a non-zero exit`, () => {
       const { spec } = buildSpecOf(platform.json(envName, 'pipeline'), `booking-${envName}-migrate`);
       const commands: string[] = spec.phases.build.commands;

@@ -27,6 +27,7 @@ export function validateAcrossEnvironments(config: PlatformConfig, issues: Issue
     }
     names.add(env.name);
   });
+  checkPromotions(config, issues);
   for (let i = 0; i < config.environments.length; i++) {
     for (let j = 0; j < i; j++) {
       const a = config.environments[i];
@@ -166,4 +167,45 @@ function checkEnvironmentRegion(env: EnvironmentConfig, shared: string, appName:
     `${env.name}.region`,
     `"${env.region}" differs from shared.region "${shared}" (use "${shared}": the image repository and /${appName}/shared/* parameters the templates read live there; environments in another region are not supported yet)`,
   );
+}
+
+/**
+ * `pipeline.promoteFrom` names another environment, and promotions form no cycle (dev from prod
+ * and prod from dev would each wait for the other's release forever).
+ */
+function checkPromotions(config: PlatformConfig, issues: IssueCollector): void {
+  const names = config.environments.map((env) => env.name);
+  // A refused environment name has its own issue; a promotion naming it is not another mistake.
+  if (config.environments.some((_, index) => issues.has(`environments[${index}].name`))) return;
+  const inCycle = new Set<string>();
+  for (const env of config.environments) {
+    const upstream = env.pipeline.promoteFrom;
+    if (upstream === undefined) continue;
+    const field = `${env.name}.pipeline.promoteFrom`;
+    const others = names.filter((name) => name !== env.name);
+    if (upstream === env.name) {
+      issues.add(
+        field,
+        `"${upstream}" is this environment (name the one whose releases it promotes, e.g. "${others[0] ?? 'dev'}", or remove the field)`,
+      );
+      continue;
+    }
+    if (!issues.oneOf(field, upstream, others, 'an environment')) continue;
+    if (inCycle.has(env.name)) continue; // reported once, on the first environment of the cycle
+    const path = [env.name];
+    for (let next: string | undefined = upstream; next !== undefined;) {
+      if (path.includes(next)) {
+        if (next === env.name) {
+          for (const name of path) inCycle.add(name);
+          issues.add(
+            field,
+            `"${upstream}" leads back to ${env.name} (${[...path, next].join(' promotes from ')}), a cycle in which no release can start (remove promoteFrom from one of them)`,
+          );
+        }
+        break;
+      }
+      path.push(next);
+      next = config.environments.find((other) => other.name === next)?.pipeline.promoteFrom;
+    }
+  }
 }

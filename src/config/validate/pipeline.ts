@@ -1,4 +1,4 @@
-import type { EnvironmentConfig } from '../types';
+import { type EnvironmentConfig, SCAN_GATES } from '../types';
 import type { IssueCollector } from './issues';
 
 /** A branch name, and a person's approval before each production release. */
@@ -16,6 +16,7 @@ export function validatePipeline(env: EnvironmentConfig, issues: IssueCollector)
   ) {
     issues.add(at('branch'), `${JSON.stringify(branch)} is not a branch name (e.g. "main")`);
   }
+  issues.oneOf(at('scanGate'), env.pipeline.scanGate, SCAN_GATES, 'a scan gate');
   if (env.production && !manualApproval) {
     issues.add(
       at('manualApproval'),

@@ -92,6 +92,7 @@ export class ImageRepository extends Construct {
             'ecr:BatchGetImage',
             'ecr:GetDownloadUrlForLayer',
             'ecr:DescribeImages',
+            'ecr:DescribeImageScanFindings',
           ],
         }),
       );

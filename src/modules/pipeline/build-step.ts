@@ -3,7 +3,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import type { CpuArchitecture } from '../../config/types';
+import type { CpuArchitecture, ScanGate } from '../../config/types';
 import { acknowledgeFindings } from '../../quality/acknowledge';
 import { sharedImageRepository } from '../images/shared-repository';
 import type { ArtifactStore } from './artifact-store';
@@ -17,6 +17,13 @@ export interface BuildStepProps {
   readonly imageRepositoryName: string;
   /** The repository's account (`shared.account`; another than the pipeline's for a cross-account environment). */
   readonly imageRepositoryAccount: string;
+  /**
+   * Promote an existing image only if this tag prefix's environment released it (`release-dev-`).
+   * @default any existing image of the commit is promoted
+   */
+  readonly promoteFrom?: string;
+  /** Stop the release on scan findings of this severity or worse (`pipeline.scanGate`). */
+  readonly scanGate: ScanGate;
   /** Build the image natively for the tasks' architecture. */
   readonly architecture: CpuArchitecture;
   /** The commit to build (the source step's output). */
@@ -65,6 +72,7 @@ export class BuildStep {
             'ecr:CompleteLayerUpload',
             'ecr:PutImage',
             'ecr:DescribeImages',
+            'ecr:DescribeImageScanFindings',
           ],
           resources: [repository.repositoryArn],
         }),
@@ -86,6 +94,8 @@ export class BuildStep {
         REPOSITORY_URI: { value: uri },
         REGISTRY: { value: registry },
         REGISTRY_ID: { value: props.imageRepositoryAccount },
+        PROMOTE_FROM: { value: props.promoteFrom ?? '' },
+        SCAN_GATE: { value: props.scanGate },
       },
     });
     this.project = step.project;

@@ -10,11 +10,14 @@ export const APP_CONTAINER = APP_CONTAINER_NAME;
 
 /**
  * Build: one image per commit, tagged with the commit, pushed once. When the tag exists (another
- * environment built this commit) the image is promoted by digest, not rebuilt. Both image
- * definitions files name the same `<repository>@sha256:<digest>`, so web and worker run the same
- * bytes; the digest is exported as IMAGE for the migrate and record steps.
+ * environment built this commit) the image is promoted by digest, not rebuilt, and with
+ * PROMOTE_FROM set (`release-<env>-`) only if that environment released it. With SCAN_GATE
+ * (`critical` or `high`) the release stops on scan findings of that severity or worse. Both
+ * image definitions files name the same `<repository>@sha256:<digest>`, so web and worker run the
+ * same bytes; the digest is exported as IMAGE for the migrate and record steps.
  */
 export function buildSpec(): Record<string, unknown> {
+  const ecr = 'aws ecr --registry-id "$REGISTRY_ID" --repository-name "$REPOSITORY_NAME"';
   return {
     version: '0.2',
     env: { 'exported-variables': ['IMAGE'] },
@@ -27,13 +30,27 @@ export function buildSpec(): Record<string, unknown> {
       },
       build: {
         commands: [
-          'DIGEST=$(aws ecr describe-images --registry-id "$REGISTRY_ID" --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$TAG" --query "imageDetails[0].imageDigest" --output text 2>/dev/null || true)',
+          `DIGEST=$(aws ecr describe-images --registry-id "$REGISTRY_ID" --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$TAG" --query "imageDetails[0].imageDigest" --output text 2>/dev/null || true)`,
           [
             'if [ -n "$DIGEST" ] && [ "$DIGEST" != "None" ]; then',
             '  echo "Image $TAG exists: promoting $DIGEST";',
+            '  if [ -n "$PROMOTE_FROM" ]; then',
+            `    RELEASED=$(aws ecr describe-images --registry-id "$REGISTRY_ID" --repository-name "$REPOSITORY_NAME" --image-ids imageDigest="$DIGEST" --query "length(imageDetails[0].imageTags[?starts_with(@, '$PROMOTE_FROM')])" --output text);`,
+            '    UPSTREAM=${PROMOTE_FROM#release-}; UPSTREAM=${UPSTREAM%-};',
+            '    if [ "$RELEASED" = "0" ]; then echo "Image $TAG ($DIGEST) exists but $UPSTREAM never released it: release it to $UPSTREAM first (pipeline.promoteFrom)"; exit 1; fi;',
+            '  fi;',
             'else',
             '  docker build --tag "$REPOSITORY_URI:$TAG" . && docker push "$REPOSITORY_URI:$TAG";',
             '  DIGEST=$(aws ecr describe-images --registry-id "$REGISTRY_ID" --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$TAG" --query "imageDetails[0].imageDigest" --output text);',
+            'fi',
+          ].join('\n'),
+          [
+            'if [ "$SCAN_GATE" != "off" ]; then',
+            `  ${ecr.replace('aws ecr', 'aws ecr wait image-scan-complete')} --image-id imageDigest="$DIGEST";`,
+            `  COUNTS=$(${ecr.replace('aws ecr', 'aws ecr describe-image-scan-findings')} --image-id imageDigest="$DIGEST" --query imageScanFindings.findingSeverityCounts --output json);`,
+            '  CRITICAL=$(echo "$COUNTS" | jq ".CRITICAL // 0"); HIGH=$(echo "$COUNTS" | jq ".HIGH // 0");',
+            '  echo "Scan findings of $DIGEST: $COUNTS";',
+            '  if [ "$CRITICAL" -gt 0 ] || { [ "$SCAN_GATE" = "high" ] && [ "$HIGH" -gt 0 ]; }; then echo "Release stopped: scan findings at or above $SCAN_GATE (pipeline.scanGate)"; exit 1; fi;',
             'fi',
           ].join('\n'),
           'IMAGE="$REPOSITORY_URI@$DIGEST"',

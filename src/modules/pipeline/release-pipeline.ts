@@ -5,7 +5,7 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { CpuArchitecture } from '../../config/types';
+import type { CpuArchitecture, ScanGate } from '../../config/types';
 import { ApprovalStep } from './approval-step';
 import { ArtifactStore } from './artifact-store';
 import { BuildStep } from './build-step';
@@ -34,6 +34,10 @@ export interface ReleasePipelineProps {
   readonly imageRepositoryAccount: string;
   /** The tag prefix this environment's released images get (`release-<env>-`). */
   readonly releaseTagPrefix: string;
+  /** Promote existing images only if released by this tag prefix's environment. @default any */
+  readonly promoteFrom?: string;
+  /** Stop the release on scan findings of this severity or worse. */
+  readonly scanGate: ScanGate;
   /** Build images for the tasks' architecture. */
   readonly architecture: CpuArchitecture;
   /** The web service the deploy step updates. */
@@ -90,6 +94,8 @@ export class ReleasePipeline extends Construct {
       name,
       imageRepositoryName: props.imageRepositoryName,
       imageRepositoryAccount: props.imageRepositoryAccount,
+      promoteFrom: props.promoteFrom,
+      scanGate: props.scanGate,
       architecture: props.architecture,
       source: source.output,
       artifacts,
