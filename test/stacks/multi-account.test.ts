@@ -120,6 +120,7 @@ describe('prod in its own account, shared resources and dev in another', () => {
     assert.deepEqual([...pull.Action].sort(), [
       'ecr:BatchCheckLayerAvailability',
       'ecr:BatchGetImage',
+      'ecr:DescribeImageScanFindings', // the scan gate of prod's build
       'ecr:DescribeImages',
       'ecr:GetDownloadUrlForLayer',
     ]);
