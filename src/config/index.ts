@@ -13,21 +13,6 @@ export function imageRepositoryName(shared: Pick<SharedConfig, 'appName' | 'imag
   return shared.imageRepository?.mode === 'adopt' ? shared.imageRepository.name : shared.appName;
 }
 
-/**
- * The environments deployed in another account than `shared.account` (which holds the hosted
- * zone, the image repository and the first GitHub connection): their API host is a zone of their
- * own delegated from the shared zone, they pull images across accounts, and their account gets a
- * GitHub connection of its own.
- */
-export function crossAccountEnvironments(config: PlatformConfig): EnvironmentConfig[] {
-  return config.environments.filter((env) => env.account !== config.shared.account);
-}
-
-/** The ARN of the application image repository, in the shared account and region. */
-export function imageRepositoryArn(shared: SharedConfig): string {
-  return `arn:aws:ecr:${shared.region}:${shared.account}:repository/${imageRepositoryName(shared)}`;
-}
-
 /** The project's environments as committed: the input `bin/` hands to `buildApp()`. */
 export const platformConfig: PlatformConfig = { shared, environments: [dev, prod] };
 
