@@ -34,6 +34,8 @@ export interface ClientOverrides {
   readonly endpoint?: string;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly maxAttempts?: number;
+  /** The SDK's retry mode. @default 'adaptive' */
+  readonly retryMode?: 'standard' | 'adaptive';
 }
 
 /**

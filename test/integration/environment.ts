@@ -127,9 +127,13 @@ function resolve(target: EnvironmentTarget): Resolved {
   };
 }
 
-/** The ops code's clients, pointed at `endpoint` (moto or the proxy), with one retry at most. */
+/**
+ * The ops code's clients, pointed at `endpoint` (moto or the proxy), with one retry at most, in the
+ * SDK's standard retry mode: the harness's own calls (seeding, reading) need no client-side rate
+ * limiter slowing them after an injected throttle. The code under test keeps its adaptive mode.
+ */
 export function clientsFor(endpoint: string, region: string = resolve({}).region): OpsClients {
-  return createClients(region, { endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 2 });
+  return createClients(region, { endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 2, retryMode: 'standard' });
 }
 
 /** Closes the clients' sockets (an idle keep-alive socket can hold a test file's process open). */
