@@ -104,7 +104,7 @@ export interface EntryPointRun {
   readonly assembly?: CloudAssembly;
 }
 
-/** The only AWS_* variables of the offline run: each points at nothing. */
+/** The AWS_* variables of a machine with no AWS setup: each points at nothing (the offline entry-point run, withAwsEnvironment). */
 export const OFFLINE_AWS_VARIABLES: Readonly<Record<string, string>> = {
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_CONFIG_FILE: join(tmpdir(), 'booking-infra-no-aws-config'),
@@ -200,12 +200,7 @@ export function resourcesOfType(template: Record<string, any>, type: string): Ar
 export async function withAwsEnvironment<T>(variables: Record<string, string>, work: () => Promise<T>): Promise<T> {
   const saved = { ...process.env };
   for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
-  Object.assign(process.env, {
-    AWS_CONFIG_FILE: join(tmpdir(), 'booking-infra-no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'booking-infra-no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...variables,
-  });
+  Object.assign(process.env, { ...OFFLINE_AWS_VARIABLES, ...variables });
   try {
     return await work();
   } finally {
