@@ -13,10 +13,8 @@ import { randomBytes } from 'node:crypto';
 import {
   chownSync,
   copyFileSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -26,10 +24,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  findBinary,
   freePort,
   isListening,
-  missingBinaryMessage,
+  postgresBinDir,
   requireBinary,
   runCommand,
   type Server,
@@ -46,20 +43,6 @@ const DATABASE = 'booking';
 const USER = 'booking_admin';
 /** Small, so that a few clients exceed it. */
 const POOL_SIZE = 2;
-
-/** The directory holding initdb and postgres: Debian's newest /usr/lib/postgresql/<version>/bin, else PATH. */
-function postgresBinDir(): string {
-  const debian = '/usr/lib/postgresql';
-  const versions = existsSync(debian)
-    ? readdirSync(debian)
-        .filter((version) => existsSync(join(debian, version, 'bin', 'initdb')))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (versions.length > 0) return join(debian, versions[0], 'bin');
-  const initdb = findBinary('initdb');
-  if (initdb && existsSync(join(dirname(initdb), 'postgres'))) return dirname(initdb);
-  throw new Error(missingBinaryMessage('PostgreSQL (initdb, postgres)', 'postgresql'));
-}
 
 describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over TLS', { timeout: 180_000 }, () => {
   const adminPassword = randomBytes(12).toString('hex');

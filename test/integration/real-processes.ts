@@ -4,9 +4,9 @@
  * processes that are stopped in `after` and, whatever happens, when the test process exits.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 /** Directories searched after PATH: Debian puts pgbouncer in /usr/sbin, not on a user's PATH. */
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -245,4 +245,18 @@ export async function waitUntil(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The directory holding initdb and postgres: Debian's newest /usr/lib/postgresql/<version>/bin, else PATH. */
+export function postgresBinDir(): string {
+  const debian = '/usr/lib/postgresql';
+  const versions = existsSync(debian)
+    ? readdirSync(debian)
+        .filter((version) => existsSync(join(debian, version, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length > 0) return join(debian, versions[0], 'bin');
+  const initdb = findBinary('initdb');
+  if (initdb && existsSync(join(dirname(initdb), 'postgres'))) return dirname(initdb);
+  throw new Error(missingBinaryMessage('PostgreSQL (initdb, postgres)', 'postgresql'));
 }
