@@ -69,6 +69,7 @@ describe('the app', () => {
       'booking-prod-network',
       'booking-prod-ops',
       'booking-prod-pipeline',
+      'booking-shared-baseline',
       'booking-shared-dns',
       'booking-shared-images',
       'booking-shared-source',
@@ -151,6 +152,7 @@ describe('the app', () => {
     );
     assert.deepEqual([...rules].sort(), [
       'AwsSolutions: AwsSolutions-AEC4',
+      'AwsSolutions: AwsSolutions-AEC6',
       'AwsSolutions: AwsSolutions-EC23',
       'AwsSolutions: AwsSolutions-ECS2',
       'AwsSolutions: AwsSolutions-ECS4',
@@ -162,6 +164,7 @@ describe('the app', () => {
       'AwsSolutions: AwsSolutions-IAM5[Action::s3:List*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::<PipelineArtifactsEB21E7E8.Arn>/*]',
+      'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:ecs:eu-west-2:111111111111:task-definition/<env>-database-roles:*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:ecs:eu-west-2:111111111111:task-definition/<env>-migrate:*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:ecs:eu-west-2:111111111111:task/<env>/*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:logs:eu-west-2:111111111111:log-group:<EcsClusterExecLogs5470FF8C>:*]',

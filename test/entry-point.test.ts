@@ -48,7 +48,7 @@ describe('entry points', () => {
     const ids = summarizeStacks(synth().assembly).map((stack) => [stack.cdkId, stack.stackName]);
     assert.deepEqual(
       ids.filter(([id]) => id.startsWith('booking-shared/')).map(([id]) => id),
-      ['booking-shared/dns', 'booking-shared/images', 'booking-shared/source'],
+      ['booking-shared/baseline', 'booking-shared/dns', 'booking-shared/images', 'booking-shared/source'],
     );
     for (const [id, name] of ids) assert.equal(id.replace('/', '-'), name);
     assert.ok(ids.some(([id]) => id === 'booking-dev/app'));

@@ -14,6 +14,7 @@ import {
   type OpsDependencies,
   runDoctorCommand,
   runHistory,
+  runSecretKeyRotation,
   runStatus,
   runTransition,
 } from './commands/ops';
@@ -44,7 +45,9 @@ export function buildProgram(
   deps: OpsDependencies = defaultOpsDependencies,
 ): Command {
   const program = new Command('booking-infra')
-    .description('Operate the booking platform: status, pause, resume, minimal, history, doctor, cost.')
+    .description(
+      'Operate the booking platform: status, pause, resume, minimal, history, doctor, cost, rotate-secret-key.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
     .exitOverride();
@@ -140,6 +143,31 @@ export function buildProgram(
     .action(async (name: string, options: { limit: number; json?: boolean }) => {
       await runHistory(config, name, { limit: options.limit, json: Boolean(options.json) }, deps, io.out);
     });
+
+  program
+    .command('rotate-secret-key')
+    .description(
+      'A new DJANGO_SECRET_KEY, the previous keys kept as fallbacks (SECRET_KEY_FALLBACKS), then a rolling deployment of web and worker.',
+    )
+    .argument('<env>', 'environment, e.g. dev')
+    .addOption(
+      new Option('--keep <n>', 'previous keys to keep accepting (sessions and signed links made with older keys break)')
+        .default(1)
+        .argParser((value: string) => {
+          const n = Number(value);
+          if (!Number.isInteger(n) || n < 0 || n > 5)
+            throw new InvalidArgumentError(`--keep "${value}" is not a whole number from 0 to 5`);
+          return n;
+        }),
+    )
+    .option('--redeploy-only', 'only the rolling deployment (finishes a rotation whose deployment did not start)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--yes', 'do not ask for confirmation (required for production without a terminal)')
+    .action(
+      async (name: string, options: { keep: number; redeployOnly?: boolean; dryRun?: boolean; yes?: boolean }) => {
+        await runSecretKeyRotation(config, name, options, deps, io.out);
+      },
+    );
 
   program
     .command('doctor')

@@ -32,6 +32,8 @@ export const dev: EnvironmentConfig = {
     maxAllocatedStorageGiB: 50,
     backupRetentionDays: 3,
     engineVersion: '18.6',
+    // No NAT gateway here: rotation would need a Secrets Manager endpoint (16.06 USD/month).
+    credentialRotation: { enabled: false, everyDays: 30 },
   },
   cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', nodes: 1, snapshotRetentionDays: 0 },
   applicationSecrets: ['DJANGO_SECRET_KEY'],
@@ -87,6 +89,6 @@ export const dev: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 400,
   },
-  budget: { monthlyLimitUsd: 83, marginPercent: 25 },
+  budget: { monthlyLimitUsd: 84, marginPercent: 25 },
   alertEmails: [],
 };

@@ -33,6 +33,8 @@ export const prod: EnvironmentConfig = {
     maxAllocatedStorageGiB: 200,
     backupRetentionDays: 14,
     engineVersion: '18.6',
+    // Through the NAT gateway: no endpoint to pay for.
+    credentialRotation: { enabled: true, everyDays: 30 },
   },
   cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', nodes: 2, snapshotRetentionDays: 7 },
   applicationSecrets: ['DJANGO_SECRET_KEY'],
@@ -87,7 +89,7 @@ export const prod: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 100,
   },
-  budget: { monthlyLimitUsd: 242, marginPercent: 20 },
+  budget: { monthlyLimitUsd: 243, marginPercent: 20 },
   // Replace with your own: each address confirms once, then receives every prod alert.
   alertEmails: ['ops@lichnails.co.uk'],
 };

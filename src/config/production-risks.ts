@@ -56,6 +56,13 @@ export const PRODUCTION_RISKS: Readonly<Record<string, ProductionRisk>> = {
     benefit:
       'nobody gets a shell in a task that holds the database and cache credentials (accept the risk only to break glass, then deploy it off again)',
   },
+  'no-credential-rotation': {
+    field: 'database.credentialRotation.enabled',
+    taken: (env) => !(env.database.credentialRotation?.enabled ?? false),
+    value: (env) => String(env.database.credentialRotation?.enabled ?? false),
+    fix: 'credentialRotation: { enabled: true, everyDays: 30 }',
+    benefit: 'a leaked database password stops working within a rotation period',
+  },
   'no-alert-subscribers': {
     field: 'alertEmails',
     taken: (env) => env.alertEmails.length === 0,

@@ -91,6 +91,28 @@ export interface DatabaseConfig {
    * London) while it is kept; a restore takes ~10-30 minutes for a small database.
    */
   readonly restoreFromSnapshot?: SnapshotRestoreConfig;
+  /**
+   * Rotation of the database credentials by Secrets Manager, every `everyDays` days: the master
+   * and the migration owner single-user, the application's with alternating users (`<app>_app`
+   * and `<app>_app_clone`), so the credentials running tasks hold stay valid until the next
+   * rotation; each rotation of the application's secret replaces the web and worker tasks
+   * (a rolling deployment) so they pick the new credentials up. Off: the passwords never change.
+   *
+   * Cost: the rotation functions (hosted by Secrets Manager, in the VPC) cost nothing noticeable,
+   * but must reach the Secrets Manager API: through the NAT gateway when the environment has one
+   * (prod), else through a Secrets Manager interface endpoint added for them, 0.011 USD per
+   * AZ-hour in London (16.06 USD/month in two AZs) plus 0.01 USD per GB, which is why dev keeps
+   * rotation off.
+   * @default { enabled: false, everyDays: 30 }
+   */
+  readonly credentialRotation?: CredentialRotationConfig;
+}
+
+/** `database.credentialRotation`. */
+export interface CredentialRotationConfig {
+  readonly enabled: boolean;
+  /** Days between rotations, 1-365 (Secrets Manager allows up to 1000). */
+  readonly everyDays: number;
 }
 
 /** The snapshot a database is restored from (`database.restoreFromSnapshot`). */
@@ -455,6 +477,140 @@ export interface SharedConfig {
   readonly domain: string;
   /** Frontend records (CNAMEs) in the zone, e.g. Vercel-hosted sites. */
   readonly frontendRecords: readonly FrontendRecord[];
+  /**
+   * The security baseline of every account the platform deploys to (the shared account and each
+   * environment's): a CloudTrail trail, GuardDuty and optionally Security Hub, deployed by the
+   * shared stage as `<app>-shared-baseline` (shared account) and `<app>-shared-baseline-<account>`
+   * (each other account), plus `...-<region>` stacks for GuardDuty and Security Hub in any further
+   * region an environment of the account uses. Priced by `npx booking-infra cost` on the shared
+   * line, per account and region.
+   * @default trail and GuardDuty created, Security Hub off (see {@link AccountBaselineConfig})
+   */
+  readonly accountBaseline?: AccountBaselineConfig;
+}
+
+/**
+ * How the baseline treats one account-level service:
+ * - `create`: the baseline stack creates it (the default for the trail and GuardDuty);
+ * - `existing`: it is already on in every account and region concerned, managed elsewhere (e.g.
+ *   AWS Organizations: an organization trail, a GuardDuty or Security Hub delegated administrator
+ *   that auto-enables members). Nothing is created, and nothing is priced: the account is billed
+ *   by whoever enabled it. Use it when `create` fails because the service is already enabled:
+ *   CloudFormation cannot adopt a GuardDuty detector ("a detector already exists for the current
+ *   account") or a Security Hub subscription ("Account is already subscribed to Security Hub"),
+ *   so the create fails and the whole baseline stack rolls back;
+ * - `off`: neither created nor expected.
+ */
+export type BaselineServiceMode = 'create' | 'existing' | 'off';
+
+/** The account baseline (issue 14, item 7). Every field has a default; `{}` is the default baseline. */
+export interface AccountBaselineConfig {
+  /**
+   * One multi-Region CloudTrail trail per account (`<app>-audit`, in the account's first region):
+   * management events (read and write; the first copy is free), log file validation, SSE-KMS with
+   * a customer managed key (1 USD/month, rotated yearly), delivered to a versioned, TLS-only,
+   * private bucket kept on stack deletion (S3 Standard 0.024 USD per GB-month in London).
+   * @default { mode: 'create', retentionDays: 365, s3DataEvents: true, accessLogging: false }
+   */
+  readonly trail?: TrailBaselineConfig;
+  /**
+   * GuardDuty in every region an environment of the account uses (it is regional). Billed by
+   * volume analysed: CloudTrail management events 4.00 USD per million, VPC flow and DNS logs
+   * 1.00 USD per GB, S3 data events 0.80 USD per million (S3 Protection), Fargate Runtime
+   * Monitoring 1.50 USD per vCPU-month (US East list prices; see `usage`). 30 days free per
+   * account and region.
+   * @default { mode: 'create', s3Protection: true, runtimeMonitoring: false }
+   */
+  readonly guardDuty?: GuardDutyBaselineConfig;
+  /**
+   * Security Hub CSPM with only the AWS Foundational Security Best Practices standard, in every
+   * region an environment of the account uses. Off by default: it is priced per security check
+   * (0.0010 USD per check for the first 100,000 per account and region), every control re-checks
+   * each resource on each configuration change and at least daily, and its controls need AWS
+   * Config recording the account's resources (billed per configuration item, not created here).
+   * For a platform this size GuardDuty plus cdk-nag on every synth covers most of what it
+   * would report, at a fraction of the price.
+   * @default { mode: 'off' }
+   */
+  readonly securityHub?: SecurityHubBaselineConfig;
+  /** Volume assumptions per account and region that price the baseline (none appear in a template). */
+  readonly usage?: Partial<AccountBaselineUsage>;
+}
+
+export interface TrailBaselineConfig {
+  /** @default 'create' ('existing': an organization trail already records the account) */
+  readonly mode?: BaselineServiceMode;
+  /**
+   * Days the log files are kept (current and previous versions), at least 90 (CloudTrail's own
+   * 90-day event history covers less). The bucket holds log files for this long: storage grows
+   * to `usage.trailLogGiBPerMonth` x retention / 30.4 GB.
+   * @default 365
+   */
+  readonly retentionDays?: number;
+  /**
+   * Record S3 object-level events (data events, 0.10 USD per 100,000) of the platform's buckets
+   * in the account, by bucket-name prefix: each environment's pipeline artifacts bucket (named by
+   * CloudFormation after its stack, `<app>-<env>-pipeline-...`) and, when they exist, its media
+   * buckets. Other buckets are not recorded.
+   * @default true
+   */
+  readonly s3DataEvents?: boolean;
+  /**
+   * Also deliver the trail to CloudWatch Logs (`/<app>/audit-trail`, kept this many days) for
+   * metric filters and alarms: ingestion is billed (0.5985 USD per GB in London) on top of the
+   * free S3 copy. Omit for no CloudWatch Logs delivery.
+   * @default undefined (S3 only)
+   */
+  readonly cloudWatchLogsRetentionDays?: number;
+  /**
+   * S3 server access logs of the trail bucket into a second bucket (CIS AWS Foundations 3.6),
+   * kept as long as the trail's logs. Off by default: the trail itself records every management
+   * call on its bucket, and reading the log files needs the KMS key.
+   * @default false
+   */
+  readonly accessLogging?: boolean;
+}
+
+export interface GuardDutyBaselineConfig {
+  /** @default 'create' */
+  readonly mode?: BaselineServiceMode;
+  /** S3 Protection: analyses the account's S3 data events (`usage.guardDutyS3DataEvents`). @default true */
+  readonly s3Protection?: boolean;
+  /**
+   * Runtime Monitoring of ECS Fargate tasks: GuardDuty adds its agent as a sidecar to every new
+   * task, which must be able to pull it (GuardDuty's ECR repository, through the NAT or a public
+   * IP) and reach GuardDuty's VPC endpoint, which GuardDuty creates in each VPC.
+   * Priced per monitored vCPU-month (`usage.guardDutyMonitoredVcpus`).
+   * @default false
+   */
+  readonly runtimeMonitoring?: boolean;
+}
+
+export interface SecurityHubBaselineConfig {
+  /** @default 'off' (see {@link AccountBaselineConfig.securityHub}) */
+  readonly mode?: BaselineServiceMode;
+}
+
+/** Monthly volumes per account and region, the only inputs of the baseline's price besides the template. */
+export interface AccountBaselineUsage {
+  /** Management events a month in the account (trail first copy free; GuardDuty analyses each). @default 500000 */
+  readonly managementEvents: number;
+  /** S3 data events a month on the platform's buckets that the trail records. @default 20000 */
+  readonly trailDataEvents: number;
+  /** GB of (compressed) trail log files written a month. @default 0.2 */
+  readonly trailLogGiBPerMonth: number;
+  /** GB a month delivered to CloudWatch Logs when that delivery is on (uncompressed JSON). @default 2 */
+  readonly trailCloudWatchLogsGiB: number;
+  /** GB of VPC flow logs and DNS query logs GuardDuty analyses a month (it reads them itself). @default 1 */
+  readonly guardDutyFlowAndDnsGiB: number;
+  /** S3 data events a month in the account, all buckets (GuardDuty S3 Protection). @default 200000 */
+  readonly guardDutyS3DataEvents: number;
+  /** Fargate vCPUs monitored on average (Runtime Monitoring). @default 2 */
+  readonly guardDutyMonitoredVcpus: number;
+  /** Security Hub security checks a month. @default 15000 */
+  readonly securityHubChecks: number;
+  /** Findings ingested by Security Hub a month beyond its checks (first 10,000 free). @default 2000 */
+  readonly securityHubFindingEvents: number;
 }
 
 export interface PlatformConfig {

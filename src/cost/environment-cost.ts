@@ -131,7 +131,7 @@ export function estimateStates(
 export const SHARED_ESTIMATE = 'shared';
 
 /**
- * Prices the shared stacks (hosted zone, image repository, GitHub connection), which run in every
+ * Prices the shared stacks (hosted zone, image repository, GitHub connection, account baseline), which run in every
  * state. Image storage is the sum of what each environment's releases keep (`usage.ecrStorageGiB`).
  */
 export function estimateShared(config: PlatformConfig): CostEstimate {

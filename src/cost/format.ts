@@ -64,7 +64,12 @@ export function formatEstimate(estimate: CostEstimate): string {
 export function formatStateTable(estimates: readonly CostEstimate[], markdown = false): string {
   const rows = estimates.map((e) =>
     e.environment === 'shared'
-      ? [e.environment, 'every state', usd(e.totalUsd), 'hosted zone, image repository, GitHub connection']
+      ? [
+          e.environment,
+          'every state',
+          usd(e.totalUsd),
+          'hosted zone, image repository, GitHub connection, account baseline',
+        ]
       : [e.environment, e.state, usd(e.totalUsd), STATE_DESCRIPTIONS[e.state]],
   );
   const header = ['environment', 'state', 'USD/month', "what's running"];

@@ -11,6 +11,7 @@ import { acknowledgeFindings } from '../quality/acknowledge';
 import type { AppRuntime } from '../modules/app-task/app-task';
 import { ApiDomain } from '../modules/dns/api-domain';
 import { sharedImageRepository } from '../modules/images/shared-repository';
+import { DatabaseAccess } from '../modules/database-access/database-access';
 import { EcsCluster } from '../modules/ecs-cluster/ecs-cluster';
 import { LoadBalancer } from '../modules/load-balancer/load-balancer';
 import { MigrateTask } from '../modules/migrate-task/migrate-task';
@@ -155,8 +156,9 @@ export class AppStack extends PlatformStack {
         ...config.compute.environment,
       },
       secrets: {
-        DATABASE_USER: ecs.Secret.fromSecretsManager(database.secret, 'username'),
-        DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(database.secret, 'password'),
+        // The application's data-only role (rotated with alternating users), never the master.
+        DATABASE_USER: ecs.Secret.fromSecretsManager(database.applicationSecret, 'username'),
+        DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(database.applicationSecret, 'password'),
         REDIS_PASSWORD: ecs.Secret.fromSecretsManager(cache.authToken, 'token'),
         ...Object.fromEntries(
           config.applicationSecrets.map((variable) => [
@@ -169,8 +171,8 @@ export class AppStack extends PlatformStack {
         host: database.instance.dbInstanceEndpointAddress,
         port: database.port,
         name: database.databaseName,
-        username: ecs.Secret.fromSecretsManager(database.secret, 'username'),
-        password: ecs.Secret.fromSecretsManager(database.secret, 'password'),
+        username: ecs.Secret.fromSecretsManager(database.applicationSecret, 'username'),
+        password: ecs.Secret.fromSecretsManager(database.applicationSecret, 'password'),
       },
       pgbouncer: config.compute.pgbouncer,
       logRetentionDays: config.logRetentionDays,
@@ -228,7 +230,31 @@ export class AppStack extends PlatformStack {
       logPrefix,
       taskRole: this.worker.task.taskDefinition.taskRole,
       executionRole: this.worker.task.taskDefinition.obtainExecutionRole(),
+      // Migrations run as the owner of the schema's tables.
+      databaseCredentials: {
+        username: ecs.Secret.fromSecretsManager(database.ownerSecret, 'username'),
+        password: ecs.Secret.fromSecretsManager(database.ownerSecret, 'password'),
+      },
     });
+    const databaseAccess = new DatabaseAccess(this, 'DatabaseAccess', {
+      name,
+      environmentName: config.name,
+      database,
+      databaseId: name,
+      clusterName: name,
+      subnetIds: networking.vpc.selectSubnets(networking.taskSubnets).subnetIds,
+      securityGroup: workerGroup,
+      assignPublicIp: networking.assignPublicIp,
+      architecture: config.compute.architecture,
+      logPrefix,
+      logRetentionDays: config.logRetentionDays,
+      services: [
+        { name: `${name}-web`, service: this.web.service },
+        { name: `${name}-worker`, service: this.worker.service },
+      ],
+    });
+    // The task runs in the cluster, which the resource names by its fixed name only.
+    databaseAccess.roles.node.addDependency(this.cluster.cluster);
 
     // The image comes from the shared repository by URI, so pulling it needs an explicit grant.
     const { repository } = sharedImageRepository(this, 'Repository', imageRepositoryName(shared), shared.account);

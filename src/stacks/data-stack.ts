@@ -5,7 +5,7 @@ import { acknowledge } from '../quality/acknowledge';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { Cache } from '../modules/cache/cache';
-import { Database } from '../modules/database/database';
+import { Database, databaseRoleNames } from '../modules/database/database';
 import type { Networking } from '../modules/networking/networking';
 import { ConnectionParameters } from '../modules/parameters/connection-parameters';
 import { StateGuard } from '../modules/state-guard/state-guard';
@@ -60,6 +60,15 @@ export class DataStack extends PlatformStack {
       backupRetentionDays: config.database.backupRetentionDays,
       protect: config.deletionProtection,
       logRetentionDays: config.logRetentionDays,
+      roleNames: databaseRoleNames(shared.appName),
+      rotation:
+        config.database.credentialRotation?.enabled && networking.rotationSecurityGroup
+          ? {
+              everyDays: config.database.credentialRotation.everyDays,
+              subnets: networking.rotationSubnets,
+              securityGroup: networking.rotationSecurityGroup,
+            }
+          : undefined,
     });
 
     if (config.state !== 'minimal') {
@@ -121,7 +130,7 @@ export class DataStack extends PlatformStack {
     });
     if (this.cache) {
       new CfnOutput(this, STACK_OUTPUTS.data.cacheReplicationGroupId, {
-        value: identifier,
+        value: this.cache.replicationGroupId,
         description: 'ElastiCache replication group',
       });
     }

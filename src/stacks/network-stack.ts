@@ -29,6 +29,7 @@ export class NetworkStack extends PlatformStack {
       flowLogs: network.flowLogs,
       withoutNat: props.config.state === 'minimal',
       appPort: props.config.compute.appPort,
+      credentialRotation: props.config.database.credentialRotation?.enabled ?? false,
     });
     new CfnOutput(this, 'VpcId', { value: this.networking.vpc.vpcId, description: 'The environment VPC' });
   }

@@ -5,6 +5,14 @@ import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { DomainZone } from '../modules/dns/hosted-zone';
 import { ZoneDelegationRole } from '../modules/dns/zone-delegation';
 import { dnsDelegationRoleName, stackName } from '../ops/contracts';
+import { AuditTrail } from '../modules/account-baseline/audit-trail';
+import {
+  baselineAccounts,
+  baselineStackPart,
+  platformBuckets,
+  resolveAccountBaseline,
+} from '../modules/account-baseline/settings';
+import { GuardDutyDetector, SecurityHubFoundational } from '../modules/account-baseline/threat-detection';
 import { ImageRepository } from '../modules/images/image-repository';
 import { GitHubConnection } from '../modules/pipeline/github-connection';
 import { githubConnectionParameter, hostedZoneIdParameter } from '../modules/parameters/parameter-names';
@@ -28,7 +36,9 @@ export interface SharedStageProps {
  * `<app>-shared-dns` (the hosted zone, frontend records, CAA), `<app>-shared-images` (the
  * application image repository; none when an existing one is adopted) and `<app>-shared-source`
  * (the GitHub connection; one more `<app>-shared-source` in each other account that holds an
- * environment). Deploy with `npx cdk deploy '<app>-shared/*'`.
+ * environment), and the account baseline (`<app>-shared-baseline`, `<app>-shared-baseline-<account>`
+ * and `...-<region>`: CloudTrail, GuardDuty, Security Hub per `shared.accountBaseline`, in every
+ * account and region the platform deploys to). Deploy with `npx cdk deploy '<app>-shared/*'`.
  */
 export class SharedStage extends Stage {
   public readonly dns: PlatformStack;
@@ -41,6 +51,11 @@ export class SharedStage extends Stage {
   public readonly connection: GitHubConnection;
   /** `<app>-shared-source` in each other account that holds an environment, by account id. */
   public readonly otherSources = new Map<string, PlatformStack>();
+  /**
+   * The account baseline stacks (`<app>-shared-baseline[-<account>][-<region>]`), by the part of
+   * their name after `<app>-shared-`; none when the config creates nothing.
+   */
+  public readonly baselines = new Map<string, PlatformStack>();
 
   constructor(scope: Construct, props: SharedStageProps) {
     const { shared } = props;
@@ -49,11 +64,17 @@ export class SharedStage extends Stage {
     Tags.of(this).add('environment', 'shared');
     const elsewhere = props.environments.filter((env) => env.account !== shared.account);
     const otherAccounts = [...new Set(elsewhere.map((env) => env.account))];
-    const stackProps = (part: string, description: string, account = shared.account) => ({
+    const stackProps = (
+      part: string,
+      description: string,
+      account = shared.account,
+      region = shared.region,
+      availabilityZones = shared.availabilityZones,
+    ) => ({
       stackName: `${shared.appName}-shared-${part}`,
       description: `${shared.appName} shared: ${description}`,
-      env: { account, region: shared.region },
-      availabilityZones: shared.availabilityZones,
+      env: { account, region },
+      availabilityZones,
       // Holds the domain's zone and every release image: never deleted by accident.
       terminationProtection: true,
     });
@@ -109,6 +130,75 @@ export class SharedStage extends Stage {
         arnParameterName: githubConnectionParameter(shared.appName),
       });
       this.otherSources.set(account, source);
+    }
+
+    this.addAccountBaselines(props, stackProps);
+  }
+
+  /**
+   * The security baseline of every account the platform deploys to: in the account's home region
+   * its CloudTrail trail (multi-Region, once per account), and in each region an environment of
+   * the account uses its GuardDuty detector and Security Hub, per `shared.accountBaseline`.
+   */
+  private addAccountBaselines(
+    props: SharedStageProps,
+    stackProps: (
+      part: string,
+      description: string,
+      account?: string,
+      region?: string,
+      availabilityZones?: readonly string[],
+    ) => ConstructorParameters<typeof PlatformStack>[2],
+  ): void {
+    const { shared } = props;
+    const baseline = resolveAccountBaseline(shared.accountBaseline);
+    for (const account of baselineAccounts(shared, props.environments)) {
+      for (const region of account.regions) {
+        const home = region === account.regions[0];
+        const trail = home && baseline.trail.mode === 'create';
+        const guardDuty = baseline.guardDuty.mode === 'create';
+        const securityHub = baseline.securityHub.mode === 'create';
+        if (!trail && !guardDuty && !securityHub) continue;
+        const part = baselineStackPart(account, region);
+        const holds = [trail && 'CloudTrail trail', guardDuty && 'GuardDuty', securityHub && 'Security Hub']
+          .filter(Boolean)
+          .join(', ');
+        const zones =
+          region === shared.region
+            ? shared.availabilityZones
+            : account.environments.find((env) => env.region === region)!.availabilityZones;
+        const stack = new PlatformStack(
+          this,
+          part,
+          stackProps(
+            part,
+            `account baseline of ${account.account} in ${region} (${holds})`,
+            account.account,
+            region,
+            zones,
+          ),
+        );
+        if (trail) {
+          new AuditTrail(stack, 'AuditTrail', {
+            trailName: `${shared.appName}-audit`,
+            logGroupName: `${shared.appName}/audit-trail`,
+            retentionDays: baseline.trail.retentionDays,
+            dataEventBuckets: baseline.trail.s3DataEvents ? platformBuckets(shared.appName, account.environments) : [],
+            cloudWatchLogsRetentionDays: baseline.trail.cloudWatchLogsRetentionDays,
+            accessLogging: baseline.trail.accessLogging,
+            usage: baseline.usage,
+          });
+        }
+        if (guardDuty) {
+          new GuardDutyDetector(stack, 'GuardDuty', {
+            s3Protection: baseline.guardDuty.s3Protection,
+            runtimeMonitoring: baseline.guardDuty.runtimeMonitoring,
+            usage: baseline.usage,
+          });
+        }
+        if (securityHub) new SecurityHubFoundational(stack, 'SecurityHub', { usage: baseline.usage });
+        this.baselines.set(part, stack);
+      }
     }
   }
 }

@@ -513,6 +513,7 @@ describe('config validation: single-field mistakes that used to synthesize (issu
       'no-flow-logs',
       'no-load-balancer-access-logs',
       'ecs-exec',
+      'no-credential-rotation',
       'no-alert-subscribers',
     ]);
     for (const name of PRODUCTION_RISK_NAMES) {
@@ -581,8 +582,11 @@ describe('config validation: single-field mistakes that used to synthesize (issu
     const platform = synth();
     for (const env of platformConfig.environments) {
       const fromConfig = new Set([...Object.keys(env.compute.environment), ...env.applicationSecrets]);
-      const tasks = resourcesOfType(platform.json(env.name, 'app'), 'AWS::ECS::TaskDefinition');
-      assert.ok(tasks.length >= 3, `${env.name}: web, worker and migrate tasks`);
+      const all = resourcesOfType(platform.json(env.name, 'app'), 'AWS::ECS::TaskDefinition');
+      // Every task runs the application but the database roles task (psql, no app).
+      const tasks = all.filter(([, task]) => !String(task.Properties.Family).endsWith('-database-roles'));
+      assert.equal(all.length - tasks.length, 1, `${env.name}: one database roles task`);
+      assert.equal(tasks.length, 3, `${env.name}: web, worker and migrate tasks`);
       for (const [logicalId, task] of tasks) {
         const app = task.Properties.ContainerDefinitions.find((c: any) => c.Name === APP_CONTAINER_NAME);
         assert.ok(app, `${env.name} ${logicalId}: an app container`);

@@ -39,7 +39,13 @@ describe('cost of the committed environments', () => {
       const expected = [
         'AWS::DynamoDB::Table state-table',
         'AWS::Lambda::Function state-guard',
-        ...(running ? ['AWS::CodeBuild::Project pipeline', 'AWS::Lambda::Function queue-metrics'] : []),
+        ...(running
+          ? [
+              'AWS::CodeBuild::Project pipeline',
+              'AWS::Lambda::Function database-access',
+              'AWS::Lambda::Function queue-metrics',
+            ]
+          : []),
         ...(running && e.environment === 'dev' ? ['AWS::Lambda::Function schedule'] : []),
       ].sort();
       assert.deepEqual(kinds, expected, `${e.environment} ${e.state}`);

@@ -12,6 +12,13 @@
 //
 // (dramatiq/brokers/redis/dispatch.lua in Bogdanp/dramatiq.) Only the handler's client factory
 // differs from the Lambda: it points the client at this server and turns TLS off.
+//
+// Access as in the cache (src/modules/cache): the server's default user has the token as its
+// password (what the tasks send, full access); the function connects as the publisher's user,
+// created here as a Redis ACL user with exactly the cache's access string
+// (PUBLISHER_ACCESS_STRING). ElastiCache checks the IAM token's signature, which a local server
+// cannot: the user's password here is the very token the function signs, with fixed credentials
+// and clock, so the handler's whole path runs as it does in AWS, AUTH <user> <token> included.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,11 +26,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis, type RedisOptions } from 'ioredis';
-import { type CreateClient, handler } from '../../src/lambda/queue-depth/index';
+import { type CreateClient, handler, iamAuthToken, PUBLISHER_ACCESS_STRING } from '../../src/lambda/queue-depth/index';
 import { freePort, requireBinary, type Server, startServer, waitUntil } from './real-processes';
 
-/** What the stack sets (src/modules/queue-metrics): a TLS endpoint and the AUTH token. */
-const CACHE_HOST = 'master.booking-dev-cache.abc123.euw2.cache.amazonaws.com';
+/** What the stack sets (src/modules/queue-metrics): a TLS endpoint, the user and the group. */
+const CACHE_HOST = 'master.booking-dev-acl.abc123.euw2.cache.amazonaws.com';
+const CACHE_USER = 'booking-dev-queue-depth';
+const REPLICATION_GROUP_ID = 'booking-dev-acl';
+
+/** The role's credentials as Lambda sets them, and the clock the function signs with. */
+const ROLE = {
+  AWS_REGION: 'eu-west-2',
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  AWS_SESSION_TOKEN: 'IQoJb3JpZ2luX2VjEXAMPLE/session+token==',
+};
+const NOW = new Date('2026-03-04T05:06:07Z');
+
+/** The token the function signs at NOW: the publisher user's password on this server. */
+function signedAt(now: Date): Promise<string> {
+  return iamAuthToken({
+    replicationGroupId: REPLICATION_GROUP_ID,
+    userId: CACHE_USER,
+    region: ROLE.AWS_REGION,
+    credentials: {
+      accessKeyId: ROLE.AWS_ACCESS_KEY_ID,
+      secretAccessKey: ROLE.AWS_SECRET_ACCESS_KEY,
+      sessionToken: ROLE.AWS_SESSION_TOKEN,
+    },
+    now,
+  });
+}
 
 /** One Dramatiq message as the broker stores it (Message.encode(): JSON). */
 function dramatiqMessage(queue: string, actor: string, redisId: string, eta?: number): string {
@@ -39,7 +72,10 @@ function dramatiqMessage(queue: string, actor: string, redisId: string, eta?: nu
 }
 
 describe('queue-depth publisher against a real redis-server', { timeout: 120_000 }, () => {
+  /** The default user's password: the AUTH token the tasks send. */
   const token = randomBytes(16).toString('hex');
+  /** The publisher user's password: the IAM token it signs at NOW. */
+  let iamToken: string;
   let dir: string;
   let port: number;
   let server: Server | undefined;
@@ -57,24 +93,49 @@ describe('queue-depth publisher against a real redis-server', { timeout: 120_000
       return new Redis({ ...options, host: '127.0.0.1', port: targetPort, tls: undefined });
     };
 
-  /** Runs the handler with the stack's variables (and `variables`); EMF lines go to `logged`. */
-  async function publish(variables: Record<string, string>, createClient: CreateClient, logged: string[] = []) {
+  /**
+   * Runs the handler with the stack's and the runtime's variables (and `variables`), signing at
+   * `now`; EMF lines go to `logged`.
+   */
+  async function publish(
+    variables: Record<string, string>,
+    createClient: CreateClient,
+    logged: string[] = [],
+    now: Date = NOW,
+  ) {
     const saved = { ...process.env };
     Object.assign(process.env, {
       CACHE_HOST,
       CACHE_PORT: '6379',
       CACHE_TLS: 'true',
-      CACHE_AUTH_TOKEN: token,
+      CACHE_USER,
+      CACHE_REPLICATION_GROUP_ID: REPLICATION_GROUP_ID,
       QUEUES: 'default,emails',
       METRIC_NAMESPACE: 'booking',
       ENVIRONMENT: 'dev',
+      ...ROLE,
       ...variables,
     });
     try {
-      return await handler({}, {}, { createClient, log: (line) => logged.push(line) });
+      return await handler({}, {}, { createClient, log: (line) => logged.push(line), now: () => now });
     } finally {
       process.env = saved;
     }
+  }
+
+  /** A client of this server authenticated as the publisher's user, for commands the function never sends. */
+  async function asPublisher(): Promise<Redis> {
+    const client = new Redis({
+      host: '127.0.0.1',
+      port,
+      username: CACHE_USER,
+      password: iamToken,
+      lazyConnect: true,
+      enableReadyCheck: false,
+      retryStrategy: () => null,
+    });
+    await client.connect();
+    return client;
   }
 
   before(async () => {
@@ -115,6 +176,10 @@ describe('queue-depth publisher against a real redis-server', { timeout: 120_000
       server,
     );
 
+    // The publisher's user, with the cache's access string (and `>password`, the token it signs).
+    iamToken = await signedAt(NOW);
+    await redis.call('ACL', 'SETUSER', CACHE_USER, 'reset', `>${iamToken}`, ...PUBLISHER_ACCESS_STRING.split(' '));
+
     // Queue `default`: 3 ready, 2 being processed by a worker, 2 delayed waiting, 1 delayed that
     // the worker prefetched (held until its eta), 1 dead-lettered. Queue `emails`: 1 ready.
     const now = Date.now();
@@ -150,6 +215,7 @@ describe('queue-depth publisher against a real redis-server', { timeout: 120_000
 
   test('publishes ready messages as QueueBacklog and every message not acked as QueuedJobs', async () => {
     given.length = 0;
+    await redis!.call('ACL', 'LOG', 'RESET');
     const logged: string[] = [];
     const result = await publish({}, toLocalServer(port), logged);
 
@@ -187,11 +253,15 @@ describe('queue-depth publisher against a real redis-server', { timeout: 120_000
     ]);
     assert.equal(typeof record._aws.Timestamp, 'number');
 
-    // What the Lambda itself would have used: the stack's endpoint, over TLS, with the token.
+    // What the Lambda itself would have used: the stack's endpoint, over TLS, as its IAM user.
     assert.equal(given.length, 1);
     assert.equal(given[0].host, CACHE_HOST);
     assert.deepEqual(given[0].tls, { servername: CACHE_HOST });
-    assert.equal(given[0].password, token);
+    assert.equal(given[0].username, CACHE_USER);
+    assert.equal(given[0].password, iamToken);
+    assert.match(iamToken, /^booking-dev-acl\/\?Action=connect&User=booking-dev-queue-depth&/);
+    // It ran as that user, and asked for nothing the access string refuses.
+    assert.deepEqual(await redis!.call('ACL', 'LOG'), [], 'no command or key refused');
 
     // One connection per invocation, closed afterwards: only the test's own remains.
     await waitUntil(
@@ -238,45 +308,98 @@ describe('queue-depth publisher against a real redis-server', { timeout: 120_000
   });
 
   test('a key of another type fails with WRONGTYPE and publishes nothing', async () => {
-    await redis!.set('broken:default.msgs', 'not a hash');
+    await redis!.set('dramatiq:broken.msgs', 'not a hash');
+    const logged: string[] = [];
+    await assert.rejects(publish({ QUEUES: 'broken' }, toLocalServer(port), logged), (error: Error) => {
+      assert.match(
+        error.message,
+        new RegExp(`^cannot read the queue lengths from the cache at ${CACHE_HOST}:6379: WRONGTYPE `),
+      );
+      return true;
+    });
+    assert.deepEqual(logged, []);
+  });
+
+  test('a token that is not the one the user holds fails with WRONGPASS and publishes nothing', async () => {
+    // ElastiCache refuses a token signed by another role, for another user or expired: here, one
+    // signed a minute later than the password the server holds.
+    const logged: string[] = [];
+    const later = new Date(NOW.getTime() + 60_000);
+    await assert.rejects(publish({}, toLocalServer(port), logged, later), (error: Error) => {
+      assert.equal(
+        error.message,
+        `cannot read the queue lengths from the cache at ${CACHE_HOST}:6379: WRONGPASS invalid username-password pair or user is disabled.`,
+      );
+      assert.doesNotMatch(error.message, /X-Amz-Signature/, 'the token is not in the message');
+      return true;
+    });
+    assert.deepEqual(logged, []);
+  });
+
+  test('keys outside the Dramatiq namespace are refused to the publisher (KEY_NAMESPACE elsewhere): NOPERM', async () => {
+    await redis!.rpush('sessions:default', 'x');
     const logged: string[] = [];
     await assert.rejects(
-      publish({ KEY_NAMESPACE: 'broken', QUEUES: 'default' }, toLocalServer(port), logged),
-      (error: Error) => {
-        assert.match(
-          error.message,
-          new RegExp(`^cannot read the queue lengths from the cache at ${CACHE_HOST}:6379: WRONGTYPE `),
-        );
-        return true;
-      },
+      publish({ KEY_NAMESPACE: 'sessions', QUEUES: 'default' }, toLocalServer(port), logged),
+      new RegExp(`^Error: cannot read the queue lengths from the cache at ${CACHE_HOST}:6379: NOPERM `),
     );
     assert.deepEqual(logged, []);
   });
 
-  test('a wrong AUTH token fails with the server reason and publishes nothing', async () => {
-    const logged: string[] = [];
-    await assert.rejects(
-      publish({ CACHE_AUTH_TOKEN: 'not-the-token' }, toLocalServer(port), logged),
-      (error: Error) => {
-        assert.equal(
-          error.message,
-          `cannot read the queue lengths from the cache at ${CACHE_HOST}:6379: WRONGPASS invalid username-password pair or user is disabled.`,
-        );
-        assert.doesNotMatch(error.message, /not-the-token/, 'the token is not in the message');
-        return true;
-      },
-    );
-    assert.deepEqual(logged, []);
+  test("the publisher's user can write nothing, read nothing else, and reach no key outside dramatiq:*", async () => {
+    const client = await asPublisher();
+    try {
+      // What it runs works as that user.
+      assert.equal(await client.llen('dramatiq:default'), 3);
+      assert.equal(await client.hlen('dramatiq:default.msgs'), 3);
+      const refused = async (what: string, run: () => Promise<unknown>, reason: RegExp) => {
+        await assert.rejects(run(), (error: Error) => {
+          assert.match(error.message, reason, what);
+          return true;
+        });
+      };
+      const command = /^NOPERM .*(command|permissions to run)/i;
+      const key = /^NOPERM .*key/i;
+      // Writes, on its own keys too: it could otherwise drop or forge jobs.
+      await refused('SET', () => client.set('dramatiq:x', '1'), command);
+      await refused('LPUSH', () => client.lpush('dramatiq:default', 'forged'), command);
+      await refused('LPOP', () => client.lpop('dramatiq:default'), command);
+      await refused('HSET', () => client.hset('dramatiq:default.msgs', 'id', 'body'), command);
+      await refused('DEL', () => client.del('dramatiq:default'), command);
+      await refused('FLUSHALL', () => client.flushall(), command);
+      await refused('FLUSHDB', () => client.flushdb(), command);
+      await refused('EVAL', () => client.eval('return 1', 0), command);
+      // Reads beyond the counts: no message bodies, no listing, no server information.
+      await refused('HGETALL', () => client.hgetall('dramatiq:default.msgs'), command);
+      await refused('LRANGE', () => client.lrange('dramatiq:default', 0, -1), command);
+      await refused('KEYS', () => client.keys('*'), command);
+      await refused('SCAN', () => client.scan(0), command);
+      await refused('INFO', () => client.info(), command);
+      await refused('CONFIG GET', () => client.config('GET', '*'), command);
+      await refused('ACL LIST', () => client.call('ACL', 'LIST'), command);
+      await refused('PUBLISH', () => client.publish('channel', 'x'), command);
+      // Its own commands on any other key (sessions and the rest of the cache).
+      await refused('LLEN sessions:default', () => client.llen('sessions:default'), key);
+      await refused('HLEN django.session', () => client.hlen(':1:django.contrib.sessions.cache'), key);
+    } finally {
+      client.disconnect();
+    }
+    // The data is untouched.
+    assert.equal(await redis!.llen('dramatiq:default'), 3);
+    assert.equal(await redis!.exists('dramatiq:x'), 0);
   });
 
-  test('a missing AUTH token fails with NOAUTH', async () => {
-    // Inside MULTI the server refuses every command and then EXEC (EXECABORT): the reason is NOAUTH.
-    await assert.rejects(
-      publish({ CACHE_AUTH_TOKEN: '' }, toLocalServer(port)),
-      new RegExp(
-        `^Error: cannot read the queue lengths from the cache at ${CACHE_HOST}:6379: NOAUTH Authentication required\\.$`,
-      ),
-    );
+  test('the default user, with the token alone, keeps full access (what the tasks send)', async () => {
+    const task = new Redis({ host: '127.0.0.1', port, password: token, lazyConnect: true, retryStrategy: () => null });
+    await task.connect();
+    try {
+      assert.equal(await task.call('ACL', 'WHOAMI'), 'default');
+      await task.set('sessions:abc', 'x');
+      assert.equal(await task.get('sessions:abc'), 'x');
+      assert.equal(await task.del('sessions:abc'), 1);
+    } finally {
+      task.disconnect();
+    }
   });
 
   test('an unreachable cache fails fast with the connection error and publishes nothing', async () => {

@@ -1,19 +1,71 @@
-// Unit tests of the queue-depth publisher: the EMF record, the Dramatiq keys, the client options
-// and the handler over a stand-in client. The same handler against a real redis-server is in
+// Unit tests of the queue-depth publisher: the EMF record, the Dramatiq keys, the client options,
+// the IAM token it signs and the handler over a stand-in client. The same handler against a real
+// redis-server, as a user with the cache's access string, is in
 // test/integration/queue-depth-redis.test.ts.
 import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { Redis, RedisOptions } from 'ioredis';
 import {
+  authenticatedOptions,
   clientOptions,
+  credentialsFromEnvironment,
   delayQueueKeys,
   dramatiqKeys,
   handler,
+  iamAuthToken,
   METRICS,
   metricRecord,
+  publisherAccessString,
   queueKeys,
 } from '../../src/lambda/queue-depth/index';
 import { QUEUE_BACKLOG_METRIC } from '../../src/ops/contracts';
+
+/** Fixed role credentials (AWS's documentation example keys) and clock for the token. */
+const CREDENTIALS = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE/session+token==',
+};
+const NOW = new Date('2026-03-04T05:06:07Z');
+
+/** What QueueMetrics and the Lambda runtime set, minus the host. */
+const RUNTIME = {
+  CACHE_USER: 'booking-dev-queue-depth',
+  CACHE_REPLICATION_GROUP_ID: 'booking-dev-acl',
+  AWS_REGION: 'eu-west-2',
+  AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+  AWS_SESSION_TOKEN: CREDENTIALS.sessionToken,
+};
+
+/**
+ * SigV4 query signing written out from the specification (independent of @smithy/signature-v4):
+ * the signature of a presigned GET of `host` `/` with `query` (the X-Amz-* fields but the
+ * signature included), the host header signed, an empty payload.
+ */
+function expectedSignature(host: string, query: Record<string, string>, region: string, secret: string): string {
+  const escape = (v: string) =>
+    encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const canonicalQuery = Object.keys(query)
+    .sort()
+    .map((key) => `${escape(key)}=${escape(query[key])}`)
+    .join('&');
+  const emptyHash = createHash('sha256').update('').digest('hex');
+  const canonicalRequest = ['GET', '/', canonicalQuery, `host:${host}`, '', 'host', emptyHash].join('\n');
+  const date = query['X-Amz-Date'];
+  const scope = `${date.slice(0, 8)}/${region}/elasticache/aws4_request`;
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    date,
+    scope,
+    createHash('sha256').update(canonicalRequest).digest('hex'),
+  ].join('\n');
+  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+  let key = hmac(`AWS4${secret}`, date.slice(0, 8));
+  for (const part of [region, 'elasticache', 'aws4_request']) key = hmac(key, part);
+  return createHmac('sha256', key).update(stringToSign).digest('hex');
+}
 
 /**
  * A stand-in for ioredis's client: MULTI of LLEN/HLEN answered from a fixed table of key lengths,
@@ -64,9 +116,9 @@ describe('queue-depth publisher', () => {
     const logged: string[] = [];
     const result = await withEnvironment(
       {
+        ...RUNTIME,
         CACHE_HOST: 'cache.internal',
         CACHE_PORT: '6380',
-        CACHE_AUTH_TOKEN: 's3cret',
         CACHE_TLS: 'true',
         QUEUES: 'default,emails',
         METRIC_NAMESPACE: 'booking',
@@ -93,6 +145,7 @@ describe('queue-depth publisher', () => {
               seen,
             ),
             log: (line: string) => logged.push(line),
+            now: () => NOW,
           },
         ),
     );
@@ -112,7 +165,18 @@ describe('queue-depth publisher', () => {
     assert.equal(seen.closed, 1, 'the connection is closed after reading');
     assert.equal(seen.options?.host, 'cache.internal');
     assert.equal(seen.options?.port, 6380);
-    assert.equal(seen.options?.password, 's3cret');
+    // IAM authentication: the user id, and a token signed now for it and the replication group.
+    assert.equal(seen.options?.username, 'booking-dev-queue-depth');
+    assert.equal(
+      seen.options?.password,
+      await iamAuthToken({
+        replicationGroupId: 'booking-dev-acl',
+        userId: 'booking-dev-queue-depth',
+        region: 'eu-west-2',
+        credentials: CREDENTIALS,
+        now: NOW,
+      }),
+    );
     assert.equal(logged.length, 1);
     const record = JSON.parse(logged[0]);
     assert.equal(record.QueueBacklog, 12, 'ready messages only: they drive worker scaling');
@@ -133,7 +197,7 @@ describe('queue-depth publisher', () => {
 
   test('a job held by a worker killed before its ack counts in QueuedJobs, not in QueueBacklog', async () => {
     const result = await withEnvironment(
-      { CACHE_HOST: 'cache.internal', QUEUES: 'default', METRIC_NAMESPACE: 'booking', ENVIRONMENT: 'dev' },
+      { ...RUNTIME, CACHE_HOST: 'cache.internal', QUEUES: 'default', METRIC_NAMESPACE: 'booking', ENVIRONMENT: 'dev' },
       () =>
         handler(
           {},
@@ -153,6 +217,7 @@ describe('queue-depth publisher', () => {
     const logged: string[] = [];
     const result = await withEnvironment(
       {
+        ...RUNTIME,
         CACHE_HOST: 'cache.internal',
         QUEUES: 'reports',
         KEY_NAMESPACE: 'jobs',
@@ -183,7 +248,13 @@ describe('queue-depth publisher', () => {
     const wrongType = new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
     await assert.rejects(
       withEnvironment(
-        { CACHE_HOST: 'cache.internal', QUEUES: 'default', METRIC_NAMESPACE: 'booking', ENVIRONMENT: 'dev' },
+        {
+          ...RUNTIME,
+          CACHE_HOST: 'cache.internal',
+          QUEUES: 'default',
+          METRIC_NAMESPACE: 'booking',
+          ENVIRONMENT: 'dev',
+        },
         () =>
           handler(
             {},
@@ -206,26 +277,129 @@ describe('queue-depth publisher', () => {
   });
 
   test('client options: TLS with the host as server name unless CACHE_TLS=false; fail fast, no reconnects', () => {
-    const options = clientOptions({ CACHE_HOST: 'master.booking.cache.amazonaws.com', CACHE_AUTH_TOKEN: 't0ken' });
+    const options = clientOptions({
+      CACHE_HOST: 'master.booking.cache.amazonaws.com',
+      CACHE_USER: 'booking-dev-queue-depth',
+    });
     assert.equal(options.port, 6379);
     assert.deepEqual(options.tls, { servername: 'master.booking.cache.amazonaws.com' });
-    assert.equal(options.password, 't0ken');
-    assert.equal(options.username, undefined, 'the AUTH token authenticates the default user');
+    assert.equal(options.username, 'booking-dev-queue-depth', 'the IAM user: AUTH <user> <token>');
+    assert.equal(options.password, undefined, 'the token is signed per invocation (authenticatedOptions)');
     assert.equal(options.retryStrategy?.(1), null, 'no reconnect: the next invocation is the retry');
     assert.equal(options.maxRetriesPerRequest, 0);
     assert.equal(options.enableOfflineQueue, false);
     assert.ok((options.connectTimeout ?? 0) > 0 && (options.connectTimeout ?? 0) < 20_000, 'within the 20 s timeout');
+    // Only the commands of the access string: no INFO ready check, no HELLO, no CLIENT SETINFO.
+    assert.equal(options.enableReadyCheck, false);
+    assert.equal(options.protocol, 2);
+    assert.equal(options.disableClientInfo, true);
+    assert.equal(options.connectionName, undefined, 'no CLIENT SETNAME');
+    assert.equal(options.db ?? 0, 0, 'no SELECT');
 
-    const plain = clientOptions({
-      CACHE_HOST: '127.0.0.1',
-      CACHE_PORT: '7000',
-      CACHE_TLS: 'false',
-      CACHE_AUTH_TOKEN: '',
-    });
+    const plain = clientOptions({ CACHE_HOST: '127.0.0.1', CACHE_PORT: '7000', CACHE_TLS: 'false', CACHE_USER: 'u' });
     assert.equal(plain.tls, undefined);
     assert.equal(plain.port, 7000);
-    assert.equal(plain.password, undefined, 'an empty token sends no AUTH');
-    assert.throws(() => clientOptions({}), /CACHE_HOST is not set/);
+    assert.throws(() => clientOptions({ CACHE_USER: 'u' }), /CACHE_HOST is not set/);
+    assert.throws(() => clientOptions({ CACHE_HOST: 'h' }), /CACHE_USER is not set/);
+  });
+
+  test('the IAM token: a SigV4 presigned GET of the replication group for Action=connect&User=<user id>, 900 s', async () => {
+    const token = await iamAuthToken({
+      replicationGroupId: 'booking-dev-acl',
+      userId: 'booking-dev-queue-depth',
+      region: 'eu-west-2',
+      credentials: CREDENTIALS,
+      now: NOW,
+    });
+    assert.doesNotMatch(token, /^https?:/, 'no scheme');
+    const [host, query] = token.split('/?');
+    assert.equal(host, 'booking-dev-acl', 'the replication group id, not its endpoint');
+    const parameters = Object.fromEntries(new URLSearchParams(query));
+    const { 'X-Amz-Signature': signature, ...signed } = parameters;
+    assert.deepEqual(signed, {
+      Action: 'connect',
+      User: 'booking-dev-queue-depth',
+      'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+      'X-Amz-Credential': 'AKIDEXAMPLE/20260304/eu-west-2/elasticache/aws4_request',
+      'X-Amz-Date': '20260304T050607Z',
+      'X-Amz-Expires': '900',
+      'X-Amz-SignedHeaders': 'host',
+      'X-Amz-Security-Token': CREDENTIALS.sessionToken,
+    });
+    assert.match(signature, /^[0-9a-f]{64}$/);
+    assert.equal(
+      signature,
+      expectedSignature(host, signed, 'eu-west-2', CREDENTIALS.secretAccessKey),
+      'the signature SigV4 gives for that request, computed independently',
+    );
+    // Encoded as signed (RFC 3986): the session token's / + = escaped, never a space or a raw slash.
+    assert.match(query, /X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE%2Fsession%2Btoken%3D%3D(&|$)/);
+    assert.match(query, /X-Amz-Credential=AKIDEXAMPLE%2F20260304%2Feu-west-2%2Felasticache%2Faws4_request(&|$)/);
+
+    // Deterministic for a fixed clock; another minute, another signature.
+    const again = await iamAuthToken({
+      replicationGroupId: 'booking-dev-acl',
+      userId: 'booking-dev-queue-depth',
+      region: 'eu-west-2',
+      credentials: CREDENTIALS,
+      now: NOW,
+    });
+    assert.equal(again, token);
+    const later = await iamAuthToken({
+      replicationGroupId: 'booking-dev-acl',
+      userId: 'booking-dev-queue-depth',
+      region: 'eu-west-2',
+      credentials: CREDENTIALS,
+      now: new Date(NOW.getTime() + 60_000),
+    });
+    assert.notEqual(later, token);
+  });
+
+  test('the IAM token: ids signed in lower case (as ElastiCache stores them); no session token without one', async () => {
+    const token = await iamAuthToken({
+      replicationGroupId: 'Booking-Dev-ACL',
+      userId: 'Booking-Dev-Queue-Depth',
+      region: 'eu-west-2',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: CREDENTIALS.secretAccessKey },
+      now: NOW,
+    });
+    const [host, query] = token.split('/?');
+    assert.equal(host, 'booking-dev-acl');
+    const parameters = Object.fromEntries(new URLSearchParams(query));
+    assert.equal(parameters.User, 'booking-dev-queue-depth');
+    assert.equal(parameters['X-Amz-Security-Token'], undefined);
+    const { 'X-Amz-Signature': signature, ...signed } = parameters;
+    assert.equal(signature, expectedSignature(host, signed, 'eu-west-2', CREDENTIALS.secretAccessKey));
+  });
+
+  test("authenticatedOptions signs with the role's credentials from the environment; each missing piece is named", async () => {
+    const options = await authenticatedOptions({ ...RUNTIME, CACHE_HOST: 'cache.internal' }, NOW);
+    assert.equal(options.username, 'booking-dev-queue-depth');
+    assert.equal(
+      options.password,
+      await iamAuthToken({
+        replicationGroupId: 'booking-dev-acl',
+        userId: 'booking-dev-queue-depth',
+        region: 'eu-west-2',
+        credentials: CREDENTIALS,
+        now: NOW,
+      }),
+    );
+    assert.deepEqual(credentialsFromEnvironment(RUNTIME), CREDENTIALS);
+    assert.equal(credentialsFromEnvironment({ ...RUNTIME, AWS_SESSION_TOKEN: '' }).sessionToken, undefined);
+    const without = (name: keyof typeof RUNTIME) => {
+      const variables: Record<string, string> = { ...RUNTIME, CACHE_HOST: 'cache.internal' };
+      delete variables[name];
+      return authenticatedOptions(variables, NOW);
+    };
+    await assert.rejects(without('CACHE_REPLICATION_GROUP_ID'), /CACHE_REPLICATION_GROUP_ID is not set/);
+    await assert.rejects(without('AWS_REGION'), /AWS_REGION is not set/);
+    await assert.rejects(without('AWS_SECRET_ACCESS_KEY'), /no AWS credentials to sign the cache token/);
+  });
+
+  test("the publisher's access string: its commands only, on the namespace's keys", () => {
+    assert.equal(publisherAccessString(), 'on ~dramatiq:* -@all +multi +exec +llen +hlen');
+    assert.equal(publisherAccessString('jobs'), 'on ~jobs:* -@all +multi +exec +llen +hlen');
   });
 
   test('queue keys follow the Dramatiq Redis broker: `<ns>:<queue>`, `<ns>:<queue>.DQ` and their `.msgs` hashes', () => {

@@ -90,6 +90,10 @@ describe('networking', () => {
           `${database} tcp/5432 from ${worker}`,
           `${cache} tcp/6379 from ${web}`,
           `${cache} tcp/6379 from ${worker}`,
+          // Prod rotates its credentials: the rotation functions log in to the database.
+          ...(environmentNamed(platformConfig, envName).database.credentialRotation?.enabled
+            ? [`${database} tcp/5432 from ${groupId(template, 'Credential rotation')}`]
+            : []),
         ].sort(),
       );
       // The ALB may send only to web tasks on the app port (targets and health checks).

@@ -267,9 +267,14 @@ describe('compute tier', () => {
         .at(0)!;
       assert.equal(fn.Properties.Environment.Variables.QUEUES, 'default');
       assert.equal(fn.Properties.Environment.Variables.CACHE_TLS, 'true');
-      assert.match(JSON.stringify(fn.Properties.Environment.Variables.CACHE_AUTH_TOKEN), /\{\{resolve:secretsmanager:/);
+      // IAM authentication as its own read-only cache user: no token in its environment.
+      assert.equal(fn.Properties.Environment.Variables.CACHE_AUTH_TOKEN, undefined);
+      assert.ok(fn.Properties.Environment.Variables.CACHE_USER);
+      assert.ok(fn.Properties.Environment.Variables.CACHE_REPLICATION_GROUP_ID);
       assert.ok(fn.Properties.VpcConfig.SubnetIds.length >= 2);
-      const rules = resourcesOfType(json, 'AWS::Events::Rule').map(([, r]) => r.Properties.ScheduleExpression);
+      const rules = resourcesOfType(json, 'AWS::Events::Rule')
+        .map(([, r]) => r.Properties.ScheduleExpression)
+        .filter(Boolean);
       assert.deepEqual(rules, ['rate(1 minute)']);
     });
 

@@ -141,7 +141,9 @@ describe('data tier', () => {
           TransitEncryptionEnabled: true,
           SnapshotRetentionLimit: want.snapshots,
           Port: 6379,
-          AuthToken: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', Match.anyValue(), ':SecretString:token::}}']] },
+          // RBAC: the token is the password of the group's `default` user (see test/modules/cache-access.test.ts).
+          UserGroupIds: Match.anyValue(),
+          AuthToken: Match.absent(),
         }),
       });
       // Cluster mode off: a replication group of cache clusters, not node groups (shards).

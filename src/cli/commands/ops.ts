@@ -18,6 +18,8 @@ import {
   type Plan,
 } from '../../ops/operations';
 import { discoverResources, type EnvironmentResources } from '../../ops/resources';
+import { planSecretKeyRotation, rotateSecretKey } from '../../ops/secret-key-rotation';
+import { applicationSecretParameter } from '../../modules/parameters/parameter-names';
 import { CliError } from '../errors';
 import { selectEnvironments } from './cost';
 
@@ -336,4 +338,71 @@ export async function runDoctorCommand(
   if (failed > 0) throw new CliError(`${failed} of ${results.length} checks failed for ${env.name}`);
   print(`All ${results.length} checks passed for ${env.name}.`);
   return results;
+}
+
+/** The Django secret the command rotates. */
+export const SECRET_KEY_VARIABLE = 'DJANGO_SECRET_KEY';
+
+export interface SecretKeyOptions {
+  readonly keep: number;
+  readonly redeployOnly?: boolean;
+  readonly dryRun?: boolean;
+  readonly yes?: boolean;
+}
+
+/**
+ * `rotate-secret-key <env>`: a new DJANGO_SECRET_KEY with the previous ones kept as fallbacks
+ * (see src/ops/secret-key-rotation.ts), then a rolling deployment; plan first, prod confirmed.
+ */
+export async function runSecretKeyRotation(
+  config: PlatformConfig,
+  name: string,
+  options: SecretKeyOptions,
+  deps: OpsDependencies,
+  print: (t: string) => void,
+): Promise<void> {
+  const env = environment(config, name);
+  if (!env.applicationSecrets.includes(SECRET_KEY_VARIABLE)) {
+    throw new CliError(
+      `${env.name}.applicationSecrets does not list ${SECRET_KEY_VARIABLE}: there is no key to rotate (add it to the config and create its parameter)`,
+    );
+  }
+  const { clients, resources, operations } = await operationsFor(config, env, deps, print);
+  const rotation = {
+    parameterName: applicationSecretParameter(config.shared.appName, env.name, SECRET_KEY_VARIABLE),
+    keepFallbacks: options.keep,
+    redeployOnly: Boolean(options.redeployOnly),
+  };
+  let plan;
+  try {
+    plan = await planSecretKeyRotation(clients, resources, rotation);
+  } catch (error) {
+    throw new CliError(`rotate-secret-key ${env.name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  print(`Plan for ${SECRET_KEY_VARIABLE} of ${env.name} (${env.region}):`);
+  plan.steps.forEach((step, index) => print(`  ${index + 1}. ${step}`));
+  if (options.dryRun) {
+    print('Dry run: nothing was changed.');
+    return;
+  }
+  if (env.production && !options.yes) {
+    if (!deps.interactive)
+      throw new CliError(
+        `refusing to rotate the secret key of ${env.name} without --yes: it is a production environment and there is no terminal to confirm`,
+      );
+    const answer = await deps.ask(`${env.name} is production. Type "${env.name}" to rotate its secret key: `);
+    if (answer.trim() !== env.name) throw new CliError(`not confirmed; nothing was changed`);
+  }
+  try {
+    await rotateSecretKey(clients, operations.store, resources, rotation, {
+      actor: deps.actor ?? defaultActor(),
+      now: deps.now,
+      report: print,
+    });
+  } catch (error) {
+    throw new CliError(`rotate-secret-key ${env.name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  print(
+    `${env.name}: ${SECRET_KEY_VARIABLE} ${rotation.redeployOnly ? 'redeployed' : 'rotated'}; tasks pick it up as the deployment rolls (npx booking-infra status ${env.name})`,
+  );
 }

@@ -46,6 +46,16 @@ export function validateDatabase(env: EnvironmentConfig, issues: IssueCollector)
   checkEngineVersion(at('engineVersion'), db.engineVersion, issues);
   if (db.restoreFromSnapshot !== undefined) checkSnapshotRestore(at('restoreFromSnapshot'), db, issues);
   checkProductionRisk(env, 'single-az-database', issues);
+  if (db.credentialRotation !== undefined) {
+    issues.integerIn(
+      at('credentialRotation.everyDays'),
+      db.credentialRotation.everyDays,
+      1,
+      365,
+      ' days: Secrets Manager rotates at most daily, and a password should change at least once a year',
+    );
+  }
+  checkProductionRisk(env, 'no-credential-rotation', issues);
 }
 
 /**

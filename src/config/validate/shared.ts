@@ -1,5 +1,14 @@
 import { EXISTING_RECORDS, type SharedConfig } from '../types';
-import { checkAccountId, checkName, checkRegionAndZones, isHostname, isLabel, repairedHostname } from './common';
+import { BASELINE_SERVICE_MODES, DEFAULT_BASELINE_USAGE } from '../../modules/account-baseline/settings';
+import {
+  checkAccountId,
+  checkLogRetention,
+  checkName,
+  checkRegionAndZones,
+  isHostname,
+  isLabel,
+  repairedHostname,
+} from './common';
 import type { IssueCollector } from './issues';
 
 /** The account-level facts: account, region, hosted zone, source repository, domain and its records. */
@@ -44,6 +53,7 @@ export function validateShared(shared: SharedConfig, issues: IssueCollector): vo
     );
   }
   validateFrontendRecords(shared, issues);
+  validateAccountBaseline(shared, issues);
 }
 
 /** The CAA domains of the certificate authorities ACM issues from (any one lets ACM issue). */
@@ -139,5 +149,72 @@ function validateImageRepository(shared: SharedConfig, issues: IssueCollector): 
         ? `did you mean "${repaired}"?`
         : 'use 2-256 lowercase letters, digits and . _ - /, starting and ending with a letter or digit, e.g. "booking"';
     issues.add('shared.imageRepository.name', `${JSON.stringify(name)} is not an ECR repository name (${suggestion})`);
+  }
+}
+
+/**
+ * `accountBaseline`: each service's mode, the trail's retention and options, the usage volumes.
+ * A service already enabled in the account (e.g. by AWS Organizations) makes `create` fail at
+ * deploy time; the mode's message says to use `existing` then.
+ */
+function validateAccountBaseline(shared: SharedConfig, issues: IssueCollector): void {
+  const baseline = shared.accountBaseline;
+  if (baseline === undefined) return;
+  const field = 'shared.accountBaseline';
+  if (typeof baseline !== 'object' || baseline === null) {
+    issues.add(
+      field,
+      `${JSON.stringify(baseline)} is not an object (omit it for the default baseline, or e.g. { securityHub: { mode: 'create' } })`,
+    );
+    return;
+  }
+  for (const service of ['trail', 'guardDuty', 'securityHub'] as const) {
+    const mode = baseline[service]?.mode;
+    if (mode === undefined) continue;
+    if (typeof mode === 'string' && (BASELINE_SERVICE_MODES as readonly string[]).includes(mode)) continue;
+    issues.oneOf(
+      `${field}.${service}.mode`,
+      mode,
+      BASELINE_SERVICE_MODES,
+      "a baseline mode: 'create' builds it, 'existing' when it is already enabled in the account (e.g. by AWS Organizations, which makes 'create' fail), 'off'",
+    );
+  }
+  const trail = baseline.trail;
+  if (trail?.retentionDays !== undefined) {
+    issues.integerIn(
+      `${field}.trail.retentionDays`,
+      trail.retentionDays,
+      90,
+      3653,
+      ' days: at least the 90 days of CloudTrail event history, at most 10 years',
+    );
+  }
+  if (trail?.cloudWatchLogsRetentionDays !== undefined) {
+    checkLogRetention(issues, `${field}.trail.cloudWatchLogsRetentionDays`, trail.cloudWatchLogsRetentionDays);
+  }
+  for (const flag of ['s3DataEvents', 'accessLogging'] as const) {
+    const value = trail?.[flag];
+    if (value !== undefined && typeof value !== 'boolean') {
+      issues.add(`${field}.trail.${flag}`, `${JSON.stringify(value)} is not true or false (use a boolean)`);
+    }
+  }
+  for (const flag of ['s3Protection', 'runtimeMonitoring'] as const) {
+    const value = baseline.guardDuty?.[flag];
+    if (value !== undefined && typeof value !== 'boolean') {
+      issues.add(`${field}.guardDuty.${flag}`, `${JSON.stringify(value)} is not true or false (use a boolean)`);
+    }
+  }
+  for (const [name, value] of Object.entries(baseline.usage ?? {})) {
+    if (!(name in DEFAULT_BASELINE_USAGE)) {
+      issues.add(
+        `${field}.usage.${name}`,
+        `is not a baseline usage figure (use one of: ${Object.keys(DEFAULT_BASELINE_USAGE).join(', ')})`,
+      );
+    } else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      issues.add(
+        `${field}.usage.${name}`,
+        `${JSON.stringify(value)} is not a volume (use a number >= 0, e.g. ${DEFAULT_BASELINE_USAGE[name as keyof typeof DEFAULT_BASELINE_USAGE]})`,
+      );
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { PriceTable } from '../price-table';
+import { baselinePrices } from './baseline';
 import { globalPrices } from './global';
 
 // London. Sources (evidence tags as in ../shared/reference/aws-prices.md):
@@ -122,6 +123,13 @@ export const euWest2: PriceTable = {
     },
 
     's3.standard.gb-month': { usd: 0.024, unit: 'GB-month', source: PL('DV3FSFEQ3QM4J6VP'), date: DATE },
+    // No London figure was found for GuardDuty or Security Hub (their pricing pages render the
+    // regional tables client-side); the US East figures are used, openly, until
+    // `npm run refresh-prices` reads the Price List.
+    ...baselinePrices(
+      (page) => `derived: US East figure of the AWS ${page} pricing page; no eu-west-2 figure was found`,
+      DATE,
+    ),
     'lambda.requests.million': {
       usd: null,
       unit: 'million requests',

@@ -31,6 +31,14 @@ export const globalPrices: PriceTable['prices'] = {
   'waf.web-acl.month': { usd: 5, unit: 'web ACL-month', source: 'IC / AWS WAF pricing', date: DATE },
   'waf.rule.month': { usd: 1, unit: 'rule-month', source: 'IC / AWS WAF pricing', date: DATE },
   'waf.requests.million': { usd: 0.6, unit: 'million requests', source: 'IC / AWS WAF pricing', date: DATE },
+  // The CloudTrail pricing page gives one data-event rate, not a per-region table.
+  'cloudtrail.data-events.hundred-thousand': {
+    usd: 0.1,
+    unit: '100,000 data events',
+    source:
+      'AWS CloudTrail pricing, https://aws.amazon.com/cloudtrail/pricing/ (trails; first copy of management events free)',
+    date: DATE,
+  },
   'dynamodb.on-demand.write.million': {
     usd: null,
     unit: 'million write request units',

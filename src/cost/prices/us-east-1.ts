@@ -1,4 +1,5 @@
 import type { PriceTable } from '../price-table';
+import { baselinePrices } from './baseline';
 import { globalPrices } from './global';
 
 // N. Virginia: the edge region (CloudFront certificates, CLOUDFRONT-scope WAF). Sources: the
@@ -49,5 +50,6 @@ export const usEast1: PriceTable = {
     'ecr.storage.gb-month': { usd: 0.1, unit: 'GB-month', source: 'IC', date: DATE },
     'codebuild.x86_64.BUILD_GENERAL1_SMALL.minute': { usd: 0.005, unit: 'build minute', source: 'IC', date: DATE },
     's3.standard.gb-month': { usd: 0.023, unit: 'GB-month', source: 'IC', date: DATE },
+    ...baselinePrices((page) => `AWS ${page} pricing (US East figures of its worked examples)`, DATE),
   },
 };

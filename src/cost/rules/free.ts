@@ -20,7 +20,12 @@ export const FREE_RESOURCES: Readonly<Record<string, string>> = {
   'AWS::RDS::DBParameterGroup': 'no charge',
   'AWS::ElastiCache::SubnetGroup': 'no charge',
   'AWS::ElastiCache::ParameterGroup': 'no charge',
+  'AWS::ElastiCache::User': 'no charge (RBAC users are free)',
+  'AWS::ElastiCache::UserGroup': 'no charge (RBAC user groups are free)',
   'AWS::SecretsManager::SecretTargetAttachment': 'no charge',
+  'AWS::SecretsManager::ResourcePolicy': 'no charge',
+  'AWS::SecretsManager::RotationSchedule':
+    'no charge for rotation; its hosted function runs a few times a month, inside the Lambda free tier (its network path is priced: NAT or endpoint line)',
   'AWS::Logs::LogGroup': 'billed by ingestion and storage (usage line)',
   'AWS::Logs::ResourcePolicy': 'no charge',
   'AWS::ElasticLoadBalancingV2::Listener': 'included in the load balancer',

@@ -1,3 +1,4 @@
+import { baselineRules } from './baseline';
 import { cacheRules } from './cache';
 import { computeRules } from './compute';
 import type { Rule, RuleTable } from './context';
@@ -37,6 +38,7 @@ export const RULES: RuleTable = joinRules({
   pipeline: pipelineRules,
   dns: dnsRules,
   security: securityRules,
+  baseline: baselineRules,
   state: stateRules,
   edge: edgeRules,
   free: freeRules,

@@ -17,9 +17,9 @@
 // it acked, which only another worker's maintenance requeues). Dead-lettered messages are not
 // counted: they are failures kept for inspection, not work to do.
 //
-// Runs in the VPC next to the cache, which it reaches over TLS with the AUTH token. It needs no
-// NAT gateway and no VPC endpoint: the metric is written as a CloudWatch Embedded Metric Format
-// log line, and Lambda ships logs itself, outside the VPC.
+// Runs in the VPC next to the cache, which it reaches over TLS. It needs no NAT gateway and no VPC
+// endpoint: the metric is written as a CloudWatch Embedded Metric Format log line, and Lambda
+// ships logs itself, outside the VPC.
 //
 // The Redis client is ioredis (bundled into the function by esbuild, see QueueMetrics), chosen
 // over the others the issue named:
@@ -33,14 +33,18 @@
 //   (.node files); esbuild cannot bundle it, and npm on an x64 build host installs only the x64
 //   binary, not the linux-arm64 one this ARM64 function would need.
 //
-// IAM authentication (ElastiCache users with authentication mode IAM, Redis 7+/Valkey with
-// in-transit encryption, which is ours) would need no other client: the password is a SigV4
-// presigned request (`GET http://<replication group id>/?Action=connect&User=<user id>`, service
-// `elasticache`, 900 s expiry, signed with the function role's credentials by @smithy/signature-v4,
-// which the Lambda runtime's AWS SDK provides) with the `http://` removed, and the username is
-// the user id: pass both as `username` and `password` to the client options below. A token lasts
-// 15 minutes and this function opens one connection per invocation, so it would sign one per
-// invocation; the role would need `elasticache:Connect` on the replication group and the user.
+// It authenticates with IAM, holding no secret: the cache's user group (src/modules/cache) has an
+// IAM-authenticated user for it whose access string (PUBLISHER_ACCESS_STRING below) allows only
+// the commands it sends, on the Dramatiq keys only. The password is a short-lived token: a SigV4
+// presigned request `GET http://<replication group id>/?Action=connect&User=<user id>`, service
+// `elasticache`, 15 minutes, signed with the function role's credentials (the AWS_* variables
+// Lambda sets), without the `http://`; the username is the user id. This is what AWS's own
+// token generator does (aws/developer-toolkit-elasticache, node/src/token-generator.ts), and
+// what the ElastiCache guide describes (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html).
+// The role has `elasticache:Connect` on the replication group and that user only. One token is
+// signed per invocation: it only has to be valid when the connection AUTHs, a moment later.
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { Redis, type RedisOptions } from 'ioredis';
 import { QUEUE_BACKLOG_METRIC } from '../../ops/contracts';
 
@@ -123,8 +127,11 @@ export function metricRecord({
   };
 }
 
+/** Dramatiq's default key namespace: every key of its Redis broker starts with `dramatiq:`. */
+export const DRAMATIQ_KEY_NAMESPACE = 'dramatiq';
+
 /** The keys of one queue in Dramatiq's Redis broker (see the layout at the top). */
-export function dramatiqKeys(queue: string, keyNamespace = 'dramatiq') {
+export function dramatiqKeys(queue: string, keyNamespace = DRAMATIQ_KEY_NAMESPACE) {
   return {
     /** List of ready message ids. */
     ready: `${keyNamespace}:${queue}`,
@@ -138,27 +145,123 @@ export function dramatiqKeys(queue: string, keyNamespace = 'dramatiq') {
 }
 
 /** Dramatiq's Redis broker keeps each queue's ready message ids in the list `<namespace>:<queue>`. */
-export function queueKeys(queues: readonly string[], keyNamespace = 'dramatiq'): string[] {
+export function queueKeys(queues: readonly string[], keyNamespace = DRAMATIQ_KEY_NAMESPACE): string[] {
   return queues.map((queue) => dramatiqKeys(queue, keyNamespace).ready);
 }
 
 /** Delayed messages (`actor.send_with_options(delay=...)`) wait in the queue `<queue>.DQ`. */
-export function delayQueueKeys(queues: readonly string[], keyNamespace = 'dramatiq'): string[] {
+export function delayQueueKeys(queues: readonly string[], keyNamespace = DRAMATIQ_KEY_NAMESPACE): string[] {
   return queues.map((queue) => dramatiqKeys(queue, keyNamespace).delayed);
 }
 
 /**
+ * The cache ACL of the publisher's user (an ElastiCache RBAC access string, Redis ACL syntax):
+ * every command the function sends and nothing else, on Dramatiq's keys only. `readCounts` sends,
+ * on one connection: AUTH (always allowed: a server runs it before knowing the user), then MULTI,
+ * LLEN and HLEN of each queue's keys, EXEC. The client is set up to send nothing else (no INFO
+ * ready check, no HELLO, no CLIENT SETINFO/SETNAME, no SELECT, no QUIT: see clientOptions). No
+ * write, no other read, no key outside `<namespace>:*` (sessions); no pub/sub command, so no channel.
+ * The cache module gives this string to the user it makes for the function; the integration test
+ * runs the function as a redis-server ACL user with exactly this string.
+ */
+export function publisherAccessString(keyNamespace = DRAMATIQ_KEY_NAMESPACE): string {
+  return `on ~${keyNamespace}:* -@all +multi +exec +llen +hlen`;
+}
+
+/** The access string of the publisher's user in the cache (Dramatiq's default namespace). */
+export const PUBLISHER_ACCESS_STRING = publisherAccessString();
+
+/** Lifetime of an ElastiCache IAM authentication token: 15 minutes, the most ElastiCache accepts. */
+export const IAM_TOKEN_EXPIRES_SECONDS = 900;
+
+/** AWS credentials that sign the token (in Lambda: the role's, from the AWS_* variables). */
+export interface SigningCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+export interface IamTokenInput {
+  /** The replication group's id (not its endpoint): the signed request's host. */
+  readonly replicationGroupId: string;
+  /** The ElastiCache user's id (equal to its name for IAM users): the `User` parameter. */
+  readonly userId: string;
+  readonly region: string;
+  readonly credentials: SigningCredentials;
+  /** The signing time. @default now */
+  readonly now?: Date;
+}
+
+/** SigV4's URI encoding (RFC 3986): encodeURIComponent also escaping !'()*. */
+function sigv4Escape(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * The IAM authentication token: the password of an IAM-authenticated ElastiCache user. A SigV4
+ * presigned `GET http://<replication group id>/?Action=connect&User=<user id>` for the service
+ * `elasticache`, valid 900 s, without its `http://`. ElastiCache stores ids in lower case and
+ * signs what it stores, so both are lowered (as AWS's token generator does). Pure: the same
+ * input (credentials, clock) gives the same token.
+ */
+export async function iamAuthToken({
+  replicationGroupId,
+  userId,
+  region,
+  credentials,
+  now = new Date(),
+}: IamTokenInput): Promise<string> {
+  const host = replicationGroupId.toLowerCase();
+  const signer = new SignatureV4({ credentials, region, service: 'elasticache', sha256: Sha256 });
+  const signed = await signer.presign(
+    {
+      method: 'GET',
+      protocol: 'http:',
+      hostname: host,
+      path: '/',
+      headers: { host },
+      query: { Action: 'connect', User: userId.toLowerCase() },
+    },
+    { expiresIn: IAM_TOKEN_EXPIRES_SECONDS, signingDate: now },
+  );
+  const query = Object.entries(signed.query ?? {})
+    .flatMap(([key, value]) =>
+      (Array.isArray(value) ? value : [value]).map((item) => `${sigv4Escape(key)}=${sigv4Escape(item ?? '')}`),
+    )
+    .join('&');
+  return `${host}/?${query}`;
+}
+
+/** The role's credentials as Lambda sets them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). */
+export function credentialsFromEnvironment(variables: NodeJS.ProcessEnv): SigningCredentials {
+  const accessKeyId = variables.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = variables.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error(
+      'no AWS credentials to sign the cache token (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY are not set)',
+    );
+  }
+  return { accessKeyId, secretAccessKey, sessionToken: variables.AWS_SESSION_TOKEN || undefined };
+}
+
+function required(variables: NodeJS.ProcessEnv, name: string): string {
+  const value = variables[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+/**
  * The client options for the cache, from the function's environment (set by QueueMetrics):
- * CACHE_HOST, CACHE_PORT (6379), CACHE_AUTH_TOKEN (the AUTH password, none if empty) and
- * CACHE_TLS (on unless `false`).
+ * CACHE_HOST, CACHE_PORT (6379), CACHE_USER (the IAM user's id: the AUTH username) and
+ * CACHE_TLS (on unless `false`). The password, a token signed at each invocation, is added by
+ * `authenticatedOptions`.
  */
 export function clientOptions(variables: NodeJS.ProcessEnv): RedisOptions {
-  const host = variables.CACHE_HOST;
-  if (!host) throw new Error('environment variable CACHE_HOST is not set');
+  const host = required(variables, 'CACHE_HOST');
   return {
     host,
     port: Number(variables.CACHE_PORT ?? 6379),
-    password: variables.CACHE_AUTH_TOKEN || undefined,
+    username: required(variables, 'CACHE_USER'),
     tls: variables.CACHE_TLS === 'false' ? undefined : { servername: host },
     // One short-lived connection per invocation, failing fast: no reconnects, no queued
     // commands, no retries. The next invocation, a minute later, is the retry.
@@ -168,12 +271,30 @@ export function clientOptions(variables: NodeJS.ProcessEnv): RedisOptions {
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
+    // Nothing but the counts: no INFO ready check (the user may not run INFO), RESP2 and a
+    // plain `AUTH <user> <token>`, which every ElastiCache engine accepts (ioredis 6 defaults to
+    // HELLO 3), no CLIENT SETINFO (Redis 7.2+ only, and not in the user's ACL). LLEN and HLEN
+    // answer integers in both protocols.
     enableReadyCheck: false,
-    // RESP2 and a plain AUTH, which every ElastiCache engine accepts (ioredis 6 defaults to HELLO 3);
-    // LLEN and HLEN answer integers in both protocols. No CLIENT SETINFO either (Redis 7.2+ only).
     protocol: 2,
     disableClientInfo: true,
   };
+}
+
+/**
+ * The client options with a freshly signed token as the password: CACHE_REPLICATION_GROUP_ID,
+ * CACHE_USER, AWS_REGION and the role's credentials from `variables`, the clock from `now`.
+ */
+export async function authenticatedOptions(variables: NodeJS.ProcessEnv, now = new Date()): Promise<RedisOptions> {
+  const options = clientOptions(variables);
+  const password = await iamAuthToken({
+    replicationGroupId: required(variables, 'CACHE_REPLICATION_GROUP_ID'),
+    userId: options.username!,
+    region: required(variables, 'AWS_REGION'),
+    credentials: credentialsFromEnvironment(variables),
+    now,
+  });
+  return { ...options, password };
 }
 
 /** Makes the client; tests pass one pointed at a local server. */
@@ -234,6 +355,8 @@ export interface HandlerDependencies {
   readonly createClient?: CreateClient;
   /** Where the EMF line goes. @default console.log (the function's log group) */
   readonly log?: (line: string) => void;
+  /** The clock that signs the token. @default the current time */
+  readonly now?: () => Date;
 }
 
 export async function handler(
@@ -252,7 +375,8 @@ export async function handler(
       { command: 'hlen', key: keys.delayedMessages },
     ];
   });
-  const counts = await readCounts(clientOptions(process.env), reads, dependencies.createClient);
+  const options = await authenticatedOptions(process.env, dependencies.now?.());
+  const counts = await readCounts(options, reads, dependencies.createClient);
   let backlog = 0;
   let queuedJobs = 0;
   const perQueue: Record<string, QueueCounts> = {};

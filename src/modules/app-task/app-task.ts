@@ -22,17 +22,21 @@ export interface AppRuntime {
   /** Secrets injected by ECS at start: never plain environment values. */
   readonly secrets: Readonly<Record<string, ecs.Secret>>;
   /** The database PgBouncer connects to, and the credentials it uses. */
-  readonly database: {
+  readonly database: DatabaseCredentials & {
     readonly host: string;
     readonly port: number;
     readonly name: string;
-    readonly username: ecs.Secret;
-    readonly password: ecs.Secret;
   };
   readonly pgbouncer: PgBouncerConfig;
   readonly logRetentionDays: number;
   /** Mount a writable /tmp and make the app's root filesystem read-only. */
   readonly appReadOnlyRootFilesystem: boolean;
+}
+
+/** A database login as ECS secrets. */
+export interface DatabaseCredentials {
+  readonly username: ecs.Secret;
+  readonly password: ecs.Secret;
 }
 
 export interface AppTaskProps {
@@ -82,6 +86,12 @@ export interface AppTaskProps {
    * @default a new role
    */
   readonly executionRole?: iam.IRole;
+  /**
+   * The app container's DATABASE_USER and DATABASE_PASSWORD instead of the runtime's (migrate
+   * runs as the owner of the schema's tables).
+   * @default the runtime's
+   */
+  readonly databaseCredentials?: DatabaseCredentials;
 }
 
 /**
@@ -131,7 +141,12 @@ export class AppTask extends Construct {
       command: [...props.command],
       essential: true,
       environment: { ...runtime.environment, ...databaseEnvironment, DATABASE_NAME: runtime.database.name },
-      secrets: { ...runtime.secrets },
+      secrets: {
+        ...runtime.secrets,
+        ...(props.databaseCredentials
+          ? { DATABASE_USER: props.databaseCredentials.username, DATABASE_PASSWORD: props.databaseCredentials.password }
+          : {}),
+      },
       logging: logging(props.role),
       portMappings:
         props.appPort === undefined

@@ -1,11 +1,31 @@
-import { RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CacheEngine } from '../../config/types';
+import { PUBLISHER_ACCESS_STRING } from '../../lambda/queue-depth/index';
 import { acknowledge } from '../../quality/acknowledge';
 import { CACHE_PORT } from '../networking/networking';
+
+/**
+ * The replication group's id: the environment's identifier and `-acl`, e.g. `booking-dev-acl`.
+ * The suffix came with the RBAC user group (issue 14): CloudFormation replaces a replication
+ * group whose AuthToken gives way to UserGroupIds (cloudformation-coverage-roadmap#2356), and a
+ * replacement cannot keep a fixed id, so the RBAC group has a new one. Every consumer follows
+ * `Cache.replicationGroupId`, never this pattern: the data stack's output (which `status`,
+ * `minimal` and the drift check read), the publisher's token and its IAM permission.
+ */
+export function cacheReplicationGroupId(identifier: string): string {
+  return `${identifier}-acl`;
+}
+
+/**
+ * The access string of the cache's `default` user, which every task authenticates as with the
+ * token (`AUTH <token>`, no user name): all keys, all commands, as the AUTH token gave before.
+ */
+export const DEFAULT_USER_ACCESS_STRING = 'on ~* +@all';
 
 /** Engine versions and their parameter-group families. */
 export const CACHE_ENGINE_VERSIONS: Readonly<Record<CacheEngine, { version: string; family: string }>> = {
@@ -57,13 +77,28 @@ export interface CacheProps {
 /**
  * The seed's ElastiCache module: Django sessions and the Dramatiq broker. One keyspace
  * (cluster mode off: Dramatiq's Redis broker needs multi-key operations in one slot),
- * encrypted at rest and in transit (`rediss://`), with an AUTH token from Secrets Manager and
- * `noeviction` so queued messages are never evicted under memory pressure.
+ * encrypted at rest and in transit (`rediss://`), `noeviction` so queued messages are never
+ * evicted under memory pressure, and role-based access control (an ElastiCache user group):
+ * - the `default` user, whose password is the token in Secrets Manager: the tasks send
+ *   `AUTH <token>` as before and have full access;
+ * - the queue-backlog publisher's user, authenticated by IAM (no secret anywhere), limited to the
+ *   commands it sends on Dramatiq's keys (PUBLISHER_ACCESS_STRING).
+ * Users and user groups cost nothing.
  */
 export class Cache extends Construct {
   public readonly replicationGroup: elasticache.CfnReplicationGroup;
-  /** JSON secret with key `token`: the AUTH token clients send. */
+  /** The replication group's id (`cacheReplicationGroupId`): what the ops code and the token name. */
+  public readonly replicationGroupId: string;
+  /** JSON secret with key `token`: the password of the `default` user, the AUTH token tasks send. */
   public readonly authToken: secretsmanager.Secret;
+  /** The `default` user: the token, full access. */
+  public readonly defaultUser: elasticache.CfnUser;
+  /** The queue-backlog publisher's user: IAM authentication, read-only on Dramatiq's keys. */
+  public readonly publisherUser: elasticache.CfnUser;
+  /** The publisher user's id, which is also its name (IAM authentication requires both equal). */
+  public readonly publisherUserId: string;
+  /** The user group the replication group authenticates against. */
+  public readonly userGroup: elasticache.CfnUserGroup;
   public readonly port = CACHE_PORT;
   /** Clients must use TLS (`rediss://`). */
   public readonly tls = true;
@@ -73,9 +108,10 @@ export class Cache extends Construct {
     Tags.of(this).add('module', 'cache');
     const { version, family } = CACHE_ENGINE_VERSIONS[props.engine];
 
+    this.replicationGroupId = cacheReplicationGroupId(props.identifier);
     this.authToken = new secretsmanager.Secret(this, 'AuthToken', {
       secretName: `${props.identifier}/cache/auth-token`,
-      description: `AUTH token of the ${props.identifier} cache`,
+      description: `AUTH token of the ${props.identifier} cache (the password of its default user)`,
       // ElastiCache tokens: 16-128 printable characters without @, " or /.
       generateSecretString: {
         secretStringTemplate: '{}',
@@ -96,9 +132,38 @@ export class Cache extends Construct {
       properties: { 'maxmemory-policy': 'noeviction' },
     });
 
+    // RBAC users (ids lower case, unique in the account and region: prefixed by the identifier).
+    // A user group must hold a user named `default`: the one a password-only AUTH authenticates.
+    // Its password comes from the secret through a dynamic reference (resolved by CloudFormation;
+    // the template holds none), so the tasks' REDIS_PASSWORD keeps working unchanged.
+    this.defaultUser = new elasticache.CfnUser(this, 'DefaultUser', {
+      engine: props.engine,
+      userId: `${props.identifier}-default`,
+      userName: 'default',
+      accessString: DEFAULT_USER_ACCESS_STRING,
+      authenticationMode: {
+        Type: 'password',
+        Passwords: [this.authToken.secretValueFromJson('token').unsafeUnwrap()],
+      },
+    });
+    // IAM authentication needs the user id and name equal; the token names the id.
+    this.publisherUserId = `${props.identifier}-queue-depth`;
+    this.publisherUser = new elasticache.CfnUser(this, 'QueueDepthUser', {
+      engine: props.engine,
+      userId: this.publisherUserId,
+      userName: this.publisherUserId,
+      accessString: PUBLISHER_ACCESS_STRING,
+      authenticationMode: { Type: 'iam' },
+    });
+    this.userGroup = new elasticache.CfnUserGroup(this, 'Users', {
+      engine: props.engine,
+      userGroupId: `${props.identifier}-users`,
+      userIds: [this.defaultUser.ref, this.publisherUser.ref],
+    });
+
     const replicated = props.nodes > 1;
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
-      replicationGroupId: props.identifier,
+      replicationGroupId: this.replicationGroupId,
       replicationGroupDescription: `${props.identifier} sessions and Dramatiq broker`,
       engine: props.engine,
       engineVersion: version,
@@ -116,8 +181,9 @@ export class Cache extends Construct {
       port: CACHE_PORT,
       atRestEncryptionEnabled: true,
       transitEncryptionEnabled: true,
-      // A dynamic reference: CloudFormation resolves it at deploy time; the template holds none.
-      authToken: this.authToken.secretValueFromJson('token').unsafeUnwrap(),
+      // Authentication by the user group (RBAC, which needs in-transit encryption) instead of an
+      // AuthToken: ElastiCache takes one or the other.
+      userGroupIds: [this.userGroup.ref],
       autoMinorVersionUpgrade: true,
       snapshotRetentionLimit: props.snapshotRetentionDays,
       snapshotWindow: props.snapshotRetentionDays > 0 ? '02:45-03:45' : undefined,
@@ -140,10 +206,30 @@ export class Cache extends Construct {
       );
     }
     acknowledge(
+      this.replicationGroup,
+      'AwsSolutions::AwsSolutions-AEC6',
+      'Every connection authenticates, through RBAC (an ElastiCache user group) rather than the legacy AuthToken this rule looks for and which ElastiCache refuses alongside a user group: the tasks as the default user with the token from Secrets Manager, the backlog publisher with IAM',
+    );
+    acknowledge(
       this.authToken,
       'AwsSolutions::AwsSolutions-SMG4',
-      'Not rotated yet by design: rotating the AUTH token needs a Lambda that reaches the Secrets Manager and ElastiCache APIs from inside the VPC and a restart of the tasks holding the token, which is the secrets-rotation module',
+      'Not rotated yet by design: rotating the token needs a Lambda that reaches the Secrets Manager and ElastiCache APIs from inside the VPC (ModifyUser on the default user, which holds two passwords during a rotation) and a restart of the tasks holding the token, which is the secrets-rotation module',
     );
+  }
+
+  /**
+   * Lets `grantee` authenticate to the cache as the publisher's user with an IAM token:
+   * `elasticache:Connect` on exactly this replication group and that user (both are needed).
+   */
+  grantPublisherConnect(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: 'elasticache', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['elasticache:Connect'],
+      resourceArns: [arn('replicationgroup', this.replicationGroupId), arn('user', this.publisherUserId)],
+    });
   }
 
   /** The primary endpoint's address. */

@@ -1,7 +1,7 @@
 import { Tags } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { acknowledgeTaskFindings, AppTask, type AppRuntime } from '../app-task/app-task';
+import { acknowledgeTaskFindings, AppTask, type AppRuntime, type DatabaseCredentials } from '../app-task/app-task';
 
 export interface MigrateTaskProps {
   /** Image, environment, secrets, database and log retention, shared with web and worker. */
@@ -24,6 +24,8 @@ export interface MigrateTaskProps {
   readonly taskRole: iam.IRole;
   /** The worker's execution role (pulls the image, reads the secrets), for the same reason. */
   readonly executionRole: iam.IRole;
+  /** The credentials migrations run with: the owner of the schema's tables. */
+  readonly databaseCredentials: DatabaseCredentials;
 }
 
 /**
@@ -47,6 +49,7 @@ export class MigrateTask extends Construct {
       withPgBouncer: false,
       taskRole: props.taskRole,
       executionRole: props.executionRole,
+      databaseCredentials: props.databaseCredentials,
     });
     acknowledgeTaskFindings(this.task);
   }

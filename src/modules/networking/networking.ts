@@ -39,6 +39,14 @@ export interface NetworkingProps {
   readonly withoutNat: boolean;
   /** `compute.appPort`: the port web tasks listen on, and the only port the ALB may reach. */
   readonly appPort: number;
+  /**
+   * Make room for the credential-rotation functions (`database.credentialRotation.enabled`): a
+   * security group the database admits, and, where no NAT gateway gives the private subnets a
+   * way out (`public` egress), a Secrets Manager interface endpoint for them: 0.011 USD per
+   * AZ-hour in London (16.06 USD/month in two AZs) plus 0.01 USD per GB.
+   * @default false
+   */
+  readonly credentialRotation?: boolean;
 }
 
 /**
@@ -63,6 +71,12 @@ export class Networking extends Construct {
   public readonly taskSubnets: ec2.SubnetSelection;
   /** Whether tasks need a public IP to reach the internet (true only in `public` egress mode). */
   public readonly assignPublicIp: boolean;
+  /** The rotation functions' group (PostgreSQL to the database, HTTPS out), with `credentialRotation`. */
+  public readonly rotationSecurityGroup?: ec2.SecurityGroup;
+  /** Where the rotation functions run: the private subnets (behind NAT, or beside the endpoint). */
+  public readonly rotationSubnets: ec2.SubnetSelection = { subnetGroupName: 'private' };
+  /** The Secrets Manager endpoint the rotation functions use when there is no NAT gateway. */
+  public readonly secretsManagerEndpoint?: ec2.InterfaceVpcEndpoint;
   /** Subnets for the database and cache: no route to or from the internet. */
   public readonly dataSubnets: ec2.SubnetSelection = { subnetGroupName: 'isolated' };
   /** The flow-log group, when flow logs are on. */
@@ -186,6 +200,44 @@ export class Networking extends Construct {
         `Redis protocol from ${name} tasks`,
       );
     }
+    if (props.credentialRotation) {
+      const access = this.rotationAccess(props.egress);
+      this.rotationSecurityGroup = access.group;
+      this.secretsManagerEndpoint = access.endpoint;
+    }
+  }
+
+  /**
+   * The rotation functions log in to the database and call the Secrets Manager API: PostgreSQL
+   * to the database's group, HTTPS out, nothing in. Without a NAT gateway the API is reached
+   * through an interface endpoint in the private subnets (private DNS, so the functions' SDK
+   * finds it by the usual name) that admits only them.
+   */
+  private rotationAccess(egress: EgressMode): { group: ec2.SecurityGroup; endpoint?: ec2.InterfaceVpcEndpoint } {
+    const rotation = this.securityGroup(
+      'RotationSecurityGroup',
+      'Credential rotation functions: PostgreSQL to the database, HTTPS to Secrets Manager',
+      false,
+    );
+    rotation.connections.allowTo(this.databaseSecurityGroup, ec2.Port.tcp(DATABASE_PORT), 'PostgreSQL to the database');
+    if (natGatewayCount(egress, 1) > 0) {
+      rotation.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the Secrets Manager API (through NAT)');
+      return { group: rotation };
+    }
+    const endpointGroup = this.securityGroup(
+      'SecretsManagerEndpointSecurityGroup',
+      'Secrets Manager endpoint: HTTPS from the rotation functions only',
+      false,
+    );
+    rotation.connections.allowTo(endpointGroup, ec2.Port.tcp(443), 'HTTPS to the Secrets Manager endpoint');
+    const endpoint = this.vpc.addInterfaceEndpoint('SecretsManagerEndpoint', {
+      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      subnets: this.rotationSubnets,
+      securityGroups: [endpointGroup],
+      privateDnsEnabled: true,
+      open: false,
+    });
+    return { group: rotation, endpoint };
   }
 
   private securityGroup(id: string, description: string, allowAllOutbound: boolean): ec2.SecurityGroup {

@@ -14,8 +14,9 @@ import { acknowledgeFindings } from '../../quality/acknowledge';
 import type { Cache } from '../cache/cache';
 
 /**
- * The publisher's source: bundled with esbuild at synth, its Redis client (ioredis) included; the
- * AWS SDK, which it does not use, would come with the runtime.
+ * The publisher's source: bundled with esbuild at synth, its Redis client (ioredis) and its SigV4
+ * signer (@smithy/signature-v4, @aws-crypto/sha256-js) included; the AWS SDK, which it does not
+ * use, would come with the runtime.
  */
 export const QUEUE_DEPTH_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'queue-depth', 'index.ts');
 
@@ -26,7 +27,10 @@ export interface QueueMetricsProps {
   readonly subnets: ec2.SubnetSelection;
   /** A group the cache admits (the worker's). */
   readonly securityGroup: ec2.ISecurityGroup;
-  /** The cache holding the Dramatiq queues: host, port, TLS flag and AUTH token. */
+  /**
+   * The cache holding the Dramatiq queues: host, port, TLS flag, replication group id and the
+   * IAM-authenticated user the function connects as (no secret reaches the function).
+   */
   readonly cache: Cache;
   /** Dramatiq queues whose waiting messages are summed into `QueueBacklog`, e.g. `['default']`. */
   readonly queues: readonly string[];
@@ -67,7 +71,8 @@ export class QueueMetrics extends Construct {
     // interfaces a VPC function needs.
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Queue-backlog publisher: writes its log group, manages its VPC network interfaces',
+      description:
+        'Queue-backlog publisher: writes its log group, manages its VPC network interfaces, connects to the cache as its IAM user',
     });
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -87,6 +92,8 @@ export class QueueMetrics extends Construct {
         resources: ['*'],
       }),
     );
+    // IAM authentication to the cache: elasticache:Connect on the replication group and the user.
+    props.cache.grantPublisherConnect(role);
     acknowledgeFindings(
       role,
       'AwsSolutions::AwsSolutions-IAM5',
@@ -110,9 +117,11 @@ export class QueueMetrics extends Construct {
         CACHE_HOST: props.cache.host,
         CACHE_PORT: String(props.cache.port),
         CACHE_TLS: String(props.cache.tls),
-        // Resolved by CloudFormation at deploy time; the function cannot reach Secrets Manager
-        // without a NAT gateway or an interface endpoint, both billed by the hour.
-        CACHE_AUTH_TOKEN: props.cache.authToken.secretValueFromJson('token').unsafeUnwrap(),
+        // No secret: the function signs an IAM token for this user and replication group with
+        // its role's credentials (so it needs neither Secrets Manager nor a NAT gateway or an
+        // interface endpoint). The region is Lambda's AWS_REGION.
+        CACHE_USER: props.cache.publisherUserId,
+        CACHE_REPLICATION_GROUP_ID: props.cache.replicationGroupId,
         QUEUES: props.queues.join(','),
         METRIC_NAMESPACE: props.namespace,
         ENVIRONMENT: props.environmentName,

@@ -25,6 +25,11 @@ export interface OpsFunctionProps {
   readonly logRetentionDays: number;
   /** Exactly what it may do. */
   readonly statements: readonly iam.PolicyStatement[];
+  /**
+   * The handler's source file.
+   * @default the operations Lambda (src/lambda/ops/index.ts)
+   */
+  readonly entry?: string;
 }
 
 /** What every operations Lambda is told about its environment (read by `resourcesFromEnvironment`). */
@@ -80,7 +85,7 @@ export class OpsFunction extends Construct {
     );
     for (const statement of props.statements) this.role.addToPolicy(statement);
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: OPS_LAMBDA_ENTRY,
+      entry: props.entry ?? OPS_LAMBDA_ENTRY,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
