@@ -49,7 +49,15 @@ export function assessEnvironment(
     drift.push(
       `"${lock.operation}" by ${lock.holder} holds the lock since ${lock.startedAt}${stale ? ` and has shown no sign of life for over ${LOCK_STALE_MS / 60_000} min (crashed?)` : ' (in progress)'}`,
     );
-    if (stale) converge = `npx booking-infra ${lock.operation} ${env} --break-lock`;
+    if (stale) {
+      // A crashed run: say what it left half done, which the --break-lock run continues.
+      if (record?.state === 'pausing' || record?.state === 'resuming') {
+        drift.push(
+          `a ${record.state === 'pausing' ? 'pause' : 'resume'} began at ${record.changedAt} and did not finish`,
+        );
+      }
+      converge = `npx booking-infra ${lock.operation} ${env} --break-lock`;
+    }
     return { observed, drift, converge };
   }
 

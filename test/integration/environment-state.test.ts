@@ -243,6 +243,69 @@ describe('environment state against moto', () => {
     );
   });
 
+  test('a pause whose process is killed mid-way: the lock holds others off, status says so, and --break-lock finishes it', async () => {
+    await seedEnvironment(moto.endpoint);
+    // The real CLI in its own process, stuck waiting for the emulated scheduler to drain the tasks.
+    proxy.placementDelayPolls = 10_000;
+    const child = spawn('node', ['bin/booking-infra.js', 'pause', 'dev', '--yes'], {
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: proxy.endpoint,
+        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        AWS_REGION: 'eu-west-2',
+        AWS_PROFILE: '',
+      },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
+    for (let i = 0; i < 300 && (await record())?.state !== 'pausing'; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await record()).state, 'pausing');
+    // Killed (an OOM kill, a closed laptop): no finally block runs, the lock stays.
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    // The emulated scheduler now drains at once (and forgets the drain the killed run waited for).
+    proxy.reset();
+    const lock = (await state()).items.find((item) => item.pk === 'lock');
+    assert.ok(lock, 'the lock outlives the killed run');
+
+    // Another run is refused at once, naming the holder and when --break-lock becomes allowed.
+    const refused = await cli(['pause', 'dev']);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.err,
+      /is running "pause" since .*wait for it to finish \(--break-lock is allowed once it has shown no sign of life for 15 min\)/,
+    );
+    const early = await cli(['pause', 'dev', '--break-lock']);
+    assert.equal(early.code, 1, 'a lock with a recent heartbeat cannot be broken');
+
+    // Status shows the half-done pause and, once the holder is silent long enough, the way out.
+    const later = () => Date.now() + 16 * 60_000;
+    const status = JSON.parse((await cli(['status', 'dev', '--json'], { now: later })).out);
+    const drift = status.drift.join('\n');
+    assert.match(drift, /a pause began at .* and did not finish/);
+    assert.match(drift, /has shown no sign of life for over 15 min \(crashed\?\)/);
+    assert.equal(status.converge, 'npx booking-infra pause dev --break-lock');
+
+    // The way out finishes the pause from where it stopped, restoring what was recorded before it.
+    const finished = await cli(['pause', 'dev', '--break-lock'], { now: later });
+    assert.equal(finished.code, 0, finished.err + finished.out);
+    const now = await state();
+    assert.equal(now.database, 'stopped');
+    assert.deepEqual(now.services.web, { desired: 0, min: 0, max: 0 });
+    assert.equal((await record()).state, 'paused');
+    assert.deepEqual(
+      (await record()).services.web,
+      { desired: 1, min: 1, max: 2 },
+      'the capacities to restore survive',
+    );
+    assert.equal(now.items.filter((item) => item.pk === 'lock').length, 0);
+    assert.equal((await cli(['resume', 'dev'])).code, 0);
+    assert.deepEqual((await state()).services.web, { desired: 1, min: 1, max: 2 });
+  });
+
   test('a deploy while paused starts nothing, and the next resume applies the new configuration', async () => {
     await seedEnvironment(moto.endpoint);
     assert.equal((await cli(['pause', 'dev'])).code, 0);
