@@ -164,6 +164,7 @@ describe('the app', () => {
       'AwsSolutions: AwsSolutions-IAM5[Action::s3:List*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::<PipelineArtifactsEB21E7E8.Arn>/*]',
+      'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:application-autoscaling:eu-west-2:111111111111:scalable-target/*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:ecs:eu-west-2:111111111111:task-definition/<env>-database-roles:*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:ecs:eu-west-2:111111111111:task-definition/<env>-migrate:*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:ecs:eu-west-2:111111111111:task/<env>/*]',

@@ -303,6 +303,11 @@ export interface UsageAssumptions {
   readonly cdnDataGiB: number;
   /** Millions of HTTP requests a month to the API (WAF and CDN request charges). */
   readonly requestsMillions: number;
+  /**
+   * Millions of requests a month CloudFront serves from the bucket (static and media files).
+   * @default requestsMillions
+   */
+  readonly cdnRequestsMillions?: number;
   /** GB of RDS backups in total; only what exceeds the provisioned storage is billed. */
   readonly databaseBackupGiB: number;
   /**
@@ -336,6 +341,85 @@ export interface BudgetConfig {
  * One deployable environment (dev, prod, ...). Only `buildApp()` reads it; modules receive the
  * parts they need as props.
  */
+/** `storage`: one bucket, `static/` (collectstatic) and `media/` (user uploads) prefixes. */
+export interface StorageConfig {
+  /**
+   * Keep every version of every object (prod on: an overwrite or a delete can be undone);
+   * noncurrent versions expire after `noncurrentVersionDays` and are billed until then.
+   */
+  readonly versioning: boolean;
+  /** Days a replaced or deleted version is kept (with `versioning`), 1-3650. */
+  readonly noncurrentVersionDays: number;
+  /**
+   * Origins a browser may upload from or read with CORS (e.g. the Vercel frontend,
+   * `https://usa-berko.lichnails.co.uk`). `*` is refused in production.
+   */
+  readonly corsAllowedOrigins: readonly string[];
+  /**
+   * The seed's `media_cleanup`: objects under `prefix` expire `days` days after they are written
+   * (e.g. abandoned uploads under `media/tmp/`). The prefix must lie under `media/`, so static
+   * files never expire. `days: 0` turns the rule off.
+   */
+  readonly mediaCleanup: { readonly prefix: string; readonly days: number };
+}
+
+/** CloudFront price classes: which edge locations serve (and what they charge). */
+export type CdnPriceClass = 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
+export const CDN_PRICE_CLASSES: readonly CdnPriceClass[] = ['PriceClass_100', 'PriceClass_200', 'PriceClass_All'];
+
+/** `cdn`. */
+export interface CdnConfig {
+  readonly enabled: boolean;
+  /**
+   * The distribution's host, inside the shared domain, e.g. `static-dev.lichnails.co.uk`. Its
+   * certificate is issued in us-east-1 (CloudFront's region) by the environment's edge stack.
+   */
+  readonly host: string;
+  /**
+   * `PriceClass_100` (North America and Europe: the cheapest edges, enough for a UK salon's
+   * customers), `PriceClass_200`, or `PriceClass_All`.
+   */
+  readonly priceClass: CdnPriceClass;
+  /** CloudFront standard access logs to a bucket (S3 storage of the logs only). */
+  readonly accessLogs: boolean;
+  /**
+   * The Content-Security-Policy header the distribution adds to every response.
+   * @default "default-src 'none'; img-src 'self'; style-src 'self'; font-src 'self'; script-src 'self'"
+   */
+  readonly contentSecurityPolicy?: string;
+}
+
+/** AWS managed rule groups the web ACL may use, by short name. */
+export type WafManagedRuleGroup = 'common' | 'known-bad-inputs' | 'sql-database' | 'ip-reputation';
+export const WAF_MANAGED_RULE_GROUPS: Readonly<Record<WafManagedRuleGroup, string>> = {
+  common: 'AWSManagedRulesCommonRuleSet',
+  'known-bad-inputs': 'AWSManagedRulesKnownBadInputsRuleSet',
+  'sql-database': 'AWSManagedRulesSQLiRuleSet',
+  'ip-reputation': 'AWSManagedRulesAmazonIpReputationList',
+};
+
+/** `waf`. */
+export interface WafConfig {
+  readonly enabled: boolean;
+  /** `block` enforces; `count` only counts what would be blocked (roll-out: watch, then block). */
+  readonly mode: 'block' | 'count';
+  /** Requests per client IP in any 5 minutes above which it is blocked (WAF allows 10 or more). */
+  readonly rateLimitPer5Minutes: number;
+  /** CIDRs always allowed (checked first), e.g. the office. IPv4 only. */
+  readonly allowCidrs: readonly string[];
+  /** CIDRs always blocked. IPv4 only. */
+  readonly blockCidrs: readonly string[];
+  /** AWS managed rule groups, in evaluation order. */
+  readonly managedRuleGroups: readonly WafManagedRuleGroup[];
+  /** ARNs of your own REGIONAL rule groups, evaluated after the managed ones. */
+  readonly customRuleGroupArns: readonly string[];
+  /**
+   * Days the web ACL's logs (`aws-waf-logs-<app>-<env>`, authorization and cookie headers
+   * redacted) are kept; 0 = no logging. Ingestion 0.5985 USD per GB.
+   */
+  readonly logRetentionDays: number;
+}
+
 export interface EnvironmentConfig {
   /** Short name used in stack names and parameter paths: lowercase letters, digits, hyphens. */
   readonly name: string;
@@ -381,6 +465,23 @@ export interface EnvironmentConfig {
   readonly pipeline: PipelineConfig;
   /** Pause and resume on a schedule; none when omitted. */
   readonly schedule?: ScheduleConfig;
+  /**
+   * The media and static files bucket (seed future module 1). Absent: no bucket.
+   * Cost: S3 Standard 0.024 USD per GB-month in London (`usage.s3StorageGiB`), requests per
+   * `usage.s3PutThousands` / `usage.s3GetTenThousands`.
+   */
+  readonly storage?: StorageConfig;
+  /**
+   * A CloudFront distribution in front of the bucket (seed future module 2), on `cdn.host`.
+   * Needs `storage`. Absent or `enabled: false`: none.
+   */
+  readonly cdn?: CdnConfig;
+  /**
+   * A regional AWS WAF web ACL on the load balancer (seed future module 6). Absent or
+   * `enabled: false`: none. Cost: 5 USD per web ACL-month + 1 USD per rule-month + 0.60 USD per
+   * million requests (`usage.requestsMillions`), plus its logs.
+   */
+  readonly waf?: WafConfig;
   readonly usage: UsageAssumptions;
   readonly budget: BudgetConfig;
   /** E-mail addresses subscribed to the ops topic (alarms, budget, pipeline failures). */

@@ -276,6 +276,7 @@ export class AppStack extends PlatformStack {
 
     if (config.schedule) {
       new EnvironmentSchedule(this, 'Schedule', {
+        appName: shared.appName,
         environmentName: config.name,
         schedule: config.schedule,
         databaseId: name,

@@ -27,6 +27,7 @@ describe('environment schedule (module)', () => {
     const app = new App({ context: { [BUNDLING_STACKS]: [] } });
     const stack = new Stack(app, 'Scheduled', { env: { account: '123456789012', region: 'eu-west-2' } });
     new EnvironmentSchedule(stack, 'Schedule', {
+      appName: 'booking',
       environmentName: 'dev',
       schedule: dev.schedule,
       databaseId: 'booking-dev',
@@ -126,12 +127,21 @@ describe('environment schedule (module)', () => {
           ],
         },
         {
-          actions: [
-            'application-autoscaling:DescribeScalableTargets',
-            'application-autoscaling:RegisterScalableTarget',
-            'elasticloadbalancing:DescribeTargetHealth',
-          ],
+          actions: ['application-autoscaling:DescribeScalableTargets', 'elasticloadbalancing:DescribeTargetHealth'],
           resource: '*',
+        },
+        {
+          // Only this environment's ECS scalable targets, by their tags: not prod's in a shared account.
+          actions: ['application-autoscaling:RegisterScalableTarget'],
+          resource: arn('application-autoscaling', 'scalable-target/*'),
+          condition: {
+            StringEquals: {
+              'aws:ResourceTag/app': 'booking',
+              'aws:ResourceTag/environment': 'dev',
+              'application-autoscaling:service-namespace': 'ecs',
+              'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+            },
+          },
         },
         {
           actions: ['rds:DescribeDBInstances', 'rds:StartDBInstance', 'rds:StopDBInstance'],

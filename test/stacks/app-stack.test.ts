@@ -341,7 +341,6 @@ describe('compute tier', () => {
         'ec2:AssignPrivateIpAddresses',
         'ec2:UnassignPrivateIpAddresses',
         'application-autoscaling:DescribeScalableTargets',
-        'application-autoscaling:RegisterScalableTarget',
         'elasticloadbalancing:DescribeTargetHealth',
       ]);
       for (const part of ['app', 'data', 'network', 'ops']) {

@@ -1,4 +1,4 @@
-import { Duration, Stack, Tags } from 'aws-cdk-lib';
+import { Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
@@ -9,6 +9,8 @@ import type { ConfiguredCapacity } from '../../ops/resources';
 import { OpsFunction, opsVariables, stateTableStatement } from '../state-guard/ops-function';
 
 export interface EnvironmentScheduleProps {
+  /** The application's name (`app` tag of the environment's resources), e.g. `booking`. */
+  readonly appName: string;
   /** The environment's name, e.g. `dev`. */
   readonly environmentName: string;
   /**
@@ -77,13 +79,26 @@ export class EnvironmentSchedule extends Construct {
           resources: [...props.serviceArns],
         }),
         new iam.PolicyStatement({
-          // Application Auto Scaling and target health offer no resource-level permissions here.
-          actions: [
-            'application-autoscaling:DescribeScalableTargets',
-            'application-autoscaling:RegisterScalableTarget',
-            'elasticloadbalancing:DescribeTargetHealth',
-          ],
+          // Neither offers a resource to name: describing is read-only.
+          actions: ['application-autoscaling:DescribeScalableTargets', 'elasticloadbalancing:DescribeTargetHealth'],
           resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          // Bounds of this environment's ECS services only: the scalable targets carry the
+          // app and environment tags (the services' modules tag them), which IAM checks on
+          // every update of an existing target. Another environment's targets, in the same
+          // account, do not match.
+          sid: 'OwnScalableTargets',
+          actions: ['application-autoscaling:RegisterScalableTarget'],
+          resources: [arn('application-autoscaling', 'scalable-target/*')],
+          conditions: {
+            StringEquals: {
+              'aws:ResourceTag/app': props.appName,
+              'aws:ResourceTag/environment': props.environmentName,
+              'application-autoscaling:service-namespace': 'ecs',
+              'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+            },
+          },
         }),
         new iam.PolicyStatement({
           actions: ['rds:DescribeDBInstances', 'rds:StopDBInstance', 'rds:StartDBInstance'],
@@ -110,8 +125,12 @@ export class EnvironmentSchedule extends Construct {
     acknowledgeFindings(
       this.ops.role,
       'AwsSolutions::AwsSolutions-IAM5',
-      ['Resource::*'],
-      'application-autoscaling:DescribeScalableTargets/RegisterScalableTarget and elasticloadbalancing:DescribeTargetHealth offer no resource-level permissions for these calls; ecs:ListTasks is limited to this cluster by the ecs:cluster condition',
+      [
+        'Resource::*',
+        // As cdk-nag prints it: a partition token as <AWS::Partition>.
+        `Resource::${arn('application-autoscaling', 'scalable-target/*').replace(stack.partition, Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition)}`,
+      ],
+      'application-autoscaling:DescribeScalableTargets and elasticloadbalancing:DescribeTargetHealth offer no resource-level permissions; RegisterScalableTarget is limited to scalable targets tagged with this app and environment (ECS desired count only), whose ids AWS generates; ecs:ListTasks is limited to this cluster by the ecs:cluster condition',
     );
 
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
