@@ -62,7 +62,7 @@ export class DataStack extends PlatformStack {
       logRetentionDays: config.logRetentionDays,
       roleNames: databaseRoleNames(shared.appName),
       rotation:
-        config.database.credentialRotation?.enabled && networking.rotationSecurityGroup
+        config.database.credentialRotation?.enabled && config.state !== 'minimal' && networking.rotationSecurityGroup
           ? {
               everyDays: config.database.credentialRotation.everyDays,
               subnets: networking.rotationSubnets,

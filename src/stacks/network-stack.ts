@@ -29,7 +29,9 @@ export class NetworkStack extends PlatformStack {
       flowLogs: network.flowLogs,
       withoutNat: props.config.state === 'minimal',
       appPort: props.config.compute.appPort,
-      credentialRotation: props.config.database.credentialRotation?.enabled ?? false,
+      // Not while minimal: the database is stopped and the NAT gateway removed.
+      credentialRotation:
+        (props.config.database.credentialRotation?.enabled ?? false) && props.config.state !== 'minimal',
     });
     new CfnOutput(this, 'VpcId', { value: this.networking.vpc.vpcId, description: 'The environment VPC' });
   }

@@ -128,6 +128,8 @@ describe('database access: roles, credentials and rotation', () => {
     );
     for (const schedule of schedules) {
       assert.deepEqual(schedule.RotationRules, { ScheduleExpression: 'rate(30 days)' });
+      // Not at deploy: the roles do not exist until the app stack's roles task has run.
+      assert.equal(schedule.RotateImmediatelyOnUpdate, false);
       assert.match(outputOf(schedule.HostedRotationLambda.VpcSecurityGroupIds)!, /RotationSecurityGroup/);
       assert.match(JSON.stringify(schedule.HostedRotationLambda.VpcSubnetIds), /privateSubnet/);
     }
@@ -208,7 +210,12 @@ describe('database access: roles, credentials and rotation', () => {
         roles.DependsOn.some((id: string) => /^EcsCluster/.test(id)),
         'the cluster exists first',
       );
+      assert.ok(
+        roles.DependsOn.some((id: string) => /^DatabaseAccessRolesTaskExecutionRoleDefaultPolicy/.test(id)),
+        'the task can pull its image and read its secrets when it starts',
+      );
       const props = roles.Properties;
+      assert.equal(props.ServiceTimeout, '900');
       assert.equal(props.Cluster, `booking-${envName}`);
       assert.equal(props.DatabaseId, `booking-${envName}`);
       assert.equal(props.AssignPublicIp, publicIp);

@@ -175,6 +175,8 @@ export class DatabaseAccess extends Construct {
     this.roles = new CustomResource(this, 'Roles', {
       serviceToken: this.function.function.functionArn,
       resourceType: 'Custom::DatabaseRoles',
+      // A lost answer fails the deploy after 15 minutes instead of CloudFormation's hour.
+      serviceTimeout: Duration.minutes(15),
       properties: {
         Cluster: props.clusterName,
         // A new revision (new image, new secrets, new host) runs the task again.
@@ -188,6 +190,9 @@ export class DatabaseAccess extends Construct {
       },
     });
     this.roles.node.addDependency(this.function.role);
+    // The task pulls its image and reads the three secrets with the execution role's policy:
+    // started before that policy exists, it would fail to initialize.
+    this.roles.node.addDependency(this.taskDefinition, this.taskDefinition.obtainExecutionRole());
     // The services switch to the roles' credentials only once the roles exist.
     for (const { service } of props.services) service.node.addDependency(this.roles);
 

@@ -260,8 +260,15 @@ export class Database extends Construct {
     if (props.rotation) {
       const { everyDays, subnets, securityGroup } = props.rotation;
       const network = { vpc: props.vpc, vpcSubnets: subnets, securityGroups: [securityGroup] };
+      // Not at once: the owner and application roles exist only after the app stack's roles task
+      // (a rotation now would fail and leave AWSPENDING behind, which blocks the next schedule
+      // update). The first rotation comes `everyDays` after the deploy.
       const rotate = (secret: secretsmanager.ISecret, id: string, hostedRotation: secretsmanager.HostedRotation) =>
-        secret.addRotationSchedule(id, { hostedRotation, automaticallyAfter: Duration.days(everyDays) });
+        secret.addRotationSchedule(id, {
+          hostedRotation,
+          automaticallyAfter: Duration.days(everyDays),
+          rotateImmediatelyOnUpdate: false,
+        });
       // The master and the owner change their own password (single user): nothing holds them
       // for long (the roles task and the migrate task read them when they start).
       rotate(
