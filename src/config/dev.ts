@@ -74,6 +74,26 @@ export const dev: EnvironmentConfig = {
   // Nights and weekends paused (London time): the database and tasks bill 65 of 168 hours a week.
   schedule: { timezone: 'Europe/London', pause: 'cron(0 20 ? * MON-FRI *)', resume: 'cron(0 7 ? * MON-FRI *)' },
   pipeline: { branch: 'develop', manualApproval: false, scanGate: 'off' },
+  storage: {
+    versioning: false,
+    noncurrentVersionDays: 30,
+    // The Vercel frontend, and the frontend's dev server.
+    corsAllowedOrigins: ['https://usa-berko.lichnails.co.uk', 'http://localhost:3000'],
+    // The seed's media_cleanup: abandoned uploads expire; static files never do.
+    mediaCleanup: { prefix: 'media/tmp/', days: 90 },
+  },
+  cdn: { enabled: true, host: 'static-dev.lichnails.co.uk', priceClass: 'PriceClass_100', accessLogs: false },
+  // Off in dev: 5 USD a month for the ACL plus 1 per rule, for an API only the team uses.
+  waf: {
+    enabled: false,
+    mode: 'count',
+    rateLimitPer5Minutes: 2000,
+    allowCidrs: [],
+    blockCidrs: [],
+    managedRuleGroups: ['common', 'known-bad-inputs', 'sql-database', 'ip-reputation'],
+    customRuleGroupArns: [],
+    logRetentionDays: 14,
+  },
   usage: {
     albLcu: 0.5,
     natDataGiB: 0,

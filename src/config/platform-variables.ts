@@ -21,6 +21,11 @@ export const PLATFORM_VARIABLES: Readonly<Record<string, string>> = {
   DATABASE_NAME: 'the database',
   DATABASE_USER: "the database's secret",
   DATABASE_PASSWORD: "the database's secret",
+  STORAGE_BUCKET: 'the media and static bucket (with storage)',
+  STORAGE_REGION: "the bucket's region (with storage)",
+  STORAGE_STATIC_LOCATION: '`static`: where collectstatic writes (with storage)',
+  STORAGE_MEDIA_LOCATION: '`media`: where uploads go (with storage)',
+  CDN_HOST: 'cdn.host, the host file URLs use (with cdn)',
 };
 
 /**

@@ -74,6 +74,24 @@ export const prod: EnvironmentConfig = {
     environment: APPLICATION_ENVIRONMENT,
   },
   pipeline: { branch: 'main', manualApproval: true, promoteFrom: 'dev', scanGate: 'critical' },
+  storage: {
+    versioning: true,
+    noncurrentVersionDays: 30,
+    corsAllowedOrigins: ['https://usa-berko.lichnails.co.uk'],
+    mediaCleanup: { prefix: 'media/tmp/', days: 90 },
+  },
+  cdn: { enabled: true, host: 'static.lichnails.co.uk', priceClass: 'PriceClass_100', accessLogs: true },
+  waf: {
+    enabled: true,
+    mode: 'block',
+    // Per client IP per 5 minutes: well above a salon's busiest booking page, far below a flood.
+    rateLimitPer5Minutes: 2000,
+    allowCidrs: [],
+    blockCidrs: [],
+    managedRuleGroups: ['common', 'known-bad-inputs', 'sql-database', 'ip-reputation'],
+    customRuleGroupArns: [],
+    logRetentionDays: 90,
+  },
   usage: {
     albLcu: 1,
     natDataGiB: 20,
@@ -89,7 +107,7 @@ export const prod: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 100,
   },
-  budget: { monthlyLimitUsd: 243, marginPercent: 20 },
+  budget: { monthlyLimitUsd: 258, marginPercent: 20 },
   // Replace with your own: each address confirms once, then receives every prod alert.
   alertEmails: ['ops@lichnails.co.uk'],
 };

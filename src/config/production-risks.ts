@@ -63,6 +63,20 @@ export const PRODUCTION_RISKS: Readonly<Record<string, ProductionRisk>> = {
     fix: 'credentialRotation: { enabled: true, everyDays: 30 }',
     benefit: 'a leaked database password stops working within a rotation period',
   },
+  'no-bucket-versioning': {
+    field: 'storage.versioning',
+    taken: (env) => env.storage !== undefined && !env.storage.versioning,
+    value: (env) => String(env.storage?.versioning),
+    fix: 'versioning: true',
+    benefit: 'an overwritten or deleted upload can be restored',
+  },
+  'no-waf': {
+    field: 'waf.enabled',
+    taken: (env) => !(env.waf?.enabled ?? false),
+    value: (env) => String(env.waf?.enabled ?? false),
+    fix: "waf: { enabled: true, mode: 'block', ... }",
+    benefit: 'the public API is behind rate limiting and the AWS managed rules',
+  },
   'no-alert-subscribers': {
     field: 'alertEmails',
     taken: (env) => env.alertEmails.length === 0,

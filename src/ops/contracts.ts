@@ -4,7 +4,7 @@
  */
 
 /** The parts of an environment's stage; each is a stack named `<app>-<env>-<part>`. */
-export type StackPart = 'network' | 'ops' | 'data' | 'app' | 'pipeline';
+export type StackPart = 'network' | 'ops' | 'data' | 'app' | 'pipeline' | 'edge';
 
 /** `<app>-<env>`: the stage, and the prefix of every stack and named resource of one environment. */
 export function environmentName(appName: string, environment: string): string {
@@ -40,6 +40,7 @@ export const STACK_OUTPUTS = {
     databaseInstanceId: 'DatabaseInstanceId',
     databaseSecretArn: 'DatabaseSecretArn',
     cacheReplicationGroupId: 'CacheReplicationGroupId',
+    storageBucketName: 'StorageBucketName',
   },
   app: {
     clusterName: 'ClusterName',

@@ -15,6 +15,7 @@ import { DatabaseAccess } from '../modules/database-access/database-access';
 import { EcsCluster } from '../modules/ecs-cluster/ecs-cluster';
 import { LoadBalancer } from '../modules/load-balancer/load-balancer';
 import { MigrateTask } from '../modules/migrate-task/migrate-task';
+import { MEDIA_PREFIX, STATIC_PREFIX } from '../modules/storage/media-storage';
 import {
   applicationSecretParameter,
   hostedZoneIdParameter,
@@ -25,6 +26,7 @@ import { EnvironmentSchedule } from '../modules/schedule/environment-schedule';
 import { STACK_OUTPUTS, dnsDelegationRoleName, environmentName, stateTableName } from '../ops/contracts';
 import { configuredCapacity } from '../ops/resources';
 import { WebService } from '../modules/web-service/web-service';
+import { LoadBalancerFirewall } from '../modules/waf/web-acl';
 import { WorkerService } from '../modules/worker-service/worker-service';
 import type { DataStack } from './data-stack';
 import type { NetworkStack } from './network-stack';
@@ -71,6 +73,8 @@ export class AppStack extends PlatformStack {
   public readonly worker?: WorkerService;
   public readonly migrate?: MigrateTask;
   public readonly queueMetrics?: QueueMetrics;
+  /** The web ACL on the load balancer, with `waf.enabled`. */
+  public readonly firewall?: LoadBalancerFirewall;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -131,6 +135,13 @@ export class AppStack extends PlatformStack {
       name,
     });
     this.apiDomain.pointAt(this.loadBalancer.loadBalancer);
+    if (config.waf?.enabled) {
+      this.firewall = new LoadBalancerFirewall(this, 'Firewall', {
+        name,
+        config: config.waf,
+        loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
+      });
+    }
 
     const database = props.data.database;
     const secretParameter = (variable: string) =>
@@ -153,6 +164,7 @@ export class AppStack extends PlatformStack {
         REDIS_PORT: String(cache.port),
         REDIS_TLS: String(cache.tls),
         DRAMATIQ_QUEUES: config.compute.worker.queues.join(','),
+        ...storageEnvironment(props.data, config),
         ...config.compute.environment,
       },
       secrets: {
@@ -256,6 +268,11 @@ export class AppStack extends PlatformStack {
     // The task runs in the cluster, which the resource names by its fixed name only.
     databaseAccess.roles.node.addDependency(this.cluster.cluster);
 
+    // Uploads and static files: web reads and writes media/, reads static/; the worker's role,
+    // which the migrate task runs with, may also write static/ (collectstatic).
+    props.data.storage?.grantApplication(this.web.task.taskDefinition.taskRole, { writeStatic: false });
+    props.data.storage?.grantApplication(this.worker.task.taskDefinition.taskRole, { writeStatic: true });
+
     // The image comes from the shared repository by URI, so pulling it needs an explicit grant.
     const { repository } = sharedImageRepository(this, 'Repository', imageRepositoryName(shared), shared.account);
     for (const task of [this.web.task, this.worker.task]) {
@@ -303,4 +320,19 @@ export class AppStack extends PlatformStack {
     });
     new CfnOutput(this, STACK_OUTPUTS.app.webTargetGroupArn, { value: this.loadBalancer.targetGroup.targetGroupArn });
   }
+}
+
+/**
+ * What the application needs to store files (django-storages' S3 backend): the bucket, its
+ * region, the two locations, and the CDN host the URLs should use. Empty without `storage`.
+ */
+export function storageEnvironment(data: DataStack, config: EnvironmentConfig): Record<string, string> {
+  if (!data.storage) return {};
+  return {
+    STORAGE_BUCKET: data.storage.bucket.bucketName,
+    STORAGE_REGION: config.region,
+    STORAGE_STATIC_LOCATION: STATIC_PREFIX.replace(/\/$/, ''),
+    STORAGE_MEDIA_LOCATION: MEDIA_PREFIX.replace(/\/$/, ''),
+    ...(data.cdn && config.cdn ? { CDN_HOST: config.cdn.host } : {}),
+  };
 }

@@ -1,11 +1,16 @@
 import { CfnOutput, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { acknowledge } from '../quality/acknowledge';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { Cache } from '../modules/cache/cache';
+import { MediaCdn } from '../modules/cdn/media-cdn';
 import { Database, databaseRoleNames } from '../modules/database/database';
+import { hostedZoneIdParameter } from '../modules/parameters/parameter-names';
+import { MediaStorage } from '../modules/storage/media-storage';
 import type { Networking } from '../modules/networking/networking';
 import { ConnectionParameters } from '../modules/parameters/connection-parameters';
 import { StateGuard } from '../modules/state-guard/state-guard';
@@ -25,6 +30,10 @@ export interface DataStackProps extends PlatformStackProps {
   readonly networking: Networking;
   /** The ops stack's alert topic (the guard's alarm). */
   readonly alarmTopic: sns.ITopic;
+  /** The CDN host's certificate, from the environment's us-east-1 edge stack (with `cdn.enabled`). */
+  readonly cdnCertificate?: acm.ICertificate;
+  /** The CDN host's own zone (edge stack), for an environment in another account than the shared zone. */
+  readonly cdnZone?: route53.IHostedZone;
 }
 
 /**
@@ -40,6 +49,10 @@ export class DataStack extends PlatformStack {
   public readonly guard: StateGuard;
   /** Load-balancer access logs, when `compute.loadBalancerAccessLogs` is on. */
   public readonly accessLogBucket?: s3.Bucket;
+  /** The media and static files bucket, with `storage`. */
+  public readonly storage?: MediaStorage;
+  /** Its CloudFront distribution, with `cdn.enabled` (not in the `minimal` state). */
+  public readonly cdn?: MediaCdn;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: props.config.deletionProtection });
@@ -102,6 +115,31 @@ export class DataStack extends PlatformStack {
         'AwsSolutions::AwsSolutions-S1',
         'This bucket is itself the access-log destination (of the load balancer); logging access to it would need yet another bucket for no audit gain',
       );
+    }
+
+    if (config.storage) {
+      this.storage = new MediaStorage(this, 'Storage', { config: config.storage, protect: config.deletionProtection });
+      new CfnOutput(this, STACK_OUTPUTS.data.storageBucketName, {
+        value: this.storage.bucket.bucketName,
+        description: 'Static and media files',
+      });
+      // minimal keeps the files and drops the distribution (and its bill): nothing is served then.
+      if (config.cdn?.enabled && props.cdnCertificate && config.state !== 'minimal') {
+        this.cdn = new MediaCdn(this, 'Cdn', {
+          name: identifier,
+          bucket: this.storage.bucket,
+          host: config.cdn.host,
+          certificate: props.cdnCertificate,
+          priceClass: config.cdn.priceClass,
+          accessLogs: config.cdn.accessLogs,
+          corsAllowedOrigins: config.storage.corsAllowedOrigins,
+          contentSecurityPolicy: config.cdn.contentSecurityPolicy,
+          zoneIdParameterName: hostedZoneIdParameter(shared.appName),
+          zone: config.account === shared.account ? undefined : props.cdnZone,
+          domain: shared.domain,
+          protect: config.deletionProtection,
+        });
+      }
     }
 
     new ConnectionParameters(this, 'Parameters', {

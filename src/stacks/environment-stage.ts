@@ -4,6 +4,7 @@ import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { environmentName, stackName, type StackPart } from '../ops/contracts';
 import { AppStack } from './app-stack';
 import { DataStack } from './data-stack';
+import { EDGE_AVAILABILITY_ZONES, EDGE_REGION, EdgeStack } from './edge-stack';
 import { NetworkStack } from './network-stack';
 import { OpsStack } from './ops-stack';
 import { PipelineStack } from './pipeline-stack';
@@ -36,6 +37,8 @@ export class EnvironmentStage extends Stage {
   public readonly app: AppStack;
   /** Absent in the `minimal` state: there is nothing to deploy to. */
   public readonly pipeline?: PipelineStack;
+  /** The us-east-1 stack (the CDN's certificate), with `cdn.enabled`. */
+  public readonly edge?: EdgeStack;
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, shared } = props;
@@ -58,7 +61,19 @@ export class EnvironmentStage extends Stage {
       config,
       shared,
     });
+    // CloudFront's certificate lives in us-east-1: a stack of this stage in that region.
+    if (config.storage && config.cdn?.enabled) {
+      this.edge = new EdgeStack(this, 'edge', {
+        ...stackProps('edge'),
+        env: { account: config.account, region: EDGE_REGION },
+        availabilityZones: EDGE_AVAILABILITY_ZONES,
+        config,
+        shared,
+      });
+    }
     this.data = new DataStack(this, 'data', {
+      cdnCertificate: this.edge?.certificate,
+      cdnZone: this.edge?.zone,
       ...stackProps('data'),
       config,
       shared,
@@ -88,7 +103,14 @@ export class EnvironmentStage extends Stage {
       });
     }
 
-    for (const stack of [this.network, this.ops, this.data, this.app, ...(this.pipeline ? [this.pipeline] : [])]) {
+    for (const stack of [
+      this.network,
+      this.ops,
+      ...(this.edge ? [this.edge] : []),
+      this.data,
+      this.app,
+      ...(this.pipeline ? [this.pipeline] : []),
+    ]) {
       stack.templateOptions.metadata = { 'booking-infra': { environment: config.name, state: config.state } };
     }
   }

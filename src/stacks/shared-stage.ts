@@ -92,9 +92,13 @@ export class SharedStage extends Stage {
         zone: this.zone.zone,
         roleName: dnsDelegationRoleName(shared.appName, env.name),
         account: env.account,
-        // The delegation record's handler role, which CloudFormation names after the app stack.
-        assumingRolePrefix: `${stackName(shared.appName, env.name, 'app')}-`,
-        delegatedZoneName: env.apiHost,
+        // The delegation records' handler roles, which CloudFormation names after their stacks:
+        // the app stack (API host) and the us-east-1 edge stack (CDN host).
+        assumingRolePrefixes: [
+          `${stackName(shared.appName, env.name, 'app')}-`,
+          ...(cdnDelegated(env) ? [`${stackName(shared.appName, env.name, 'edge')}-`] : []),
+        ],
+        delegatedZoneNames: [env.apiHost, ...(cdnDelegated(env) ? [env.cdn!.host] : [])],
       });
     }
 
@@ -201,4 +205,9 @@ export class SharedStage extends Stage {
       }
     }
   }
+}
+
+/** Whether an environment (in an account other than the shared one) delegates its CDN host too. */
+function cdnDelegated(env: EnvironmentConfig): boolean {
+  return Boolean(env.storage && env.cdn?.enabled);
 }

@@ -514,6 +514,8 @@ describe('config validation: single-field mistakes that used to synthesize (issu
       'no-load-balancer-access-logs',
       'ecs-exec',
       'no-credential-rotation',
+      'no-bucket-versioning',
+      'no-waf',
       'no-alert-subscribers',
     ]);
     for (const name of PRODUCTION_RISK_NAMES) {

@@ -61,17 +61,24 @@ describe('prod in its own account, shared resources and dev in another', () => {
     resource(template('booking-shared-source', PROD), 'AWS::CodeStarConnections::Connection');
   });
 
-  test('the shared zone delegates exactly prod API host to a role the prod account assumes', () => {
+  test("the shared zone delegates exactly prod's API and CDN hosts to a role the prod account assumes", () => {
     const dns = template('booking-shared-dns', SHARED);
     const [[, role]] = resourcesOfType(dns, 'AWS::IAM::Role');
     assert.equal(role.Properties.RoleName, 'booking-prod-dns-delegation');
-    // Only the delegation record's handler role in prod's app stack, not any principal of prod.
+    // Only the delegation records' handler roles in prod's app and edge stacks, not any principal of prod.
     assert.deepEqual(role.Properties.AssumeRolePolicyDocument.Statement, [
       {
         Action: 'sts:AssumeRole',
         Effect: 'Allow',
         Principal: { AWS: `arn:aws:iam::${PROD}:root` },
-        Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${PROD}:role/booking-prod-app-*` } },
+        Condition: {
+          ArnLike: {
+            'aws:PrincipalArn': [
+              `arn:aws:iam::${PROD}:role/booking-prod-app-*`,
+              `arn:aws:iam::${PROD}:role/booking-prod-edge-*`,
+            ],
+          },
+        },
       },
     ]);
     const [[, policy]] = resourcesOfType(dns, 'AWS::IAM::Policy');
@@ -80,10 +87,30 @@ describe('prod in its own account, shared resources and dev in another', () => {
     assert.deepEqual(write.Condition['ForAllValues:StringEquals'], {
       'route53:ChangeResourceRecordSetsRecordTypes': ['NS'],
       'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
-      'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.lichnails.co.uk'],
+      'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.lichnails.co.uk', 'static.lichnails.co.uk'],
     });
     assert.deepEqual(write.Resource['Fn::Join'][1][1], { Ref: resourcesOfType(dns, 'AWS::Route53::HostedZone')[0][0] });
     assert.equal(list.Action, 'route53:ListHostedZonesByName');
+  });
+
+  test("prod's CDN host is a zone of its own in its us-east-1 edge stack, delegated, and its certificate validated there", () => {
+    const edge = template('booking-prod-edge', PROD);
+    const [[zoneId, zone]] = resourcesOfType(edge, 'AWS::Route53::HostedZone');
+    assert.equal(zone.Properties.Name, 'static.lichnails.co.uk.');
+    const delegation = resource(edge, 'Custom::CrossAccountZoneDelegation');
+    assert.equal(delegation.Properties.AssumeRoleArn, `arn:aws:iam::${SHARED}:role/booking-prod-dns-delegation`);
+    assert.equal(delegation.Properties.DelegatedZoneName, 'static.lichnails.co.uk');
+    const certificate = resource(edge, 'AWS::CertificateManager::Certificate');
+    const [[delegationId]] = resourcesOfType(edge, 'Custom::CrossAccountZoneDelegation');
+    assert.ok([certificate.DependsOn].flat().includes(delegationId), JSON.stringify(certificate.DependsOn));
+    assert.deepEqual(certificate.Properties.DomainValidationOptions, [
+      { DomainName: 'static.lichnails.co.uk', HostedZoneId: { Ref: zoneId } },
+    ]);
+    // The distribution's records go into that zone (a cross-region reference from the data stack).
+    const data = template('booking-prod-data', PROD);
+    const records = resourcesOfType(data, 'AWS::Route53::RecordSet').map(([, r]) => r.Properties);
+    assert.deepEqual(records.map((r) => r.Type).sort(), ['A', 'AAAA']);
+    for (const record of records) assert.match(JSON.stringify(record.HostedZoneId), /"Region":"us-east-1"/);
   });
 
   test("prod's API host is a zone of its own, delegated, validated and pointed at prod's load balancer", () => {
@@ -168,14 +195,14 @@ describe('prod in its own account, shared resources and dev in another', () => {
     assert.equal(delegation.Properties.ParentZoneName, undefined);
   });
 
-  test("prod costs its delegated zone more, 0.50 USD a month; dev's cost is unchanged", () => {
+  test("prod costs its two delegated zones (API and CDN hosts) more, 0.50 USD a month each; dev's cost is unchanged", () => {
     // Priced from the templates synthesized above and the committed platform's, as `cost --assembly` does.
     const priced = (assembly: CloudAssembly, env: EnvironmentConfig) =>
       estimateStacks(env, 'running', environmentStacks(assembly, 'booking', env.name)).totalUsd;
     const committed = synth().assembly;
     const [dev, prod] = config.environments;
     const [committedDev, committedProd] = platformConfig.environments;
-    assert.equal(Math.round((priced(platform.assembly, prod) - priced(committed, committedProd)) * 100) / 100, 0.5);
+    assert.equal(Math.round((priced(platform.assembly, prod) - priced(committed, committedProd)) * 100) / 100, 1);
     assert.equal(priced(platform.assembly, dev), priced(committed, committedDev));
   });
 });

@@ -1,3 +1,6 @@
+import { checkProductionRisk } from './accepted-risks';
+import { validateEdge } from './edge';
+import { validateWaf } from './waf';
 import type { EnvironmentConfig, PlatformConfig, SharedConfig } from '../types';
 import { validateAcceptedRisks } from './accepted-risks';
 import { validateBudgetAndUsage } from './budget-and-usage';
@@ -53,6 +56,9 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
   validateCompute(env, issues);
   validatePipeline(env, issues);
   validateSchedule(env, issues);
+  validateEdge(env, shared, issues);
+  validateWaf(env, issues);
+  checkProductionRisk(env, 'no-waf', issues);
   validateBudgetAndUsage(env, issues);
   validateAcceptedRisks(env, issues);
 }

@@ -49,6 +49,13 @@ export const FREE_RESOURCES: Readonly<Record<string, string>> = {
   'AWS::S3::BucketPolicy': 'no charge',
   'AWS::Route53::RecordSet': 'alias queries to AWS resources are free; zone billed separately',
   'AWS::Route53::RecordSetGroup': 'alias queries to AWS resources are free; zone billed separately',
+  'AWS::WAFv2::IPSet': 'no charge (the rule that references it is billed on the web ACL line)',
+  'AWS::WAFv2::WebACLAssociation': 'no charge (requests are billed on the web ACL line)',
+  'AWS::WAFv2::LoggingConfiguration': 'records billed as CloudWatch Logs ingestion (usage line)',
+  'AWS::CloudFront::OriginAccessControl': 'no charge',
+  'AWS::CloudFront::CachePolicy': 'no charge',
+  'AWS::CloudFront::ResponseHeadersPolicy':
+    'no charge (headers are added to responses billed on the distribution line)',
   'AWS::CDK::Metadata': 'CDK bookkeeping, not an AWS resource',
 };
 

@@ -83,6 +83,11 @@ export class DomainZone extends Construct {
       stringValue: this.zone.hostedZoneId,
       description: `Hosted zone id of ${props.domain}, read by every environment at deploy time`,
     });
-    new CfnOutput(this, 'HostedZoneId', { value: this.zone.hostedZoneId });
+    // A fixed output name: an environment's us-east-1 edge stack reads it (Fn::GetStackOutput)
+    // to validate the CDN certificate in this zone, across stages and regions.
+    new CfnOutput(this, 'HostedZoneId', { value: this.zone.hostedZoneId }).overrideLogicalId(HOSTED_ZONE_ID_OUTPUT);
   }
 }
+
+/** The shared dns stack's output holding the zone id. */
+export const HOSTED_ZONE_ID_OUTPUT = 'HostedZoneId';

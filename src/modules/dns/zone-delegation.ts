@@ -11,15 +11,18 @@ export interface ZoneDelegationRoleProps {
   readonly roleName: string;
   /** The account whose environment owns the delegated zone. */
   readonly account: string;
-  /** The names of the roles of that account that may assume this one (a prefix, e.g. `booking-prod-app-`). */
-  readonly assumingRolePrefix: string;
-  /** The one name that account may delegate, e.g. `api.lichnails.co.uk`. */
-  readonly delegatedZoneName: string;
+  /**
+   * The names of the roles of that account that may assume this one (prefixes, e.g.
+   * `booking-prod-app-` and `booking-prod-edge-`: the stacks holding delegation records).
+   */
+  readonly assumingRolePrefixes: readonly string[];
+  /** The names that account may delegate, e.g. `api.lichnails.co.uk` and the CDN host. */
+  readonly delegatedZoneNames: readonly string[];
 }
 
 /**
  * A role in the shared account that one other account assumes to write the NS records
- * delegating exactly one name (its environment's API host) from the shared zone: nothing else in
+ * delegating exactly its environment's names (API host, CDN host) from the shared zone: nothing else in
  * the zone, no other record type (CDK's `grantDelegation` conditions). The other account's
  * `CrossAccountZoneDelegationRecord` assumes it on deploy; no charge.
  */
@@ -35,12 +38,14 @@ export class ZoneDelegationRole extends Construct {
       // any principal of the account.
       assumedBy: new iam.AccountPrincipal(props.account).withConditions({
         ArnLike: {
-          'aws:PrincipalArn': `arn:${Stack.of(this).partition}:iam::${props.account}:role/${props.assumingRolePrefix}*`,
+          'aws:PrincipalArn': props.assumingRolePrefixes.map(
+            (prefix) => `arn:${Stack.of(this).partition}:iam::${props.account}:role/${prefix}*`,
+          ),
         },
       }),
-      description: `Account ${props.account} writes the NS records delegating ${props.delegatedZoneName}`,
+      description: `Account ${props.account} writes the NS records delegating ${props.delegatedZoneNames.join(', ')}`,
     });
-    props.zone.grantDelegation(this.role, { delegatedZoneNames: [props.delegatedZoneName] });
+    props.zone.grantDelegation(this.role, { delegatedZoneNames: [...props.delegatedZoneNames] });
     acknowledgeFindings(
       this.role,
       'AwsSolutions-IAM5',
