@@ -102,6 +102,8 @@ export const dev: EnvironmentConfig = {
     buildMinutes: 100,
     pipelineActionMinutes: 150,
     s3StorageGiB: 1,
+    s3PutThousands: 2,
+    s3GetTenThousands: 1,
     cdnDataGiB: 5,
     requestsMillions: 0.2,
     databaseBackupGiB: 20,

@@ -100,6 +100,8 @@ export const prod: EnvironmentConfig = {
     buildMinutes: 200,
     pipelineActionMinutes: 300,
     s3StorageGiB: 20,
+    s3PutThousands: 20,
+    s3GetTenThousands: 10,
     cdnDataGiB: 100,
     requestsMillions: 3,
     databaseBackupGiB: 60,

@@ -299,6 +299,13 @@ export interface UsageAssumptions {
   readonly pipelineActionMinutes: number;
   /** GB kept in S3 (static and media files). */
   readonly s3StorageGiB: number;
+  /**
+   * Thousands of PUT, COPY, POST and LIST requests a month to the files bucket (uploads,
+   * collectstatic). @default 0
+   */
+  readonly s3PutThousands?: number;
+  /** Tens of thousands of GET requests a month to the files bucket (CloudFront misses, the app). @default 0 */
+  readonly s3GetTenThousands?: number;
   /** GB a month served by CloudFront. */
   readonly cdnDataGiB: number;
   /** Millions of HTTP requests a month to the API (WAF and CDN request charges). */
@@ -467,8 +474,8 @@ export interface EnvironmentConfig {
   readonly schedule?: ScheduleConfig;
   /**
    * The media and static files bucket (seed future module 1). Absent: no bucket.
-   * Cost: S3 Standard 0.024 USD per GB-month in London (`usage.s3StorageGiB`), requests per
-   * `usage.s3PutThousands` / `usage.s3GetTenThousands`.
+   * Cost: S3 Standard 0.024 USD per GB-month in London (`usage.s3StorageGiB`), 0.0053 USD per
+   * 1,000 PUT/LIST (`usage.s3PutThousands`) and 0.0042 per 10,000 GET (`usage.s3GetTenThousands`).
    */
   readonly storage?: StorageConfig;
   /**

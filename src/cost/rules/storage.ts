@@ -9,6 +9,22 @@ export const storageRules: RuleTable = {
   'AWS::S3::Bucket': (ctx) => ({
     charges: [
       { what: 'GB Standard', quantity: evenShare(ctx, ctx.usage.s3StorageGiB), priceKey: priceKey.s3StandardGbMonth },
+      // The files bucket (the storage module's) takes the application's requests; log buckets
+      // receive a few deliveries an hour.
+      ...(ctx.logicalId.startsWith('StorageBucket')
+        ? [
+            {
+              what: 'thousand PUT/LIST requests',
+              quantity: ctx.usage.s3PutThousands ?? 0,
+              priceKey: priceKey.s3PutThousand,
+            },
+            {
+              what: '10k GET requests',
+              quantity: ctx.usage.s3GetTenThousands ?? 0,
+              priceKey: priceKey.s3GetTenThousand,
+            },
+          ]
+        : []),
     ],
   }),
 
