@@ -109,7 +109,7 @@ export function estimate(input: EstimateInput): CostEstimate {
       `${usage.cdnDataGiB} GB CDN, ${usage.requestsMillions} M requests, ${usage.databaseBackupGiB} GB DB backups, Spot ${Math.round(usage.fargateSpotDiscount * 100)}% off`,
   );
   assumptions.add(
-    `${HOURS_PER_MONTH} hours a month; account-wide free tiers not deducted; data transfer out (first 100 GB a month free) not included`,
+    `${HOURS_PER_MONTH} hours a month; account-wide free tiers not deducted but CloudFront's (1 TB, 10 M requests, applied to each distribution: right while the account's distributions stay under it together); data transfer out (first 100 GB a month free) not included`,
   );
   if (input.state !== 'running') {
     assumptions.add(

@@ -16,6 +16,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 export interface OpsClients {
   readonly autoscaling: ApplicationAutoScalingClient;
   readonly cloudformation: CloudFormationClient;
+  /** CloudFormation in us-east-1, where an environment's edge stack (the CDN certificate) lives. */
+  readonly edgeCloudformation: CloudFormationClient;
   readonly cloudwatch: CloudWatchClient;
   readonly codepipeline: CodePipelineClient;
   readonly connections: CodeStarConnectionsClient;
@@ -50,6 +52,7 @@ export function createClients(region: string, overrides: ClientOverrides = {}): 
   return {
     autoscaling: new ApplicationAutoScalingClient(options),
     cloudformation: new CloudFormationClient(options),
+    edgeCloudformation: new CloudFormationClient({ ...options, region: 'us-east-1' }),
     cloudwatch: new CloudWatchClient(options),
     codepipeline: new CodePipelineClient(options),
     connections: new CodeStarConnectionsClient(options),

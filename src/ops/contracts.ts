@@ -126,3 +126,6 @@ export {
   releaseImageParameter,
   repositoryUri,
 } from '../modules/parameters/parameter-names';
+
+/** CloudFront's region: an environment's edge stack (the CDN certificate) lives there. */
+export const EDGE_REGION = 'us-east-1';

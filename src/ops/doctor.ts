@@ -1,4 +1,4 @@
-import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
 import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { GetHostedZoneCommand, ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
@@ -6,6 +6,7 @@ import { GetParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import {
+  EDGE_REGION,
   applicationSecretParameter,
   environmentName,
   githubConnectionParameter,
@@ -114,32 +115,18 @@ export async function runDoctor(
   );
 
   results.push(
-    await check(`CDK bootstrap in ${env.region}`, async () => {
-      try {
-        const answer = await clients.cloudformation.send(new DescribeStacksCommand({ StackName: 'CDKToolkit' }));
-        const stack = answer.Stacks?.[0];
-        const status = stack?.StackStatus ?? 'missing';
-        const version = Number(stack?.Outputs?.find((o) => o.OutputKey === 'BootstrapVersion')?.OutputValue ?? NaN);
-        const complete = /_COMPLETE$/.test(status) && !status.startsWith('DELETE') && !status.includes('ROLLBACK');
-        const recent = version >= MIN_BOOTSTRAP_VERSION;
-        const ok = complete && recent;
-        return {
-          ok,
-          detail: `CDKToolkit is ${status}, bootstrap version ${Number.isNaN(version) ? 'unknown' : version}${recent ? '' : ` (templates need ${MIN_BOOTSTRAP_VERSION} or later)`}`,
-          fix: ok ? undefined : `npx cdk bootstrap aws://${env.account}/${env.region}`,
-        };
-      } catch (error) {
-        if (error instanceof Error && /does not exist/.test(error.message)) {
-          return {
-            ok: false,
-            detail: 'CDKToolkit stack not found',
-            fix: `npx cdk bootstrap aws://${env.account}/${env.region}`,
-          };
-        }
-        throw error;
-      }
-    }),
+    await check(`CDK bootstrap in ${env.region}`, () =>
+      bootstrapCheck(clients.cloudformation, env.account, env.region),
+    ),
   );
+  // The CDN's certificate is in the environment's us-east-1 edge stack, which needs its own bootstrap.
+  if (env.storage && env.cdn?.enabled) {
+    results.push(
+      await check(`CDK bootstrap in ${EDGE_REGION} (CDN certificate)`, () =>
+        bootstrapCheck(clients.edgeCloudformation, env.account, EDGE_REGION),
+      ),
+    );
+  }
 
   const postgresVersion = deps.postgresVersion;
   if (postgresVersion) {
@@ -250,4 +237,35 @@ export async function runDoctor(
       : 'start a Docker engine that builds linux/arm64 images (Docker Desktop, or on Linux: the engine plus QEMU, e.g. docker run --privileged --rm tonistiigi/binfmt --install arm64)',
   });
   return results;
+}
+
+/** Whether the CDK bootstrap stack in `region` exists, completed, and is recent enough. */
+async function bootstrapCheck(
+  cloudformation: CloudFormationClient,
+  account: string,
+  region: string,
+): Promise<Omit<CheckResult, 'name'>> {
+  try {
+    const answer = await cloudformation.send(new DescribeStacksCommand({ StackName: 'CDKToolkit' }));
+    const stack = answer.Stacks?.[0];
+    const status = stack?.StackStatus ?? 'missing';
+    const version = Number(stack?.Outputs?.find((o) => o.OutputKey === 'BootstrapVersion')?.OutputValue ?? NaN);
+    const complete = /_COMPLETE$/.test(status) && !status.startsWith('DELETE') && !status.includes('ROLLBACK');
+    const recent = version >= MIN_BOOTSTRAP_VERSION;
+    const ok = complete && recent;
+    return {
+      ok,
+      detail: `CDKToolkit is ${status}, bootstrap version ${Number.isNaN(version) ? 'unknown' : version}${recent ? '' : ` (templates need ${MIN_BOOTSTRAP_VERSION} or later)`}`,
+      fix: ok ? undefined : `npx cdk bootstrap aws://${account}/${region}`,
+    };
+  } catch (error) {
+    if (error instanceof Error && /does not exist/.test(error.message)) {
+      return {
+        ok: false,
+        detail: 'CDKToolkit stack not found',
+        fix: `npx cdk bootstrap aws://${account}/${region}`,
+      };
+    }
+    throw error;
+  }
 }

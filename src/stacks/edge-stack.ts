@@ -5,11 +5,10 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { HOSTED_ZONE_ID_OUTPUT } from '../modules/dns/hosted-zone';
-import { dnsDelegationRoleName, environmentName } from '../ops/contracts';
+import { dnsDelegationRoleName, EDGE_REGION, environmentName } from '../ops/contracts';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
-/** CloudFront's region: its certificates (and CLOUDFRONT-scope web ACLs) must live there. */
-export const EDGE_REGION = 'us-east-1';
+export { EDGE_REGION };
 /** us-east-1's AZs, given explicitly like every stack's (nothing here uses them). */
 export const EDGE_AVAILABILITY_ZONES = ['us-east-1a', 'us-east-1b'];
 

@@ -6,20 +6,17 @@
 // <name> TO <name>_clone`, as AWS's PostgreSQL multi-user rotation does) works like the original.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   type CommandResult,
-  freePort,
-  postgresBinDir,
   requireBinary,
   runCommand,
   type Server,
   serverUser,
-  startServer,
-  waitUntil,
+  startPostgresCluster,
 } from './real-processes';
 
 const SCRIPT_DIR = join(__dirname, '..', '..', 'docker', 'db-roles');
@@ -82,51 +79,24 @@ describe('database roles (docker/db-roles) against real PostgreSQL', { timeout: 
   }
 
   before(async () => {
-    const binDir = postgresBinDir();
     psqlBinary = requireBinary('psql', 'postgresql-client');
     const user = serverUser();
-    const asUser = user ? { uid: user.uid, gid: user.gid } : {};
     const own = (path: string) => {
       if (user) chownSync(path, user.uid, user.gid);
     };
     dir = mkdtempSync(join(tmpdir(), 'database-roles-'));
     own(dir);
-    const passwordFile = join(dir, 'superuser-password');
-    writeFileSync(passwordFile, `${superPassword}\n`, { mode: 0o600 });
-    own(passwordFile);
-    const data = join(dir, 'data');
-    const initdb = await runCommand(
-      join(binDir, 'initdb'),
-      [
-        '-D',
-        data,
-        `--pwfile=${passwordFile}`,
-        ...'-U rdsadmin -A scram-sha-256 -E UTF8 --no-locale --no-sync'.split(' '),
-      ],
-      { ...asUser, cwd: dir },
-    );
-    ok(initdb);
-    port = await freePort();
-    const settings = {
-      listen_addresses: '127.0.0.1',
-      port,
-      unix_socket_directories: '',
-      password_encryption: 'scram-sha-256',
-      max_connections: 20,
-      shared_buffers: '16MB',
-      fsync: 'off',
-    };
-    postgres = startServer(
-      join(binDir, 'postgres'),
-      ['-D', data, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
-      { ...asUser, cwd: dir },
-    );
     const asSuperuser = (sql: string) => psql('rdsadmin', superPassword, sql, 'postgres');
-    await waitUntil(
-      `PostgreSQL on 127.0.0.1:${port}`,
-      async () => (await asSuperuser('select 1')).status === 0,
-      postgres,
-    );
+    const cluster = await startPostgresCluster({
+      dir,
+      superuser: 'rdsadmin',
+      password: superPassword,
+      ready: async (free: number) => {
+        port = free;
+        return (await asSuperuser('select 1')).status === 0;
+      },
+    });
+    postgres = cluster.server;
     // What RDS creates: a master user that is no superuser, and the database it owns.
     ok(await asSuperuser(`create role ${MASTER} login createrole createdb password '${masterPassword}'`));
     ok(await asSuperuser(`create database ${DATABASE} owner ${MASTER}`));

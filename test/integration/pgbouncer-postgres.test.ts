@@ -10,27 +10,17 @@
 // the Debian package creates (else `nobody`), as the image runs PgBouncer as an unprivileged user.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import {
-  chownSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  freePort,
   isListening,
-  postgresBinDir,
   requireBinary,
   runCommand,
   type Server,
   serverUser,
+  startPostgresCluster,
   startServer,
   waitUntil,
 } from './real-processes';
@@ -79,7 +69,6 @@ describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over T
   }
 
   before(async () => {
-    const binDir = postgresBinDir();
     requireBinary('pgbouncer', 'pgbouncer'); // fail early, naming the package, when it is missing
     psqlBinary = requireBinary('psql', 'postgresql-client');
     const openssl = requireBinary('openssl', 'openssl');
@@ -89,7 +78,6 @@ describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over T
       );
     }
     const user = serverUser();
-    const asUser = user ? { uid: user.uid, gid: user.gid } : {};
     const own = (path: string) => {
       if (user) chownSync(path, user.uid, user.gid);
     };
@@ -110,43 +98,19 @@ describe('PgBouncer sidecar entrypoint with real PgBouncer and PostgreSQL over T
     own(key);
 
     // A cluster whose superuser `admin` logs in with a SCRAM password; only TLS connections admitted.
-    const passwordFile = join(dir, 'admin-password');
-    writeFileSync(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
-    own(passwordFile);
-    const data = join(dir, 'data');
-    const initdb = '-U admin -A scram-sha-256 -E UTF8 --no-locale --no-sync'.split(' ');
-    ok(
-      await runCommand(join(binDir, 'initdb'), ['-D', data, `--pwfile=${passwordFile}`, ...initdb], {
-        ...asUser,
-        cwd: dir,
-      }),
-    );
-    writeFileSync(join(data, 'pg_hba.conf'), 'hostssl all all 127.0.0.1/32 scram-sha-256\n');
-    own(join(data, 'pg_hba.conf'));
-
-    postgresPort = await freePort();
-    const settings: Record<string, string | number> = {
-      listen_addresses: '127.0.0.1',
-      port: postgresPort,
-      unix_socket_directories: '', // TCP only: nothing in /var/run/postgresql
-      ssl: 'on',
-      ssl_cert_file: cert,
-      ssl_key_file: key,
-      password_encryption: 'scram-sha-256',
-      max_connections: 20,
-      shared_buffers: '16MB',
-      fsync: 'off',
-    };
-    postgres = startServer(
-      join(binDir, 'postgres'),
-      ['-D', data, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
-      { ...asUser, cwd: dir },
-    );
-    await waitUntil(
-      `PostgreSQL on 127.0.0.1:${postgresPort}`,
-      async () => (await asAdmin('select 1')).status === 0,
-      postgres,
-    );
+    postgresPort = 0;
+    const cluster = await startPostgresCluster({
+      dir,
+      superuser: 'admin',
+      password: adminPassword,
+      hba: 'hostssl all all 127.0.0.1/32 scram-sha-256\n',
+      settings: { ssl: 'on', ssl_cert_file: cert, ssl_key_file: key },
+      ready: async (port) => {
+        postgresPort = port;
+        return (await asAdmin('select 1')).status === 0;
+      },
+    });
+    postgres = cluster.server;
     ok(await asAdmin(`create role ${USER} login password '${userPassword}'`));
     ok(await asAdmin(`create database ${DATABASE} owner ${USER}`));
 

@@ -4,7 +4,7 @@
  * processes that are stopped in `after` and, whatever happens, when the test process exits.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, chownSync, constants, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 
@@ -259,4 +259,63 @@ export function postgresBinDir(): string {
   const initdb = findBinary('initdb');
   if (initdb && existsSync(join(dirname(initdb), 'postgres'))) return dirname(initdb);
   throw new Error(missingBinaryMessage('PostgreSQL (initdb, postgres)', 'postgresql'));
+}
+
+/** A PostgreSQL cluster started by `startPostgresCluster`. */
+export interface PostgresCluster {
+  readonly server: Server;
+  readonly port: number;
+}
+
+/**
+ * A throwaway PostgreSQL cluster in `<dir>/data`: initdb with a SCRAM superuser, then postgres on
+ * a free loopback port (TCP only, no fsync), run as the server user when this process is root.
+ * `settings` adds to or replaces the defaults; `hba` replaces pg_hba.conf. Waits until `ready`.
+ */
+export async function startPostgresCluster(options: {
+  readonly dir: string;
+  readonly superuser: string;
+  readonly password: string;
+  readonly settings?: Readonly<Record<string, string | number>>;
+  readonly hba?: string;
+  readonly ready: (port: number) => Promise<boolean>;
+}): Promise<PostgresCluster> {
+  const binDir = postgresBinDir();
+  const user = serverUser();
+  const asUser = user ? { uid: user.uid, gid: user.gid } : {};
+  const own = (path: string) => {
+    if (user) chownSync(path, user.uid, user.gid);
+  };
+  const passwordFile = join(options.dir, 'superuser-password');
+  writeFileSync(passwordFile, `${options.password}\n`, { mode: 0o600 });
+  own(passwordFile);
+  const data = join(options.dir, 'data');
+  const initdb = `-U ${options.superuser} -A scram-sha-256 -E UTF8 --no-locale --no-sync`.split(' ');
+  const made = await runCommand(join(binDir, 'initdb'), ['-D', data, `--pwfile=${passwordFile}`, ...initdb], {
+    ...asUser,
+    cwd: options.dir,
+  });
+  if (made.status !== 0) throw new Error(`initdb failed: ${made.stderr}`);
+  if (options.hba !== undefined) {
+    writeFileSync(join(data, 'pg_hba.conf'), options.hba);
+    own(join(data, 'pg_hba.conf'));
+  }
+  const port = await freePort();
+  const settings: Record<string, string | number> = {
+    listen_addresses: '127.0.0.1',
+    port,
+    unix_socket_directories: '', // TCP only: nothing in /var/run/postgresql
+    password_encryption: 'scram-sha-256',
+    max_connections: 20,
+    shared_buffers: '16MB',
+    fsync: 'off',
+    ...options.settings,
+  };
+  const server = startServer(
+    join(binDir, 'postgres'),
+    ['-D', data, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
+    { ...asUser, cwd: options.dir },
+  );
+  await waitUntil(`PostgreSQL on 127.0.0.1:${port}`, () => options.ready(port), server);
+  return { server, port };
 }

@@ -19,6 +19,7 @@ const env = environmentNamed(platformConfig, 'dev');
 const CHECKS = [
   'credentials',
   'CDK bootstrap in eu-west-2',
+  'CDK bootstrap in us-east-1 (CDN certificate)',
   'GitHub connection',
   'application secrets',
   'NS delegation of lichnails.co.uk',
@@ -114,6 +115,7 @@ describe('doctor reports a cause shared by every check once', () => {
       );
     mockClient(clients.sts).on(GetCallerIdentityCommand).resolves({ Account: env.account, Arn: 'arn:ops' });
     mockClient(clients.cloudformation).on(DescribeStacksCommand).rejects(denied('cloudformation:DescribeStacks'));
+    mockClient(clients.edgeCloudformation).on(DescribeStacksCommand).rejects(denied('cloudformation:DescribeStacks'));
     const ssm = mockClient(clients.ssm);
     ssm.on(GetParameterCommand).rejects(denied('ssm:GetParameter'));
     ssm.on(GetParametersCommand).rejects(denied('ssm:GetParameters'));
@@ -128,6 +130,7 @@ describe('doctor reports a cause shared by every check once', () => {
     assert.deepEqual(
       results.slice(1).map((r) => r.detail),
       [
+        'access denied to cloudformation:DescribeStacks (AccessDeniedException)',
         'access denied to cloudformation:DescribeStacks (AccessDeniedException)',
         'access denied to ssm:GetParameter (AccessDeniedException)',
         'access denied to ssm:GetParameters (AccessDeniedException)',
@@ -157,11 +160,11 @@ describe('doctor reports a cause shared by every check once', () => {
     assert.deepEqual(out, [
       'FAIL credentials: no AWS credentials found',
       '     fix: set AWS_PROFILE to a configured profile (run `aws sso login` first if it uses SSO), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
-      ...[CHECKS[1], 'PostgreSQL 18.6 offered in eu-west-2', ...CHECKS.slice(2)].map(
+      ...[CHECKS[1], CHECKS[2], 'PostgreSQL 18.6 offered in eu-west-2', ...CHECKS.slice(3)].map(
         (name) => `FAIL ${name}: skipped: same cause as "credentials"`,
       ),
       'PASS Docker for image assets: Docker engine 28.2.2 aarch64',
     ]);
-    assert.deepEqual(err, ['booking-infra: 6 of 7 checks failed for dev']);
+    assert.deepEqual(err, ['booking-infra: 7 of 8 checks failed for dev']);
   });
 });

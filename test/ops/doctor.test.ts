@@ -27,16 +27,18 @@ describe('doctor', () => {
     fake.stubs.sts
       .on(GetCallerIdentityCommand)
       .resolves({ Account: env.account, Arn: 'arn:aws:iam::111111111111:user/ops' });
-    fake.stubs.cloudformation.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).resolves({
-      Stacks: [
-        {
-          StackName: 'CDKToolkit',
-          StackStatus: 'UPDATE_COMPLETE',
-          CreationTime: new Date(0),
-          Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: '30' }],
-        },
-      ],
-    });
+    for (const stub of [fake.stubs.cloudformation, fake.stubs.edgeCloudformation]) {
+      stub.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).resolves({
+        Stacks: [
+          {
+            StackName: 'CDKToolkit',
+            StackStatus: 'UPDATE_COMPLETE',
+            CreationTime: new Date(0),
+            Outputs: [{ OutputKey: 'BootstrapVersion', OutputValue: '30' }],
+          },
+        ],
+      });
+    }
     fake.stubs.rds
       .on(DescribeDBEngineVersionsCommand, { Engine: 'postgres', EngineVersion: '18.6' })
       .resolves({ DBEngineVersions: [{ Engine: 'postgres', EngineVersion: '18.6' }] });
@@ -68,6 +70,7 @@ describe('doctor', () => {
       [
         ['credentials', true],
         ['CDK bootstrap in eu-west-2', true],
+        ['CDK bootstrap in us-east-1 (CDN certificate)', true],
         ['PostgreSQL 18.6 offered in eu-west-2', true],
         ['GitHub connection', true],
         ['application secrets', true],
@@ -99,9 +102,11 @@ describe('doctor', () => {
     fake.stubs.sts
       .on(GetCallerIdentityCommand)
       .resolves({ Account: '999999999999', Arn: 'arn:aws:iam::999999999999:user/x' });
-    fake.stubs.cloudformation
-      .on(DescribeStacksCommand, { StackName: 'CDKToolkit' })
-      .rejects(new Error('Stack with id CDKToolkit does not exist'));
+    for (const stub of [fake.stubs.cloudformation, fake.stubs.edgeCloudformation]) {
+      stub
+        .on(DescribeStacksCommand, { StackName: 'CDKToolkit' })
+        .rejects(new Error('Stack with id CDKToolkit does not exist'));
+    }
     fake.stubs.connections
       .on(GetConnectionCommand)
       .resolves({ Connection: { ConnectionName: 'booking-github', ConnectionStatus: 'PENDING' } });
@@ -115,6 +120,8 @@ describe('doctor', () => {
     const fix = Object.fromEntries(results.map((r) => [r.name, r.fix]));
     assert.match(fix.credentials!, /set BOOKING_ACCOUNT=999999999999/);
     assert.equal(fix['CDK bootstrap in eu-west-2'], 'npx cdk bootstrap aws://111111111111/eu-west-2');
+    // The edge stack's region, where the CDN's certificate is deployed, needs its own bootstrap.
+    assert.equal(fix['CDK bootstrap in us-east-1 (CDN certificate)'], 'npx cdk bootstrap aws://111111111111/us-east-1');
     assert.match(fix['GitHub connection']!, /Update pending connection/);
     assert.match(fix['PostgreSQL 18.6 offered in eu-west-2']!, /aws rds describe-db-engine-versions --engine postgres/);
     assert.match(fix['Docker for image assets']!, /linux\/arm64/);

@@ -114,6 +114,7 @@ export class FakeAws {
     this.clients = {
       autoscaling: new ApplicationAutoScalingClient(region),
       cloudformation: new CloudFormationClient(region),
+      edgeCloudformation: new CloudFormationClient({ region: 'us-east-1' }),
       cloudwatch: new CloudWatchClient(region),
       codepipeline: new CodePipelineClient(region),
       connections: new CodeStarConnectionsClient(region),

@@ -260,6 +260,12 @@ describe('edge: media storage, CDN and WAF', () => {
     assert.deepEqual(issues(withEnvironment('prod', { storage: { versioning: false } })), [
       'prod.storage.versioning: false is not allowed for a production environment (set versioning: true so an overwritten or deleted upload can be restored, or add "no-bucket-versioning" to prod.acceptedRisks to waive the check knowingly)',
     ]);
+    assert.deepEqual(
+      issues(withEnvironment('dev', { cdn: { contentSecurityPolicy: `default-src 'self'; ${'x'.repeat(1800)}` } })),
+      [
+        'dev.cdn.contentSecurityPolicy: is 1820 characters, more than the 1783 a CloudFront response headers policy accepts (shorten it, e.g. with default-src)',
+      ],
+    );
     assert.match(
       issues(withEnvironment('prod', { waf: { enabled: false } }))[0],
       /^prod\.waf\.enabled: false is not allowed for a production environment/,

@@ -4,6 +4,9 @@ import { checkProductionRisk } from './accepted-risks';
 import { isHostname } from './common';
 import type { IssueCollector } from './issues';
 
+/** CloudFront's limit on a Content-Security-Policy value in a response headers policy. */
+export const CSP_MAX_LENGTH = 1783;
+
 /** An origin a browser sends: scheme, host and an optional port, nothing else. */
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
 
@@ -72,6 +75,11 @@ export function validateEdge(env: EnvironmentConfig, shared: SharedConfig, issue
     issues.oneOf(at('priceClass'), cdn.priceClass, CDN_PRICE_CLASSES, 'a CloudFront price class');
     if (cdn.contentSecurityPolicy !== undefined && cdn.contentSecurityPolicy.trim() === '') {
       issues.add(at('contentSecurityPolicy'), '"" is empty (remove it for the default policy, or write one)');
+    } else if ((cdn.contentSecurityPolicy?.length ?? 0) > CSP_MAX_LENGTH) {
+      issues.add(
+        at('contentSecurityPolicy'),
+        `is ${cdn.contentSecurityPolicy!.length} characters, more than the ${CSP_MAX_LENGTH} a CloudFront response headers policy accepts (shorten it, e.g. with default-src)`,
+      );
     }
   }
 }

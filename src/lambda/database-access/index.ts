@@ -11,6 +11,9 @@
 // The function runs outside the VPC: it only calls AWS APIs.
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { answerCloudFormation, type CustomResourceEvent, putResponse } from '../custom-resource';
+
+export type { CustomResourceEvent };
 
 /** The variables the stack sets. */
 export const DATABASE_ACCESS_VARIABLES = {
@@ -18,18 +21,6 @@ export const DATABASE_ACCESS_VARIABLES = {
   /** Comma-separated service names to redeploy after a rotation. */
   services: 'SERVICES',
 } as const;
-
-/** What CloudFormation sends a custom resource (the fields used here). */
-export interface CustomResourceEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResponseURL: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly ResourceType: string;
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: Readonly<Record<string, string>>;
-}
 
 /** The properties of `Custom::DatabaseRoles`. */
 export interface RolesTaskProperties {
@@ -76,10 +67,7 @@ function defaultDependencies(): DatabaseAccessDependencies {
     log: (line) => console.log(line),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
-    respond: async (url, body) => {
-      const answer = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
-      if (!answer.ok) throw new Error(`CloudFormation did not take the response: HTTP ${answer.status}`);
-    },
+    respond: putResponse,
     pollIntervalMs: 10_000,
     timeoutMs: 13 * 60_000,
   };
@@ -141,33 +129,6 @@ export async function runRolesTask(props: RolesTaskProperties, deps: DatabaseAcc
   }
 }
 
-async function answerCloudFormation(event: CustomResourceEvent, deps: DatabaseAccessDependencies): Promise<string> {
-  const common = {
-    // One physical resource for the life of the stack: an update never asks CloudFormation to delete anything.
-    PhysicalResourceId: event.PhysicalResourceId ?? `${event.LogicalResourceId}-${event.RequestId}`,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-  };
-  let body: Record<string, unknown>;
-  try {
-    if (event.ResourceType !== 'Custom::DatabaseRoles')
-      throw new Error(`unknown custom resource type ${event.ResourceType}`);
-    // Deleting the resource leaves the roles: the database (and who may log in to it) outlives the stack.
-    const data =
-      event.RequestType === 'Delete'
-        ? {}
-        : { TaskArn: await runRolesTask(event.ResourceProperties as unknown as RolesTaskProperties, deps) };
-    body = { ...common, Status: 'SUCCESS', Data: data };
-  } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 3500);
-    deps.log(`${event.ResourceType} ${event.RequestType} failed: ${reason}`);
-    body = { ...common, Status: 'FAILED', Reason: reason };
-  }
-  await deps.respond(event.ResponseURL, JSON.stringify(body));
-  return `${event.ResourceType} ${event.RequestType}: ${body.Status}`;
-}
-
 /** After a rotation: a rolling deployment of every service, so new tasks read the new credentials. */
 export async function redeployServices(event: SecretLabelEvent, deps: DatabaseAccessDependencies): Promise<string> {
   if (event.detail.labelUpdated !== 'AWSCURRENT') return `label ${event.detail.labelUpdated}: nothing to do`;
@@ -196,7 +157,21 @@ export async function handler(
   injected?: DatabaseAccessDependencies,
 ): Promise<string> {
   const deps = injected ?? defaultDependencies();
-  if ('RequestType' in event) return answerCloudFormation(event, deps);
+  if ('RequestType' in event) {
+    return answerCloudFormation(
+      event,
+      async (): Promise<Record<string, string>> => {
+        if (event.ResourceType !== 'Custom::DatabaseRoles') {
+          throw new Error(`unknown custom resource type ${event.ResourceType}`);
+        }
+        // Deleting the resource leaves the roles: the database (and who may log in) outlives the stack.
+        if (event.RequestType === 'Delete') return {};
+        return { TaskArn: await runRolesTask(event.ResourceProperties as unknown as RolesTaskProperties, deps) };
+      },
+      deps.respond,
+      deps.log,
+    );
+  }
   if (event.source === 'aws.secretsmanager' && event['detail-type'] === 'Secret Label Updated') {
     const outcome = await redeployServices(event, deps);
     deps.log(outcome);

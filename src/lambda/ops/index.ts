@@ -6,6 +6,7 @@
 //   (Custom::ServiceBounds) and the gate on removing the cache (Custom::EnvironmentStructure).
 import type { DeployedStructure } from '../../config/types';
 import { createClients } from '../../ops/clients';
+import { answerCloudFormation, type CustomResourceEvent, putResponse } from '../custom-resource';
 import { GUARD_METRIC, OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
 import { checkStructure, resolveServiceBounds } from '../../ops/deploy-gate';
 import { EnvironmentOperations, reconcileDatabase } from '../../ops/operations';
@@ -47,17 +48,7 @@ export interface GuardEvent {
   readonly detail?: { readonly EventID?: string; readonly SourceIdentifier?: string };
 }
 
-/** What CloudFormation sends a custom resource (the fields used here). */
-export interface CustomResourceEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResponseURL: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly ResourceType: string;
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: Readonly<Record<string, string>>;
-}
+export type { CustomResourceEvent };
 
 export type OpsEvent = ScheduleEvent | GuardEvent | CustomResourceEvent;
 
@@ -85,10 +76,7 @@ function defaultDependencies(): HandlerDependencies {
     }),
     now: () => Date.now(),
     log,
-    respond: async (url, body) => {
-      const answer = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
-      if (!answer.ok) throw new Error(`CloudFormation did not take the response: HTTP ${answer.status}`);
-    },
+    respond: putResponse,
   };
 }
 
@@ -125,27 +113,6 @@ async function customResource(event: CustomResourceEvent, deps: HandlerDependenc
   throw new Error(`unknown custom resource type ${event.ResourceType}`);
 }
 
-async function answerCloudFormation(event: CustomResourceEvent, deps: HandlerDependencies): Promise<string> {
-  let body: Record<string, unknown>;
-  const physicalId = event.PhysicalResourceId ?? `${event.LogicalResourceId}-${event.RequestId}`;
-  const common = {
-    PhysicalResourceId: physicalId,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-  };
-  try {
-    body = { ...common, Status: 'SUCCESS', Data: await customResource(event, deps) };
-  } catch (error) {
-    // CloudFormation shows the reason in the stack events (up to 4 KB).
-    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 3500);
-    deps.log(`${event.ResourceType} ${event.RequestType} failed: ${reason}`);
-    body = { ...common, Status: 'FAILED', Reason: reason };
-  }
-  await deps.respond(event.ResponseURL, JSON.stringify(body));
-  return `${event.ResourceType} ${event.RequestType}: ${body.Status}`;
-}
-
 /** The guard's metric as a CloudWatch Embedded Metric Format line (no PutMetricData permission needed). */
 export function guardMetricLine(namespace: string, environment: string, value: number, now: number): string {
   return JSON.stringify({
@@ -167,7 +134,9 @@ export function guardMetricLine(namespace: string, environment: string, value: n
 export async function handler(event: OpsEvent, _context?: unknown, injected?: HandlerDependencies): Promise<string> {
   const deps = injected ?? defaultDependencies();
   const ops = deps.operations;
-  if (isCustomResource(event)) return answerCloudFormation(event, deps);
+  if (isCustomResource(event)) {
+    return answerCloudFormation(event, () => customResource(event, deps), deps.respond, deps.log);
+  }
   if ('action' in event && (event.action === 'pause' || event.action === 'resume')) {
     const plan = await ops.transition(event.action, (observed) =>
       event.action === 'pause' ? ops.planPause(observed) : ops.planResume(observed),

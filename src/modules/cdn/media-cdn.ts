@@ -149,7 +149,8 @@ export class MediaCdn extends Construct {
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       enableIpv6: true,
-      priceClass: cloudfront.PriceClass[props.priceClass.replace('PriceClass_', 'PRICE_CLASS_') as 'PRICE_CLASS_100'],
+      // The enum's values are CloudFront's own names (PriceClass_100, _200, _All).
+      priceClass: props.priceClass as cloudfront.PriceClass,
       // Uploads and anything else: a day; static files (hashed names): a year.
       defaultBehavior: behavior(mediaPolicy),
       additionalBehaviors: { [`${STATIC_PREFIX}*`]: behavior(staticPolicy) },

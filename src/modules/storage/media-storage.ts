@@ -89,11 +89,10 @@ export class MediaStorage extends Construct {
           resources: [objects(MEDIA_PREFIX), objects(STATIC_PREFIX)],
         }),
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [objects(MEDIA_PREFIX)] }),
-        new iam.PolicyStatement({
-          actions: ['s3:ListBucket'],
-          resources: [this.bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': [`${MEDIA_PREFIX}*`, `${STATIC_PREFIX}*`] } },
-        }),
+        // Unconditioned: a HEAD or GET of a missing key carries no s3:prefix, and without
+        // ListBucket S3 answers 403 instead of 404, which django-storages' exists() re-raises
+        // (collectstatic and the manifest storage fail on an empty bucket). Listing names only.
+        new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
       ],
     });
     this.staticWriterPolicy = new iam.ManagedPolicy(this, 'StaticWriter', {
