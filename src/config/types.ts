@@ -50,12 +50,37 @@ export interface FlowLogsConfig {
   readonly retentionDays: number;
 }
 
+/**
+ * AWS services an interface VPC endpoint can be made for, by short name: `ecr-api` and `ecr-dkr`
+ * (image pulls: the API for tokens and manifests, the registry for layer URLs; the layers
+ * themselves come from S3 through the free gateway endpoint), `logs` (CloudWatch Logs), `ssm`,
+ * `ssmmessages` and `ec2messages` (Parameter Store and ECS Exec sessions), `secretsmanager`,
+ * `sts`.
+ */
+export type InterfaceEndpointName =
+  'ecr-api' | 'ecr-dkr' | 'logs' | 'ssm' | 'ssmmessages' | 'ec2messages' | 'secretsmanager' | 'sts';
+
 export interface NetworkConfig {
   /** The VPC's IPv4 range, e.g. `10.10.0.0/16`. Must not overlap another environment's. */
   readonly cidr: string;
   readonly subnetMasks: SubnetMasks;
   readonly egress: EgressMode;
   readonly flowLogs: FlowLogsConfig;
+  /**
+   * Interface VPC endpoints, one per listed service, each in the private subnet of every AZ with
+   * private DNS on (the usual service names resolve to it inside the VPC), behind one security
+   * group that admits HTTPS from the web and worker tasks (and the credential-rotation functions)
+   * only. None while `minimal` (no task runs). A Secrets Manager endpoint the rotation functions
+   * need without a NAT gateway is this list's `secretsmanager` when listed, never a second one.
+   *
+   * Cost in London: 0.011 USD per endpoint per AZ-hour (8.03 USD/month per endpoint and AZ, 16.06
+   * in two AZs) plus 0.01 USD per GB processed (`usage.endpointDataGiB`), against the NAT
+   * gateway's 0.05 USD per GB: an endpoint set pays for itself only above its fixed cost / 0.04
+   * GB a month of AWS-bound traffic (`npx booking-infra cost <env>` prints the break-even). With
+   * `public` egress they save nothing: AWS-bound traffic leaves through the internet gateway
+   * with no processing charge. `[]` for none.
+   */
+  readonly interfaceEndpoints: readonly InterfaceEndpointName[];
 }
 
 export interface DatabaseConfig {
@@ -289,6 +314,12 @@ export interface UsageAssumptions {
   readonly albLcu: number;
   /** GB a month processed by NAT gateways (all of them together). */
   readonly natDataGiB: number;
+  /**
+   * GB a month processed by the interface VPC endpoints (`network.interfaceEndpoints`, all of
+   * them together; 0.01 USD/GB in London). Traffic an endpoint carries no longer goes through
+   * the NAT gateway: move it out of `natDataGiB`. @default 0
+   */
+  readonly endpointDataGiB?: number;
   /** GB a month of logs ingested into CloudWatch Logs (application, platform, flow logs). */
   readonly logIngestGiB: number;
   /** GB of images kept in ECR. */

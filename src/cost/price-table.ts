@@ -51,6 +51,7 @@ export const priceKey = {
   natHour: 'nat.hour',
   natGb: 'nat.gb',
   interfaceEndpointAzHour: 'vpce.interface.az-hour',
+  interfaceEndpointGb: 'vpce.interface.gb',
   publicIpv4Hour: 'ipv4.public.hour',
   hostedZoneMonth: 'route53.zone.month',
   logsIngestGb: 'logs.ingest.gb',

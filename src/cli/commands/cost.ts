@@ -7,6 +7,7 @@ import {
   type EnvironmentState,
   type PlatformConfig,
 } from '../../config/types';
+import { endpointBreakEven, formatBreakEven } from '../../cost/endpoint-break-even';
 import { environmentStacks, estimateShared, estimateStacks, estimateStates } from '../../cost/environment-cost';
 import type { CostEstimate } from '../../cost/estimator';
 import { formatEstimate, formatMarkdown, formatStateTable, toReport } from '../../cost/format';
@@ -79,11 +80,23 @@ export function runCost(
   if (names.length === 0 && !options.assembly) estimates.push(estimateShared(config));
 
   if (options.format === 'json') {
-    print(JSON.stringify(toReport(estimates), null, 2));
+    // `endpointBreakEven` (one per environment) is an addition: the documented fields are unchanged.
+    print(
+      JSON.stringify(
+        { ...toReport(estimates), endpointBreakEven: environments.map((env) => endpointBreakEven(env)) },
+        null,
+        2,
+      ),
+    );
   } else if (options.format === 'markdown') {
     print(formatMarkdown(estimates));
   } else {
-    for (const estimate of estimates) print(`${formatEstimate(estimate)}\n`);
+    for (const estimate of estimates) {
+      const env = environments.find((candidate) => candidate.name === estimate.environment);
+      // Under each environment's estimate: what interface endpoints would cost against its NAT.
+      const breakEven = env ? `\n${formatBreakEven(endpointBreakEven(env))}` : '';
+      print(`${formatEstimate(estimate)}${breakEven}\n`);
+    }
     print(formatStateTable(estimates));
   }
   return estimates;

@@ -1,14 +1,30 @@
 import { type Cidr, cidrContains, formatCidr, networkAddress, parseCidr, PRIVATE_RANGES } from '../cidr';
 import { planFits, planSubnets, SUBNET_TIERS } from '../subnet-plan';
-import { EGRESS_MODES, type EnvironmentConfig } from '../types';
+import { EGRESS_MODES, type EnvironmentConfig, type InterfaceEndpointName } from '../types';
 import { checkLogRetention } from './common';
 import { checkProductionRisk } from './accepted-risks';
 import type { IssueCollector } from './issues';
 
 /**
- * Egress mode, flow logs (on in production unless `no-flow-logs` is an accepted risk), a private
- * VPC range, subnet masks AWS allows (a /27 or larger public subnet for the load balancer), and a
- * subnet plan that fits.
+ * The services `network.interfaceEndpoints` may name, with what each carries. A record, so a name
+ * added to `InterfaceEndpointName` without an entry here fails to compile.
+ */
+export const INTERFACE_ENDPOINT_SERVICES: Readonly<Record<InterfaceEndpointName, string>> = {
+  'ecr-api': 'ECR API: auth tokens and image manifests',
+  'ecr-dkr': 'ECR registry: image layer locations (the layers come from S3, through the gateway endpoint)',
+  logs: "CloudWatch Logs: the tasks' log streams",
+  ssm: 'Systems Manager: Parameter Store (the application secrets)',
+  ssmmessages: 'Systems Manager messages: ECS Exec sessions',
+  ec2messages: 'EC2 messages: the SSM agent on EC2 (Fargate tasks do not use it)',
+  secretsmanager: 'Secrets Manager: database credentials, and their rotation',
+  sts: 'STS: role assumption and caller identity',
+};
+export const INTERFACE_ENDPOINT_NAMES = Object.keys(INTERFACE_ENDPOINT_SERVICES) as InterfaceEndpointName[];
+
+/**
+ * Egress mode, flow logs (on in production unless `no-flow-logs` is an accepted risk), interface
+ * endpoints, a private VPC range, subnet masks AWS allows (a /27 or larger public subnet for the
+ * load balancer), and a subnet plan that fits.
  */
 export function validateNetwork(env: EnvironmentConfig, issues: IssueCollector): void {
   const at = (field: string) => `${env.name}.network.${field}`;
@@ -16,6 +32,7 @@ export function validateNetwork(env: EnvironmentConfig, issues: IssueCollector):
   issues.oneOf(at('egress'), net.egress, EGRESS_MODES, 'an egress mode');
   if (net.flowLogs.enabled) checkLogRetention(issues, at('flowLogs.retentionDays'), net.flowLogs.retentionDays);
   checkProductionRisk(env, 'no-flow-logs', issues);
+  checkInterfaceEndpoints(at('interfaceEndpoints'), net.interfaceEndpoints, issues);
 
   const vpc = checkVpcRange(at('cidr'), net.cidr, issues);
   let masksValid = true;
@@ -48,6 +65,34 @@ export function validateNetwork(env: EnvironmentConfig, issues: IssueCollector):
       `${SUBNET_TIERS.length} tiers x ${env.availabilityZones.length} zones need ${plan.addressesUsed} addresses but "${net.cidr}" holds ${2 ** (32 - vpc.prefix)} (use longer masks or a larger cidr)`,
     );
   }
+}
+
+/**
+ * Known names (with a did-you-mean), each once: two endpoints of one service with private DNS
+ * cannot share a VPC (CloudFormation fails on the second).
+ *
+ * No combination with the egress mode is refused, because none leaves a task without a path:
+ * with `public` egress tasks run in the public subnets and reach every service through the
+ * internet gateway; behind NAT, a service without an endpoint is reached through the NAT; with
+ * private DNS an endpoint takes over its service's name for every subnet of the VPC, the public
+ * tier included. ECR image pulls need S3 as well as `ecr-api` and `ecr-dkr` (the layers are S3
+ * objects): the S3 gateway endpoint is always there, routed from every tier, so ECR endpoints
+ * are never left half-working. With `public` egress endpoints are allowed but save nothing
+ * (there is no NAT processing charge to avoid); the cost estimate shows what they add.
+ */
+function checkInterfaceEndpoints(field: string, names: unknown, issues: IssueCollector): void {
+  if (!Array.isArray(names)) {
+    issues.add(field, `${JSON.stringify(names)} is not a list of service names (use [] for none, e.g. ["ecr-api"])`);
+    return;
+  }
+  const seen = new Set<unknown>();
+  names.forEach((name: unknown, index) => {
+    if (!issues.oneOf(`${field}[${index}]`, name, INTERFACE_ENDPOINT_NAMES, 'an interface endpoint service')) return;
+    if (seen.has(name)) {
+      issues.add(`${field}[${index}]`, `"${String(name)}" is listed twice (one endpoint per service; remove one)`);
+    }
+    seen.add(name);
+  });
 }
 
 /** The longest prefix of a subnet an Application Load Balancer accepts (AWS: "at least a /27"). */

@@ -84,6 +84,8 @@ export const euWest2: PriceTable = {
     'nat.hour': { usd: 0.05, unit: 'NAT gateway-hour', source: 'AWS Price List eu-west-2', date: DATE },
     'nat.gb': { usd: 0.05, unit: 'GB processed', source: 'AWS Price List eu-west-2', date: DATE },
     'vpce.interface.az-hour': { usd: 0.011, unit: 'endpoint AZ-hour', source: 'SEC', date: DATE },
+    // PrivateLink data processing, first PB a month (tiers below 0.01 only beyond it).
+    'vpce.interface.gb': { usd: 0.01, unit: 'GB processed', source: 'SEC', date: DATE },
     'ipv4.public.hour': {
       usd: 0.005,
       unit: 'address-hour',

@@ -38,6 +38,7 @@ export const usEast1: PriceTable = {
     'nat.hour': { usd: 0.045, unit: 'NAT gateway-hour', source: 'IC', date: DATE },
     'nat.gb': { usd: 0.045, unit: 'GB processed', source: 'IC', date: DATE },
     'vpce.interface.az-hour': { usd: 0.01, unit: 'endpoint AZ-hour', source: 'IC', date: DATE },
+    'vpce.interface.gb': { usd: 0.01, unit: 'GB processed', source: 'IC', date: DATE },
     'ipv4.public.hour': { usd: 0.005, unit: 'address-hour', source: 'AWS VPC pricing', date: DATE },
     'logs.ingest.gb': { usd: 0.5, unit: 'GB ingested', source: 'IC', date: DATE },
     'logs.storage.gb-month': { usd: 0.03, unit: 'GB-month stored', source: 'IC', date: DATE },

@@ -1,7 +1,10 @@
 import { HOURS_PER_MONTH, priceKey } from '../price-table';
 import { evenShare, type RuleTable } from './context';
 
-/** NAT gateways (the assumed NAT traffic split between them), public addresses and VPC endpoints. */
+/**
+ * NAT gateways (the assumed NAT traffic split between them), public addresses and VPC endpoints
+ * (interface ones per AZ-hour and per GB of the assumed endpoint traffic, split between them).
+ */
 export const networkRules: RuleTable = {
   'AWS::EC2::NatGateway': (ctx) => ({
     charges: [
@@ -20,6 +23,15 @@ export const networkRules: RuleTable = {
     if ((props.VpcEndpointType ?? 'Gateway') === 'Gateway')
       return { free: 'gateway endpoints (S3, DynamoDB) are free' };
     const zones = Array.isArray(props.SubnetIds) ? props.SubnetIds.length : 1;
+    const interfaceEndpoints = ctx.all.filter(
+      (entry) =>
+        entry.resource.Type === 'AWS::EC2::VPCEndpoint' && entry.resource.Properties?.VpcEndpointType === 'Interface',
+    ).length;
+    // Traffic comes from tasks (and the rotation functions): none while paused or minimal.
+    const totalGiB = ctx.state === 'running' ? (ctx.usage.endpointDataGiB ?? 0) : 0;
+    ctx.assume(
+      `interface endpoints: ${ctx.usage.endpointDataGiB ?? 0} GB a month processed in all (usage.endpointDataGiB), split evenly between the ${interfaceEndpoints} endpoints, only while running; their AZ-hours are billed in every state they exist in`,
+    );
     return {
       charges: [
         {
@@ -27,6 +39,7 @@ export const networkRules: RuleTable = {
           quantity: zones * HOURS_PER_MONTH,
           priceKey: priceKey.interfaceEndpointAzHour,
         },
+        { what: 'GB processed', quantity: totalGiB / interfaceEndpoints, priceKey: priceKey.interfaceEndpointGb },
       ],
     };
   },

@@ -3,12 +3,35 @@ import { acknowledge } from '../../quality/acknowledge';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { EgressMode, FlowLogsConfig, SubnetMasks } from '../../config/types';
+import type { EgressMode, FlowLogsConfig, InterfaceEndpointName, SubnetMasks } from '../../config/types';
 
 /** PostgreSQL's port: the database security group opens only this. */
 export const DATABASE_PORT = 5432;
 /** Redis / Valkey's port: the cache security group opens only this. */
 export const CACHE_PORT = 6379;
+
+/** The AWS service behind each short name of `network.interfaceEndpoints`. */
+export const INTERFACE_ENDPOINT_SERVICE: Readonly<Record<InterfaceEndpointName, ec2.InterfaceVpcEndpointAwsService>> = {
+  'ecr-api': ec2.InterfaceVpcEndpointAwsService.ECR,
+  'ecr-dkr': ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+  logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+  ssm: ec2.InterfaceVpcEndpointAwsService.SSM,
+  ssmmessages: ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES,
+  ec2messages: ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES,
+  secretsmanager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+  sts: ec2.InterfaceVpcEndpointAwsService.STS,
+};
+
+/** A construct id for an endpoint: `ecr-api` -> `EcrApiEndpoint`, `secretsmanager` -> `SecretsManagerEndpoint`. */
+function endpointId(name: InterfaceEndpointName): string {
+  const words: Partial<Record<InterfaceEndpointName, string>> = {
+    secretsmanager: 'SecretsManager',
+    ssmmessages: 'SsmMessages',
+    ec2messages: 'Ec2Messages',
+  };
+  const pascal = words[name] ?? name.replace(/(^|-)([a-z0-9])/g, (_, __, letter: string) => letter.toUpperCase());
+  return `${pascal}Endpoint`;
+}
 
 export interface NetworkingProps {
   /** Explicit AZ names; one subnet of each tier is made in each. */
@@ -47,6 +70,15 @@ export interface NetworkingProps {
    * @default false
    */
   readonly credentialRotation?: boolean;
+  /**
+   * Interface endpoints (`network.interfaceEndpoints`): each in the private subnet of every AZ,
+   * private DNS on, behind one security group admitting HTTPS from the web and worker tasks and
+   * the rotation functions only. 0.011 USD per endpoint AZ-hour in London (16.06 USD/month per
+   * endpoint in two AZs) plus 0.01 USD per GB. A `secretsmanager` here is also the rotation
+   * functions' endpoint.
+   * @default []
+   */
+  readonly interfaceEndpoints?: readonly InterfaceEndpointName[];
 }
 
 /**
@@ -75,8 +107,15 @@ export class Networking extends Construct {
   public readonly rotationSecurityGroup?: ec2.SecurityGroup;
   /** Where the rotation functions run: the private subnets (behind NAT, or beside the endpoint). */
   public readonly rotationSubnets: ec2.SubnetSelection = { subnetGroupName: 'private' };
-  /** The Secrets Manager endpoint the rotation functions use when there is no NAT gateway. */
+  /**
+   * The Secrets Manager endpoint: the rotation functions' when there is no NAT gateway, or the
+   * one `interfaceEndpoints` lists (then one and the same endpoint).
+   */
   public readonly secretsManagerEndpoint?: ec2.InterfaceVpcEndpoint;
+  /** Every interface endpoint, by service name. */
+  public readonly interfaceEndpoints: Partial<Record<InterfaceEndpointName, ec2.InterfaceVpcEndpoint>> = {};
+  /** The interface endpoints' security group: HTTPS from the task groups (and rotation) only. */
+  public readonly endpointSecurityGroup?: ec2.SecurityGroup;
   /** Subnets for the database and cache: no route to or from the internet. */
   public readonly dataSubnets: ec2.SubnetSelection = { subnetGroupName: 'isolated' };
   /** The flow-log group, when flow logs are on. */
@@ -200,44 +239,92 @@ export class Networking extends Construct {
         `Redis protocol from ${name} tasks`,
       );
     }
-    if (props.credentialRotation) {
-      const access = this.rotationAccess(props.egress);
-      this.rotationSecurityGroup = access.group;
-      this.secretsManagerEndpoint = access.endpoint;
-    }
+    const throughNat = natGatewayCount(props.egress, 1) > 0;
+    if (props.credentialRotation) this.rotationSecurityGroup = this.rotationGroup(throughNat);
+    const endpoints = this.addInterfaceEndpoints(
+      props.interfaceEndpoints ?? [],
+      props.credentialRotation === true && !throughNat,
+    );
+    this.endpointSecurityGroup = endpoints.group;
+    this.interfaceEndpoints = endpoints.byName;
+    this.secretsManagerEndpoint = endpoints.byName.secretsmanager;
   }
 
   /**
    * The rotation functions log in to the database and call the Secrets Manager API: PostgreSQL
-   * to the database's group, HTTPS out, nothing in. Without a NAT gateway the API is reached
-   * through an interface endpoint in the private subnets (private DNS, so the functions' SDK
-   * finds it by the usual name) that admits only them.
+   * to the database's group, HTTPS out, nothing in. Behind NAT, HTTPS goes anywhere (the API's
+   * public name, or the listed endpoint); without NAT, only to the Secrets Manager endpoint.
    */
-  private rotationAccess(egress: EgressMode): { group: ec2.SecurityGroup; endpoint?: ec2.InterfaceVpcEndpoint } {
+  private rotationGroup(throughNat: boolean): ec2.SecurityGroup {
     const rotation = this.securityGroup(
       'RotationSecurityGroup',
       'Credential rotation functions: PostgreSQL to the database, HTTPS to Secrets Manager',
       false,
     );
     rotation.connections.allowTo(this.databaseSecurityGroup, ec2.Port.tcp(DATABASE_PORT), 'PostgreSQL to the database');
-    if (natGatewayCount(egress, 1) > 0) {
+    if (throughNat) {
       rotation.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the Secrets Manager API (through NAT)');
-      return { group: rotation };
     }
-    const endpointGroup = this.securityGroup(
-      'SecretsManagerEndpointSecurityGroup',
-      'Secrets Manager endpoint: HTTPS from the rotation functions only',
-      false,
-    );
-    rotation.connections.allowTo(endpointGroup, ec2.Port.tcp(443), 'HTTPS to the Secrets Manager endpoint');
-    const endpoint = this.vpc.addInterfaceEndpoint('SecretsManagerEndpoint', {
-      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-      subnets: this.rotationSubnets,
-      securityGroups: [endpointGroup],
-      privateDnsEnabled: true,
-      open: false,
-    });
-    return { group: rotation, endpoint };
+    return rotation;
+  }
+
+  /**
+   * The interface endpoints, in the private subnets (one per AZ), private DNS on so the SDKs find
+   * them by the usual service names, behind one security group with no other ingress than HTTPS
+   * from the web and worker tasks and the rotation functions.
+   *
+   * `rotationNeedsSecretsManager` (rotation without a NAT gateway) adds a Secrets Manager
+   * endpoint when the list has none, and is the same endpoint when it has one: two endpoints of
+   * one service with private DNS cannot share a VPC. Alone (an empty list) it keeps its own
+   * group, which admits only the rotation functions.
+   */
+  private addInterfaceEndpoints(
+    names: readonly InterfaceEndpointName[],
+    rotationNeedsSecretsManager: boolean,
+  ): { group?: ec2.SecurityGroup; byName: Partial<Record<InterfaceEndpointName, ec2.InterfaceVpcEndpoint>> } {
+    const wanted = [
+      ...new Set<InterfaceEndpointName>([
+        ...names,
+        ...(rotationNeedsSecretsManager ? ['secretsmanager' as const] : []),
+      ]),
+    ];
+    if (wanted.length === 0) return { byName: {} };
+    const rotation = this.rotationSecurityGroup;
+    const group =
+      names.length === 0
+        ? this.securityGroup(
+            'SecretsManagerEndpointSecurityGroup',
+            'Secrets Manager endpoint: HTTPS from the rotation functions only',
+            false,
+          )
+        : this.securityGroup(
+            'InterfaceEndpointSecurityGroup',
+            `Interface endpoints: HTTPS from web and worker tasks${rotation ? ' and the rotation functions' : ''} only`,
+            false,
+          );
+    if (names.length > 0) {
+      group.connections.allowFrom(this.webSecurityGroup, ec2.Port.tcp(443), 'HTTPS from web tasks');
+      group.connections.allowFrom(this.workerSecurityGroup, ec2.Port.tcp(443), 'HTTPS from worker tasks');
+    }
+    if (rotation && rotationNeedsSecretsManager) {
+      // The rotation group's only HTTPS way out.
+      rotation.connections.allowTo(group, ec2.Port.tcp(443), 'HTTPS to the Secrets Manager endpoint');
+    } else if (rotation) {
+      // Its HTTPS already goes anywhere (NAT); private DNS sends its Secrets Manager calls here.
+      group.addIngressRule(rotation, ec2.Port.tcp(443), 'HTTPS from the credential rotation functions');
+    }
+    const byName: Partial<Record<InterfaceEndpointName, ec2.InterfaceVpcEndpoint>> = {};
+    for (const name of wanted) {
+      byName[name] = this.vpc.addInterfaceEndpoint(endpointId(name), {
+        service: INTERFACE_ENDPOINT_SERVICE[name],
+        subnets: { subnetGroupName: 'private' },
+        securityGroups: [group],
+        privateDnsEnabled: true,
+        // No rule from the VPC's range: only the groups above.
+        open: false,
+      });
+    }
+    return { group, byName };
   }
 
   private securityGroup(id: string, description: string, allowAllOutbound: boolean): ec2.SecurityGroup {
