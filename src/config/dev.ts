@@ -115,6 +115,6 @@ export const dev: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 400,
   },
-  budget: { monthlyLimitUsd: 84, marginPercent: 25 },
+  budget: { monthlyLimitUsd: 90, marginPercent: 25 },
   alertEmails: [],
 };

@@ -115,7 +115,7 @@ export const prod: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 100,
   },
-  budget: { monthlyLimitUsd: 258, marginPercent: 20 },
+  budget: { monthlyLimitUsd: 264, marginPercent: 20 },
   // Replace with your own: each address confirms once, then receives every prod alert.
   alertEmails: ['ops@lichnails.co.uk'],
 };

@@ -436,6 +436,31 @@ export const WAF_MANAGED_RULE_GROUPS: Readonly<Record<WafManagedRuleGroup, strin
   'ip-reputation': 'AWSManagedRulesAmazonIpReputationList',
 };
 
+/**
+ * Thresholds of the alarms that page the ops topic (src/modules/monitoring), and whether the
+ * environment has a dashboard. Every field is optional; the default is in its comment. Each
+ * standard alarm costs 0.10 USD/month, the composite "platform down" alarm 0.50 USD/month, and
+ * the dashboard 3 USD/month (the first 3 dashboards of an account are free; the estimator does
+ * not deduct account-wide free tiers).
+ */
+export interface MonitoringConfig {
+  /** Database CPU (average) above this percentage for 15 minutes pages. @default 80 */
+  readonly databaseCpuPercent?: number;
+  /** Database free storage below this many GiB pages (before autoscaling hits its ceiling). @default 2 */
+  readonly databaseFreeStorageGiB?: number;
+  /** Database connections above this percentage of `max_connections` pages. @default 80 */
+  readonly databaseConnectionsPercent?: number;
+  /**
+   * Cache memory used (DatabaseMemoryUsagePercentage, of `maxmemory`) above this percentage on
+   * any node pages: with `noeviction`, enqueues fail when it is full. @default 75
+   */
+  readonly cacheMemoryPercent?: number;
+  /** 5xx responses above this percentage of the load balancer's requests pages. @default 5 */
+  readonly http5xxPercent?: number;
+  /** A CloudWatch dashboard named after the environment (3 USD/month). @default true */
+  readonly dashboard?: boolean;
+}
+
 /** `waf`. */
 export interface WafConfig {
   readonly enabled: boolean;
@@ -520,6 +545,13 @@ export interface EnvironmentConfig {
    * million requests (`usage.requestsMillions`), plus its logs.
    */
   readonly waf?: WafConfig;
+  /**
+   * Alarm thresholds and the dashboard of the environment's monitoring (none while `minimal`);
+   * the defaults of `MonitoringConfig` when omitted. Cost in London: 0.10 USD/month per standard
+   * alarm, 0.50 per composite alarm, 3 USD/month for the dashboard (the first 3 dashboards of an
+   * account are free; the estimate does not deduct account-wide free tiers).
+   */
+  readonly monitoring?: MonitoringConfig;
   readonly usage: UsageAssumptions;
   readonly budget: BudgetConfig;
   /** E-mail addresses subscribed to the ops topic (alarms, budget, pipeline failures). */

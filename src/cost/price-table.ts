@@ -58,6 +58,7 @@ export const priceKey = {
   logsStorageGbMonth: 'logs.storage.gb-month',
   customMetricMonth: 'cloudwatch.metric.month',
   alarmMonth: 'cloudwatch.alarm.month',
+  compositeAlarmMonth: 'cloudwatch.composite-alarm.month',
   dashboardMonth: 'cloudwatch.dashboard.month',
   secretMonth: 'secretsmanager.secret.month',
   advancedParameterMonth: 'ssm.advanced-parameter.month',

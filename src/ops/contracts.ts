@@ -129,3 +129,16 @@ export {
 
 /** CloudFront's region: an environment's edge stack (the CDN certificate) lives there. */
 export const EDGE_REGION = 'us-east-1';
+
+/**
+ * Alarms (`<app>-<env>-<suffix>`) that a paused environment trips by design: no healthy web target,
+ * the load balancer answering 503. Pause silences their actions and resume restores them, so a
+ * nightly pause pages nobody while a real outage of a running environment still does.
+ */
+export const PAUSE_SILENCED_ALARMS = [
+  'web-below-minimum',
+  'no-healthy-web-target',
+  'http-5xx-rate',
+  'platform-down',
+  'elb5xx',
+] as const;

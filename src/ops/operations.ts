@@ -5,7 +5,11 @@ import {
   ScalableDimension,
   ServiceNamespace,
 } from '@aws-sdk/client-application-auto-scaling';
-import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DisableAlarmActionsCommand,
+  EnableAlarmActionsCommand,
+  GetMetricDataCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { DescribeServicesCommand, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import {
@@ -16,7 +20,7 @@ import {
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBInstancesCommand, StartDBInstanceCommand, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { OpsClients } from './clients';
-import { QUEUE_BACKLOG_METRIC } from './contracts';
+import { PAUSE_SILENCED_ALARMS, QUEUE_BACKLOG_METRIC } from './contracts';
 import type { EnvironmentResources } from './resources';
 import {
   DATABASE_STOPPED_STATES,
@@ -68,7 +72,7 @@ export interface Observation {
 export type Operation = 'pause' | 'resume' | 'minimal';
 
 /** What a step does, so callers never read a step's display text to decide anything. */
-export type StepKind = 'record' | 'capacity' | 'wait' | 'database' | 'check' | 'snapshot';
+export type StepKind = 'record' | 'capacity' | 'wait' | 'database' | 'check' | 'snapshot' | 'alarms';
 
 export interface Step {
   readonly kind: StepKind;
@@ -446,6 +450,35 @@ export class EnvironmentOperations {
     return steps;
   }
 
+  /**
+   * The alarms a paused environment trips by design (see PAUSE_SILENCED_ALARMS): their actions off
+   * for a pause, on again for a resume. Idempotent; an alarm that does not exist (minimal, or
+   * monitoring not deployed yet) is ignored by CloudWatch.
+   */
+  private alarmActionsStep(enabled: boolean): Step {
+    const names = PAUSE_SILENCED_ALARMS.map((suffix) => `${this.resources.stage}-${suffix}`);
+    return {
+      kind: 'alarms',
+      description: enabled
+        ? `let the alarms a pause silences page again (${names.join(', ')})`
+        : `silence the alarms a paused environment trips by design (${names.join(', ')})`,
+      // Best effort: a pause or resume must not fail for want of silencing an alarm; the
+      // operator is told, and at worst an alarm pages while the environment is paused.
+      run: async () => {
+        const command = enabled
+          ? new EnableAlarmActionsCommand({ AlarmNames: names })
+          : new DisableAlarmActionsCommand({ AlarmNames: names });
+        try {
+          await this.context.clients.cloudwatch.send(command);
+        } catch (error) {
+          this.context.report(
+            `  could not ${enabled ? 'enable' : 'disable'} the alarm actions (${error instanceof Error ? error.message.split('\n')[0].slice(0, 200) : String(error)}): ${enabled ? `run aws cloudwatch enable-alarm-actions --alarm-names ${names.join(' ')}` : 'they may page while paused'}`,
+          );
+        }
+      },
+    };
+  }
+
   /** Plans a pause from what is observed: only what is not already paused. */
   async planPause(observed: Observation): Promise<Plan> {
     const from = observed.record?.state ?? 'unrecorded';
@@ -465,6 +498,7 @@ export class EnvironmentOperations {
     const steps: Step[] = [
       ...(await this.busySteps()),
       this.recordStep('pausing', restore, 'a pause has begun; the guard leaves the database to it'),
+      this.alarmActionsStep(false),
       ...drain,
       ...database,
       this.recordStep('paused', restore, 'the guard keeps the database stopped'),
@@ -506,6 +540,8 @@ export class EnvironmentOperations {
         run: () => this.waitFor('healthy targets', () => this.targetsHealthy()),
       });
     }
+    // Once the services are healthy again, so the silenced alarms do not page on the way up.
+    steps.push(this.alarmActionsStep(true));
     steps.push(this.recordStep('running', restore, 'deploys apply the configured bounds again'));
     return { operation: 'resume', from, to: 'running', steps };
   }

@@ -15,6 +15,7 @@ import { DatabaseAccess } from '../modules/database-access/database-access';
 import { EcsCluster } from '../modules/ecs-cluster/ecs-cluster';
 import { LoadBalancer } from '../modules/load-balancer/load-balancer';
 import { MigrateTask } from '../modules/migrate-task/migrate-task';
+import { cacheClusterIds, EnvironmentMonitoring, monitoringSettings } from '../modules/monitoring/monitoring';
 import { MEDIA_PREFIX, STATIC_PREFIX } from '../modules/storage/media-storage';
 import {
   applicationSecretParameter,
@@ -75,6 +76,8 @@ export class AppStack extends PlatformStack {
   public readonly queueMetrics?: QueueMetrics;
   /** The web ACL on the load balancer, with `waf.enabled`. */
   public readonly firewall?: LoadBalancerFirewall;
+  /** Alarms to the ops topic and the dashboard (not while `minimal`). */
+  public readonly monitoring?: EnvironmentMonitoring;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -291,8 +294,9 @@ export class AppStack extends PlatformStack {
       );
     }
 
+    let schedule: EnvironmentSchedule | undefined;
     if (config.schedule) {
-      new EnvironmentSchedule(this, 'Schedule', {
+      schedule = new EnvironmentSchedule(this, 'Schedule', {
         appName: shared.appName,
         environmentName: config.name,
         schedule: config.schedule,
@@ -311,6 +315,27 @@ export class AppStack extends PlatformStack {
         logRetentionDays: config.logRetentionDays,
       });
     }
+
+    this.monitoring = new EnvironmentMonitoring(this, 'Monitoring', {
+      name,
+      settings: monitoringSettings(config.monitoring),
+      topic: props.ops.alerts.topic,
+      // The data stack names the instance `name` (as DatabaseAccess's databaseId).
+      database: { identifier: name, maxConnections: database.maxConnections },
+      cacheClusterIds: cacheClusterIds(cache.replicationGroupId, config.cache.nodes),
+      webService: this.web.service,
+      workerService: this.worker.service,
+      webMinTasks: config.compute.web.minTasks,
+      containerInsights: config.compute.containerInsights,
+      loadBalancer: this.loadBalancer.loadBalancer,
+      targetGroup: this.loadBalancer.targetGroup,
+      functions: [
+        { label: 'queue-depth', function: this.queueMetrics.function },
+        { label: 'database-access', function: databaseAccess.function.function },
+        ...(schedule ? [{ label: 'schedule', function: schedule.ops.function }] : []),
+      ],
+      backlog: this.queueMetrics.backlog,
+    });
 
     new CfnOutput(this, STACK_OUTPUTS.app.webServiceName, { value: this.web.service.serviceName });
     new CfnOutput(this, STACK_OUTPUTS.app.workerServiceName, { value: this.worker.service.serviceName });

@@ -6,6 +6,8 @@
  * - the ECS scheduler: moto never places tasks, so its services report runningCount 0 and
  *   pendingCount = desiredCount forever. The proxy rewrites DescribeServices answers as if the
  *   scheduler had placed (or stopped) the tasks, at once or after a few polls;
+ * - CloudWatch DisableAlarmActions / EnableAlarmActions, which moto answers with an HTML page:
+ *   the proxy answers them as CloudWatch does (an empty JSON object), recording the call;
  * - CodePipeline GetPipelineState, which moto 5.2 does not implement (HTTP 500): the proxy answers
  *   it from moto's GetPipeline, every stage idle unless a test sets a stage's latest execution.
  *
@@ -272,6 +274,13 @@ export class AwsProxy {
       answer = await this.updateService(request, body, headers, call);
     } else if (call.service === 'codepipeline' && call.operation === 'GetPipelineState') {
       answer = await this.pipelineState(request, call);
+    } else if (
+      call.service === 'monitoring' &&
+      (call.operation === 'DisableAlarmActions' || call.operation === 'EnableAlarmActions')
+    ) {
+      // moto 5 answers these two with an HTML error page; CloudWatch answers an empty JSON
+      // object. The calls are recorded (a test can read them); alarm state is not emulated.
+      answer = { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Buffer.from('{}') };
     } else {
       answer = await this.forward(request, body, headers);
     }

@@ -144,6 +144,13 @@ describe('environment schedule (module)', () => {
           },
         },
         {
+          // Pause silences the alarms a paused environment trips; resume gives them back.
+          actions: ['cloudwatch:DisableAlarmActions', 'cloudwatch:EnableAlarmActions'],
+          resource: ['web-below-minimum', 'no-healthy-web-target', 'http-5xx-rate', 'platform-down', 'elb5xx'].map(
+            (suffix) => arn('cloudwatch', `alarm:booking-dev-${suffix}`),
+          ),
+        },
+        {
           actions: ['rds:DescribeDBInstances', 'rds:StartDBInstance', 'rds:StopDBInstance'],
           resource: arn('rds', 'db:booking-dev'),
         },

@@ -1,3 +1,4 @@
+import { DisableAlarmActionsCommand, EnableAlarmActionsCommand } from '@aws-sdk/client-cloudwatch';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
@@ -53,7 +54,19 @@ describe('pause and resume', () => {
     const paused = await cli(fake, ['pause', 'dev']);
     assert.equal(paused.code, 0, paused.err);
     assert.match(paused.out, /Plan to pause dev/);
-    assert.match(paused.out, /\[\d\/\d\] stop the database booking-dev/);
+    assert.match(paused.out, /\[\d+\/\d+\] stop the database booking-dev/);
+    // The alarms a paused environment trips by design are silenced, and given back on resume.
+    const silenced = [
+      'booking-dev-web-below-minimum',
+      'booking-dev-no-healthy-web-target',
+      'booking-dev-http-5xx-rate',
+      'booking-dev-platform-down',
+      'booking-dev-elb5xx',
+    ];
+    assert.deepEqual(
+      fake.stubs.cloudwatch.commandCalls(DisableAlarmActionsCommand).map((call) => call.args[0].input.AlarmNames),
+      [silenced],
+    );
     assert.deepEqual(fake.services['booking-dev-web'], { desired: 0, running: 0, min: 0, max: 0 });
     assert.deepEqual(fake.services['booking-dev-worker'], { desired: 0, running: 0, min: 0, max: 0 });
     assert.equal(fake.database, 'stopped');
@@ -71,6 +84,10 @@ describe('pause and resume', () => {
     assert.deepEqual(fake.services, before);
     assert.equal(fake.stateRecord().state, 'running');
     assert.match(resumed.out, /dev is running: https:\/\/api-dev\.lichnails\.co\.uk\//);
+    assert.deepEqual(
+      fake.stubs.cloudwatch.commandCalls(EnableAlarmActionsCommand).map((call) => call.args[0].input.AlarmNames),
+      [silenced],
+    );
   });
 
   test('pausing twice and resuming twice is harmless and writes nothing', async () => {

@@ -1,5 +1,6 @@
 import { checkProductionRisk } from './accepted-risks';
 import { validateEdge } from './edge';
+import { validateMonitoring } from './monitoring';
 import { validateWaf } from './waf';
 import type { EnvironmentConfig, PlatformConfig, SharedConfig } from '../types';
 import { validateAcceptedRisks } from './accepted-risks';
@@ -58,6 +59,7 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
   validateSchedule(env, issues);
   validateEdge(env, shared, issues);
   validateWaf(env, issues);
+  validateMonitoring(env, issues);
   checkProductionRisk(env, 'no-waf', issues);
   validateBudgetAndUsage(env, issues);
   validateAcceptedRisks(env, issues);

@@ -97,6 +97,13 @@ export const euWest2: PriceTable = {
     'logs.storage.gb-month': { usd: 0.0315, unit: 'GB-month stored', source: 'SEC', date: DATE },
     'cloudwatch.metric.month': { usd: 0.3, unit: 'custom metric-month', source: 'SEC', date: DATE },
     'cloudwatch.alarm.month': { usd: 0.1, unit: 'standard alarm-month', source: 'SEC', date: DATE },
+    'cloudwatch.composite-alarm.month': {
+      usd: 0.5,
+      unit: 'composite alarm-month',
+      source:
+        '3P: c3x.dev CloudWatch alarm pricing (composite 0.50 per alarm-month, as AWS lists it; not in the reference data)',
+      date: DATE,
+    },
     'cloudwatch.dashboard.month': { usd: 3, unit: 'dashboard-month', source: 'SEC', date: DATE },
 
     'secretsmanager.secret.month': { usd: 0.4, unit: 'secret-month', source: 'SEC', date: DATE },

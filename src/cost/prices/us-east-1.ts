@@ -44,6 +44,13 @@ export const usEast1: PriceTable = {
     'logs.storage.gb-month': { usd: 0.03, unit: 'GB-month stored', source: 'IC', date: DATE },
     'cloudwatch.metric.month': { usd: 0.3, unit: 'custom metric-month', source: 'IC', date: DATE },
     'cloudwatch.alarm.month': { usd: 0.1, unit: 'standard alarm-month', source: 'IC', date: DATE },
+    'cloudwatch.composite-alarm.month': {
+      usd: 0.5,
+      unit: 'composite alarm-month',
+      source:
+        '3P: c3x.dev CloudWatch alarm pricing (composite 0.50 per alarm-month, as AWS lists it; not in the reference data)',
+      date: DATE,
+    },
     'cloudwatch.dashboard.month': { usd: 3, unit: 'dashboard-month', source: 'IC', date: DATE },
     'secretsmanager.secret.month': { usd: 0.4, unit: 'secret-month', source: 'IC', date: DATE },
     'ssm.advanced-parameter.month': { usd: 0.05, unit: 'advanced parameter-month', source: 'IC', date: DATE },

@@ -4,7 +4,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import type { ScheduleConfig } from '../../config/types';
 import { acknowledgeFindings } from '../../quality/acknowledge';
-import { OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
+import { PAUSE_SILENCED_ALARMS, OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
 import type { ConfiguredCapacity } from '../../ops/resources';
 import { OpsFunction, opsVariables, stateTableStatement } from '../state-guard/ops-function';
 
@@ -99,6 +99,11 @@ export class EnvironmentSchedule extends Construct {
               'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
             },
           },
+        }),
+        new iam.PolicyStatement({
+          // Pause silences the alarms a paused environment trips; resume lets them page again.
+          actions: ['cloudwatch:DisableAlarmActions', 'cloudwatch:EnableAlarmActions'],
+          resources: PAUSE_SILENCED_ALARMS.map((suffix) => arn('cloudwatch', `alarm:${props.databaseId}-${suffix}`)),
         }),
         new iam.PolicyStatement({
           actions: ['rds:DescribeDBInstances', 'rds:StopDBInstance', 'rds:StartDBInstance'],

@@ -1,0 +1,461 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { environmentNamed, platformConfig } from '../../src/config';
+import type { EnvironmentConfig, MonitoringConfig } from '../../src/config/types';
+import { IssueCollector } from '../../src/config/validate/issues';
+import { validateMonitoring } from '../../src/config/validate/monitoring';
+import { cacheClusterIds, MONITORING_DEFAULTS, monitoringSettings } from '../../src/modules/monitoring/monitoring';
+import { resourcesOfType, synth, withEnvironment, type SynthesizedPlatform } from '../helpers';
+
+const TOPIC = /PublishOutputRefAlertsTopic/;
+const GIB = 1024 ** 3;
+
+/** The alarms of a template by name, without the `booking-<env>-` prefix. */
+function alarmsByName(json: Record<string, any>, env: string): Map<string, any> {
+  return new Map(
+    resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, r]) => [
+      r.Properties.AlarmName.replace(`booking-${env}-`, ''),
+      r.Properties,
+    ]),
+  );
+}
+
+/** The logical id of the alarm named `booking-<env>-<name>`. */
+function alarmId(json: Record<string, any>, env: string, name: string): string {
+  const found = resourcesOfType(json, 'AWS::CloudWatch::Alarm').find(
+    ([, r]) => r.Properties.AlarmName === `booking-${env}-${name}`,
+  );
+  assert.ok(found, `no alarm ${name}`);
+  return found[0];
+}
+
+describe('monitoring: alarms, composite alarm and dashboard', () => {
+  let platform: SynthesizedPlatform;
+  let prod: Record<string, any>;
+  let dev: Record<string, any>;
+  before(() => {
+    platform = synth();
+    prod = platform.json('prod', 'app');
+    dev = platform.json('dev', 'app');
+  });
+
+  // [name, namespace, metric (or expression), statistic, threshold, comparison, period, evaluation periods, datapoints, missing]
+  const PROD_ALARMS: Array<
+    [string, string, string, string | undefined, number, string, number, number, number | undefined, string]
+  > = [
+    [
+      'database-cpu',
+      'AWS/RDS',
+      'CPUUtilization',
+      'Average',
+      80,
+      'GreaterThanThreshold',
+      300,
+      3,
+      undefined,
+      'notBreaching',
+    ],
+    [
+      'database-free-storage',
+      'AWS/RDS',
+      'FreeStorageSpace',
+      'Minimum',
+      2 * GIB,
+      'LessThanThreshold',
+      300,
+      1,
+      undefined,
+      'notBreaching',
+    ],
+    // db.t4g.small: max_connections 225, 80% = 180.
+    [
+      'database-connections',
+      'AWS/RDS',
+      'DatabaseConnections',
+      'Maximum',
+      180,
+      'GreaterThanThreshold',
+      300,
+      2,
+      undefined,
+      'notBreaching',
+    ],
+    [
+      'cache-memory-001',
+      'AWS/ElastiCache',
+      'DatabaseMemoryUsagePercentage',
+      'Maximum',
+      75,
+      'GreaterThanThreshold',
+      300,
+      2,
+      undefined,
+      'notBreaching',
+    ],
+    [
+      'cache-memory-002',
+      'AWS/ElastiCache',
+      'DatabaseMemoryUsagePercentage',
+      'Maximum',
+      75,
+      'GreaterThanThreshold',
+      300,
+      2,
+      undefined,
+      'notBreaching',
+    ],
+    [
+      'queue-depth-errors',
+      'AWS/Lambda',
+      'Errors',
+      'Sum',
+      1,
+      'GreaterThanOrEqualToThreshold',
+      300,
+      1,
+      undefined,
+      'notBreaching',
+    ],
+    [
+      'database-access-errors',
+      'AWS/Lambda',
+      'Errors',
+      'Sum',
+      1,
+      'GreaterThanOrEqualToThreshold',
+      300,
+      1,
+      undefined,
+      'notBreaching',
+    ],
+    // prod: web minTasks 2, Container Insights off -> healthy targets stand in for running tasks.
+    [
+      'web-below-minimum',
+      'AWS/ApplicationELB',
+      'HealthyHostCount',
+      'Minimum',
+      2,
+      'LessThanThreshold',
+      60,
+      10,
+      10,
+      'notBreaching',
+    ],
+    [
+      'no-healthy-web-target',
+      'AWS/ApplicationELB',
+      'HealthyHostCount',
+      'Minimum',
+      1,
+      'LessThanThreshold',
+      60,
+      5,
+      5,
+      'notBreaching',
+    ],
+    [
+      'http-5xx-rate',
+      'expression',
+      'IF(requests >= 10, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)',
+      undefined,
+      5,
+      'GreaterThanThreshold',
+      300,
+      2,
+      undefined,
+      'notBreaching',
+    ],
+    [
+      'backlog-metric-missing',
+      'booking',
+      'QueueBacklog',
+      'SampleCount',
+      1,
+      'LessThanThreshold',
+      60,
+      10,
+      10,
+      'breaching',
+    ],
+  ];
+
+  test('prod: every monitoring alarm, with its metric, threshold, period, evaluation and missing data', () => {
+    const alarms = alarmsByName(prod, 'prod');
+    for (const [
+      name,
+      namespace,
+      metric,
+      statistic,
+      threshold,
+      comparison,
+      period,
+      evaluations,
+      datapoints,
+      missing,
+    ] of PROD_ALARMS) {
+      const alarm = alarms.get(name);
+      assert.ok(alarm, `no alarm ${name}`);
+      if (namespace === 'expression') {
+        const expression = alarm.Metrics.find((m: any) => m.Expression);
+        assert.equal(expression.Expression, metric, name);
+        for (const m of alarm.Metrics.filter((m: any) => m.MetricStat)) assert.equal(m.MetricStat.Period, period, name);
+      } else {
+        assert.equal(alarm.Namespace, namespace, name);
+        assert.equal(alarm.MetricName, metric, name);
+        assert.equal(alarm.Statistic, statistic, name);
+        assert.equal(alarm.Period, period, name);
+      }
+      assert.equal(alarm.Threshold, threshold, name);
+      assert.equal(alarm.ComparisonOperator, comparison, name);
+      assert.equal(alarm.EvaluationPeriods, evaluations, name);
+      assert.equal(alarm.DatapointsToAlarm, datapoints, name);
+      assert.equal(alarm.TreatMissingData, missing, name);
+      assert.equal(alarm.AlarmActions.length, 1, name);
+      assert.match(JSON.stringify(alarm.AlarmActions), TOPIC, name);
+      assert.match(JSON.stringify(alarm.OKActions), TOPIC, name);
+    }
+    const monitoring = resourcesOfType(prod, 'AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('Monitoring'));
+    assert.equal(monitoring.length, PROD_ALARMS.length);
+  });
+
+  test('dimensions: the database by identifier, the cache per node, the functions of this stack', () => {
+    const alarms = alarmsByName(prod, 'prod');
+    assert.deepEqual(alarms.get('database-cpu').Dimensions, [{ Name: 'DBInstanceIdentifier', Value: 'booking-prod' }]);
+    assert.deepEqual(alarms.get('cache-memory-001').Dimensions, [
+      { Name: 'CacheClusterId', Value: 'booking-prod-acl-001' },
+    ]);
+    assert.deepEqual(alarms.get('cache-memory-002').Dimensions, [
+      { Name: 'CacheClusterId', Value: 'booking-prod-acl-002' },
+    ]);
+    assert.deepEqual(alarms.get('queue-depth-errors').Dimensions, [
+      {
+        Name: 'FunctionName',
+        Value: {
+          Ref: resourcesOfType(prod, 'AWS::Lambda::Function').find(([id]) => id.startsWith('QueueMetrics'))![0],
+        },
+      },
+    ]);
+    assert.deepEqual(alarms.get('backlog-metric-missing').Dimensions, [{ Name: 'Environment', Value: 'prod' }]);
+  });
+
+  test('every Lambda of the app stack has an errors alarm (dev: the schedule operator too; single cache node)', () => {
+    for (const [env, json] of [
+      ['prod', prod],
+      ['dev', dev],
+    ] as const) {
+      const functions = resourcesOfType(json, 'AWS::Lambda::Function').map(([id]) => id);
+      const watched = resourcesOfType(json, 'AWS::CloudWatch::Alarm')
+        .filter(([, r]) => r.Properties.MetricName === 'Errors' && r.Properties.Namespace === 'AWS/Lambda')
+        .map(([, r]) => r.Properties.Dimensions[0].Value.Ref);
+      assert.deepEqual(watched.sort(), functions.sort(), env);
+    }
+    const alarms = alarmsByName(dev, 'dev');
+    assert.ok(alarms.has('schedule-errors'));
+    assert.ok(alarms.has('cache-memory-001'));
+    assert.ok(!alarms.has('cache-memory-002'));
+    // db.t4g.micro: max_connections 112, 80% = 89; web minTasks 1.
+    assert.equal(alarms.get('database-connections').Threshold, 89);
+    assert.equal(alarms.get('web-below-minimum').Threshold, 1);
+  });
+
+  test('the backlog-missing alarm breaches on missing data; the scaling alarms never scale out on it', () => {
+    for (const [env, json] of [
+      ['prod', prod],
+      ['dev', dev],
+    ] as const) {
+      const alarms = alarmsByName(json, env);
+      assert.equal(alarms.get('backlog-metric-missing').TreatMissingData, 'breaching');
+      const waiting = alarms.get('worker-messages-waiting');
+      const drained = alarms.get('worker-queues-drained');
+      assert.equal(waiting.TreatMissingData, 'notBreaching', env);
+      assert.equal(drained.TreatMissingData, 'missing', env);
+      // The scaling alarms act on the scaling policies only; the missing-metric one pages.
+      for (const alarm of [waiting, drained]) assert.doesNotMatch(JSON.stringify(alarm.AlarmActions), TOPIC);
+      assert.match(JSON.stringify(alarms.get('backlog-metric-missing').AlarmActions), TOPIC);
+    }
+  });
+
+  test('the composite "platform down" alarm: any of 5xx rate, no healthy target, backlog missing, storage', () => {
+    const [[, composite]] = resourcesOfType(prod, 'AWS::CloudWatch::CompositeAlarm');
+    const props = composite.Properties;
+    assert.equal(props.AlarmName, 'booking-prod-platform-down');
+    assert.match(JSON.stringify(props.AlarmActions), TOPIC);
+    assert.match(JSON.stringify(props.OKActions), TOPIC);
+    const [, parts] = props.AlarmRule['Fn::Join'];
+    const members = parts.filter((p: any) => typeof p === 'object').map((p: any) => p['Fn::GetAtt'][0]);
+    assert.deepEqual(
+      members,
+      ['http-5xx-rate', 'no-healthy-web-target', 'backlog-metric-missing', 'database-free-storage'].map((name) =>
+        alarmId(prod, 'prod', name),
+      ),
+    );
+    const text = parts.filter((p: any) => typeof p === 'string').join('|');
+    assert.equal(text, '(ALARM("|") OR ALARM("|") OR ALARM("|") OR ALARM("|"))');
+  });
+
+  test('the dashboard is named after the environment and has the named widgets', () => {
+    for (const env of ['dev', 'prod']) {
+      const dashboards = resourcesOfType(platform.json(env, 'app'), 'AWS::CloudWatch::Dashboard');
+      assert.equal(dashboards.length, 1, env);
+      const props = dashboards[0][1].Properties;
+      assert.equal(props.DashboardName, `booking-${env}`);
+      const body = props.DashboardBody['Fn::Join'][1].filter((p: any) => typeof p === 'string').join('');
+      for (const title of [
+        'ALB requests',
+        'ALB latency p50/p95/p99',
+        'ALB 4xx/5xx',
+        'Web CPU and memory',
+        'Worker CPU and memory',
+        'Queue backlog and queued jobs',
+        'Database CPU',
+        'Database connections vs max',
+        'Database free storage',
+        'Database freeable memory',
+        'Database read/write latency',
+        'Cache memory %',
+        'Cache evictions',
+        'Cache connections',
+        'Lambda errors',
+        'Lambda durations',
+      ]) {
+        assert.ok(body.includes(`"title":"${title}"`), `${env}: ${title}`);
+      }
+      for (const metric of [
+        'p50',
+        'p99',
+        'QueuedJobs',
+        'FreeableMemory',
+        'ReadLatency',
+        'WriteLatency',
+        'Evictions',
+        'CurrConnections',
+        'Duration',
+      ]) {
+        assert.ok(body.includes(metric), `${env}: ${metric}`);
+      }
+      // The max_connections line: 112 for db.t4g.micro (dev), 225 for db.t4g.small (prod).
+      assert.ok(body.includes('"label":"max_connections"'), env);
+      assert.ok(body.includes(`"value":${env === 'dev' ? 112 : 225}`), env);
+    }
+  });
+});
+
+describe('monitoring variants', () => {
+  test('Container Insights on: running-below-desired alarms for web and worker; thresholds and dashboard from config', () => {
+    const config = withEnvironment('dev', {
+      compute: { containerInsights: true },
+      monitoring: { databaseCpuPercent: 90, cacheMemoryPercent: 60, http5xxPercent: 2, dashboard: false },
+    });
+    const platform = synth({ ...config, environments: [environmentNamed(config, 'dev')] });
+    const json = platform.json('dev', 'app');
+    const alarms = alarmsByName(json, 'dev');
+    assert.ok(!alarms.has('web-below-minimum'));
+    for (const role of ['web', 'worker']) {
+      const alarm = alarms.get(`${role}-below-desired`);
+      assert.ok(alarm, role);
+      const expression = alarm.Metrics.find((m: any) => m.Expression);
+      assert.equal(expression.Expression, 'desired - running');
+      const names = alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName);
+      assert.deepEqual(names.sort(), ['DesiredTaskCount', 'RunningTaskCount']);
+      for (const m of alarm.Metrics.filter((m: any) => m.MetricStat)) {
+        assert.equal(m.MetricStat.Metric.Namespace, 'ECS/ContainerInsights');
+      }
+      assert.equal(alarm.EvaluationPeriods, 10);
+      assert.equal(alarm.DatapointsToAlarm, 10);
+      assert.equal(alarm.TreatMissingData, 'notBreaching');
+    }
+    assert.equal(alarms.get('database-cpu').Threshold, 90);
+    assert.equal(alarms.get('cache-memory-001').Threshold, 60);
+    assert.equal(alarms.get('http-5xx-rate').Threshold, 2);
+    assert.equal(resourcesOfType(json, 'AWS::CloudWatch::Dashboard').length, 0);
+  });
+
+  test('minimal builds no monitoring', () => {
+    const config = withEnvironment('dev', { state: 'minimal' });
+    const platform = synth({ ...config, environments: [environmentNamed(config, 'dev')] });
+    const json = platform.json('dev', 'app');
+    assert.equal(resourcesOfType(json, 'AWS::CloudWatch::Alarm').length, 0);
+    assert.equal(resourcesOfType(json, 'AWS::CloudWatch::CompositeAlarm').length, 0);
+    assert.equal(resourcesOfType(json, 'AWS::CloudWatch::Dashboard').length, 0);
+  });
+
+  test('settings: defaults when absent, config values win, undefined keeps the default', () => {
+    assert.deepEqual(monitoringSettings(undefined), MONITORING_DEFAULTS);
+    assert.deepEqual(MONITORING_DEFAULTS, {
+      databaseCpuPercent: 80,
+      databaseFreeStorageGiB: 2,
+      databaseConnectionsPercent: 80,
+      cacheMemoryPercent: 75,
+      http5xxPercent: 5,
+      dashboard: true,
+    });
+    assert.equal(monitoringSettings({ http5xxPercent: 1, dashboard: undefined }).http5xxPercent, 1);
+    assert.equal(monitoringSettings({ dashboard: undefined }).dashboard, true);
+    assert.deepEqual(cacheClusterIds('booking-prod-acl', 2), ['booking-prod-acl-001', 'booking-prod-acl-002']);
+  });
+});
+
+describe('monitoring validation', () => {
+  const base = environmentNamed(platformConfig, 'dev');
+  const issuesFor = (monitoring: unknown) => {
+    const issues = new IssueCollector();
+    validateMonitoring({ ...base, monitoring: monitoring as MonitoringConfig } as EnvironmentConfig, issues);
+    return issues.issues;
+  };
+
+  test('absent, empty and valid settings pass', () => {
+    assert.deepEqual(issuesFor(undefined), []);
+    assert.deepEqual(issuesFor({}), []);
+    assert.deepEqual(
+      issuesFor({
+        databaseCpuPercent: 90,
+        databaseFreeStorageGiB: 5,
+        databaseConnectionsPercent: 70,
+        cacheMemoryPercent: 60,
+        http5xxPercent: 0.5,
+        dashboard: false,
+      }),
+      [],
+    );
+  });
+
+  test('percentages above 0 and at most 100', () => {
+    const issues = issuesFor({ databaseCpuPercent: 0, cacheMemoryPercent: 120, http5xxPercent: '5' });
+    assert.deepEqual(
+      issues.map((i) => i.field),
+      ['dev.monitoring.databaseCpuPercent', 'dev.monitoring.cacheMemoryPercent', 'dev.monitoring.http5xxPercent'],
+    );
+    assert.match(
+      issues[0].message,
+      /^0 is not a percentage the alarm can reach \(use a number above 0 and at most 100/,
+    );
+    assert.match(issues[1].message, /^120 is not a percentage/);
+    assert.match(issues[2].message, /^"5" is not a percentage/);
+  });
+
+  test('free storage: positive and below the database storage', () => {
+    const [bad] = issuesFor({ databaseFreeStorageGiB: -1 });
+    assert.equal(bad.field, 'dev.monitoring.databaseFreeStorageGiB');
+    assert.match(bad.message, /^-1 is not a storage size \(use a number of GiB above 0/);
+    const [tooBig] = issuesFor({ databaseFreeStorageGiB: base.database.allocatedStorageGiB });
+    assert.equal(tooBig.field, 'dev.monitoring.databaseFreeStorageGiB');
+    assert.match(
+      tooBig.message,
+      /is not below the database's \d+ GiB of storage, so the alarm would fire from the start \(use less than/,
+    );
+  });
+
+  test('unknown fields suggest the known one; dashboard is a boolean', () => {
+    const issues = issuesFor({ databaseCpuPrecent: 80, dashboard: 'yes' });
+    assert.deepEqual(
+      issues.map((i) => [i.field, i.message]),
+      [
+        [
+          'dev.monitoring.databaseCpuPrecent',
+          '"databaseCpuPrecent" is not a monitoring setting (did you mean "databaseCpuPercent"?)',
+        ],
+        ['dev.monitoring.dashboard', '"yes" is not true or false (true: a dashboard, 3 USD/month; false: none)'],
+      ],
+    );
+  });
+});
