@@ -11,7 +11,6 @@ import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { StartDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
-import { run } from '../../src/cli/main';
 import { platformConfig } from '../../src/config';
 import { type CustomResourceEvent, handler, type HandlerDependencies } from '../../src/lambda/ops/index';
 import { createClients, type OpsClients } from '../../src/ops/clients';
@@ -19,7 +18,15 @@ import { QUEUE_BACKLOG_METRIC, stateTableName } from '../../src/ops/contracts';
 import { EnvironmentOperations } from '../../src/ops/operations';
 import { discoverResources } from '../../src/ops/resources';
 import { type AwsProxy, startAwsProxy } from './aws-proxy';
-import { destroyClients, publishBacklog, readEnvironment, seedEnvironment, TEST_CREDENTIALS } from './environment';
+import {
+  cliDependencies,
+  destroyClients,
+  publishBacklog,
+  readEnvironment,
+  runCli,
+  seedEnvironment,
+  TEST_CREDENTIALS,
+} from './environment';
 import { type Moto, resetMoto, sharedMoto } from './moto';
 
 const shared = platformConfig.shared;
@@ -49,27 +56,8 @@ describe('environment state against moto', () => {
     return made;
   };
 
-  function dependencies(overrides: Partial<OpsDependencies> = {}): OpsDependencies {
-    return {
-      clients,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
-      now: () => Date.now(),
-      interactive: false,
-      ask: async () => '',
-      resolveNs: async () => [],
-      monthlyCost: () => 1,
-      actor: 'cli:alice@laptop',
-      pollIntervalMs: 20,
-      ...overrides,
-    };
-  }
-
-  async function cli(args: string[], overrides: Partial<OpsDependencies> = {}) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {}, dependencies(overrides));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const dependencies = (overrides: Partial<OpsDependencies> = {}) => cliDependencies(clients, overrides);
+  const cli = (args: string[], overrides: Partial<OpsDependencies> = {}) => runCli(args, dependencies(overrides));
 
   const state = (env = 'dev') => readEnvironment(moto.endpoint, { env });
   const record = async (env = 'dev') => {

@@ -3,6 +3,8 @@
  * cluster and services with their scaling targets, the database, the cache, the (empty) state
  * table. Names come from the contracts and the config, never retyped.
  */
+import type { OpsDependencies } from '../../src/cli/commands/ops';
+import { run } from '../../src/cli/main';
 import {
   DescribeScalableTargetsCommand,
   RegisterScalableTargetCommand,
@@ -600,4 +602,34 @@ export async function publishBacklog(
       }),
     ),
   );
+}
+
+/**
+ * The CLI's dependencies for a test against the emulator: `clients` makes the ops code's own
+ * clients (adaptive retries included), nobody to ask, a fixed actor, short sleeps and polls.
+ */
+export function cliDependencies(clients: () => OpsClients, overrides: Partial<OpsDependencies> = {}): OpsDependencies {
+  return {
+    clients,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
+    now: () => Date.now(),
+    interactive: false,
+    ask: async () => '',
+    resolveNs: async () => [],
+    monthlyCost: () => 1,
+    actor: 'cli:alice@laptop',
+    pollIntervalMs: 20,
+    ...overrides,
+  };
+}
+
+/** Runs `booking-infra <args>` in-process with `dependencies`; its exit code, stdout and stderr. */
+export async function runCli(
+  args: readonly string[],
+  dependencies: OpsDependencies,
+): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {}, dependencies);
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }

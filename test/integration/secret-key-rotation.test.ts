@@ -7,11 +7,18 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
-import { run } from '../../src/cli/main';
 import { createClients, type OpsClients } from '../../src/ops/clients';
 import { parseKeys } from '../../src/ops/secret-key-rotation';
 import { STATE_TABLE_KEYS } from '../../src/ops/contracts';
-import { clientsFor, destroyClients, seedEnvironment, type SeededEnvironment, TEST_CREDENTIALS } from './environment';
+import {
+  cliDependencies,
+  clientsFor,
+  destroyClients,
+  runCli,
+  seedEnvironment,
+  type SeededEnvironment,
+  TEST_CREDENTIALS,
+} from './environment';
 import { type AwsProxy, startAwsProxy } from './aws-proxy';
 import { type Moto, resetMoto, sharedMoto } from './moto';
 
@@ -24,29 +31,13 @@ describe('rotate-secret-key against moto', () => {
   let seeded: SeededEnvironment;
   const opened: OpsClients[] = [];
 
-  function dependencies(overrides: Partial<OpsDependencies> = {}): OpsDependencies {
-    return {
-      clients: () => {
-        const made = createClients('eu-west-2', { endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS });
-        opened.push(made);
-        return made;
-      },
-      sleep: async () => undefined,
-      now: () => Date.now(),
-      interactive: false,
-      ask: async () => '',
-      resolveNs: async () => [],
-      monthlyCost: () => 1,
-      actor: 'cli:alice@laptop',
-      ...overrides,
-    };
-  }
-  async function cli(args: string[], overrides: Partial<OpsDependencies> = {}) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {}, dependencies(overrides));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const clients = () => {
+    const made = createClients('eu-west-2', { endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS });
+    opened.push(made);
+    return made;
+  };
+  const cli = (args: string[], overrides: Partial<OpsDependencies> = {}) =>
+    runCli(args, cliDependencies(clients, overrides));
   const keys = async (env = 'dev') =>
     parseKeys(
       (await harness.ssm.send(new GetParameterCommand({ Name: PARAMETER(env), WithDecryption: true }))).Parameter!
