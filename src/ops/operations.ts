@@ -452,8 +452,8 @@ export class EnvironmentOperations {
 
   /**
    * The alarms a paused environment trips by design (see PAUSE_SILENCED_ALARMS): their actions off
-   * for a pause, on again for a resume. Idempotent; an alarm that does not exist (minimal, or
-   * monitoring not deployed yet) is ignored by CloudWatch.
+   * for a pause (best effort), on again for a resume (required). Idempotent; an alarm that does
+   * not exist (minimal, or monitoring not deployed yet) is ignored by CloudWatch.
    */
   private alarmActionsStep(enabled: boolean): Step {
     const names = PAUSE_SILENCED_ALARMS.map((suffix) => `${this.resources.stage}-${suffix}`);
@@ -462,17 +462,20 @@ export class EnvironmentOperations {
       description: enabled
         ? `let the alarms a pause silences page again (${names.join(', ')})`
         : `silence the alarms a paused environment trips by design (${names.join(', ')})`,
-      // Best effort: a pause or resume must not fail for want of silencing an alarm; the
-      // operator is told, and at worst an alarm pages while the environment is paused.
       run: async () => {
-        const command = enabled
-          ? new EnableAlarmActionsCommand({ AlarmNames: names })
-          : new DisableAlarmActionsCommand({ AlarmNames: names });
+        if (enabled) {
+          // A resume is not done while its alarms stay silent: a failure here fails the resume,
+          // whose record stays `resuming`, so running it again (status says so) gives them back.
+          await this.context.clients.cloudwatch.send(new EnableAlarmActionsCommand({ AlarmNames: names }));
+          return;
+        }
+        // Silencing is best effort: a pause must not fail for want of it; at worst an alarm
+        // pages while the environment is paused, and the operator is told.
         try {
-          await this.context.clients.cloudwatch.send(command);
+          await this.context.clients.cloudwatch.send(new DisableAlarmActionsCommand({ AlarmNames: names }));
         } catch (error) {
           this.context.report(
-            `  could not ${enabled ? 'enable' : 'disable'} the alarm actions (${error instanceof Error ? error.message.split('\n')[0].slice(0, 200) : String(error)}): ${enabled ? `run aws cloudwatch enable-alarm-actions --alarm-names ${names.join(' ')}` : 'they may page while paused'}`,
+            `  could not silence the alarms (${error instanceof Error ? error.message.split('\n')[0].slice(0, 200) : String(error)}): they may page while paused`,
           );
         }
       },

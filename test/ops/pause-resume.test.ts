@@ -156,6 +156,25 @@ describe('pause and resume', () => {
     assert.equal(fake.lock(), undefined, 'a failed run releases its lock');
   });
 
+  test('a resume that fails to give the alarms back fails, and run again gives them back', async () => {
+    const fake = new FakeAws('dev');
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
+    fake.stubs.cloudwatch
+      .on(EnableAlarmActionsCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))
+      .resolves({});
+    const first = await cli(fake, ['resume', 'dev']);
+    assert.equal(first.code, 1);
+    assert.match(first.out, /resume failed: Rate exceeded/);
+    // The services are back; the record says the resume did not finish.
+    assert.deepEqual(fake.services['booking-dev-web'], { desired: 1, running: 1, min: 1, max: 2 });
+    assert.equal(fake.stateRecord().state, 'resuming');
+    const again = await cli(fake, ['resume', 'dev']);
+    assert.equal(again.code, 0, again.err);
+    assert.equal(fake.stateRecord().state, 'running');
+    assert.equal(fake.stubs.cloudwatch.commandCalls(EnableAlarmActionsCommand).length, 2);
+  });
+
   test('a pause that failed after web reached zero, run again, still restores web on resume', async () => {
     const fake = new FakeAws('dev');
     fake.services['booking-dev-worker'] = { desired: 1, running: 1, min: 0, max: 3 };
