@@ -1,15 +1,15 @@
-import { CfnOutput, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Tags } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { acknowledge } from '../quality/acknowledge';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { Cache } from '../modules/cache/cache';
 import { MediaCdn } from '../modules/cdn/media-cdn';
 import { Database, databaseRoleNames } from '../modules/database/database';
 import { hostedZoneIdParameter } from '../modules/parameters/parameter-names';
+import { accessLogBucket } from '../modules/storage/log-bucket';
 import { MediaStorage } from '../modules/storage/media-storage';
 import type { Networking } from '../modules/networking/networking';
 import { ConnectionParameters } from '../modules/parameters/connection-parameters';
@@ -100,21 +100,12 @@ export class DataStack extends PlatformStack {
     }
 
     if (config.compute.loadBalancerAccessLogs) {
-      // SSE-S3: ALB log delivery does not support KMS keys. Kept 90 days; retained in protected environments.
-      this.accessLogBucket = new s3.Bucket(this, 'LoadBalancerAccessLogs', {
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        enforceSSL: true,
+      this.accessLogBucket = accessLogBucket(this, 'LoadBalancerAccessLogs', {
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        lifecycleRules: [{ expiration: Duration.days(90) }],
-        removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        protect: config.deletionProtection,
+        of: 'the load balancer',
       });
       Tags.of(this.accessLogBucket).add('module', 'load-balancer');
-      acknowledge(
-        this.accessLogBucket,
-        'AwsSolutions::AwsSolutions-S1',
-        'This bucket is itself the access-log destination (of the load balancer); logging access to it would need yet another bucket for no audit gain',
-      );
     }
 
     if (config.storage) {

@@ -20,6 +20,7 @@ import { discoverResources } from '../../src/ops/resources';
 import { type AwsProxy, startAwsProxy } from './aws-proxy';
 import {
   cliDependencies,
+  cliProcessEnvironment,
   destroyClients,
   publishBacklog,
   readEnvironment,
@@ -236,14 +237,7 @@ describe('environment state against moto', () => {
     // The real CLI in its own process, stuck waiting for the emulated scheduler to drain the tasks.
     proxy.placementDelayPolls = 10_000;
     const child = spawn('node', ['bin/booking-infra.js', 'pause', 'dev', '--yes'], {
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: proxy.endpoint,
-        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-        AWS_REGION: 'eu-west-2',
-        AWS_PROFILE: '',
-      },
+      env: cliProcessEnvironment(proxy.endpoint),
       stdio: 'ignore',
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
@@ -513,14 +507,7 @@ describe('environment state against moto', () => {
           `node bin/booking-infra.js history dev --limit ${entries} --json | { dd bs=1 count=1 2>/dev/null; sleep 0.3; cat; }`,
         ],
         {
-          env: {
-            ...process.env,
-            AWS_ENDPOINT_URL: proxy.endpoint,
-            AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-            AWS_REGION: 'eu-west-2',
-            AWS_PROFILE: '',
-          },
+          env: cliProcessEnvironment(proxy.endpoint),
         },
       );
       const chunks: Buffer[] = [];

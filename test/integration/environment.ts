@@ -633,3 +633,15 @@ export async function runCli(
   const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {}, dependencies);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
+
+/** The environment of a real `booking-infra` process talking to the emulator at `endpoint`. */
+export function cliProcessEnvironment(endpoint: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'eu-west-2',
+    AWS_PROFILE: '',
+  };
+}

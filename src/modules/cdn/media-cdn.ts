@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Duration, Tags } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -9,6 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { CdnPriceClass } from '../../config/types';
 import { acknowledge } from '../../quality/acknowledge';
+import { accessLogBucket } from '../storage/log-bucket';
 import { MEDIA_PREFIX, STATIC_PREFIX } from '../storage/media-storage';
 
 /** What the distribution adds when the config sets no Content-Security-Policy: files only, nothing inline. */
@@ -127,19 +128,11 @@ export class MediaCdn extends Construct {
 
     if (props.accessLogs) {
       // CloudFront's standard logs are written with an ACL: the bucket must accept object writers.
-      this.logBucket = new s3.Bucket(this, 'AccessLogs', {
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        enforceSSL: true,
+      this.logBucket = accessLogBucket(this, 'AccessLogs', {
         objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
-        lifecycleRules: [{ expiration: Duration.days(90) }],
-        removalPolicy: props.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        protect: props.protect,
+        of: 'the CDN',
       });
-      acknowledge(
-        this.logBucket,
-        'AwsSolutions::AwsSolutions-S1',
-        "This bucket is itself the CDN's access-log destination; logging access to it would need yet another bucket for no audit gain",
-      );
     }
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
