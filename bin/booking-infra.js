@@ -3,6 +3,13 @@
 require('tsx/cjs/api').register();
 const { run } = require('../src/cli/main.ts');
 
+// A reader that stops early (`booking-infra cost prod | head -1`) closes the pipe: nothing more
+// can be delivered, so stop quietly instead of crashing on EPIPE.
+process.stdout.on('error', (error) => {
+  if (error && error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 // Sets the exit code and lets node exit on its own: exiting at once would drop whatever stdout
 // still holds for a pipe (e.g. `booking-infra cost --format json | wc -c` stopped at 64 KiB).
 run(process.argv.slice(2)).then(

@@ -18,6 +18,7 @@ import {
   runStatus,
   runTransition,
 } from './commands/ops';
+import { runRestoreDrill } from './commands/restore-drill';
 import { CliError } from './errors';
 
 export interface CliIo {
@@ -46,7 +47,7 @@ export function buildProgram(
 ): Command {
   const program = new Command('booking-infra')
     .description(
-      'Operate the booking platform: status, pause, resume, minimal, history, doctor, cost, rotate-secret-key.',
+      'Operate the booking platform: status, pause, resume, minimal, history, doctor, cost, rotate-secret-key, restore-drill.',
     )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
@@ -166,6 +167,22 @@ export function buildProgram(
     .action(
       async (name: string, options: { keep: number; redeployOnly?: boolean; dryRun?: boolean; yes?: boolean }) => {
         await runSecretKeyRotation(config, name, options, deps, io.out);
+      },
+    );
+
+  program
+    .command('restore-drill')
+    .description(
+      'Restore the newest recovery point (or --snapshot) into a temporary instance, verify it with a one-off task, print the RTO and RPO, and delete everything it made (also on failure or Ctrl-C).',
+    )
+    .argument('<env>', 'environment, e.g. dev')
+    .option('--snapshot <id|arn>', 'restore this DB snapshot or AWS Backup recovery point instead of the newest')
+    .option('--dry-run', 'print the plan and the cost of one drill, create nothing')
+    .option('--yes', 'do not ask for confirmation (required for production without a terminal)')
+    .option('--cleanup', 'only delete what earlier drills left behind (instances, task, secret)')
+    .action(
+      async (name: string, options: { snapshot?: string; dryRun?: boolean; yes?: boolean; cleanup?: boolean }) => {
+        await runRestoreDrill(config, name, options, deps, io.out);
       },
     );
 

@@ -98,6 +98,16 @@ export const dev: EnvironmentConfig = {
     customRuleGroupArns: [],
     logRetentionDays: 14,
   },
+  backup: {
+    enabled: true,
+    dailyRetentionDays: 7,
+    weeklyRetentionDays: 0,
+    monthlyRetentionDays: 0,
+    customerManagedKey: false,
+    replicateBucket: false,
+    // Run \`npx booking-infra restore-drill dev\` by hand when you want one.
+    drill: { monthly: false, instanceClass: 'db.t4g.micro' },
+  },
   usage: {
     albLcu: 0.5,
     natDataGiB: 0,
@@ -111,6 +121,8 @@ export const dev: EnvironmentConfig = {
     cdnDataGiB: 5,
     requestsMillions: 0.2,
     databaseBackupGiB: 20,
+    databaseDataGiB: 1,
+    databaseDailyChangeGiB: 0.05,
     fargateSpotDiscount: 0.7,
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 400,

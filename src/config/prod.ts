@@ -98,6 +98,21 @@ export const prod: EnvironmentConfig = {
     customRuleGroupArns: [],
     logRetentionDays: 90,
   },
+  backup: {
+    enabled: true,
+    dailyRetentionDays: 35,
+    weeklyRetentionDays: 90,
+    monthlyRetentionDays: 365,
+    customerManagedKey: true,
+    // us-east-1: already bootstrapped for the edge stack, and priced. For EU-only data
+    // residency use an EU region (add its price table: npm run refresh-prices -- eu-west-1).
+    copy: { region: 'us-east-1', retentionDays: 35 },
+    // Governance: the ops roles cannot delete or shorten a recovery point; an administrator can
+    // still lift the lock. 'compliance' would bind even the root user, irreversibly.
+    vaultLock: { mode: 'governance', minRetentionDays: 7, maxRetentionDays: 400 },
+    replicateBucket: true,
+    drill: { monthly: true, instanceClass: 'db.t4g.micro' },
+  },
   usage: {
     albLcu: 1,
     natDataGiB: 20,
@@ -111,11 +126,14 @@ export const prod: EnvironmentConfig = {
     cdnDataGiB: 100,
     requestsMillions: 3,
     databaseBackupGiB: 60,
+    databaseDataGiB: 5,
+    databaseDailyChangeGiB: 0.2,
+    s3NewGiBPerMonth: 2,
     fargateSpotDiscount: 0.7,
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 100,
   },
-  budget: { monthlyLimitUsd: 264, marginPercent: 20 },
+  budget: { monthlyLimitUsd: 277, marginPercent: 20 },
   // Replace with your own: each address confirms once, then receives every prod alert.
   alertEmails: ['ops@lichnails.co.uk'],
 };

@@ -77,6 +77,13 @@ export const PRODUCTION_RISKS: Readonly<Record<string, ProductionRisk>> = {
     fix: "waf: { enabled: true, mode: 'block', ... }",
     benefit: 'the public API is behind rate limiting and the AWS managed rules',
   },
+  'no-offsite-backup': {
+    field: 'backup.copy',
+    taken: (env) => !(env.backup?.enabled && env.backup.copy),
+    value: (env) => (env.backup?.enabled ? JSON.stringify(env.backup.copy ?? null) : 'backup disabled'),
+    fix: "backup: { enabled: true, copy: { region: 'us-east-1', retentionDays: 35 }, ... }",
+    benefit: 'a copy of every recovery point survives the loss of the region or of the primary vault',
+  },
   'no-alert-subscribers': {
     field: 'alertEmails',
     taken: (env) => env.alertEmails.length === 0,

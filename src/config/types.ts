@@ -349,6 +349,18 @@ export interface UsageAssumptions {
   /** GB of RDS backups in total; only what exceeds the provisioned storage is billed. */
   readonly databaseBackupGiB: number;
   /**
+   * GB of data in the database: the size of a full snapshot (AWS Backup's first recovery point,
+   * and the first copy to another region). @default database.allocatedStorageGiB
+   */
+  readonly databaseDataGiB?: number;
+  /**
+   * GB the database changes a day: each later snapshot and copy stores only this. AWS Backup keeps
+   * ~ databaseDataGiB + databaseDailyChangeGiB x the longest retention. @default 5% of databaseDataGiB
+   */
+  readonly databaseDailyChangeGiB?: number;
+  /** GB a month written to the files bucket: what replication copies (`backup.replicateBucket`). @default 10% of s3StorageGiB */
+  readonly s3NewGiBPerMonth?: number;
+  /**
    * Discount of Fargate Spot on the on-demand price (0-1). AWS says "up to 70% off" and rates
    * float; 0.7 is the discount seen in London.
    */
@@ -461,6 +473,86 @@ export interface MonitoringConfig {
   readonly dashboard?: boolean;
 }
 
+/**
+ * `backup`: AWS Backup of the database (seed future module 3), beside RDS's own automated backups
+ * (`database.backupRetentionDays`, point-in-time restore), which stay. There is no EBS volume in
+ * this platform (Fargate tasks have none to back up), so the seed's "EBS volume snapshots" has
+ * nothing to apply to.
+ */
+export interface BackupConfig {
+  readonly enabled: boolean;
+  /**
+   * Days each daily recovery point (03:00 UTC, 1.5 h after the RDS backup window) is kept, 7-35.
+   * AWS Backup advises at least 7: an incremental snapshot needs the previous one.
+   */
+  readonly dailyRetentionDays: number;
+  /** Days each Sunday's recovery point is kept; 0 = no weekly rule. */
+  readonly weeklyRetentionDays: number;
+  /** Days each 1st-of-the-month recovery point is kept; 0 = no monthly rule. */
+  readonly monthlyRetentionDays: number;
+  /**
+   * Encrypt the vault with a customer managed KMS key (1 USD/month, rotated yearly) instead of
+   * AWS Backup's AWS managed key: required to share or copy recovery points to another account,
+   * and the key policy is yours. RDS snapshots keep the database's own key in the primary vault;
+   * a copy to another region is encrypted with the destination vault's key.
+   */
+  readonly customerManagedKey: boolean;
+  /**
+   * Copy every recovery point to a vault in another region (the DR region), kept `retentionDays`.
+   * The vault (and its key with `customerManagedKey`) is in the environment's `recovery` stack in
+   * that region. Cost: the copies' storage there plus 0.02 USD per GB copied.
+   */
+  readonly copy?: BackupCopyConfig;
+  /**
+   * AWS Backup Vault Lock on both vaults. `governance`: recovery points cannot be deleted or
+   * shortened except by principals allowed `backup:DeleteBackupVaultLockConfiguration`; the lock
+   * can be removed. `compliance`: after `changeableForDays` (at least 3) NOBODY, not even the root
+   * user or AWS, can delete a recovery point before its retention ends, remove the lock or delete
+   * the vault while it holds points: you pay for the storage until the last point expires.
+   */
+  readonly vaultLock?: VaultLockConfig;
+  /**
+   * Replicate the media bucket (`storage`) to a bucket in the copy's region (S3 Cross-Region
+   * Replication): every new object version within minutes; deletions are not replicated, so the
+   * replica also guards against a deleted object. Needs `storage.versioning` and `copy`.
+   * Cost: the replica's S3 Standard storage there, its PUT requests, and 0.02 USD per GB copied.
+   */
+  readonly replicateBucket: boolean;
+  /** The monthly restore drill: a schedule in the environment runs `restore-drill` and pages on failure. */
+  readonly drill: RestoreDrillConfig;
+}
+
+export interface BackupCopyConfig {
+  /** The DR region, e.g. `us-east-1`; another region than the environment's, with a price table. */
+  readonly region: string;
+  /** Days each copy is kept there. */
+  readonly retentionDays: number;
+}
+
+export interface VaultLockConfig {
+  readonly mode: 'governance' | 'compliance';
+  /** Recovery points must be kept at least this many days (every rule's retention must be >= it). */
+  readonly minRetentionDays: number;
+  /** And at most this many (every rule's retention must be <= it). */
+  readonly maxRetentionDays: number;
+  /** `compliance` only: days (>= 3) during which the lock can still be removed. */
+  readonly changeableForDays?: number;
+}
+
+export interface RestoreDrillConfig {
+  /**
+   * Run the drill on a schedule (a Step Functions state machine started by EventBridge Scheduler
+   * on the 1st of each month, 04:00 UTC), alarming to the ops topic when it fails.
+   */
+  readonly monthly: boolean;
+  /**
+   * The class of the temporary instance (Single-AZ, deleted when the drill ends), e.g.
+   * `db.t4g.micro`: the drill proves the backup restores, not production's speed. Priced per
+   * hour: one drill of about an hour costs its hourly price plus an hour of its storage.
+   */
+  readonly instanceClass: string;
+}
+
 /** `waf`. */
 export interface WafConfig {
   readonly enabled: boolean;
@@ -545,6 +637,12 @@ export interface EnvironmentConfig {
    * million requests (`usage.requestsMillions`), plus its logs.
    */
   readonly waf?: WafConfig;
+  /**
+   * AWS Backup of the database with an optional copy to a DR region, the media bucket's
+   * replication there, and the monthly restore drill. Absent or `enabled: false`: RDS's automated
+   * backups only. Priced by `cost` (recovery point storage per GB-month, copies, the drill).
+   */
+  readonly backup?: BackupConfig;
   /**
    * Alarm thresholds and the dashboard of the environment's monitoring (none while `minimal`);
    * the defaults of `MonitoringConfig` when omitted. Cost in London: 0.10 USD/month per standard

@@ -68,6 +68,7 @@ export const priceKey = {
   pipelineV1Month: 'codepipeline.v1.pipeline-month',
   codeBuildMinute: (computeType: string, arch: string) => `codebuild.${arch}.${computeType}.minute`,
   s3StandardGbMonth: 's3.standard.gb-month',
+  interRegionTransferGb: 'transfer.inter-region.gb',
   s3PutThousand: 's3.put.thousand',
   s3GetTenThousand: 's3.get.ten-thousand',
   cloudFrontGb: 'cloudfront.europe.gb',

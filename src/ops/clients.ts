@@ -9,6 +9,7 @@ import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 
@@ -27,6 +28,7 @@ export interface OpsClients {
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly rds: RDSClient;
   readonly route53: Route53Client;
+  readonly secretsmanager: SecretsManagerClient;
   readonly ssm: SSMClient;
   readonly sts: STSClient;
 }
@@ -62,6 +64,7 @@ export function createClients(region: string, overrides: ClientOverrides = {}): 
     elbv2: new ElasticLoadBalancingV2Client(options),
     rds: new RDSClient(options),
     route53: new Route53Client({ ...options, region: 'us-east-1' }),
+    secretsmanager: new SecretsManagerClient(options),
     ssm: new SSMClient(options),
     sts: new STSClient(options),
   };

@@ -4,7 +4,7 @@
  */
 
 /** The parts of an environment's stage; each is a stack named `<app>-<env>-<part>`. */
-export type StackPart = 'network' | 'ops' | 'data' | 'app' | 'pipeline' | 'edge';
+export type StackPart = 'network' | 'ops' | 'data' | 'app' | 'pipeline' | 'edge' | 'recovery';
 
 /** `<app>-<env>`: the stage, and the prefix of every stack and named resource of one environment. */
 export function environmentName(appName: string, environment: string): string {
@@ -50,6 +50,16 @@ export const STACK_OUTPUTS = {
     migrateTaskDefinition: 'MigrateTaskDefinition',
     loadBalancerDnsName: 'LoadBalancerDnsName',
     webTargetGroupArn: 'WebTargetGroupArn',
+    /** The restore drill's one-off task family (`<app>-<env>-restore-drill`). */
+    restoreDrillTaskFamily: 'RestoreDrillTaskFamily',
+    /** Comma-separated subnets the drill's task runs in. */
+    restoreDrillSubnetIds: 'RestoreDrillSubnetIds',
+    /** The drill task's security group: the only one the restored database admits. */
+    restoreDrillTaskSecurityGroupId: 'RestoreDrillTaskSecurityGroupId',
+    /** The restored database's security group (admits 5432 from the drill task's group only). */
+    restoreDrillDatabaseSecurityGroupId: 'RestoreDrillDatabaseSecurityGroupId',
+    /** `ENABLED` or `DISABLED`: whether the drill task gets a public IP (as the roles task does). */
+    restoreDrillAssignPublicIp: 'RestoreDrillAssignPublicIp',
   },
   pipeline: { pipelineName: 'PipelineName' },
 } as const;
@@ -142,3 +152,37 @@ export const PAUSE_SILENCED_ALARMS = [
   'platform-down',
   'elb5xx',
 ] as const;
+
+/**
+ * The restore drill (`booking-infra restore-drill`, and its monthly schedule): what it names and
+ * tags, so a later run (or `--cleanup`) finds whatever an interrupted one left behind.
+ */
+export const RESTORE_DRILL = {
+  /** Tag on every instance a drill restores; value: the environment's name. */
+  tagKey: 'booking-infra:restore-drill',
+  /** The restored instance's identifier prefix: `<app>-<env>-drill-<UTC yyyymmddhhmmss>`. */
+  instancePrefix: (appName: string, environment: string) => `${environmentName(appName, environment)}-drill-`,
+  /**
+   * The Secrets Manager secret (plain string) holding the restored instance's throwaway master
+   * password while the verification task runs; the drill task definition reads it by name.
+   */
+  passwordSecretName: (appName: string, environment: string) => `${appName}/${environment}/restore-drill`,
+  /** The drill task definition's family. */
+  taskFamily: (appName: string, environment: string) => `${environmentName(appName, environment)}-restore-drill`,
+  /** Its container. */
+  containerName: 'verify',
+} as const;
+
+/** Environment variables the scheduled drill's Lambda reads (the CLI reads the same from stack outputs). */
+export const RESTORE_DRILL_VARIABLES = {
+  environment: 'ENVIRONMENT',
+  appName: 'APP_NAME',
+  sourceInstanceId: 'SOURCE_INSTANCE_ID',
+  instanceClass: 'DRILL_INSTANCE_CLASS',
+  cluster: 'CLUSTER',
+  taskFamily: 'TASK_FAMILY',
+  subnetIds: 'SUBNET_IDS',
+  taskSecurityGroupId: 'TASK_SECURITY_GROUP_ID',
+  databaseSecurityGroupId: 'DATABASE_SECURITY_GROUP_ID',
+  assignPublicIp: 'ASSIGN_PUBLIC_IP',
+} as const;

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { CfnOutput } from 'aws-cdk-lib';
+import { RestoreDrill } from '../modules/backup/restore-drill';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -270,6 +271,26 @@ export class AppStack extends PlatformStack {
     });
     // The task runs in the cluster, which the resource names by its fixed name only.
     databaseAccess.roles.node.addDependency(this.cluster.cluster);
+
+    if (config.backup?.enabled && networking.drillTaskSecurityGroup && networking.drillDatabaseSecurityGroup) {
+      new RestoreDrill(this, 'RestoreDrill', {
+        name,
+        appName: shared.appName,
+        environmentName: config.name,
+        databaseId: name,
+        instanceClass: config.backup.drill.instanceClass,
+        clusterName: name,
+        subnetIds: networking.vpc.selectSubnets(networking.taskSubnets).subnetIds,
+        taskSecurityGroup: networking.drillTaskSecurityGroup,
+        databaseSecurityGroup: networking.drillDatabaseSecurityGroup,
+        assignPublicIp: networking.assignPublicIp,
+        architecture: config.compute.architecture,
+        logPrefix,
+        logRetentionDays: config.logRetentionDays,
+        monthly: config.backup.drill.monthly,
+        alarmTopic: props.ops.alerts.topic,
+      });
+    }
 
     // Uploads and static files: web reads and writes media/, reads static/; the worker's role,
     // which the migrate task runs with, may also write static/ (collectstatic).

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
+import { BackupPlan } from '../modules/backup/backup-plan';
 import { Cache } from '../modules/cache/cache';
 import { MediaCdn } from '../modules/cdn/media-cdn';
 import { Database, databaseRoleNames } from '../modules/database/database';
@@ -17,6 +18,7 @@ import { StateGuard } from '../modules/state-guard/state-guard';
 import { STACK_OUTPUTS, environmentName, stateTableName } from '../ops/contracts';
 import { configuredCapacity } from '../ops/resources';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { replicaBucketName, type RecoveryStack } from './recovery-stack';
 
 export interface DataStackProps extends PlatformStackProps {
   /**
@@ -34,6 +36,8 @@ export interface DataStackProps extends PlatformStackProps {
   readonly cdnCertificate?: acm.ICertificate;
   /** The CDN host's own zone (edge stack), for an environment in another account than the shared zone. */
   readonly cdnZone?: route53.IHostedZone;
+  /** The DR region's stack (copy vault, bucket replica), with `backup.copy`. */
+  readonly recovery?: RecoveryStack;
 }
 
 /**
@@ -53,6 +57,8 @@ export class DataStack extends PlatformStack {
   public readonly storage?: MediaStorage;
   /** Its CloudFront distribution, with `cdn.enabled` (not in the `minimal` state). */
   public readonly cdn?: MediaCdn;
+  /** AWS Backup of the database, with `backup.enabled`. */
+  public readonly backup?: BackupPlan;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: props.config.deletionProtection });
@@ -109,7 +115,18 @@ export class DataStack extends PlatformStack {
     }
 
     if (config.storage) {
-      this.storage = new MediaStorage(this, 'Storage', { config: config.storage, protect: config.deletionProtection });
+      this.storage = new MediaStorage(this, 'Storage', {
+        config: config.storage,
+        protect: config.deletionProtection,
+        replicateTo:
+          config.backup?.enabled && config.backup.replicateBucket && config.backup.copy
+            ? {
+                bucketName: replicaBucketName(identifier, config.account),
+                region: config.backup.copy.region,
+                account: config.account,
+              }
+            : undefined,
+      });
       new CfnOutput(this, STACK_OUTPUTS.data.storageBucketName, {
         value: this.storage.bucket.bucketName,
         description: 'Static and media files',
@@ -131,6 +148,15 @@ export class DataStack extends PlatformStack {
           protect: config.deletionProtection,
         });
       }
+    }
+
+    if (config.backup?.enabled) {
+      this.backup = new BackupPlan(this, 'Backup', {
+        name: identifier,
+        config: config.backup,
+        resources: [this.database.instance],
+        alarmTopic: props.alarmTopic,
+      });
     }
 
     new ConnectionParameters(this, 'Parameters', {

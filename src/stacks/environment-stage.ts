@@ -6,6 +6,7 @@ import { AppStack } from './app-stack';
 import { DataStack } from './data-stack';
 import { EDGE_AVAILABILITY_ZONES, EDGE_REGION, EdgeStack } from './edge-stack';
 import { NetworkStack } from './network-stack';
+import { RecoveryStack } from './recovery-stack';
 import { OpsStack } from './ops-stack';
 import { PipelineStack } from './pipeline-stack';
 
@@ -39,6 +40,8 @@ export class EnvironmentStage extends Stage {
   public readonly pipeline?: PipelineStack;
   /** The us-east-1 stack (the CDN's certificate), with `cdn.enabled`. */
   public readonly edge?: EdgeStack;
+  /** The DR region's stack (copy vault, bucket replica), with `backup.copy`. */
+  public readonly recovery?: RecoveryStack;
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, shared } = props;
@@ -71,6 +74,17 @@ export class EnvironmentStage extends Stage {
         shared,
       });
     }
+    // AWS Backup copies into a vault of the DR region, and S3 replicates into a bucket there: both
+    // must exist before the data stack's plan and bucket name them.
+    if (config.backup?.enabled && config.backup.copy) {
+      this.recovery = new RecoveryStack(this, 'recovery', {
+        ...stackProps('recovery'),
+        env: { account: config.account, region: config.backup.copy.region },
+        availabilityZones: [`${config.backup.copy.region}a`, `${config.backup.copy.region}b`],
+        config,
+        shared,
+      });
+    }
     this.data = new DataStack(this, 'data', {
       cdnCertificate: this.edge?.certificate,
       cdnZone: this.edge?.zone,
@@ -79,7 +93,9 @@ export class EnvironmentStage extends Stage {
       shared,
       networking: this.network.networking,
       alarmTopic: this.ops.alerts.topic,
+      recovery: this.recovery,
     });
+    if (this.recovery) this.data.addStackDependency(this.recovery);
 
     // Recorded in every template so tools reading cdk.out (the cost command) know the state.
     this.app = new AppStack(this, 'app', {
@@ -107,6 +123,7 @@ export class EnvironmentStage extends Stage {
       this.network,
       this.ops,
       ...(this.edge ? [this.edge] : []),
+      ...(this.recovery ? [this.recovery] : []),
       this.data,
       this.app,
       ...(this.pipeline ? [this.pipeline] : []),

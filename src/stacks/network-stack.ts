@@ -35,6 +35,8 @@ export class NetworkStack extends PlatformStack {
         (props.config.database.credentialRotation?.enabled ?? false) && props.config.state !== 'minimal',
       // None while minimal: no task runs to use them, and each costs 8.03 USD/month per AZ.
       interfaceEndpoints: props.config.state === 'minimal' ? [] : network.interfaceEndpoints,
+      // The drill runs a task: not while minimal (no NAT, no task runs).
+      restoreDrill: (props.config.backup?.enabled ?? false) && props.config.state !== 'minimal',
     });
     new CfnOutput(this, 'VpcId', { value: this.networking.vpc.vpcId, description: 'The environment VPC' });
   }

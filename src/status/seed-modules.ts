@@ -229,8 +229,18 @@ export const SEED_MODULES: readonly SeedModule[] = [
     evidence: [
       resource('a backup plan', 'AWS::Backup::BackupPlan'),
       resource('a backup vault', 'AWS::Backup::BackupVault'),
+      resource('copies to another region', 'AWS::Backup::BackupPlan', {
+        test: (p) =>
+          (p.BackupPlan?.BackupPlanRule ?? []).some(
+            (rule: { CopyActions?: unknown[] }) => (rule.CopyActions ?? []).length > 0,
+          ),
+      }),
+      resource('the media bucket replicated to another region', 'AWS::S3::Bucket', {
+        test: (p) => p.ReplicationConfiguration !== undefined,
+      }),
+      resource('a monthly restore drill', 'AWS::StepFunctions::StateMachine'),
     ],
-    note: 'RDS automated backups belong to the RDS module and do not count here.',
+    note: 'RDS automated backups belong to the RDS module and do not count here. The seed\'s "EBS volume snapshots" has nothing to apply to: Fargate tasks have no EBS volume.',
   },
   {
     name: 'Monitoring & alerting',

@@ -516,6 +516,7 @@ describe('config validation: single-field mistakes that used to synthesize (issu
       'no-credential-rotation',
       'no-bucket-versioning',
       'no-waf',
+      'no-offsite-backup',
       'no-alert-subscribers',
     ]);
     for (const name of PRODUCTION_RISK_NAMES) {
@@ -585,9 +586,9 @@ describe('config validation: single-field mistakes that used to synthesize (issu
     for (const env of platformConfig.environments) {
       const fromConfig = new Set([...Object.keys(env.compute.environment), ...env.applicationSecrets]);
       const all = resourcesOfType(platform.json(env.name, 'app'), 'AWS::ECS::TaskDefinition');
-      // Every task runs the application but the database roles task (psql, no app).
-      const tasks = all.filter(([, task]) => !String(task.Properties.Family).endsWith('-database-roles'));
-      assert.equal(all.length - tasks.length, 1, `${env.name}: one database roles task`);
+      // Every task runs the application but the database roles and restore drill tasks (psql, no app).
+      const tasks = all.filter(([, task]) => !/-(database-roles|restore-drill)$/.test(String(task.Properties.Family)));
+      assert.equal(all.length - tasks.length, 2, `${env.name}: the database roles and restore drill tasks`);
       assert.equal(tasks.length, 3, `${env.name}: web, worker and migrate tasks`);
       for (const [logicalId, task] of tasks) {
         const app = task.Properties.ContainerDefinitions.find((c: any) => c.Name === APP_CONTAINER_NAME);

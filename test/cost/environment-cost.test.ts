@@ -47,6 +47,8 @@ describe('cost of the committed environments', () => {
             ]
           : []),
         ...(running && e.environment === 'dev' ? ['AWS::Lambda::Function schedule'] : []),
+        // The monthly restore drill's function (prod's backup.drill.monthly).
+        ...(running && e.environment === 'prod' ? ['AWS::Lambda::Function restore-drill'] : []),
       ].sort();
       assert.deepEqual(kinds, expected, `${e.environment} ${e.state}`);
       for (const line of unpriced) {

@@ -9,7 +9,11 @@
  * - CloudWatch DisableAlarmActions / EnableAlarmActions, which moto answers with an HTML page:
  *   the proxy answers them as CloudWatch does (an empty JSON object), recording the call;
  * - CodePipeline GetPipelineState, which moto 5.2 does not implement (HTTP 500): the proxy answers
- *   it from moto's GetPipeline, every stage idle unless a test sets a stage's latest execution.
+ *   it from moto's GetPipeline, every stage idle unless a test sets a stage's latest execution;
+ * - the containers of one-off tasks: moto runs none (its tasks walk to STOPPED, "exit code 0", as
+ *   they are described). For a family given to setTaskRun, DescribeTasks answers RUNNING for a few
+ *   polls, then STOPPED with the chosen exit code (stopping the task in moto too), or RUNNING until
+ *   StopTask.
  *
  * Only node's http module; loopback only.
  */
@@ -44,6 +48,16 @@ export interface FaultOptions {
   readonly code?: string;
   /** @default 'injected fault: <operation>' */
   readonly message?: string;
+}
+
+/**
+ * What the containers of a task family do (setTaskRun): exit with `exitCode` once the task has been
+ * described `afterPolls` times, or, without an exit code, run until StopTask.
+ */
+export interface TaskRun {
+  readonly exitCode?: number;
+  /** DescribeTasks answers that still show the task RUNNING. @default 1 */
+  readonly afterPolls?: number;
 }
 
 /** What the emulated ECS scheduler does: place every desired task, or none (tasks stay pending). */
@@ -143,6 +157,10 @@ export class AwsProxy {
   /** Services whose tasks the emulated scheduler has not placed yet, by `<cluster>/<service>`. */
   private readonly placing = new Map<string, { running: number; pollsLeft: number }>();
   private readonly stageExecutions = new Map<string, Map<string, StageExecution>>();
+  /** setTaskRun's settings by task family; the polls each task has had; the exit codes of stopped ones. */
+  private readonly taskRuns = new Map<string, TaskRun>();
+  private readonly taskPolls = new Map<string, number>();
+  private readonly taskExits = new Map<string, number>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   private readonly upstreamUrl: URL;
   private server?: http.Server;
@@ -214,12 +232,24 @@ export class AwsProxy {
     this.stageExecutions.set(pipelineName, stages);
   }
 
-  /** Forgets the log, the pending faults, the stage executions and the placements in progress. */
+  /**
+   * What the containers of the tasks of `family` do from now on (see TaskRun); undefined: moto's own
+   * answers again.
+   */
+  setTaskRun(family: string, run: TaskRun | undefined): void {
+    if (run) this.taskRuns.set(family, run);
+    else this.taskRuns.delete(family);
+  }
+
+  /** Forgets the log, the pending faults, the stage executions, the task runs and the placements in progress. */
   reset(): void {
     this.log.length = 0;
     this.faults = [];
     this.placing.clear();
     this.stageExecutions.clear();
+    this.taskRuns.clear();
+    this.taskPolls.clear();
+    this.taskExits.clear();
     this.ecsPlacement = this.options.ecsPlacement ?? 'instant';
     this.placementDelayPolls = this.options.placementDelayPolls ?? 0;
   }
@@ -270,6 +300,8 @@ export class AwsProxy {
       answer = this.errorAnswer(request, call, fault);
     } else if (call.service === 'ecs' && call.operation === 'DescribeServices') {
       answer = this.emulatePlacement(await this.forward(request, body, headers));
+    } else if (call.service === 'ecs' && call.operation === 'DescribeTasks' && this.taskRuns.size > 0) {
+      answer = await this.emulateTaskRuns(request, await this.forward(request, body, headers));
     } else if (call.service === 'ecs' && call.operation === 'UpdateService') {
       answer = await this.updateService(request, body, headers, call);
     } else if (call.service === 'codepipeline' && call.operation === 'GetPipelineState') {
@@ -482,6 +514,49 @@ export class AwsProxy {
         deployment.runningCount = running;
         deployment.pendingCount = pending;
         deployment.rolloutState = running === desired && pending === 0 ? 'COMPLETED' : 'IN_PROGRESS';
+      }
+    }
+    return AwsProxy.rewritten(answer, json);
+  }
+
+  /** The one-off tasks' containers moto lacks (see setTaskRun). */
+  private async emulateTaskRuns(request: http.IncomingMessage, answer: Answer): Promise<Answer> {
+    if (answer.status !== 200) return answer;
+    const json = readJson(answer);
+    if (!Array.isArray(json?.tasks)) return answer;
+    for (const task of json.tasks) {
+      // arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>
+      const family = lastPart(task.taskDefinitionArn).split(':')[0];
+      const run = this.taskRuns.get(family);
+      const arn: string = task.taskArn;
+      if (!run) continue;
+      if (!this.taskExits.has(arn) && task.desiredStatus === 'STOPPED') continue; // StopTask: moto's answer
+      const polls = (this.taskPolls.get(arn) ?? 0) + 1;
+      this.taskPolls.set(arn, polls);
+      if (!this.taskExits.has(arn) && run.exitCode !== undefined && polls > (run.afterPolls ?? 1)) {
+        this.taskExits.set(arn, run.exitCode);
+        // Stopped in moto as well (unlogged), so its ListTasks and DescribeTasks agree.
+        await this.forwardJson(request, 'StopTask', {
+          cluster: task.clusterArn,
+          task: arn,
+          reason: 'Essential container in task exited',
+        });
+      }
+      const exitCode = this.taskExits.get(arn);
+      const stopped = exitCode !== undefined;
+      task.lastStatus = stopped ? 'STOPPED' : 'RUNNING';
+      task.desiredStatus = task.lastStatus;
+      if (stopped) {
+        task.stopCode = 'EssentialContainerExited';
+        task.stoppedReason = 'Essential container in task exited';
+      } else {
+        delete task.stopCode;
+        delete task.stoppedReason;
+      }
+      for (const container of task.containers ?? []) {
+        container.lastStatus = task.lastStatus;
+        if (stopped) container.exitCode = exitCode;
+        else delete container.exitCode;
       }
     }
     return AwsProxy.rewritten(answer, json);

@@ -30,13 +30,14 @@ import { CreateTargetGroupCommand, RegisterTargetsCommand } from '@aws-sdk/clien
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { environmentNamed, platformConfig } from '../../src/config';
-import type { EnvironmentConfig } from '../../src/config/types';
+import type { BackupConfig, EnvironmentConfig, PlatformConfig } from '../../src/config/types';
 import { applicationSecretParameter } from '../../src/modules/parameters/parameter-names';
 import { createClients, type OpsClients } from '../../src/ops/clients';
 import {
   APP_CONTAINER_NAME,
   environmentName,
   QUEUE_BACKLOG_METRIC,
+  RESTORE_DRILL,
   STACK_OUTPUTS,
   STATE_TABLE_KEYS,
   type StackPart,
@@ -80,6 +81,21 @@ export interface SeedOptions extends EnvironmentTarget {
   readonly targetGroup?: boolean;
   /** Deploy the pipeline stack and its pipeline (GetPipelineState needs the proxy). @default false */
   readonly pipeline?: boolean;
+  /**
+   * The restore drill's part of the app stack (`backup.enabled`): its security groups, its task
+   * definition (container `verify`, logging to awslogs) and the RestoreDrill* outputs. Its
+   * containers run only as the proxy's setTaskRun says. @default false
+   */
+  readonly restoreDrill?: boolean;
+}
+
+/** What seedEnvironment made for the restore drill. */
+export interface SeededRestoreDrill {
+  readonly taskFamily: string;
+  readonly taskSecurityGroupId: string;
+  readonly databaseSecurityGroupId: string;
+  readonly logGroup: string;
+  readonly passwordSecretName: string;
 }
 
 /** What seedEnvironment created. */
@@ -97,6 +113,7 @@ export interface SeededEnvironment {
   readonly targetGroupArn?: string;
   readonly pipelineName?: string;
   readonly network: { readonly vpcId: string; readonly subnetIds: readonly string[]; readonly securityGroupId: string };
+  readonly restoreDrill?: SeededRestoreDrill;
 }
 
 /** The emulator's state, as a scenario test asserts it. */
@@ -312,6 +329,7 @@ async function seed(
       AllocatedStorage: config.database.allocatedStorageGiB,
       MasterUsername: 'booking',
       MasterUserPassword: 'not-a-secret-1',
+      DBName: app,
     }),
   );
   if (options.database === 'stopped') {
@@ -386,6 +404,68 @@ async function seed(
     await createPipeline(endpoint, clients, pipelineName, region);
   }
 
+  let restoreDrill: SeededRestoreDrill | undefined;
+  let restoreDrillOutputs: Record<string, string> = {};
+  if (options.restoreDrill) {
+    const group = async (suffix: string) =>
+      xmlValue(
+        await motoQuery(endpoint, 'ec2', region, {
+          Action: 'CreateSecurityGroup',
+          GroupName: `${name}-${suffix}`,
+          GroupDescription: suffix,
+          VpcId: vpcId,
+        }),
+        'groupId',
+      );
+    restoreDrill = {
+      taskFamily: RESTORE_DRILL.taskFamily(app, env),
+      taskSecurityGroupId: await group('restore-drill-task'),
+      databaseSecurityGroupId: await group('restore-drill-database'),
+      logGroup: `/${app}/${env}/restore-drill`,
+      passwordSecretName: RESTORE_DRILL.passwordSecretName(app, env),
+    };
+    await clients.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: restoreDrill.taskFamily,
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '256',
+        memory: '512',
+        runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+        containerDefinitions: [
+          {
+            name: RESTORE_DRILL.containerName,
+            image: 'public.ecr.aws/docker/library/postgres:18-alpine',
+            essential: true,
+            memory: 512,
+            secrets: [
+              {
+                name: 'PGPASSWORD',
+                valueFrom: `arn:aws:secretsmanager:${region}:${account}:secret:${restoreDrill.passwordSecretName}`,
+              },
+            ],
+            logConfiguration: {
+              logDriver: 'awslogs',
+              options: {
+                'awslogs-group': restoreDrill.logGroup,
+                'awslogs-region': region,
+                'awslogs-stream-prefix': 'drill',
+              },
+            },
+          },
+        ],
+      }),
+    );
+    const keys = STACK_OUTPUTS.app;
+    restoreDrillOutputs = {
+      [keys.restoreDrillTaskFamily]: restoreDrill.taskFamily,
+      [keys.restoreDrillSubnetIds]: subnetIds.join(','),
+      [keys.restoreDrillTaskSecurityGroupId]: restoreDrill.taskSecurityGroupId,
+      [keys.restoreDrillDatabaseSecurityGroupId]: restoreDrill.databaseSecurityGroupId,
+      [keys.restoreDrillAssignPublicIp]: 'ENABLED',
+    };
+  }
+
   // The stacks' outputs: what the ops code reads to find all of the above.
   await createStack(clients, part('ops'), {
     [STACK_OUTPUTS.ops.stateTableName]: stateTable,
@@ -404,6 +484,7 @@ async function seed(
     ...(services.web ? { [STACK_OUTPUTS.app.webServiceName]: services.web } : {}),
     ...(services.worker ? { [STACK_OUTPUTS.app.workerServiceName]: services.worker } : {}),
     ...(targetGroupArn ? { [STACK_OUTPUTS.app.webTargetGroupArn]: targetGroupArn } : {}),
+    ...restoreDrillOutputs,
   });
   if (pipelineName)
     await createStack(clients, part('pipeline'), { [STACK_OUTPUTS.pipeline.pipelineName]: pipelineName });
@@ -422,6 +503,28 @@ async function seed(
     targetGroupArn,
     pipelineName,
     network: { vpcId, subnetIds, securityGroupId },
+    restoreDrill,
+  };
+}
+
+/** The backup settings a drill needs when the committed config has none for an environment. */
+const DRILL_BACKUP: BackupConfig = {
+  enabled: true,
+  dailyRetentionDays: 7,
+  weeklyRetentionDays: 0,
+  monthlyRetentionDays: 0,
+  customerManagedKey: false,
+  replicateBucket: false,
+  drill: { monthly: true, instanceClass: 'db.t4g.micro' },
+};
+
+/** `config` with backup (and so the restore drill) enabled for `env`: the committed one if it already is. */
+export function withRestoreDrill(config: PlatformConfig, env = 'dev'): PlatformConfig {
+  return {
+    ...config,
+    environments: config.environments.map((e) =>
+      e.name !== env || e.backup?.enabled ? e : { ...e, backup: { ...DRILL_BACKUP, ...e.backup, enabled: true } },
+    ),
   };
 }
 

@@ -94,6 +94,8 @@ describe('networking', () => {
           ...(environmentNamed(platformConfig, envName).database.credentialRotation?.enabled
             ? [`${database} tcp/5432 from ${groupId(template, 'Credential rotation')}`]
             : []),
+          // The restore drill's instance admits its verification task only.
+          `${groupId(template, 'Restored database of a drill')} tcp/5432 from ${groupId(template, 'Restore drill task')}`,
         ].sort(),
       );
       // The ALB may send only to web tasks on the app port (targets and health checks).

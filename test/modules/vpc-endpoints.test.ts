@@ -119,6 +119,7 @@ describe('VPC interface endpoints (network.interfaceEndpoints)', () => {
     assert.equal(groups.size, 1);
     const [group] = groups;
     assert.deepEqual(ingressOf(template, group), [
+      'NetworkingDrillTaskSecurityGroup tcp/443-443',
       'NetworkingRotationSecurityGroup tcp/443-443',
       'NetworkingWebSecurityGroup tcp/443-443',
       'NetworkingWorkerSecurityGroup tcp/443-443',
@@ -144,6 +145,7 @@ describe('VPC interface endpoints (network.interfaceEndpoints)', () => {
     assert.equal(resourcesOfType(template, 'AWS::EC2::SecurityGroup').filter(([id]) => /Endpoint/.test(id)).length, 1);
     const group = endpoints[0][1].Properties.SecurityGroupIds[0]['Fn::GetAtt'][0];
     assert.deepEqual(ingressOf(template, group), [
+      'NetworkingDrillTaskSecurityGroup tcp/443-443',
       'NetworkingRotationSecurityGroup tcp/443-443',
       'NetworkingWebSecurityGroup tcp/443-443',
       'NetworkingWorkerSecurityGroup tcp/443-443',

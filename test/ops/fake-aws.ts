@@ -32,6 +32,7 @@ import {
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
@@ -124,6 +125,7 @@ export class FakeAws {
       elbv2: new ElasticLoadBalancingV2Client(region),
       rds: new RDSClient(region),
       route53: new Route53Client(region),
+      secretsmanager: new SecretsManagerClient(region),
       ssm: new SSMClient(region),
       sts: new STSClient(region),
     };

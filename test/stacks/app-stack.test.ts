@@ -342,6 +342,20 @@ describe('compute tier', () => {
         'ec2:UnassignPrivateIpAddresses',
         'application-autoscaling:DescribeScalableTargets',
         'elasticloadbalancing:DescribeTargetHealth',
+        // The restore drill: the latest revision of its task family; its state machine's log delivery
+        // and X-Ray traces (Step Functions' own grants; none has a resource type).
+        'ecs:DescribeTaskDefinition',
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
       ]);
       for (const part of ['app', 'data', 'network', 'ops']) {
         for (const [id, policy] of resourcesOfType(platform.json(envName, part), 'AWS::IAM::Policy')) {
@@ -438,7 +452,11 @@ describe('compute tier', () => {
 
   test('prod: no schedule, no schedule Lambda', () => {
     const json = platform.json('prod', 'app');
-    assert.equal(resourcesOfType(json, 'AWS::Scheduler::Schedule').length, 0);
+    // The monthly restore drill's schedule is the only one.
+    assert.deepEqual(
+      resourcesOfType(json, 'AWS::Scheduler::Schedule').map(([id]) => id.replace(/[0-9A-F]{8}$/, '')),
+      ['RestoreDrillMonthly'],
+    );
     assert.ok(!resourcesOfType(json, 'AWS::Lambda::Function').some(([id]) => id.startsWith('Schedule')));
   });
 

@@ -259,6 +259,7 @@ describe('edge: media storage, CDN and WAF', () => {
     ]);
     assert.deepEqual(issues(withEnvironment('prod', { storage: { versioning: false } })), [
       'prod.storage.versioning: false is not allowed for a production environment (set versioning: true so an overwritten or deleted upload can be restored, or add "no-bucket-versioning" to prod.acceptedRisks to waive the check knowingly)',
+      'prod.backup.replicateBucket: true, but storage.versioning is false: S3 replicates only versioned buckets (set storage.versioning: true, or replicateBucket: false)',
     ]);
     assert.deepEqual(
       issues(withEnvironment('dev', { cdn: { contentSecurityPolicy: `default-src 'self'; ${'x'.repeat(1800)}` } })),

@@ -26,13 +26,26 @@ const WITHOUT_RESOURCES = new Set([
   'ec2:DeleteNetworkInterface',
   'ec2:DescribeNetworkInterfaces',
   'ec2:UnassignPrivateIpAddresses',
-  'ecs:DescribeTaskDefinition',
   'ecs:DescribeTasks',
   'ecs:ListTasks',
   'ecs:RegisterTaskDefinition',
   'application-autoscaling:DescribeScalableTargets',
   'application-autoscaling:RegisterScalableTarget',
   'elasticloadbalancing:DescribeTargetHealth',
+  // The restore drill: the latest revision of its task family; its state machine's log delivery
+  // and X-Ray traces (Step Functions' own grants; none has a resource type).
+  'ecs:DescribeTaskDefinition',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
 ]);
 
 describe("no role of one environment names another environment's resources (issue 14)", () => {

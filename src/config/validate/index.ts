@@ -1,4 +1,5 @@
 import { checkProductionRisk } from './accepted-risks';
+import { validateBackup } from './backup';
 import { validateEdge } from './edge';
 import { validateMonitoring } from './monitoring';
 import { validateWaf } from './waf';
@@ -60,6 +61,8 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
   validateEdge(env, shared, issues);
   validateWaf(env, issues);
   validateMonitoring(env, issues);
+  validateBackup(env, issues);
+  checkProductionRisk(env, 'no-offsite-backup', issues);
   checkProductionRisk(env, 'no-waf', issues);
   validateBudgetAndUsage(env, issues);
   validateAcceptedRisks(env, issues);

@@ -132,6 +132,13 @@ export const euWest2: PriceTable = {
     },
 
     's3.standard.gb-month': { usd: 0.024, unit: 'GB-month', source: PL('DV3FSFEQ3QM4J6VP'), date: DATE },
+    'transfer.inter-region.gb': {
+      usd: 0.02,
+      unit: 'GB to another region',
+      source:
+        'AWS EC2 pricing, data transfer from Europe (London) to another AWS Region; 3P: factualminds AWS Backup pricing (2026-06), cross-region copy 0.02 USD/GB',
+      date: DATE,
+    },
     's3.put.thousand': { usd: 0.0053, unit: '1,000 PUT, COPY, POST or LIST requests', source: 'PL / IC', date: DATE },
     's3.get.ten-thousand': { usd: 0.0042, unit: '10,000 GET requests', source: 'PL / IC', date: DATE },
     // No London figure was found for GuardDuty or Security Hub (their pricing pages render the

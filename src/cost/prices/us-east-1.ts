@@ -58,6 +58,13 @@ export const usEast1: PriceTable = {
     'ecr.storage.gb-month': { usd: 0.1, unit: 'GB-month', source: 'IC', date: DATE },
     'codebuild.x86_64.BUILD_GENERAL1_SMALL.minute': { usd: 0.005, unit: 'build minute', source: 'IC', date: DATE },
     's3.standard.gb-month': { usd: 0.023, unit: 'GB-month', source: 'IC', date: DATE },
+    'transfer.inter-region.gb': {
+      usd: 0.02,
+      unit: 'GB to another region',
+      source:
+        'AWS EC2 pricing, data transfer from US East (N. Virginia) to another AWS Region; 3P: factualminds AWS Backup pricing (2026-06), cross-region copy 0.02 USD/GB',
+      date: DATE,
+    },
     's3.put.thousand': { usd: 0.005, unit: '1,000 PUT, COPY, POST or LIST requests', source: 'IC', date: DATE },
     's3.get.ten-thousand': { usd: 0.004, unit: '10,000 GET requests', source: 'IC', date: DATE },
     ...baselinePrices((page) => `AWS ${page} pricing (US East figures of its worked examples)`, DATE),

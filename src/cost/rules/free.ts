@@ -37,6 +37,8 @@ export const FREE_RESOURCES: Readonly<Record<string, string>> = {
   'AWS::ApplicationAutoScaling::ScalableTarget': 'no charge',
   'AWS::ApplicationAutoScaling::ScalingPolicy': 'no charge (its alarms are listed separately)',
   'AWS::Lambda::Permission': 'no charge',
+  'AWS::KMS::Alias': 'no charge (the key is billed on its own line)',
+  'AWS::Backup::BackupSelection': 'no charge (what it selects is billed on the plan line)',
   'AWS::Events::Rule': 'no charge for rules on AWS service events',
   'AWS::Scheduler::Schedule': 'first 14 million invocations a month are free',
   'AWS::SNS::Topic': 'first million publishes and 1,000 e-mails a month are free',

@@ -1,3 +1,4 @@
+import { backupRules } from './backup';
 import { baselineRules } from './baseline';
 import { cacheRules } from './cache';
 import { computeRules } from './compute';
@@ -41,6 +42,7 @@ export const RULES: RuleTable = joinRules({
   baseline: baselineRules,
   state: stateRules,
   edge: edgeRules,
+  backup: backupRules,
   free: freeRules,
 });
 

@@ -25,6 +25,22 @@ export const storageRules: RuleTable = {
             },
           ]
         : []),
+      // The media bucket's replica in the DR region (backup.replicateBucket): each new object
+      // version is copied across regions and written there with a PUT.
+      ...(ctx.logicalId.includes('MediaReplica')
+        ? [
+            {
+              what: 'GB replicated from the media bucket',
+              quantity: ctx.usage.s3NewGiBPerMonth ?? ctx.usage.s3StorageGiB * 0.1,
+              priceKey: priceKey.interRegionTransferGb,
+            },
+            {
+              what: 'thousand replicated PUT requests',
+              quantity: ctx.usage.s3PutThousands ?? 0,
+              priceKey: priceKey.s3PutThousand,
+            },
+          ]
+        : []),
     ],
   }),
 

@@ -50,6 +50,13 @@ export interface NetworkingProps {
    */
   readonly egress: EgressMode;
   /**
+   * Security groups for the restore drill (`backup.enabled`): its verification task (PostgreSQL to
+   * the restored instance, HTTPS out to pull its image and read its secret) and the restored
+   * instance (PostgreSQL from that task only). Security groups are free.
+   * @default false
+   */
+  readonly restoreDrill?: boolean;
+  /**
    * VPC flow logs to CloudWatch Logs, and their retention in days. Ingestion costs 0.5985 USD/GB
    * and storage 0.0315 USD per GB-month in London.
    */
@@ -105,6 +112,10 @@ export class Networking extends Construct {
   public readonly assignPublicIp: boolean;
   /** The rotation functions' group (PostgreSQL to the database, HTTPS out), with `credentialRotation`. */
   public readonly rotationSecurityGroup?: ec2.SecurityGroup;
+  /** The restore drill's verification task: PostgreSQL to the drill database, HTTPS out. */
+  public readonly drillTaskSecurityGroup?: ec2.SecurityGroup;
+  /** The instance a restore drill restores: PostgreSQL from the drill task only, nothing out. */
+  public readonly drillDatabaseSecurityGroup?: ec2.SecurityGroup;
   /** Where the rotation functions run: the private subnets (behind NAT, or beside the endpoint). */
   public readonly rotationSubnets: ec2.SubnetSelection = { subnetGroupName: 'private' };
   /**
@@ -241,6 +252,28 @@ export class Networking extends Construct {
     }
     const throughNat = natGatewayCount(props.egress, 1) > 0;
     if (props.credentialRotation) this.rotationSecurityGroup = this.rotationGroup(throughNat);
+    if (props.restoreDrill) {
+      this.drillTaskSecurityGroup = this.securityGroup(
+        'DrillTaskSecurityGroup',
+        'Restore drill task: PostgreSQL to the restored instance, HTTPS out (image, logs, its secret)',
+        false,
+      );
+      this.drillDatabaseSecurityGroup = this.securityGroup(
+        'DrillDatabaseSecurityGroup',
+        'Restored database of a drill: PostgreSQL from the drill task only',
+        false,
+      );
+      this.drillTaskSecurityGroup.connections.allowTo(
+        this.drillDatabaseSecurityGroup,
+        ec2.Port.tcp(DATABASE_PORT),
+        'PostgreSQL to the restored database',
+      );
+      this.drillTaskSecurityGroup.addEgressRule(
+        ec2.Peer.anyIpv4(),
+        ec2.Port.tcp(443),
+        'HTTPS to ECR, CloudWatch Logs and Secrets Manager',
+      );
+    }
     const endpoints = this.addInterfaceEndpoints(
       props.interfaceEndpoints ?? [],
       props.credentialRotation === true && !throughNat,
@@ -305,6 +338,9 @@ export class Networking extends Construct {
     if (names.length > 0) {
       group.connections.allowFrom(this.webSecurityGroup, ec2.Port.tcp(443), 'HTTPS from web tasks');
       group.connections.allowFrom(this.workerSecurityGroup, ec2.Port.tcp(443), 'HTTPS from worker tasks');
+      if (this.drillTaskSecurityGroup) {
+        group.addIngressRule(this.drillTaskSecurityGroup, ec2.Port.tcp(443), 'HTTPS from the restore drill task');
+      }
     }
     if (rotation && rotationNeedsSecretsManager) {
       // The rotation group's only HTTPS way out.

@@ -18,6 +18,11 @@ export interface MediaStorageProps {
   readonly config: StorageConfig;
   /** RETAIN on stack deletion (protected environments); otherwise a deletion fails while the bucket holds objects. */
   readonly protect: boolean;
+  /**
+   * Replicate every new object version to this bucket (another region's, `backup.replicateBucket`),
+   * delete markers excepted: a deletion here leaves the replica's object. Needs `versioning`.
+   */
+  readonly replicateTo?: { readonly bucketName: string; readonly region: string; readonly account: string };
 }
 
 /**
@@ -78,6 +83,16 @@ export class MediaStorage extends Construct {
             ]
           : undefined,
       lifecycleRules,
+      replicationRules: props.replicateTo
+        ? [
+            {
+              destination: s3.Bucket.fromBucketAttributes(this, 'Replica', props.replicateTo),
+              id: 'to-recovery-region',
+              priority: 1,
+              deleteMarkerReplication: false,
+            },
+          ]
+        : undefined,
       removalPolicy: props.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     const objects = (prefix: string) => this.bucket.arnForObjects(`${prefix}*`);
@@ -111,6 +126,15 @@ export class MediaStorage extends Construct {
       );
     }
 
+    if (props.replicateTo) {
+      const role = this.bucket.node.findChild('ReplicationRole');
+      acknowledgeFindings(
+        role,
+        'AwsSolutions::AwsSolutions-IAM5',
+        [`Resource::<${bucketId}.Arn>/*`, `Resource::arn:aws:s3:::${props.replicateTo.bucketName}/*`],
+        "S3 replication's role reads every object version of this bucket and writes replicas into its one replica bucket: replication covers the whole bucket, so its objects are named by the bucket's ARN and a wildcard; the actions are S3 replication's own (GetObjectVersionForReplication, ReplicateObject, ...)",
+      );
+    }
     acknowledge(
       this.bucket,
       'AwsSolutions::AwsSolutions-S1',
