@@ -29,6 +29,20 @@ export const PLATFORM_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Variables the platform sets in web and worker containers with `compute.tracing` on (the
+ * OpenTelemetry SDK's standard settings); `compute.environment` may not name them then.
+ */
+export const TRACING_VARIABLES: Readonly<Record<string, string>> = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'the tracing collector in the task (compute.tracing)',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'the tracing collector in the task (compute.tracing)',
+  OTEL_SERVICE_NAME: 'the service (compute.tracing)',
+  OTEL_RESOURCE_ATTRIBUTES: 'the environment (compute.tracing)',
+  OTEL_TRACES_SAMPLER: 'compute.tracing.samplingPercent',
+  OTEL_TRACES_SAMPLER_ARG: 'compute.tracing.samplingPercent',
+  OTEL_PROPAGATORS: 'compute.tracing (W3C trace context and X-Ray headers)',
+};
+
+/**
  * Variables ECS on Fargate sets in every container: overriding them breaks the task role's
  * credentials or the task metadata endpoint.
  */

@@ -262,6 +262,25 @@ export interface ComputeConfig {
   readonly migrateCommand: readonly string[];
   /** Non-secret environment variables for the application (secrets go in `applicationSecrets`). */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Distributed tracing to AWS X-Ray (seed monitoring module's "X-Ray tracing (optional)"): an
+   * AWS Distro for OpenTelemetry collector beside the app in web and worker tasks (not essential:
+   * tracing never stops a task), the app told where to send spans and what share to keep through
+   * the standard `OTEL_*` variables. The application must be instrumented (e.g. run under
+   * `opentelemetry-instrument` with the Django, psycopg and redis instrumentations).
+   * Cost: 5.00 USD per million traces recorded (the account's first 100,000 a month are free; the
+   * estimate does not deduct them): `usage.requestsMillions` x `samplingPercent` / 100 million
+   * traces a month. The collector takes up to 128 MiB of the task's memory.
+   * @default off
+   */
+  readonly tracing?: TracingConfig;
+}
+
+/** `compute.tracing`. */
+export interface TracingConfig {
+  readonly enabled: boolean;
+  /** Percentage of requests traced, above 0 and at most 100 (5 keeps a busy API's bill small). */
+  readonly samplingPercent: number;
 }
 
 /** The environment's release pipeline (GitHub -> build -> migrate -> deploy). */

@@ -69,6 +69,7 @@ export const priceKey = {
   codeBuildMinute: (computeType: string, arch: string) => `codebuild.${arch}.${computeType}.minute`,
   s3StandardGbMonth: 's3.standard.gb-month',
   interRegionTransferGb: 'transfer.inter-region.gb',
+  xrayMillionTraces: 'xray.traces.million',
   s3PutThousand: 's3.put.thousand',
   s3GetTenThousand: 's3.get.ten-thousand',
   cloudFrontGb: 'cloudfront.europe.gb',

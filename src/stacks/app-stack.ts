@@ -161,6 +161,13 @@ export class AppStack extends PlatformStack {
           config.compute.architecture === 'arm64' ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
       }),
       architecture: config.compute.architecture,
+      tracing: config.compute.tracing?.enabled
+        ? {
+            samplingPercent: config.compute.tracing.samplingPercent,
+            environmentName: config.name,
+            appName: shared.appName,
+          }
+        : undefined,
       environment: {
         ENVIRONMENT: config.name,
         ALLOWED_HOSTS: config.apiHost,

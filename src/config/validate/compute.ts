@@ -1,6 +1,6 @@
 import { APP_PORT } from '../application';
 import { fargateMemoryOptions, maxConnectionsFor, RDS_INSTANCE_MEMORY_GIB } from '../aws-catalog';
-import { FARGATE_VARIABLES, PLATFORM_VARIABLES } from '../platform-variables';
+import { FARGATE_VARIABLES, PLATFORM_VARIABLES, TRACING_VARIABLES } from '../platform-variables';
 import { CPU_ARCHITECTURES, type EnvironmentConfig, type ServiceConfig } from '../types';
 import { checkProductionRisk } from './accepted-risks';
 import type { IssueCollector } from './issues';
@@ -32,6 +32,19 @@ export function validateCompute(env: EnvironmentConfig, issues: IssueCollector):
       at('imageTag'),
       `${JSON.stringify(compute.imageTag)} is not a Docker tag (letters, digits, _ . -; at most 128)`,
     );
+  }
+  const tracing = compute.tracing;
+  if (tracing !== undefined) {
+    if (typeof tracing.enabled !== 'boolean') {
+      issues.add(at('tracing.enabled'), `${JSON.stringify(tracing.enabled)} is not true or false`);
+    }
+    const rate = tracing.samplingPercent;
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0 || rate > 100) {
+      issues.add(
+        at('tracing.samplingPercent'),
+        `${JSON.stringify(rate)} is not a share of requests to trace (use a number above 0 and at most 100, e.g. 5)`,
+      );
+    }
   }
   validateService(at('web'), compute.web, issues, 1);
   validateService(at('worker'), compute.worker, issues, 0);
@@ -157,6 +170,11 @@ function validateApplicationEnvironment(env: EnvironmentConfig, issues: IssueCol
       issues.add(
         field,
         `${JSON.stringify(value)} clashes with the value ECS on Fargate sets in every container (remove the key)`,
+      );
+    } else if (env.compute.tracing?.enabled && TRACING_VARIABLES[name] !== undefined) {
+      issues.add(
+        field,
+        `${JSON.stringify(value)} clashes with the value the platform sets from ${TRACING_VARIABLES[name]} (remove the key, or turn tracing off)`,
       );
     } else if (secretNames.has(name)) {
       issues.add(field, 'is also an application secret (set it in one place: secrets stay out of plain environment)');

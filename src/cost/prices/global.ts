@@ -14,6 +14,12 @@ export const globalPrices: PriceTable['prices'] = {
     source: 'AWS Route 53 pricing',
     date: DATE,
   },
+  'xray.traces.million': {
+    usd: 5,
+    unit: 'million traces recorded (first 100,000 a month free per account)',
+    source: 'AWS X-Ray pricing page (traces recorded 0.000005 USD each, the same in every commercial region)',
+    date: DATE,
+  },
   'codepipeline.v2.action-minute': {
     usd: 0.002,
     unit: 'action-execution minute',

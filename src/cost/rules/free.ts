@@ -32,7 +32,6 @@ export const FREE_RESOURCES: Readonly<Record<string, string>> = {
   'AWS::ElasticLoadBalancingV2::ListenerRule': 'included in the load balancer',
   'AWS::ElasticLoadBalancingV2::ListenerCertificate': 'included in the load balancer',
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'included in the load balancer',
-  'AWS::ECS::TaskDefinition': 'billed through the service or task that runs it',
   'AWS::ECS::ClusterCapacityProviderAssociations': 'no charge',
   'AWS::ApplicationAutoScaling::ScalableTarget': 'no charge',
   'AWS::ApplicationAutoScaling::ScalingPolicy': 'no charge (its alarms are listed separately)',

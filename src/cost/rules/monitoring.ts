@@ -1,4 +1,5 @@
 import { priceKey } from '../price-table';
+import { TRACING_CONTAINER_NAME } from '../../modules/app-task/app-task';
 import { monthly, type RuleTable } from './context';
 
 /**
@@ -9,4 +10,34 @@ export const monitoringRules: RuleTable = {
   'AWS::CloudWatch::Alarm': monthly('standard alarm', priceKey.alarmMonth),
   'AWS::CloudWatch::CompositeAlarm': monthly('composite alarm', priceKey.compositeAlarmMonth),
   'AWS::CloudWatch::Dashboard': monthly('dashboard', priceKey.dashboardMonth),
+  /**
+   * A task definition is billed through the service or task that runs it; with the tracing
+   * collector (`compute.tracing`), the web task's traces are priced here: requests x the sampled
+   * share (the worker's jobs are not counted; the account's free 100,000 traces are not deducted).
+   */
+  'AWS::ECS::TaskDefinition': (ctx) => {
+    const containers = (ctx.resource.Properties?.ContainerDefinitions ?? []) as Array<{
+      Name?: string;
+      Environment?: Array<{ Name?: string; Value?: string }>;
+    }>;
+    const traced = containers.some((container) => container.Name === TRACING_CONTAINER_NAME);
+    const family = String(ctx.resource.Properties?.Family ?? '');
+    if (!traced || !family.endsWith('-web')) return { free: 'billed through the service or task that runs it' };
+    const rate = Number(
+      containers
+        .flatMap((container) => container.Environment ?? [])
+        .find((variable) => variable.Name === 'OTEL_TRACES_SAMPLER_ARG')?.Value ?? 0,
+    );
+    const stopped = ctx.state !== 'running';
+    return {
+      charges: [
+        {
+          what: `million traces recorded (${ctx.usage.requestsMillions} M requests x ${rate * 100}% sampled)`,
+          quantity: stopped ? 0 : ctx.usage.requestsMillions * rate,
+          priceKey: priceKey.xrayMillionTraces,
+        },
+      ],
+      note: stopped ? 'no task runs: no trace' : undefined,
+    };
+  },
 };

@@ -1,14 +1,29 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CpuArchitecture, PgBouncerConfig } from '../../config/types';
-import { acknowledge } from '../../quality/acknowledge';
+import { acknowledge, acknowledgeFindings } from '../../quality/acknowledge';
 import { APP_CONTAINER_NAME } from '../../ops/contracts';
 
 /** PgBouncer's port on the task's localhost. */
 export const PGBOUNCER_PORT = 6432;
+
+/**
+ * The tracing collector (`compute.tracing`): AWS Distro for OpenTelemetry, pinned, from ECR Public
+ * (no Docker Hub limits), with its built-in X-Ray configuration: OTLP in on 4317 (gRPC) and 4318
+ * (HTTP) on the task's localhost, spans out to X-Ray.
+ */
+export const TRACING_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3';
+export const TRACING_CONTAINER_NAME = 'tracing';
+/** The X-Ray calls the collector makes; none has a resource type. */
+export const TRACING_ACTIONS = [
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+];
 
 /** What every application container of an environment receives. */
 export interface AppRuntime {
@@ -31,6 +46,8 @@ export interface AppRuntime {
   readonly logRetentionDays: number;
   /** Mount a writable /tmp and make the app's root filesystem read-only. */
   readonly appReadOnlyRootFilesystem: boolean;
+  /** `compute.tracing` when on: traced tasks get the collector and the `OTEL_*` settings. */
+  readonly tracing?: { readonly samplingPercent: number; readonly environmentName: string; readonly appName: string };
 }
 
 /** A database login as ECS secrets. */
@@ -60,6 +77,8 @@ export interface AppTaskProps {
   readonly command: readonly string[];
   /** Run a PgBouncer sidecar and point the app at it; migrate talks to the database directly. */
   readonly withPgBouncer: boolean;
+  /** Run the tracing collector beside the app (web and worker, with `compute.tracing`). @default false */
+  readonly traced?: boolean;
   /**
    * The port the app listens on, mapped as `http` (web only: worker and migrate listen on none).
    * @default no port mapping
@@ -103,6 +122,8 @@ export class AppTask extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly app: ecs.ContainerDefinition;
   public readonly pgbouncer?: ecs.ContainerDefinition;
+  /** The tracing collector, with `compute.tracing` in a traced task. */
+  public tracing?: ecs.ContainerDefinition;
   public readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: AppTaskProps) {
@@ -127,6 +148,19 @@ export class AppTask extends Construct {
       executionRole: props.executionRole,
     });
 
+    const traced = props.traced === true && runtime.tracing !== undefined;
+    const tracingEnvironment: Record<string, string> =
+      traced && runtime.tracing
+        ? {
+            OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+            OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+            OTEL_SERVICE_NAME: `${runtime.tracing.appName}-${runtime.tracing.environmentName}-${props.role}`,
+            OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${runtime.tracing.environmentName}`,
+            OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+            OTEL_TRACES_SAMPLER_ARG: String(runtime.tracing.samplingPercent / 100),
+            OTEL_PROPAGATORS: 'tracecontext,baggage,xray',
+          }
+        : {};
     const databaseEnvironment = props.withPgBouncer
       ? { DATABASE_HOST: '127.0.0.1', DATABASE_PORT: String(PGBOUNCER_PORT), DATABASE_SSLMODE: 'disable' }
       : {
@@ -140,7 +174,12 @@ export class AppTask extends Construct {
       image: runtime.image,
       command: [...props.command],
       essential: true,
-      environment: { ...runtime.environment, ...databaseEnvironment, DATABASE_NAME: runtime.database.name },
+      environment: {
+        ...runtime.environment,
+        ...databaseEnvironment,
+        DATABASE_NAME: runtime.database.name,
+        ...tracingEnvironment,
+      },
       secrets: {
         ...runtime.secrets,
         ...(props.databaseCredentials
@@ -169,6 +208,8 @@ export class AppTask extends Construct {
       this.taskDefinition.addVolume({ name: 'tmp' });
       this.app.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
     }
+
+    if (traced) this.addTracingCollector(logging(TRACING_CONTAINER_NAME));
 
     if (props.withPgBouncer) {
       this.pgbouncer = this.taskDefinition.addContainer('pgbouncer', {
@@ -207,6 +248,36 @@ export class AppTask extends Construct {
         condition: ecs.ContainerDependencyCondition.HEALTHY,
       });
     }
+  }
+
+  /**
+   * The collector: not essential (a crashed collector loses spans, never the task), started
+   * before the app so its first spans have somewhere to go, up to 128 MiB of the task's memory.
+   */
+  private addTracingCollector(logging: ecs.LogDriver): void {
+    this.tracing = this.taskDefinition.addContainer(TRACING_CONTAINER_NAME, {
+      containerName: TRACING_CONTAINER_NAME,
+      image: ecs.ContainerImage.fromRegistry(TRACING_COLLECTOR_IMAGE),
+      command: ['--config=/etc/ecs/ecs-xray.yaml'],
+      essential: false,
+      memoryReservationMiB: 64,
+      memoryLimitMiB: 128,
+      readonlyRootFilesystem: true,
+      logging,
+    });
+    this.app.addContainerDependencies({
+      container: this.tracing,
+      condition: ecs.ContainerDependencyCondition.START,
+    });
+    this.taskDefinition.addToTaskRolePolicy(
+      new iam.PolicyStatement({ sid: 'TracingToXRay', actions: TRACING_ACTIONS, resources: ['*'] }),
+    );
+    acknowledgeFindings(
+      this.taskDefinition,
+      'AwsSolutions::AwsSolutions-IAM5',
+      ['Resource::*'],
+      'The tracing collector sends spans to X-Ray and reads its sampling rules: xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules and GetSamplingTargets have no resource type',
+    );
   }
 }
 

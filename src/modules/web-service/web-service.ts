@@ -71,6 +71,7 @@ export class WebService extends Construct {
       memoryMiB: config.memoryMiB,
       command: withAppPort(config.command, props.appPort),
       withPgBouncer: true,
+      traced: true,
       appPort: props.appPort,
     });
     const bounds = new ServiceBounds(this, 'Bounds', {

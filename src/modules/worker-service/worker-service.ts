@@ -71,6 +71,7 @@ export class WorkerService extends Construct {
       memoryMiB: config.memoryMiB,
       command: config.command,
       withPgBouncer: true,
+      traced: true,
       healthCheckCommand: config.healthCheckCommand,
       stopTimeout: Duration.seconds(config.stopTimeoutSeconds),
     });
