@@ -105,6 +105,8 @@ export const dev: EnvironmentConfig = {
     monthlyRetentionDays: 0,
     customerManagedKey: false,
     replicateBucket: false,
+    // The schedule stops the database at night and at weekends; RDS snapshots only a running one.
+    window: { hourUtc: 12, weekdaysOnly: true },
     // Run \`npx booking-infra restore-drill dev\` by hand when you want one.
     drill: { monthly: false, instanceClass: 'db.t4g.micro' },
   },

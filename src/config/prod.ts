@@ -55,8 +55,10 @@ export const prod: EnvironmentConfig = {
     web: {
       cpu: 512,
       memoryMiB: 1024,
+      // The seed's 3-10 at peak: two always, up to ten on load (each above two priced only while
+      // it runs; the estimate counts the minimum).
       minTasks: 2,
-      maxTasks: 6,
+      maxTasks: 10,
       // One task always on regular Fargate; half of the rest on Spot.
       capacity: { onDemandBase: 1, spotPercent: 50 },
       command: webCommand(3),

@@ -539,6 +539,21 @@ export interface BackupConfig {
   readonly replicateBucket: boolean;
   /** The monthly restore drill: a schedule in the environment runs `restore-drill` and pages on failure. */
   readonly drill: RestoreDrillConfig;
+  /**
+   * When the rules start (UTC, within an hour): 3 by default, 1.5 h after the RDS backup window
+   * and clear of the Sunday maintenance window (01:00-02:30 is refused). RDS cannot snapshot a
+   * stopped instance, so an environment whose `schedule` stops the database at night and at
+   * weekends must back up while it runs: e.g. `{ hourUtc: 12, weekdaysOnly: true }` (weekly rules
+   * then run on Mondays, monthly ones on the first Monday). A manual pause also stops the
+   * database: each night's job then fails (and pages) until resume.
+   * @default { hourUtc: 3, weekdaysOnly: false }
+   */
+  readonly window?: BackupWindowConfig;
+}
+
+export interface BackupWindowConfig {
+  readonly hourUtc: number;
+  readonly weekdaysOnly: boolean;
 }
 
 export interface BackupCopyConfig {

@@ -1,9 +1,12 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -20,9 +23,13 @@ export interface OpsClients {
   /** CloudFormation in us-east-1, where an environment's edge stack (the CDN certificate) lives. */
   readonly edgeCloudformation: CloudFormationClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly logs: CloudWatchLogsClient;
   readonly codepipeline: CodePipelineClient;
   readonly connections: CodeStarConnectionsClient;
   readonly dynamodb: DynamoDBClient;
+  readonly ec2: EC2Client;
+  /** ECR in the shared region, where the image repository is. */
+  readonly ecr: ECRClient;
   readonly ecs: ECSClient;
   readonly elasticache: ElastiCacheClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
@@ -56,9 +63,12 @@ export function createClients(region: string, overrides: ClientOverrides = {}): 
     cloudformation: new CloudFormationClient(options),
     edgeCloudformation: new CloudFormationClient({ ...options, region: 'us-east-1' }),
     cloudwatch: new CloudWatchClient(options),
+    logs: new CloudWatchLogsClient(options),
     codepipeline: new CodePipelineClient(options),
     connections: new CodeStarConnectionsClient(options),
     dynamodb: new DynamoDBClient(options),
+    ec2: new EC2Client(options),
+    ecr: new ECRClient(options),
     ecs: new ECSClient(options),
     elasticache: new ElastiCacheClient(options),
     elbv2: new ElasticLoadBalancingV2Client(options),

@@ -670,6 +670,34 @@ export async function startDrill(ctx: DrillContext, plan: DrillPlan): Promise<Dr
   const swept = await sweepDrills(ctx, target, { olderThanMs: LIVE_DRILL_MS });
   for (const entry of swept.entries.filter((e) => e.outcome !== 'absent')) ctx.log?.(describeCleanupEntry(entry));
   const startedAt = iso(ctx.now());
+  const state: DrillState = {
+    version: 1,
+    target,
+    instanceId: plan.instanceId,
+    recoveryPoint: plan.recoveryPoint,
+    source: plan.source,
+    task: plan.task,
+    phase: 'restoring',
+    startedAt,
+    restoreRequestedAt: startedAt,
+  };
+  try {
+    await requestRestore(ctx, plan);
+  } catch (error) {
+    // The request may have gone out (a timeout after RDS accepted it): a failed drill whose
+    // cleanup deletes the instance by its id, if it exists, instead of an error that leaves it.
+    return {
+      ...state,
+      phase: 'failed',
+      finishedAt: iso(ctx.now()),
+      failure: `the restore request failed: ${errorName(error)}: ${messageOf(error)}`,
+    };
+  }
+  return state;
+}
+
+async function requestRestore(ctx: DrillContext, plan: DrillPlan): Promise<void> {
+  const { target } = plan;
   await ctx.clients.rds.send(
     new RestoreDBInstanceFromDBSnapshotCommand({
       DBInstanceIdentifier: plan.instanceId,
@@ -692,17 +720,6 @@ export async function startDrill(ctx: DrillContext, plan: DrillPlan): Promise<Dr
       ],
     }),
   );
-  return {
-    version: 1,
-    target,
-    instanceId: plan.instanceId,
-    recoveryPoint: plan.recoveryPoint,
-    source: plan.source,
-    task: plan.task,
-    phase: 'restoring',
-    startedAt,
-    restoreRequestedAt: startedAt,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { validateBackup } from '../../src/config/validate/backup';
 import { findConfigIssues } from '../../src/config/validate';
 import { IssueCollector } from '../../src/config/validate/issues';
 import { estimateEnvironments } from '../../src/cost/environment-cost';
+import { backupSchedules } from '../../src/modules/backup/backup-plan';
 import { DRILL_VERIFY_SQL } from '../../src/modules/backup/restore-drill';
 import { RESTORE_DRILL, STACK_OUTPUTS } from '../../src/ops/contracts';
 import { iamStatements, resourcesOfType, synth, withEnvironment, type SynthesizedPlatform } from '../helpers';
@@ -63,10 +64,9 @@ describe('backup: vault, plan, copy, lock', () => {
       rules.map((rule: any) => [rule.RuleName, rule.Lifecycle.DeleteAfterDays, rule.CopyActions]),
       [['Daily', 7, undefined]],
     );
-    assert.equal(
-      platform.assembly.stacks.some((stack) => stack.stackName === 'booking-dev-recovery'),
-      false,
-    );
+    assert.throws(() => platform.artifact('dev', 'recovery'), /no stack booking-dev-recovery/);
+    // dev's schedule stops the database at night and at weekends: its backup runs at noon on weekdays.
+    assert.equal(rules[0].ScheduleExpression, 'cron(0 12 ? * MON-FRI *)');
   });
 
   test('prod: daily, weekly and monthly rules after the RDS windows, each copied to us-east-1 for 35 days', () => {
@@ -198,6 +198,12 @@ describe('restore drill: the verification task and the monthly schedule', () => 
         .join(''),
     );
     assert.equal(definition.TimeoutSeconds, 4 * 3600);
+    // A start that fails still hands the cleanup a state path (null: a sweep of stale leftovers).
+    assert.deepEqual(definition.States.Init.Result, { state: null });
+    assert.deepEqual(definition.States.CleanUpAfterError.Parameters, {
+      action: 'cleanup',
+      'state.$': '$.state',
+    });
     for (const state of ['Start', 'Advance']) {
       assert.equal(definition.States[state].Catch[0].Next, 'CleanUpAfterError', `${state} cleans up on error`);
     }
@@ -279,6 +285,29 @@ describe('backup: validation', () => {
       },
     });
     assert.ok(governance.some((issue) => /governance lock has no grace period/.test(issue)));
+  });
+
+  test('a scheduled environment must back up while its database runs; RDS windows are refused', () => {
+    const unset = backupIssues({ ...devConfig, backup: { ...devConfig.backup!, window: undefined } });
+    assert.equal(unset.length, 1);
+    assert.match(unset[0], /^dev\.backup\.window: is not set, but dev\.schedule stops the database/);
+    const overlapping = backupIssues({
+      ...devConfig,
+      backup: { ...devConfig.backup!, window: { hourUtc: 1, weekdaysOnly: true } },
+    });
+    assert.deepEqual(
+      overlapping.map((issue) => issue.split(':')[0]),
+      ['dev.backup.window.hourUtc'],
+    );
+    assert.match(overlapping[0], /overlaps RDS's own backup/);
+  });
+
+  test('weekday windows keep weekly and monthly rules on running days', () => {
+    assert.deepEqual(backupSchedules({ hourUtc: 12, weekdaysOnly: true }), {
+      daily: 'cron(0 12 ? * MON-FRI *)',
+      weekly: 'cron(0 12 ? * MON *)',
+      monthly: 'cron(0 12 ? * 2#1 *)',
+    });
   });
 
   test('production without an off-site copy is a production risk', () => {

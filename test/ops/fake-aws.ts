@@ -33,6 +33,9 @@ import {
 } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
@@ -117,9 +120,12 @@ export class FakeAws {
       cloudformation: new CloudFormationClient(region),
       edgeCloudformation: new CloudFormationClient({ region: 'us-east-1' }),
       cloudwatch: new CloudWatchClient(region),
+      logs: new CloudWatchLogsClient(region),
       codepipeline: new CodePipelineClient(region),
       connections: new CodeStarConnectionsClient(region),
       dynamodb: new DynamoDBClient(region),
+      ec2: new EC2Client(region),
+      ecr: new ECRClient(region),
       ecs: new ECSClient(region),
       elasticache: new ElastiCacheClient(region),
       elbv2: new ElasticLoadBalancingV2Client(region),

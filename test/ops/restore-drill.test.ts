@@ -587,6 +587,23 @@ describe('restore drill steps', () => {
     assert.ok(seen.at(-1)!.availableAt, 'what was measured before the error is kept');
   });
 
+  test('a restore request that errors (it may have gone out) fails the drill, and cleanup deletes the instance by id', async () => {
+    const fake = new FakeDrillAws();
+    const ctx = fake.context();
+    const plan = await planDrill(ctx, TARGET);
+    // RDS accepted the restore, then the answer was lost (a timeout): the instance exists.
+    fake.stubs.rds.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake(() => {
+      fake.instances.set(plan.instanceId, { status: 'creating', upcoming: [], tags: [] });
+      throw awsError('TimeoutError', 'socket hang up');
+    });
+    const state = await startDrill(ctx, plan);
+    assert.equal(state.phase, 'failed');
+    assert.equal(state.failure, 'the restore request failed: TimeoutError: socket hang up');
+    assert.ok(fake.instances.has(plan.instanceId));
+    await cleanUpDrill(ctx, state);
+    assert.equal(fake.instances.has(plan.instanceId), false, 'the instance the lost answer created is deleted');
+  });
+
   test('a restore that is never available fails after 2 h', async () => {
     const fake = new FakeDrillAws();
     fake.restoreDescribes = 10_000;

@@ -63,6 +63,7 @@ export function validateBackup(env: EnvironmentConfig, issues: IssueCollector): 
     }
   }
   validateVaultLock(backup, at, issues);
+  validateWindow(env, backup, at, issues);
   issues.oneOf(
     at('drill.instanceClass'),
     backup.drill?.instanceClass,
@@ -76,6 +77,38 @@ export function validateBackup(env: EnvironmentConfig, issues: IssueCollector): 
       at('drill.monthly'),
       'true, but backup.enabled is false: the drill restores the recovery points AWS Backup makes (enable backup, or set monthly: false)',
     );
+  }
+}
+
+/**
+ * The window: an hour clear of RDS's own backup and maintenance (01:00-02:30 UTC), and, for an
+ * environment whose schedule stops the database, set explicitly (RDS cannot snapshot a stopped
+ * instance: the default 03:00 would fail every night).
+ */
+function validateWindow(
+  env: EnvironmentConfig,
+  backup: BackupConfig,
+  at: (field: string) => string,
+  issues: IssueCollector,
+): void {
+  const window = backup.window;
+  if (window === undefined) {
+    if (backup.enabled && env.schedule) {
+      issues.add(
+        at('window'),
+        `is not set, but ${env.name}.schedule stops the database at night and at weekends, and RDS cannot snapshot a stopped instance: the default 03:00 UTC job would fail every night (set a time it runs, e.g. { hourUtc: 12, weekdaysOnly: true })`,
+      );
+    }
+    return;
+  }
+  if (issues.integerIn(at('window.hourUtc'), window.hourUtc, 0, 23) && [0, 1, 2].includes(window.hourUtc)) {
+    issues.add(
+      at('window.hourUtc'),
+      `${window.hourUtc} overlaps RDS's own backup (01:00-01:30 UTC) or the Sunday maintenance (01:45-02:30): AWS Backup would wait or fail (use 3 or later)`,
+    );
+  }
+  if (typeof window.weekdaysOnly !== 'boolean') {
+    issues.add(at('window.weekdaysOnly'), `${JSON.stringify(window.weekdaysOnly)} is not true or false`);
   }
 }
 

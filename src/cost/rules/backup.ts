@@ -59,8 +59,9 @@ function copiesInto(ctx: RuleContext, region: string, vaultName: string): number
  * its automated backups, so none is left for these); rules that run on the same day share one
  * snapshot, so the vault holds one incremental chain as long as the longest retention. Copies are
  * billed in the DR region on the copy vault's line, and their transfer here: one day's change per
- * daily copy (the first, full copy once is not counted). Backups run in every state: a stopped
- * database is still backed up.
+ * daily copy (the first, full copy once is not counted). Priced in every state as configured:
+ * RDS cannot snapshot a stopped database, so a paused environment's jobs fail and store nothing new
+ * (the recovery points already kept are still billed).
  */
 export const backupRules: RuleTable = {
   'AWS::Backup::BackupPlan': (ctx) => {

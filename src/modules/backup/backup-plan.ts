@@ -17,11 +17,23 @@ export function backupVaultName(name: string): string {
 }
 
 /**
- * 03:00 UTC: 1.5 hours after the database's automated backup window (01:00-01:30) and after its
- * Sunday maintenance window (01:45-02:30); AWS Backup does not start an RDS snapshot while RDS's
- * own backup runs.
+ * 03:00 UTC by default: 1.5 hours after the database's automated backup window (01:00-01:30) and
+ * after its Sunday maintenance window (01:45-02:30); AWS Backup does not start an RDS snapshot
+ * while RDS's own backup runs.
  */
-const START_HOUR = 3;
+export const DEFAULT_BACKUP_WINDOW = { hourUtc: 3, weekdaysOnly: false } as const;
+
+/** The rules' schedules: daily, weekly and monthly, at the window's hour. */
+export function backupSchedules(window: { hourUtc: number; weekdaysOnly: boolean }): {
+  daily: string;
+  weekly: string;
+  monthly: string;
+} {
+  const at = `cron(0 ${window.hourUtc}`;
+  return window.weekdaysOnly
+    ? { daily: `${at} ? * MON-FRI *)`, weekly: `${at} ? * MON *)`, monthly: `${at} ? * 2#1 *)` }
+    : { daily: `${at} * * ? *)`, weekly: `${at} ? * SUN *)`, monthly: `${at} 1 * ? *)` };
+}
 
 /** A vault's lock, as `backup.BackupVault` takes it. */
 export function lockConfiguration(lock: VaultLockConfig | undefined): backup.LockConfiguration | undefined {
@@ -108,11 +120,10 @@ export class BackupPlan extends Construct {
             ]
           : undefined,
       });
-    const rules = [rule('Daily', `cron(0 ${START_HOUR} * * ? *)`, config.dailyRetentionDays)];
-    if (config.weeklyRetentionDays > 0)
-      rules.push(rule('Weekly', `cron(0 ${START_HOUR} ? * SUN *)`, config.weeklyRetentionDays));
-    if (config.monthlyRetentionDays > 0)
-      rules.push(rule('Monthly', `cron(0 ${START_HOUR} 1 * ? *)`, config.monthlyRetentionDays));
+    const schedules = backupSchedules(config.window ?? DEFAULT_BACKUP_WINDOW);
+    const rules = [rule('Daily', schedules.daily, config.dailyRetentionDays)];
+    if (config.weeklyRetentionDays > 0) rules.push(rule('Weekly', schedules.weekly, config.weeklyRetentionDays));
+    if (config.monthlyRetentionDays > 0) rules.push(rule('Monthly', schedules.monthly, config.monthlyRetentionDays));
     this.plan = new backup.BackupPlan(this, 'Plan', { backupPlanName: name, backupPlanRules: rules });
 
     for (const resource of props.resources) Tags.of(resource).add(BACKUP_SELECTION_TAG, name);

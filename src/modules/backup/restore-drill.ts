@@ -267,7 +267,7 @@ export class RestoreDrill extends Construct {
         retryOnServiceExceptions: true,
       });
     // No drill state yet: a start that fails is cleaned up as a sweep of stale leftovers only.
-    const init = new sfn.Pass(this, 'Init', { parameters: { state: null } });
+    const init = new sfn.Pass(this, 'Init', { result: sfn.Result.fromObject({ state: null }) });
     const start = invoke('Start', { action: 'start' }, '$.state');
     const wait = new sfn.Wait(this, 'WaitAMinute', { time: sfn.WaitTime.duration(Duration.minutes(1)) });
     const advance = invoke('Advance', { action: 'advance', 'state.$': '$.state' }, '$.state');
@@ -348,7 +348,7 @@ export class RestoreDrill extends Construct {
     });
 
     const failures = new cloudwatch.MathExpression({
-      expression: 'failed + timedOut + aborted',
+      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
       usingMetrics: {
         failed: machine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
         timedOut: machine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
