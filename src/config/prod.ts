@@ -63,6 +63,9 @@ export const prod: EnvironmentConfig = {
       capacity: { onDemandBase: 1, spotPercent: 50 },
       command: webCommand(3),
       cpuTargetPercent: 60,
+      // Bookings follow the salons' day: forecast first, switch to 'ForecastAndScale' once the
+      // forecast (console: the service's auto scaling tab) matches the real load.
+      predictiveScaling: 'ForecastOnly',
       requestsPerTaskPerMinute: 1500,
     },
     worker: {

@@ -206,6 +206,14 @@ export interface WebConfig extends ServiceConfig {
   readonly cpuTargetPercent: number;
   /** Target ALB requests per task per minute for scaling. */
   readonly requestsPerTaskPerMinute: number;
+  /**
+   * Predictive scaling beside the target tracking (seed: "predictive scaling"): Application Auto
+   * Scaling learns the daily and weekly pattern of the service's CPU (two weeks of history at most,
+   * 24 hours at least) and, with `ForecastAndScale`, adds tasks 5 minutes before the load it
+   * forecasts, up to `maxTasks` (never above it: paused, that is 0). `ForecastOnly` publishes the
+   * forecast without acting: watch it against the real load first. No charge. Absent: none.
+   */
+  readonly predictiveScaling?: 'ForecastOnly' | 'ForecastAndScale';
 }
 
 export interface WorkerConfig extends ServiceConfig {

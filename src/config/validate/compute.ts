@@ -47,6 +47,14 @@ export function validateCompute(env: EnvironmentConfig, issues: IssueCollector):
     }
   }
   validateService(at('web'), compute.web, issues, 1);
+  if (compute.web.predictiveScaling !== undefined) {
+    issues.oneOf(
+      at('web.predictiveScaling'),
+      compute.web.predictiveScaling,
+      ['ForecastOnly', 'ForecastAndScale'],
+      'a predictive scaling mode',
+    );
+  }
   validateService(at('worker'), compute.worker, issues, 0);
   issues.integerIn(at('web.cpuTargetPercent'), compute.web.cpuTargetPercent, 10, 95);
   issues.integerIn(at('web.requestsPerTaskPerMinute'), compute.web.requestsPerTaskPerMinute, 1, 1_000_000);

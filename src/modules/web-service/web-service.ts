@@ -1,4 +1,5 @@
 import { Duration, Tags } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -106,6 +107,29 @@ export class WebService extends Construct {
       scaleInCooldown: Duration.minutes(5),
       scaleOutCooldown: Duration.minutes(1),
     });
+    if (config.predictiveScaling) {
+      // Forecasts from the service's own CPU (published without Container Insights), aiming at the
+      // target tracking's utilisation; capacity above maxTasks is never forecast into being.
+      const predictive = new appscaling.CfnScalingPolicy(this, 'Predictive', {
+        policyName: `${props.name}-web-predictive`,
+        policyType: 'PredictiveScaling',
+        serviceNamespace: 'ecs',
+        scalableDimension: 'ecs:service:DesiredCount',
+        resourceId: `service/${props.cluster.clusterName}/${this.service.serviceName}`,
+        predictiveScalingPolicyConfiguration: {
+          mode: config.predictiveScaling,
+          schedulingBufferTime: 300,
+          maxCapacityBreachBehavior: 'HonorMaxCapacity',
+          metricSpecifications: [
+            {
+              targetValue: config.cpuTargetPercent,
+              predefinedMetricPairSpecification: { predefinedMetricType: 'ECSServiceCPUUtilization' },
+            },
+          ],
+        },
+      });
+      predictive.node.addDependency(scaling.node.findChild('Target'));
+    }
     acknowledgeTaskFindings(this.task);
   }
 }
