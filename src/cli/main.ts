@@ -8,6 +8,7 @@ import {
 } from '../config';
 import { ENVIRONMENT_STATES } from '../config/types';
 import { describeAwsFailure, errorSummary } from '../ops/aws-errors';
+import { type CleanupFormat, runCleanup } from './commands/cleanup';
 import { type CostFormat, runCost } from './commands/cost';
 import {
   defaultOpsDependencies,
@@ -47,7 +48,7 @@ export function buildProgram(
 ): Command {
   const program = new Command('booking-infra')
     .description(
-      'Operate the booking platform: status, pause, resume, minimal, history, doctor, cost, rotate-secret-key, restore-drill.',
+      'Operate the booking platform: status, pause, resume, minimal, history, doctor, cost, rotate-secret-key, restore-drill, cleanup.',
     )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
@@ -183,6 +184,35 @@ export function buildProgram(
     .action(
       async (name: string, options: { snapshot?: string; dryRun?: boolean; yes?: boolean; cleanup?: boolean }) => {
         await runRestoreDrill(config, name, options, deps, io.out);
+      },
+    );
+
+  program
+    .command('cleanup')
+    .description(
+      'What costs money and serves nothing (old manual snapshots, unreferenced images, unattached Elastic IPs, log groups without retention, a database recorded paused that runs, an idle load balancer), each with its monthly cost; --apply acts on it after confirmation.',
+    )
+    .argument('<env>', 'environment, e.g. dev')
+    .addOption(
+      new Option('--older-than <days>', 'retention: snapshots and unreferenced images older than this are proposed')
+        .default(30)
+        .argParser((value: string) => {
+          const n = Number(value);
+          if (!Number.isInteger(n) || n < 1 || n > 3650)
+            throw new InvalidArgumentError(`--older-than "${value}" is not a whole number of days from 1 to 3650`);
+          return n;
+        }),
+    )
+    .option('--apply', 'act on the findings after confirmation (type the environment name, or --yes)')
+    .option('--yes', 'do not ask for confirmation (required for production, and without a terminal)')
+    .addOption(
+      new Option('--format <format>', 'table or json')
+        .default('table')
+        .argParser(choice('--format', ['table', 'json'] as const)),
+    )
+    .action(
+      async (name: string, options: { olderThan: number; apply?: boolean; yes?: boolean; format: CleanupFormat }) => {
+        await runCleanup(config, name, options, deps, io.out);
       },
     );
 

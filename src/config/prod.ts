@@ -66,6 +66,8 @@ export const prod: EnvironmentConfig = {
       // Bookings follow the salons' day: forecast first, switch to 'ForecastAndScale' once the
       // forecast (console: the service's auto scaling tab) matches the real load.
       predictiveScaling: 'ForecastOnly',
+      // The seed's 3 web tasks at peak: the salons' opening hours (London time), Monday to Saturday.
+      scheduledMinimums: [{ name: 'salon-hours', days: 'MON-SAT', from: '09:00', to: '19:00', minTasks: 3 }],
       requestsPerTaskPerMinute: 1500,
     },
     worker: {
@@ -82,6 +84,7 @@ export const prod: EnvironmentConfig = {
     },
     pgbouncer: { defaultPoolSize: 15, maxClientConnections: 300, reservedConnections: 15 },
     migrateCommand: MIGRATE_COMMAND,
+    timezone: 'Europe/London',
     environment: APPLICATION_ENVIRONMENT,
   },
   pipeline: { branch: 'main', manualApproval: true, promoteFrom: 'dev', scanGate: 'critical' },
@@ -138,7 +141,7 @@ export const prod: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 100,
   },
-  budget: { monthlyLimitUsd: 277, marginPercent: 20 },
+  budget: { monthlyLimitUsd: 282, marginPercent: 20 },
   // Replace with your own: each address confirms once, then receives every prod alert.
   alertEmails: ['ops@lichnails.co.uk'],
 };

@@ -195,6 +195,15 @@ export interface ServiceConfig {
   readonly maxTasks: number;
   readonly capacity: CapacityMix;
   /**
+   * Scheduled minimums (seed: "scheduled scaling actions"), e.g. business hours:
+   * `[{ name: 'business-hours', days: 'MON-FRI', from: '08:30', to: '18:00', minTasks: 3 }]`, in
+   * `compute.timezone`: the minimum rises at `from` and falls back to `minTasks` at `to`; target
+   * tracking still scales above it, up to `maxTasks`. Paused, they are suspended; with a
+   * `schedule`, validation keeps each window inside its running hours. Each extra task costs what
+   * a task costs for the window's hours (not in the estimate, which prices the minimum).
+   */
+  readonly scheduledMinimums?: readonly ScheduledMinimum[];
+  /**
    * The container command (the image's entrypoint receives it). In `web.command`, `{appPort}`
    * stands for `compute.appPort`; a port written out must equal it.
    */
@@ -271,6 +280,11 @@ export interface ComputeConfig {
   /** Non-secret environment variables for the application (secrets go in `applicationSecrets`). */
   readonly environment: Readonly<Record<string, string>>;
   /**
+   * IANA time zone of `scheduledMinimums` (e.g. `Europe/London`, which follows summer time).
+   * @default the `schedule`'s time zone, else `UTC`
+   */
+  readonly timezone?: string;
+  /**
    * Distributed tracing to AWS X-Ray (seed monitoring module's "X-Ray tracing (optional)"): an
    * AWS Distro for OpenTelemetry collector beside the app in web and worker tasks (not essential:
    * tracing never stops a task), the app told where to send spans and what share to keep through
@@ -282,6 +296,19 @@ export interface ComputeConfig {
    * @default off
    */
   readonly tracing?: TracingConfig;
+}
+
+/** One window of `scheduledMinimums`. */
+export interface ScheduledMinimum {
+  /** Letters, digits and hyphens; unique per service. */
+  readonly name: string;
+  /** Cron day-of-week: `MON-FRI`, `SAT,SUN`, `MON`, ... */
+  readonly days: string;
+  /** `HH:MM`, 24-hour, in `compute.timezone`. */
+  readonly from: string;
+  readonly to: string;
+  /** The minimum during the window: above the service's `minTasks`, at most its `maxTasks`. */
+  readonly minTasks: number;
 }
 
 /** `compute.tracing`. */

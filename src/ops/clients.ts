@@ -28,7 +28,7 @@ export interface OpsClients {
   readonly connections: CodeStarConnectionsClient;
   readonly dynamodb: DynamoDBClient;
   readonly ec2: EC2Client;
-  /** ECR in the shared region, where the image repository is. */
+  /** ECR in the environment's region (cleanup makes its own client when the repository's region differs). */
   readonly ecr: ECRClient;
   readonly ecs: ECSClient;
   readonly elasticache: ElastiCacheClient;

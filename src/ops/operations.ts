@@ -283,6 +283,8 @@ export class EnvironmentOperations {
               ResourceId: this.resourceId(service.name),
               MinCapacity: capacity.min,
               MaxCapacity: capacity.max,
+              // Held at 0..0 (paused, minimal), no scheduled minimum may start a task; lifted on resume.
+              SuspendedState: { ScheduledScalingSuspended: capacity.max === 0 },
             }),
           );
         },

@@ -13,7 +13,9 @@
  * - the containers of one-off tasks: moto runs none (its tasks walk to STOPPED, "exit code 0", as
  *   they are described). For a family given to setTaskRun, DescribeTasks answers RUNNING for a few
  *   polls, then STOPPED with the chosen exit code (stopping the task in moto too), or RUNNING until
- *   StopTask.
+ *   StopTask;
+ * - the creation time of ElastiCache snapshots, which moto does not record (no NodeSnapshots in its
+ *   DescribeSnapshots answer): a snapshot given to setCacheSnapshotTime is described as taken then.
  *
  * Only node's http module; loopback only.
  */
@@ -161,6 +163,8 @@ export class AwsProxy {
   private readonly taskRuns = new Map<string, TaskRun>();
   private readonly taskPolls = new Map<string, number>();
   private readonly taskExits = new Map<string, number>();
+  /** ElastiCache snapshot creation times, by snapshot name (setCacheSnapshotTime). */
+  private readonly cacheSnapshotTimes = new Map<string, Date>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   private readonly upstreamUrl: URL;
   private server?: http.Server;
@@ -241,8 +245,15 @@ export class AwsProxy {
     else this.taskRuns.delete(family);
   }
 
-  /** Forgets the log, the pending faults, the stage executions, the task runs and the placements in progress. */
+  /** When DescribeSnapshots (ElastiCache) says the snapshot `name` was taken; undefined: moto's answer (no time). */
+  setCacheSnapshotTime(name: string, time: Date | undefined): void {
+    if (time) this.cacheSnapshotTimes.set(name, time);
+    else this.cacheSnapshotTimes.delete(name);
+  }
+
+  /** Forgets the log, the pending faults, the stage executions, the task runs, the snapshot times and the placements in progress. */
   reset(): void {
+    this.cacheSnapshotTimes.clear();
     this.log.length = 0;
     this.faults = [];
     this.placing.clear();
@@ -304,6 +315,12 @@ export class AwsProxy {
       answer = await this.emulateTaskRuns(request, await this.forward(request, body, headers));
     } else if (call.service === 'ecs' && call.operation === 'UpdateService') {
       answer = await this.updateService(request, body, headers, call);
+    } else if (
+      call.service === 'elasticache' &&
+      call.operation === 'DescribeSnapshots' &&
+      this.cacheSnapshotTimes.size > 0
+    ) {
+      answer = this.cacheSnapshotTimesIn(await this.forward(request, body, headers));
     } else if (call.service === 'codepipeline' && call.operation === 'GetPipelineState') {
       answer = await this.pipelineState(request, call);
     } else if (
@@ -560,6 +577,22 @@ export class AwsProxy {
       }
     }
     return AwsProxy.rewritten(answer, json);
+  }
+
+  /** Adds the creation time moto lacks to each snapshot given to setCacheSnapshotTime (query protocol: XML). */
+  private cacheSnapshotTimesIn(answer: Answer): Answer {
+    if (answer.status !== 200) return answer;
+    const xml = decode(answer.body, answer.headers['content-encoding'] as string | undefined).toString('utf8');
+    const timed = xml.replace(/<Snapshot>([\s\S]*?)<\/Snapshot>/g, (whole, inner: string) => {
+      const name = /<SnapshotName>([^<]*)<\/SnapshotName>/.exec(inner)?.[1];
+      const time = name === undefined ? undefined : this.cacheSnapshotTimes.get(name);
+      if (!time || inner.includes('<NodeSnapshots>')) return whole;
+      const node = `<NodeSnapshots><NodeSnapshot><SnapshotCreateTime>${time.toISOString()}</SnapshotCreateTime></NodeSnapshot></NodeSnapshots>`;
+      return `<Snapshot>${inner}${node}</Snapshot>`;
+    });
+    const headers = { ...answer.headers };
+    delete headers['content-encoding'];
+    return { status: answer.status, headers, body: Buffer.from(timed) };
   }
 
   /** GetPipelineState from moto's GetPipeline: every stage, idle unless setStageExecution says otherwise. */

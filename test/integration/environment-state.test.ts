@@ -8,7 +8,10 @@ import { spawn } from 'node:child_process';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { BatchWriteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { StartDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
 import { platformConfig } from '../../src/config';
@@ -150,6 +153,12 @@ describe('environment state against moto', () => {
       worker: { desired: 1, min: 0, max: 2 },
     });
     assert.equal(now.items.filter((i) => i.pk === 'lock').length, 0);
+    // Scheduled minimums cannot start a task while paused: the targets are suspended in moto.
+    const suspended = async () =>
+      (
+        await clients().autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs' }))
+      ).ScalableTargets?.map((target) => target.SuspendedState?.ScheduledScalingSuspended);
+    assert.deepEqual(await suspended(), [true, true]);
 
     proxy.reset();
     const again = await cli(['pause', 'dev']);
@@ -165,6 +174,7 @@ describe('environment state against moto', () => {
     });
     assert.equal(now.database, 'available');
     assert.equal((await record()).state, 'running');
+    assert.deepEqual(await suspended(), [false, false]);
   });
 
   test('throttling is retried by the SDK (adaptive mode) and the pause completes', async () => {
@@ -298,7 +308,7 @@ describe('environment state against moto', () => {
     // as the template has no DesiredCount, no desired count.
     const { responses } = await lambda('dev', boundsEvent('Update', 'web', 2, 4));
     assert.equal(responses[0].Status, 'SUCCESS', responses[0].Reason);
-    assert.deepEqual(responses[0].Data, { Min: '0', Max: '0' });
+    assert.deepEqual(responses[0].Data, { Min: '0', Max: '0', ScheduledScalingSuspended: 'true' });
     const made = clients();
     await made.autoscaling.send(
       new RegisterScalableTargetCommand({
@@ -438,7 +448,7 @@ describe('environment state against moto', () => {
 
     // 4. The deploy with state 'running': the bounds resolve to the configuration...
     const web = await lambda('dev', boundsEvent('Create', 'web', 1, 2));
-    assert.deepEqual(web.responses[0].Data, { Min: '1', Max: '2' });
+    assert.deepEqual(web.responses[0].Data, { Min: '1', Max: '2', ScheduledScalingSuspended: 'false' });
     // ...and CloudFormation creates the cache and the services.
     const after = (await state()).items;
     await resetMoto(moto.endpoint);

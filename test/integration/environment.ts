@@ -26,7 +26,11 @@ import {
   DescribeReplicationGroupsCommand,
   DescribeSnapshotsCommand,
 } from '@aws-sdk/client-elasticache';
-import { CreateTargetGroupCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { environmentNamed, platformConfig } from '../../src/config';
@@ -87,6 +91,11 @@ export interface SeedOptions extends EnvironmentTarget {
    * containers run only as the proxy's setTaskRun says. @default false
    */
   readonly restoreDrill?: boolean;
+  /**
+   * The environment's application load balancer (in the seeded subnets) and the app stack's
+   * LoadBalancerDnsName output. @default false
+   */
+  readonly loadBalancer?: boolean;
 }
 
 /** What seedEnvironment made for the restore drill. */
@@ -114,6 +123,7 @@ export interface SeededEnvironment {
   readonly pipelineName?: string;
   readonly network: { readonly vpcId: string; readonly subnetIds: readonly string[]; readonly securityGroupId: string };
   readonly restoreDrill?: SeededRestoreDrill;
+  readonly loadBalancer?: { readonly arn: string; readonly dnsName: string };
 }
 
 /** The emulator's state, as a scenario test asserts it. */
@@ -398,6 +408,15 @@ async function seed(
     );
   }
 
+  let loadBalancer: { arn: string; dnsName: string } | undefined;
+  if (options.loadBalancer && !options.minimal) {
+    const created = await clients.elbv2.send(
+      new CreateLoadBalancerCommand({ Name: name, Subnets: subnetIds, Type: 'application', Scheme: 'internet-facing' }),
+    );
+    const balancer = created.LoadBalancers?.[0];
+    loadBalancer = { arn: balancer?.LoadBalancerArn ?? '', dnsName: balancer?.DNSName ?? '' };
+  }
+
   let pipelineName: string | undefined;
   if (options.pipeline) {
     pipelineName = name;
@@ -484,6 +503,7 @@ async function seed(
     ...(services.web ? { [STACK_OUTPUTS.app.webServiceName]: services.web } : {}),
     ...(services.worker ? { [STACK_OUTPUTS.app.workerServiceName]: services.worker } : {}),
     ...(targetGroupArn ? { [STACK_OUTPUTS.app.webTargetGroupArn]: targetGroupArn } : {}),
+    ...(loadBalancer ? { [STACK_OUTPUTS.app.loadBalancerDnsName]: loadBalancer.dnsName } : {}),
     ...restoreDrillOutputs,
   });
   if (pipelineName)
@@ -504,6 +524,7 @@ async function seed(
     pipelineName,
     network: { vpcId, subnetIds, securityGroupId },
     restoreDrill,
+    loadBalancer,
   };
 }
 

@@ -195,7 +195,7 @@ describe('deploys resolve scaling bounds from the state record', () => {
     assert.equal(responses[0].url, 'https://cloudformation-custom-resource-response.example/response');
     assert.deepEqual(responses[0].body, {
       Status: 'SUCCESS',
-      Data: { Min: '1', Max: '2' },
+      Data: { Min: '1', Max: '2', ScheduledScalingSuspended: 'false' },
       PhysicalResourceId: 'WebBounds-request-1',
       StackId: 'arn:aws:cloudformation:eu-west-2:111111111111:stack/booking-dev-app/guid',
       RequestId: 'request-1',
@@ -213,7 +213,7 @@ describe('deploys resolve scaling bounds from the state record', () => {
     fake.database = 'stopped';
     const { deps, responses } = harness(fake);
     await handler(webBounds('Update', 2, 4), undefined, deps);
-    assert.deepEqual(responses[0].body.Data, { Min: '0', Max: '0' });
+    assert.deepEqual(responses[0].body.Data, { Min: '0', Max: '0', ScheduledScalingSuspended: 'true' });
     assert.equal(fake.stateRecord().state, 'paused');
     assert.deepEqual(fake.stateRecord().services.web, { desired: 2, min: 2, max: 4 });
     assert.deepEqual(fake.mutatingCalls(), [], 'nothing live changes');
@@ -278,7 +278,7 @@ describe('deploys resolve scaling bounds from the state record', () => {
     const fake = new FakeAws('dev');
     const { deps, responses } = harness(fake);
     await handler(webBounds('Create', 1, 2, { FirstDeploy: 'true' }), undefined, deps);
-    assert.deepEqual(responses[0].body.Data, { Min: '0', Max: '0' });
+    assert.deepEqual(responses[0].body.Data, { Min: '0', Max: '0', ScheduledScalingSuspended: 'true' });
     assert.equal(fake.stateRecord().state, 'running');
     assert.deepEqual(fake.stateRecord().services.web, { desired: 1, min: 1, max: 2 });
   });

@@ -43,7 +43,7 @@ export interface OpsDependencies {
   readonly pollIntervalMs?: number;
 }
 
-function defaultActor(): string {
+export function defaultActor(): string {
   let user = process.env.USER ?? 'unknown';
   try {
     user = userInfo().username;

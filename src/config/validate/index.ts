@@ -16,6 +16,7 @@ import { validateNetwork } from './network';
 import { validatePipeline } from './pipeline';
 import { validatePlacement } from './placement';
 import { validateSchedule } from './schedule';
+import { validateScheduledScaling } from './scheduled-scaling';
 import { validateShared } from './shared';
 
 export { isHostname } from './common';
@@ -58,6 +59,7 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
   validateCompute(env, issues);
   validatePipeline(env, issues);
   validateSchedule(env, issues);
+  validateScheduledScaling(env, issues);
   validateEdge(env, shared, issues);
   validateWaf(env, issues);
   validateMonitoring(env, issues);

@@ -1,3 +1,4 @@
+import { dailyCron } from '../../config/validate/scheduled-scaling';
 import { HOURS_PER_MONTH, priceKey } from '../price-table';
 import {
   type Charge,
@@ -86,6 +87,31 @@ function spotShare(
   return placed.get('FARGATE_SPOT') ?? 0;
 }
 
+/**
+ * The scheduled-minimum windows of a scalable target (`<name>-start` raising the minimum,
+ * `<name>-end` lowering it, in `cron(M H ? * DAYS *)` form), with their hours a week.
+ */
+function scheduledWindows(actions: unknown): Array<{ name: string; minTasks: number; hoursPerWeek: number }> {
+  const list = (Array.isArray(actions) ? actions : []) as Array<{
+    ScheduledActionName?: string;
+    Schedule?: string;
+    ScalableTargetAction?: { MinCapacity?: unknown };
+  }>;
+  const byName = new Map(list.map((action) => [action.ScheduledActionName, action]));
+  const windows: Array<{ name: string; minTasks: number; hoursPerWeek: number }> = [];
+  for (const start of list) {
+    const name = start.ScheduledActionName?.replace(/-start$/, '');
+    if (!name || name === start.ScheduledActionName) continue;
+    const end = byName.get(`${name}-end`);
+    const from = dailyCron(String(start.Schedule ?? ''));
+    const to = dailyCron(String(end?.Schedule ?? ''));
+    const minTasks = literalNumber(start.ScalableTargetAction?.MinCapacity);
+    if (!from || !to || minTasks === undefined || to.minutes <= from.minutes) continue;
+    windows.push({ name, minTasks, hoursPerWeek: ((to.minutes - from.minutes) / 60) * from.days.size });
+  }
+  return windows;
+}
+
 /** Fargate tasks of one service: on-demand and Spot shares, architecture, public IPs. */
 function serviceCharges(ctx: RuleContext): RuleResult {
   const props = ctx.resource.Properties ?? {};
@@ -135,6 +161,27 @@ function serviceCharges(ctx: RuleContext): RuleResult {
       quantity: tasks * HOURS_PER_MONTH,
       priceKey: priceKey.publicIpv4Hour,
     });
+  }
+  // Scheduled minimums above the floor: their extra tasks for the windows' hours (a week is 7 days,
+  // a month 730 / 168 weeks), on-demand and Spot as the strategy places them above the floor.
+  const windows =
+    ctx.state === 'running' ? scheduledWindows(scalableTarget?.resource.Properties?.ScheduledActions) : [];
+  for (const window of windows) {
+    const extra = window.minTasks - tasks;
+    if (extra <= 0) continue;
+    const hours = (window.hoursPerWeek * HOURS_PER_MONTH) / 168;
+    const extraSpot = spotShare(props.CapacityProviderStrategy ?? [], tasks + extra) - spotTasks;
+    const factor = hours / HOURS_PER_MONTH;
+    add(
+      `${arch} on-demand, ${window.name} (+${formatQuantity(extra - extraSpot)} for ${formatQuantity(hours)} h)`,
+      extra - extraSpot,
+      factor,
+    );
+    add(
+      `${arch} Spot, ${window.name} (+${formatQuantity(extraSpot)} for ${formatQuantity(hours)} h)`,
+      extraSpot,
+      spotFactor * factor,
+    );
   }
   const scaling = maximum !== undefined ? `; scales ${minimum}-${maximum} tasks` : '';
   return { charges, note: `${taskLabel}${scaling}` };

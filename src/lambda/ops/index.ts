@@ -99,7 +99,8 @@ async function customResource(event: CustomResourceEvent, deps: HandlerDependenc
       now: deps.now(),
       actor,
     });
-    return { Min: String(bounds.min), Max: String(bounds.max) };
+    // No scheduled minimum may start tasks in an environment held at 0..0.
+    return { Min: String(bounds.min), Max: String(bounds.max), ScheduledScalingSuspended: String(bounds.max === 0) };
   }
   if (event.ResourceType === 'Custom::EnvironmentStructure') {
     await checkStructure(ops.store, {

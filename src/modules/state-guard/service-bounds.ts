@@ -33,6 +33,8 @@ export class ServiceBounds extends Construct {
   /** The scalable target's MinCapacity (a deploy-time value). */
   public readonly minCapacity: number;
   public readonly maxCapacity: number;
+  /** `true` while the bounds are 0..0 (paused, minimal, first deploy): scheduled scaling must not act. */
+  public readonly scheduledScalingSuspended: string;
 
   constructor(scope: Construct, id: string, props: ServiceBoundsProps) {
     super(scope, id);
@@ -48,5 +50,6 @@ export class ServiceBounds extends Construct {
     });
     this.minCapacity = Token.asNumber(resource.getAtt('Min'));
     this.maxCapacity = Token.asNumber(resource.getAtt('Max'));
+    this.scheduledScalingSuspended = resource.getAttString('ScheduledScalingSuspended');
   }
 }

@@ -9,6 +9,7 @@ import type { WebConfig } from '../../config/types';
 import { acknowledgeTaskFindings, AppTask, type AppRuntime } from '../app-task/app-task';
 import { appService } from '../app-task/app-service';
 import { ServiceBounds } from '../state-guard/service-bounds';
+import { addScheduledMinimums } from '../app-task/scheduled-minimums';
 
 export interface WebServiceProps {
   /** The environment's ECS cluster. */
@@ -27,6 +28,8 @@ export interface WebServiceProps {
   readonly appPort: number;
   /** Resolves the scaling bounds from the state record at deploy time (StateGuard.serviceToken). */
   readonly boundsServiceToken: string;
+  /** IANA time zone of the scheduled minimums (`compute.timezone`). */
+  readonly timezone: string;
   /**
    * This deploy creates the service: start it at zero tasks with bounds 0..0.
    * @default false
@@ -107,6 +110,13 @@ export class WebService extends Construct {
       scaleInCooldown: Duration.minutes(5),
       scaleOutCooldown: Duration.minutes(1),
     });
+    addScheduledMinimums(
+      scaling.node.findChild('Target') as appscaling.ScalableTarget,
+      bounds,
+      config.scheduledMinimums ?? [],
+      config.minTasks,
+      props.timezone,
+    );
     if (config.predictiveScaling) {
       // Forecasts from the service's own CPU (published without Container Insights), aiming at the
       // target tracking's utilisation; capacity above maxTasks is never forecast into being.

@@ -9,6 +9,7 @@ import type { WorkerConfig } from '../../config/types';
 import { acknowledgeTaskFindings, AppTask, type AppRuntime } from '../app-task/app-task';
 import { appService } from '../app-task/app-service';
 import { ServiceBounds } from '../state-guard/service-bounds';
+import { addScheduledMinimums } from '../app-task/scheduled-minimums';
 
 export interface WorkerServiceProps {
   /** The environment's ECS cluster. */
@@ -24,6 +25,8 @@ export interface WorkerServiceProps {
   readonly config: WorkerConfig;
   /** Resolves the scaling bounds from the state record at deploy time (StateGuard.serviceToken). */
   readonly boundsServiceToken: string;
+  /** IANA time zone of the scheduled minimums (`compute.timezone`). */
+  readonly timezone: string;
   /**
    * This deploy creates the service: start it at zero tasks with bounds 0..0.
    * @default false
@@ -98,6 +101,7 @@ export class WorkerService extends Construct {
       maxCapacity: bounds.maxCapacity,
     });
     this.scalingTarget.node.addDependency(this.service);
+    addScheduledMinimums(this.scalingTarget, bounds, config.scheduledMinimums ?? [], config.minTasks, props.timezone);
 
     // The steps are shaped by the configured bounds; while paused the 0..0 bounds clamp them.
     this.addQueueScaling(props.backlog, config.minTasks, config.maxTasks, config.messagesPerTask, props.name);

@@ -1,0 +1,363 @@
+/**
+ * `booking-infra cleanup` against moto, the AWS API emulator: the snapshots, images, addresses,
+ * log groups, database and load balancer are moto's, and after each run the test asks moto (not
+ * the CLI's words) what is gone and what remains.
+ *
+ * The command runs on a clock 60 days ahead, so what the test makes now is 60 days old to it.
+ * moto records no ElastiCache snapshot time (the proxy's setCacheSnapshotTime supplies it) and no
+ * image pull time; its CloudWatch has no load-balancer metric unless the test puts one.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateLogGroupCommand,
+  DescribeLogGroupsCommand,
+  PutRetentionPolicyCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  CreateNetworkInterfaceCommand,
+  DescribeAddressesCommand,
+} from '@aws-sdk/client-ec2';
+import { CreateRepositoryCommand, DescribeImagesCommand, PutImageCommand } from '@aws-sdk/client-ecr';
+import { CreateSnapshotCommand } from '@aws-sdk/client-elasticache';
+import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { createHash } from 'node:crypto';
+import type { OpsDependencies } from '../../src/cli/commands/ops';
+import { createClients, type OpsClients } from '../../src/ops/clients';
+import { releaseImageParameter, STATE_TABLE_KEYS } from '../../src/ops/contracts';
+import { StateStore } from '../../src/ops/state-store';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AwsProxy, startAwsProxy } from './aws-proxy';
+import {
+  cliDependencies,
+  clientsFor,
+  destroyClients,
+  readEnvironment,
+  runCli,
+  seedEnvironment,
+  type SeededEnvironment,
+  TEST_CREDENTIALS,
+} from './environment';
+import { type Moto, resetMoto, sharedMoto } from './moto';
+
+const DAY = 24 * 3600_000;
+/** How far ahead of the emulator the command's clock runs. */
+const AHEAD = 60 * DAY;
+const MIB = 1024 ** 2;
+
+/** A Docker image manifest moto accepts; the image's digest follows from its one layer, its size is `bytes`. */
+function manifest(layer: string, bytes: number): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: {
+      mediaType: 'application/vnd.docker.container.image.v1+json',
+      size: bytes,
+      digest: `sha256:${createHash('sha256').update(`config-${layer}`).digest('hex')}`,
+    },
+    layers: [
+      {
+        mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+        size: bytes,
+        digest: `sha256:${createHash('sha256').update(layer).digest('hex')}`,
+      },
+    ],
+  });
+}
+
+/** What the test reads back from moto after a run. */
+interface Remaining {
+  dbSnapshots: string[];
+  cacheSnapshots: string[];
+  imageTags: string[];
+  addresses: string[];
+  retention: Record<string, number | null>;
+  database: string | undefined;
+}
+
+describe('cleanup against moto', () => {
+  let moto: Moto;
+  let proxy: AwsProxy;
+  let harness: OpsClients;
+  let seeded: SeededEnvironment;
+  let addresses: { dev: string; attached: string; foreign: string };
+  const opened: OpsClients[] = [];
+
+  const clients = () => {
+    const made = createClients('eu-west-2', { endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS });
+    opened.push(made);
+    return made;
+  };
+  const cli = (args: string[], overrides: Partial<OpsDependencies> = {}) =>
+    runCli(args, cliDependencies(clients, { now: () => Date.now() + AHEAD, ...overrides }));
+
+  async function remaining(): Promise<Remaining> {
+    const snapshots = await harness.rds.send(
+      new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: seeded.databaseId, SnapshotType: 'manual' }),
+    );
+    const images = await harness.ecr.send(new DescribeImagesCommand({ repositoryName: 'booking' }));
+    const eips = await harness.ec2.send(new DescribeAddressesCommand({}));
+    const groups = await harness.logs.send(new DescribeLogGroupsCommand({}));
+    const environment = await readEnvironment(moto.endpoint);
+    return {
+      dbSnapshots: (snapshots.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier!).sort(),
+      cacheSnapshots: [...environment.cacheSnapshots].sort(),
+      imageTags: (images.imageDetails ?? []).flatMap((i) => i.imageTags ?? []).sort(),
+      addresses: (eips.Addresses ?? []).map((a) => a.AllocationId!).sort(),
+      retention: Object.fromEntries((groups.logGroups ?? []).map((g) => [g.logGroupName!, g.retentionInDays ?? null])),
+      database: environment.database,
+    };
+  }
+
+  before(async () => {
+    moto = await sharedMoto();
+    proxy = await startAwsProxy(moto.endpoint);
+    harness = clientsFor(moto.endpoint);
+  });
+  after(async () => {
+    for (const made of opened) destroyClients(made);
+    destroyClients(harness);
+    await proxy?.close();
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await resetMoto(moto.endpoint);
+    proxy.reset();
+    seeded = await seedEnvironment(moto.endpoint, { env: 'dev', loadBalancer: true });
+
+    // Database snapshots: two to delete, one kept by its tag.
+    for (const id of ['booking-dev-before-upgrade', 'booking-dev-by-hand'])
+      await harness.rds.send(
+        new CreateDBSnapshotCommand({ DBInstanceIdentifier: seeded.databaseId, DBSnapshotIdentifier: id }),
+      );
+    await harness.rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: seeded.databaseId,
+        DBSnapshotIdentifier: 'booking-dev-keep',
+        Tags: [{ Key: 'keep', Value: 'true' }],
+      }),
+    );
+
+    // Cache snapshots left by `minimal`: the older goes, the newest stays.
+    for (const [name, daysOld] of [
+      ['booking-dev-minimal-1', 90],
+      ['booking-dev-minimal-2', 40],
+    ] as const) {
+      await harness.elasticache.send(
+        new CreateSnapshotCommand({ ReplicationGroupId: seeded.cacheId, SnapshotName: name }),
+      );
+      proxy.setCacheSnapshotTime(name, new Date(Date.now() + AHEAD - daysOld * DAY));
+    }
+
+    // Images: one nobody references; dev's release (by digest); a prod release tag; the configured tag.
+    await harness.ecr.send(new CreateRepositoryCommand({ repositoryName: 'booking' }));
+    const push = async (tag: string, layer: string) =>
+      (
+        await harness.ecr.send(
+          new PutImageCommand({ repositoryName: 'booking', imageTag: tag, imageManifest: manifest(layer, 512 * MIB) }),
+        )
+      ).image!.imageId!.imageDigest!;
+    await push('abc123', 'unreferenced');
+    const released = await push('def456', 'released');
+    await push('release-prod-20260901T000000Z', 'prod-release');
+    await push('latest-release', 'first-deploy');
+    await harness.ssm.send(
+      new PutParameterCommand({
+        Name: releaseImageParameter('booking', 'dev'),
+        Type: 'String',
+        Value: `111111111111.dkr.ecr.eu-west-2.amazonaws.com/booking@${released}`,
+      }),
+    );
+
+    // Elastic IPs: dev's unattached (released), dev's attached and another app's (both stay).
+    const allocate = async (tags: Record<string, string>) =>
+      (
+        await harness.ec2.send(
+          new AllocateAddressCommand({
+            Domain: 'vpc',
+            TagSpecifications: [
+              { ResourceType: 'elastic-ip', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+            ],
+          }),
+        )
+      ).AllocationId!;
+    addresses = {
+      dev: await allocate({ app: 'booking', environment: 'dev' }),
+      attached: await allocate({ app: 'booking', environment: 'dev' }),
+      foreign: await allocate({ app: 'shop' }),
+    };
+    const eni = await harness.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: seeded.network.subnetIds[0] }));
+    await harness.ec2.send(
+      new AssociateAddressCommand({
+        AllocationId: addresses.attached,
+        NetworkInterfaceId: eni.NetworkInterface!.NetworkInterfaceId,
+      }),
+    );
+
+    // Log groups: two of dev's without retention, one with; prod's without.
+    await harness.logs.send(new CreateLogGroupCommand({ logGroupName: '/booking/dev/web' }));
+    await harness.logs.send(new CreateLogGroupCommand({ logGroupName: '/booking/dev/worker' }));
+    await harness.logs.send(
+      new PutRetentionPolicyCommand({ logGroupName: '/booking/dev/worker', retentionInDays: 14 }),
+    );
+    await harness.logs.send(
+      new CreateLogGroupCommand({
+        logGroupName: 'aws-waf-logs-booking-dev',
+        tags: { environment: 'dev', app: 'booking' },
+      }),
+    );
+    await harness.logs.send(new CreateLogGroupCommand({ logGroupName: '/booking/prod/web' }));
+
+    // The record says paused; the database is available.
+    await new StateStore(harness.dynamodb, seeded.stateTable).writeRecord(
+      { state: 'paused', changedAt: new Date().toISOString(), changedBy: 'schedule:pause', services: {} },
+      undefined,
+    );
+  });
+
+  const seededState: Remaining = {
+    dbSnapshots: ['booking-dev-before-upgrade', 'booking-dev-by-hand', 'booking-dev-keep'],
+    cacheSnapshots: ['booking-dev-minimal-1', 'booking-dev-minimal-2'],
+    imageTags: ['abc123', 'def456', 'latest-release', 'release-prod-20260901T000000Z'],
+    addresses: [],
+    retention: {
+      '/booking/dev/web': null,
+      '/booking/dev/worker': 14,
+      'aws-waf-logs-booking-dev': null,
+      '/booking/prod/web': null,
+    },
+    database: 'available',
+  };
+  const withAddresses = (state: Remaining, ids: string[]): Remaining => ({ ...state, addresses: [...ids].sort() });
+
+  test('read-only: every finding with its monthly cost, and nothing changes in AWS', async () => {
+    const result = await cli(['cleanup', 'dev']);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /Cleanup of dev \(eu-west-2\), retention 30 days: 10 finding\(s\)/);
+    for (const line of [
+      /db-snapshot\s+booking-dev-before-upgrade\s+60d\s+2\.00\s+delete \(DeleteDBSnapshot\)/,
+      /cache-snapshot\s+booking-dev-minimal-1\s+90d\s+unpriced/,
+      /image\s+sha256:\w{12}…\s+60d\s+0\.05\s+delete \(BatchDeleteImage\)/,
+      new RegExp(`elastic-ip\\s+${addresses.dev}\\s+-\\s+3\\.65\\s+release \\(ReleaseAddress\\)`),
+      new RegExp(`elastic-ip\\s+${addresses.foreign}\\s+-\\s+3\\.65\\s+report only`),
+      /log-group\s+\/booking\/dev\/web\s+\d+d\s+0\.00\s+retention 14 days, not deleted/,
+      /log-group\s+aws-waf-logs-booking-dev/,
+      /database\s+booking-dev\s+60d\s+13\.14\s+stop \(StopDBInstance\)/,
+      /load-balancer\s+booking-dev\s+60d\s+26\.62\s+report only/,
+    ])
+      assert.match(result.out, line);
+    // Kept, or not dev's: no row, at most a note.
+    assert.doesNotMatch(
+      result.out,
+      /^ +(db-snapshot|cache-snapshot|log-group) +(booking-dev-keep|booking-dev-minimal-2|\/booking\/prod\/web|\/booking\/dev\/worker) /m,
+    );
+    assert.match(result.out, /note: DB snapshot booking-dev-keep is 60 days old but tagged keep=true: kept/);
+    assert.match(result.out, /note: cache snapshot booking-dev-minimal-2 is the environment's newest: kept/);
+    assert.match(
+      result.out,
+      /Saving with --apply: 20\.84 USD\/month; report only: 30\.27 USD\/month; 1 finding\(s\) unpriced/,
+    );
+    assert.deepEqual(await remaining(), withAddresses(seededState, Object.values(addresses)));
+    const mutating = proxy.operations().filter((op) => /:(Delete|BatchDelete|Release|Put|Stop)/.test(op));
+    assert.deepEqual(mutating, []);
+  });
+
+  test('--apply --yes deletes, releases, sets retention and stops; what is kept or not ours stays', async () => {
+    const result = await cli(['cleanup', 'dev', '--apply', '--yes']);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /Cleanup of dev: 8 done, 0 already gone, 0 skipped, 0 failed/);
+    const now = await remaining();
+    assert.deepEqual(now.dbSnapshots, ['booking-dev-keep']);
+    assert.deepEqual(now.cacheSnapshots, ['booking-dev-minimal-2']);
+    assert.deepEqual(now.imageTags, ['def456', 'latest-release', 'release-prod-20260901T000000Z']);
+    assert.deepEqual(now.addresses, [addresses.attached, addresses.foreign].sort());
+    assert.deepEqual(now.retention, {
+      '/booking/dev/web': 14,
+      '/booking/dev/worker': 14,
+      'aws-waf-logs-booking-dev': 14,
+      '/booking/prod/web': null,
+    });
+    assert.equal(now.database, 'stopped');
+    // The lock was taken and released.
+    assert.equal(proxy.count('dynamodb:DeleteItem'), 1);
+
+    const again = await cli(['cleanup', 'dev', '--apply', '--yes']);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /Nothing to apply\./);
+  });
+
+  test('a deletion that fails leaves the others done and exits non-zero; a rerun finishes the job', async () => {
+    proxy.failNext('rds:DeleteDBSnapshot', { status: 400, code: 'InvalidDBSnapshotState' });
+    const broken = await cli(['cleanup', 'dev', '--apply', '--yes']);
+    assert.equal(broken.code, 1);
+    assert.match(broken.out, /FAILED\s+db-snapshot booking-dev-before-upgrade: /);
+    assert.match(
+      broken.err,
+      /1 action\(s\) failed \(booking-dev-before-upgrade\); run "npx booking-infra cleanup dev --apply" again/,
+    );
+    let now = await remaining();
+    assert.deepEqual(now.dbSnapshots, ['booking-dev-before-upgrade', 'booking-dev-keep']);
+    assert.deepEqual(now.cacheSnapshots, ['booking-dev-minimal-2']);
+    assert.deepEqual(now.addresses, [addresses.attached, addresses.foreign].sort());
+    assert.equal(now.database, 'stopped');
+
+    const rerun = await cli(['cleanup', 'dev', '--apply', '--yes']);
+    assert.equal(rerun.code, 0, rerun.err);
+    assert.match(rerun.out, /Cleanup of dev: 1 done, 0 already gone, 0 skipped, 0 failed/);
+    now = await remaining();
+    assert.deepEqual(now.dbSnapshots, ['booking-dev-keep']);
+  });
+
+  test('--apply refuses while a pause holds the lock, naming the holder; nothing changes', async () => {
+    const at = new Date().toISOString();
+    await harness.dynamodb.send(
+      new PutItemCommand({
+        TableName: seeded.stateTable,
+        Item: {
+          pk: { S: STATE_TABLE_KEYS.lock.pk },
+          sk: { S: STATE_TABLE_KEYS.lock.sk },
+          holder: { S: 'cli:bob@desk' },
+          operation: { S: 'pause' },
+          startedAt: { S: at },
+          heartbeatAt: { S: at },
+          token: { S: 'bob' },
+        },
+      }),
+    );
+    const result = await cli(['cleanup', 'dev', '--apply', '--yes']);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /cli:bob@desk is running "pause"/);
+    assert.match(result.out, /holds the lock for "pause".*a resume may be starting it/);
+    assert.deepEqual(await remaining(), withAddresses(seededState, Object.values(addresses)));
+  });
+
+  test('a load balancer that served requests this week is not reported', async () => {
+    const dimension = seeded.loadBalancer!.arn.split(':loadbalancer/')[1];
+    await harness.cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/ApplicationELB',
+        MetricData: [
+          {
+            MetricName: 'RequestCount',
+            Dimensions: [{ Name: 'LoadBalancer', Value: dimension }],
+            Value: 12,
+            // Two days ago on the command's clock.
+            Timestamp: new Date(Date.now() + AHEAD - 2 * DAY),
+          },
+        ],
+      }),
+    );
+    const result = await cli(['cleanup', 'dev', '--format', 'json']);
+    assert.equal(result.code, 0, result.err);
+    const report = JSON.parse(result.out);
+    assert.deepEqual(
+      report.findings.filter((f: { kind: string }) => f.kind === 'load-balancer'),
+      [],
+    );
+    assert.equal(report.findings.length, 9);
+  });
+});
