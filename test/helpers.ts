@@ -208,3 +208,37 @@ export async function withAwsEnvironment<T>(variables: Record<string, string>, w
     Object.assign(process.env, saved);
   }
 }
+
+/**
+ * IAM actions that have no resource type, so a policy can only grant them on "*" (each also
+ * acknowledged where cdk-nag reports it). The IAM tests allow "*" for these and nothing else.
+ */
+export const ACTIONS_WITHOUT_RESOURCE_TYPES: ReadonlySet<string> = new Set([
+  'ecr:GetAuthorizationToken',
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+  'logs:DescribeLogGroups',
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+  'application-autoscaling:DescribeScalableTargets',
+  'elasticloadbalancing:DescribeTargetHealth',
+  // The restore drill: the latest revision of its task family; its state machine's log delivery
+  // and X-Ray traces (Step Functions' own grants; none has a resource type).
+  'ecs:DescribeTaskDefinition',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+]);

@@ -8,7 +8,7 @@
  * image pull time; its CloudWatch has no load-balancer metric unless the test puts one.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateLogGroupCommand,
@@ -27,22 +27,18 @@ import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/cl
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createHash } from 'node:crypto';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
-import { createClients, type OpsClients } from '../../src/ops/clients';
 import { releaseImageParameter, STATE_TABLE_KEYS } from '../../src/ops/contracts';
 import { StateStore } from '../../src/ops/state-store';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { type AwsProxy, startAwsProxy } from './aws-proxy';
 import {
   cliDependencies,
-  clientsFor,
-  destroyClients,
+  motoSuite,
   readEnvironment,
   runCli,
   seedEnvironment,
   type SeededEnvironment,
-  TEST_CREDENTIALS,
 } from './environment';
-import { type Moto, resetMoto, sharedMoto } from './moto';
+import { resetMoto } from './moto';
 
 const DAY = 24 * 3600_000;
 /** How far ahead of the emulator the command's clock runs. */
@@ -80,29 +76,22 @@ interface Remaining {
 }
 
 describe('cleanup against moto', () => {
-  let moto: Moto;
-  let proxy: AwsProxy;
-  let harness: OpsClients;
   let seeded: SeededEnvironment;
   let addresses: { dev: string; attached: string; foreign: string };
-  const opened: OpsClients[] = [];
 
-  const clients = () => {
-    const made = createClients('eu-west-2', { endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS });
-    opened.push(made);
-    return made;
-  };
+  const suite = motoSuite();
+  const clients = () => suite.clients();
   const cli = (args: string[], overrides: Partial<OpsDependencies> = {}) =>
     runCli(args, cliDependencies(clients, { now: () => Date.now() + AHEAD, ...overrides }));
 
   async function remaining(): Promise<Remaining> {
-    const snapshots = await harness.rds.send(
+    const snapshots = await suite.harness.rds.send(
       new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: seeded.databaseId, SnapshotType: 'manual' }),
     );
-    const images = await harness.ecr.send(new DescribeImagesCommand({ repositoryName: 'booking' }));
-    const eips = await harness.ec2.send(new DescribeAddressesCommand({}));
-    const groups = await harness.logs.send(new DescribeLogGroupsCommand({}));
-    const environment = await readEnvironment(moto.endpoint);
+    const images = await suite.harness.ecr.send(new DescribeImagesCommand({ repositoryName: 'booking' }));
+    const eips = await suite.harness.ec2.send(new DescribeAddressesCommand({}));
+    const groups = await suite.harness.logs.send(new DescribeLogGroupsCommand({}));
+    const environment = await readEnvironment(suite.moto.endpoint);
     return {
       dbSnapshots: (snapshots.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier!).sort(),
       cacheSnapshots: [...environment.cacheSnapshots].sort(),
@@ -113,28 +102,17 @@ describe('cleanup against moto', () => {
     };
   }
 
-  before(async () => {
-    moto = await sharedMoto();
-    proxy = await startAwsProxy(moto.endpoint);
-    harness = clientsFor(moto.endpoint);
-  });
-  after(async () => {
-    for (const made of opened) destroyClients(made);
-    destroyClients(harness);
-    await proxy?.close();
-    await moto?.stop();
-  });
   beforeEach(async () => {
-    await resetMoto(moto.endpoint);
-    proxy.reset();
-    seeded = await seedEnvironment(moto.endpoint, { env: 'dev', loadBalancer: true });
+    await resetMoto(suite.moto.endpoint);
+    suite.proxy.reset();
+    seeded = await seedEnvironment(suite.moto.endpoint, { env: 'dev', loadBalancer: true });
 
     // Database snapshots: two to delete, one kept by its tag.
     for (const id of ['booking-dev-before-upgrade', 'booking-dev-by-hand'])
-      await harness.rds.send(
+      await suite.harness.rds.send(
         new CreateDBSnapshotCommand({ DBInstanceIdentifier: seeded.databaseId, DBSnapshotIdentifier: id }),
       );
-    await harness.rds.send(
+    await suite.harness.rds.send(
       new CreateDBSnapshotCommand({
         DBInstanceIdentifier: seeded.databaseId,
         DBSnapshotIdentifier: 'booking-dev-keep',
@@ -147,17 +125,17 @@ describe('cleanup against moto', () => {
       ['booking-dev-minimal-1', 90],
       ['booking-dev-minimal-2', 40],
     ] as const) {
-      await harness.elasticache.send(
+      await suite.harness.elasticache.send(
         new CreateSnapshotCommand({ ReplicationGroupId: seeded.cacheId, SnapshotName: name }),
       );
-      proxy.setCacheSnapshotTime(name, new Date(Date.now() + AHEAD - daysOld * DAY));
+      suite.proxy.setCacheSnapshotTime(name, new Date(Date.now() + AHEAD - daysOld * DAY));
     }
 
     // Images: one nobody references; dev's release (by digest); a prod release tag; the configured tag.
-    await harness.ecr.send(new CreateRepositoryCommand({ repositoryName: 'booking' }));
+    await suite.harness.ecr.send(new CreateRepositoryCommand({ repositoryName: 'booking' }));
     const push = async (tag: string, layer: string) =>
       (
-        await harness.ecr.send(
+        await suite.harness.ecr.send(
           new PutImageCommand({ repositoryName: 'booking', imageTag: tag, imageManifest: manifest(layer, 512 * MIB) }),
         )
       ).image!.imageId!.imageDigest!;
@@ -165,7 +143,7 @@ describe('cleanup against moto', () => {
     const released = await push('def456', 'released');
     await push('release-prod-20260901T000000Z', 'prod-release');
     await push('latest-release', 'first-deploy');
-    await harness.ssm.send(
+    await suite.harness.ssm.send(
       new PutParameterCommand({
         Name: releaseImageParameter('booking', 'dev'),
         Type: 'String',
@@ -176,7 +154,7 @@ describe('cleanup against moto', () => {
     // Elastic IPs: dev's unattached (released), dev's attached and another app's (both stay).
     const allocate = async (tags: Record<string, string>) =>
       (
-        await harness.ec2.send(
+        await suite.harness.ec2.send(
           new AllocateAddressCommand({
             Domain: 'vpc',
             TagSpecifications: [
@@ -190,8 +168,10 @@ describe('cleanup against moto', () => {
       attached: await allocate({ app: 'booking', environment: 'dev' }),
       foreign: await allocate({ app: 'shop' }),
     };
-    const eni = await harness.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: seeded.network.subnetIds[0] }));
-    await harness.ec2.send(
+    const eni = await suite.harness.ec2.send(
+      new CreateNetworkInterfaceCommand({ SubnetId: seeded.network.subnetIds[0] }),
+    );
+    await suite.harness.ec2.send(
       new AssociateAddressCommand({
         AllocationId: addresses.attached,
         NetworkInterfaceId: eni.NetworkInterface!.NetworkInterfaceId,
@@ -199,21 +179,21 @@ describe('cleanup against moto', () => {
     );
 
     // Log groups: two of dev's without retention, one with; prod's without.
-    await harness.logs.send(new CreateLogGroupCommand({ logGroupName: '/booking/dev/web' }));
-    await harness.logs.send(new CreateLogGroupCommand({ logGroupName: '/booking/dev/worker' }));
-    await harness.logs.send(
+    await suite.harness.logs.send(new CreateLogGroupCommand({ logGroupName: '/booking/dev/web' }));
+    await suite.harness.logs.send(new CreateLogGroupCommand({ logGroupName: '/booking/dev/worker' }));
+    await suite.harness.logs.send(
       new PutRetentionPolicyCommand({ logGroupName: '/booking/dev/worker', retentionInDays: 14 }),
     );
-    await harness.logs.send(
+    await suite.harness.logs.send(
       new CreateLogGroupCommand({
         logGroupName: 'aws-waf-logs-booking-dev',
         tags: { environment: 'dev', app: 'booking' },
       }),
     );
-    await harness.logs.send(new CreateLogGroupCommand({ logGroupName: '/booking/prod/web' }));
+    await suite.harness.logs.send(new CreateLogGroupCommand({ logGroupName: '/booking/prod/web' }));
 
     // The record says paused; the database is available.
-    await new StateStore(harness.dynamodb, seeded.stateTable).writeRecord(
+    await new StateStore(suite.harness.dynamodb, seeded.stateTable).writeRecord(
       { state: 'paused', changedAt: new Date().toISOString(), changedBy: 'schedule:pause', services: {} },
       undefined,
     );
@@ -262,7 +242,7 @@ describe('cleanup against moto', () => {
       /Saving with --apply: 20\.84 USD\/month; report only: 30\.27 USD\/month; 1 finding\(s\) unpriced/,
     );
     assert.deepEqual(await remaining(), withAddresses(seededState, Object.values(addresses)));
-    const mutating = proxy.operations().filter((op) => /:(Delete|BatchDelete|Release|Put|Stop)/.test(op));
+    const mutating = suite.proxy.operations().filter((op) => /:(Delete|BatchDelete|Release|Put|Stop)/.test(op));
     assert.deepEqual(mutating, []);
   });
 
@@ -283,7 +263,7 @@ describe('cleanup against moto', () => {
     });
     assert.equal(now.database, 'stopped');
     // The lock was taken and released.
-    assert.equal(proxy.count('dynamodb:DeleteItem'), 1);
+    assert.equal(suite.proxy.count('dynamodb:DeleteItem'), 1);
 
     const again = await cli(['cleanup', 'dev', '--apply', '--yes']);
     assert.equal(again.code, 0, again.err);
@@ -291,7 +271,7 @@ describe('cleanup against moto', () => {
   });
 
   test('a deletion that fails leaves the others done and exits non-zero; a rerun finishes the job', async () => {
-    proxy.failNext('rds:DeleteDBSnapshot', { status: 400, code: 'InvalidDBSnapshotState' });
+    suite.proxy.failNext('rds:DeleteDBSnapshot', { status: 400, code: 'InvalidDBSnapshotState' });
     const broken = await cli(['cleanup', 'dev', '--apply', '--yes']);
     assert.equal(broken.code, 1);
     assert.match(broken.out, /FAILED\s+db-snapshot booking-dev-before-upgrade: /);
@@ -314,7 +294,7 @@ describe('cleanup against moto', () => {
 
   test('--apply refuses while a pause holds the lock, naming the holder; nothing changes', async () => {
     const at = new Date().toISOString();
-    await harness.dynamodb.send(
+    await suite.harness.dynamodb.send(
       new PutItemCommand({
         TableName: seeded.stateTable,
         Item: {
@@ -337,7 +317,7 @@ describe('cleanup against moto', () => {
 
   test('a load balancer that served requests this week is not reported', async () => {
     const dimension = seeded.loadBalancer!.arn.split(':loadbalancer/')[1];
-    await harness.cloudwatch.send(
+    await suite.harness.cloudwatch.send(
       new PutMetricDataCommand({
         Namespace: 'AWS/ApplicationELB',
         MetricData: [

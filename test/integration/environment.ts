@@ -48,7 +48,9 @@ import {
   stackName,
   stateTableName,
 } from '../../src/ops/contracts';
-import { httpRequest } from './moto';
+import { after, before } from 'node:test';
+import { type AwsProxy, type AwsProxyOptions, startAwsProxy } from './aws-proxy';
+import { httpRequest, type Moto, sharedMoto } from './moto';
 
 /** Credentials moto accepts (it checks no signature). */
 export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
@@ -767,5 +769,62 @@ export function cliProcessEnvironment(endpoint: string): NodeJS.ProcessEnv {
     AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
     AWS_REGION: 'eu-west-2',
     AWS_PROFILE: '',
+  };
+}
+
+/** What `motoSuite` gives a test file: moto, the proxy in front of it, and clients. */
+export interface MotoSuite {
+  readonly moto: Moto;
+  /** The fault-injecting, call-recording proxy the CLI's clients go through. */
+  readonly proxy: AwsProxy;
+  /** Clients straight to moto, for seeding and reading back (never through the proxy). */
+  readonly harness: OpsClients;
+  /** New clients through the proxy, as the CLI gets them; closed when the suite ends. */
+  clients(): OpsClients;
+}
+
+/**
+ * The moto harness of a CLI suite, set up before its tests and torn down after: the shared moto,
+ * a proxy in front of it, harness clients and the CLI's clients (all closed at the end). Call it
+ * inside `describe`.
+ */
+export function motoSuite(options: AwsProxyOptions = {}): MotoSuite {
+  let moto: Moto | undefined;
+  let proxy: AwsProxy | undefined;
+  let harness: OpsClients | undefined;
+  const opened: OpsClients[] = [];
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`motoSuite: ${what} is used before the suite started`);
+    return value;
+  };
+  before(async () => {
+    moto = await sharedMoto();
+    proxy = await startAwsProxy(moto.endpoint, options);
+    harness = clientsFor(moto.endpoint);
+  });
+  after(async () => {
+    for (const made of opened) destroyClients(made);
+    if (harness) destroyClients(harness);
+    await proxy?.close();
+    await moto?.stop();
+  });
+  return {
+    get moto() {
+      return ready(moto, 'moto');
+    },
+    get proxy() {
+      return ready(proxy, 'the proxy');
+    },
+    get harness() {
+      return ready(harness, 'the harness clients');
+    },
+    clients() {
+      const made = createClients(resolve({}).region, {
+        endpoint: ready(proxy, 'the proxy').endpoint,
+        credentials: TEST_CREDENTIALS,
+      });
+      opened.push(made);
+      return made;
+    },
   };
 }

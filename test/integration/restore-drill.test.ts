@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { ListTasksCommand } from '@aws-sdk/client-ecs';
 import { CreateDBSnapshotCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
@@ -15,20 +15,16 @@ import type { OpsDependencies } from '../../src/cli/commands/ops';
 import { runRestoreDrill, type RestoreDrillOptions } from '../../src/cli/commands/restore-drill';
 import { CliError } from '../../src/cli/errors';
 import { platformConfig } from '../../src/config';
-import { createClients, type OpsClients } from '../../src/ops/clients';
 import { RESTORE_DRILL } from '../../src/ops/contracts';
-import { type AwsProxy, startAwsProxy } from './aws-proxy';
 import {
   cliDependencies,
   cliProcessEnvironment,
-  clientsFor,
-  destroyClients,
+  motoSuite,
   seedEnvironment,
   type SeededEnvironment,
-  TEST_CREDENTIALS,
   withRestoreDrill,
 } from './environment';
-import { type Moto, resetMoto, sharedMoto } from './moto';
+import { resetMoto } from './moto';
 
 const CONFIG = withRestoreDrill(platformConfig);
 const PREFIX = RESTORE_DRILL.instancePrefix('booking', 'dev');
@@ -54,18 +50,11 @@ runRestoreDrill(config, 'dev', {}, { ...defaultOpsDependencies, pollIntervalMs: 
 `;
 
 describe('restore-drill against moto', () => {
-  let moto: Moto;
-  let proxy: AwsProxy;
-  let harness: OpsClients;
   let seeded: SeededEnvironment;
   let children: ChildProcess[] = [];
-  const opened: OpsClients[] = [];
 
-  const clients = () => {
-    const made = createClients('eu-west-2', { endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS });
-    opened.push(made);
-    return made;
-  };
+  const suite = motoSuite();
+  const clients = () => suite.clients();
 
   /** The command in-process, on a clock that sleeps move (no real waiting); its exit code and output. */
   async function drill(options: RestoreDrillOptions = {}, overrides: Partial<OpsDependencies> = {}) {
@@ -92,12 +81,12 @@ describe('restore-drill against moto', () => {
 
   /** What moto holds of the drill's making: instances by prefix, the secret, running drill tasks. */
   async function leftovers() {
-    const instances = ((await harness.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [])
+    const instances = ((await suite.harness.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [])
       .map((i) => i.DBInstanceIdentifier ?? '')
       .filter((id) => id.startsWith(PREFIX));
     let secret = true;
     try {
-      await harness.secretsmanager.send(
+      await suite.harness.secretsmanager.send(
         new DescribeSecretCommand({ SecretId: seeded.restoreDrill!.passwordSecretName }),
       );
     } catch (error) {
@@ -106,7 +95,7 @@ describe('restore-drill against moto', () => {
     }
     const runningTasks =
       (
-        await harness.ecs.send(
+        await suite.harness.ecs.send(
           new ListTasksCommand({ cluster: seeded.clusterName, startedBy: 'restore-drill', desiredStatus: 'RUNNING' }),
         )
       ).taskArns ?? [];
@@ -115,7 +104,9 @@ describe('restore-drill against moto', () => {
   const NOTHING = { instances: [], secret: false, runningTasks: [] };
 
   async function sourceStatus() {
-    const answer = await harness.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: seeded.databaseId }));
+    const answer = await suite.harness.rds.send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: seeded.databaseId }),
+    );
     return answer.DBInstances?.[0]?.DBInstanceStatus;
   }
 
@@ -127,7 +118,7 @@ describe('restore-drill against moto', () => {
   }> {
     const backup = CONFIG.environments.find((e) => e.name === 'dev')!.backup;
     const child = spawn(process.execPath, ['-e', CHILD_SCRIPT], {
-      env: { ...cliProcessEnvironment(proxy.endpoint), DRILL_BACKUP: JSON.stringify(backup) },
+      env: { ...cliProcessEnvironment(suite.proxy.endpoint), DRILL_BACKUP: JSON.stringify(backup) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -146,22 +137,11 @@ describe('restore-drill against moto', () => {
     return { child, exited, output: () => output };
   }
 
-  before(async () => {
-    moto = await sharedMoto();
-    proxy = await startAwsProxy(moto.endpoint);
-    harness = clientsFor(moto.endpoint);
-  });
-  after(async () => {
-    for (const made of opened) destroyClients(made);
-    destroyClients(harness);
-    await proxy?.close();
-    await moto?.stop();
-  });
   beforeEach(async () => {
-    await resetMoto(moto.endpoint);
-    proxy.reset();
-    seeded = await seedEnvironment(moto.endpoint, { env: 'dev', restoreDrill: true });
-    await harness.rds.send(
+    await resetMoto(suite.moto.endpoint);
+    suite.proxy.reset();
+    seeded = await seedEnvironment(suite.moto.endpoint, { env: 'dev', restoreDrill: true });
+    await suite.harness.rds.send(
       new CreateDBSnapshotCommand({ DBInstanceIdentifier: seeded.databaseId, DBSnapshotIdentifier: SNAPSHOT }),
     );
   });
@@ -171,23 +151,23 @@ describe('restore-drill against moto', () => {
   });
 
   test('a passing drill restores the newest snapshot, verifies it with the password it set, and leaves nothing behind', async () => {
-    proxy.setTaskRun(seeded.restoreDrill!.taskFamily, { exitCode: 0, afterPolls: 2 });
+    suite.proxy.setTaskRun(seeded.restoreDrill!.taskFamily, { exitCode: 0, afterPolls: 2 });
     const result = await drill();
     assert.equal(result.code, 0, result.out);
     assert.match(result.out, /Restore drill of dev PASSED/);
     assert.match(result.out, /RTO \(restore until available\): /);
     assert.match(result.out, /RPO \(age of the recovery point when the drill began\): /);
 
-    const restore = proxy.calls('rds:RestoreDBInstanceFromDBSnapshot')[0].input;
+    const restore = suite.proxy.calls('rds:RestoreDBInstanceFromDBSnapshot')[0].input;
     assert.match(String(restore.DBSnapshotIdentifier), new RegExp(`snapshot:${SNAPSHOT}$`), 'the newest snapshot');
     assert.equal(restore.DBInstanceClass, 'db.t4g.micro');
     assert.equal(restore.PubliclyAccessible, 'false');
     assert.equal(restore.MultiAZ, 'false');
     assert.equal(restore['VpcSecurityGroupIds.VpcSecurityGroupId.1'], seeded.restoreDrill!.databaseSecurityGroupId);
-    const password = proxy.calls('rds:ModifyDBInstance')[0].input.MasterUserPassword;
-    assert.equal(proxy.calls('secretsmanager:CreateSecret')[0].input.SecretString, password);
+    const password = suite.proxy.calls('rds:ModifyDBInstance')[0].input.MasterUserPassword;
+    assert.equal(suite.proxy.calls('secretsmanager:CreateSecret')[0].input.SecretString, password);
     assert.doesNotMatch(result.out, new RegExp(String(password)));
-    const run = proxy.calls('ecs:RunTask')[0].input as any;
+    const run = suite.proxy.calls('ecs:RunTask')[0].input as any;
     assert.deepEqual(run.networkConfiguration.awsvpcConfiguration.securityGroups, [
       seeded.restoreDrill!.taskSecurityGroupId,
     ]);
@@ -203,7 +183,7 @@ describe('restore-drill against moto', () => {
   });
 
   test('a failing verification (exit code 1) fails the command and leaves nothing behind', async () => {
-    proxy.setTaskRun(seeded.restoreDrill!.taskFamily, { exitCode: 1 });
+    suite.proxy.setTaskRun(seeded.restoreDrill!.taskFamily, { exitCode: 1 });
     const result = await drill();
     assert.equal(result.code, 1);
     assert.match(result.out, /FAILED: verification failed: the verify container of task \S+ exited with code 1/);
@@ -212,16 +192,16 @@ describe('restore-drill against moto', () => {
   });
 
   test('a fault after the secret was written (ModifyDBInstance) still deletes the instance and the secret', async () => {
-    proxy.failNext('rds:ModifyDBInstance', { code: 'InvalidParameterCombination', message: 'injected' });
+    suite.proxy.failNext('rds:ModifyDBInstance', { code: 'InvalidParameterCombination', message: 'injected' });
     const result = await drill();
     assert.equal(result.code, 1);
     assert.match(result.out, /FAILED: while waiting for the restore: InvalidParameterCombination: injected/);
-    assert.equal(proxy.count('secretsmanager:CreateSecret'), 1);
+    assert.equal(suite.proxy.count('secretsmanager:CreateSecret'), 1);
     assert.deepEqual(await leftovers(), NOTHING);
   });
 
   test('a fault starting the verification task (RunTask) still deletes everything', async () => {
-    proxy.failNext('ecs:RunTask', { code: 'ClientException', message: 'injected' });
+    suite.proxy.failNext('ecs:RunTask', { code: 'ClientException', message: 'injected' });
     const result = await drill();
     assert.equal(result.code, 1);
     assert.match(result.out, /FAILED: while resetting the master password: ClientException: injected/);
@@ -229,8 +209,8 @@ describe('restore-drill against moto', () => {
   });
 
   test('a deletion that fails is reported loudly with the way out, and --cleanup finishes it', async () => {
-    proxy.setTaskRun(seeded.restoreDrill!.taskFamily, { exitCode: 0 });
-    proxy.failNext('rds:DeleteDBInstance', { message: 'injected' });
+    suite.proxy.setTaskRun(seeded.restoreDrill!.taskFamily, { exitCode: 0 });
+    suite.proxy.failNext('rds:DeleteDBInstance', { message: 'injected' });
     const result = await drill();
     assert.equal(result.code, 1);
     assert.match(result.out, /instance booking-dev-drill-\d+: NOT DELETED \(InjectedFault: injected\)/);
@@ -247,7 +227,7 @@ describe('restore-drill against moto', () => {
     assert.match(result.out, new RegExp(`recovery point: ${SNAPSHOT} \\(manual\\)`));
     assert.match(result.out, /cost of one drill: about \d+\.\d\d USD/);
     assert.match(result.out, /Dry run: nothing was created/);
-    const mutating = proxy
+    const mutating = suite.proxy
       .operations()
       .filter((op) => !/:(Describe|List|Get)/.test(op))
       .filter((op) => op !== 'cloudformation:DescribeStacks');
@@ -273,7 +253,7 @@ describe('restore-drill against moto', () => {
     const refused = await drill();
     assert.equal(refused.code, 1);
     assert.match(refused.out, new RegExp(`another restore drill of dev is running: ${left.instances[0]}`));
-    assert.equal(proxy.count('rds:RestoreDBInstanceFromDBSnapshot'), 1, 'only the killed run restored');
+    assert.equal(suite.proxy.count('rds:RestoreDBInstanceFromDBSnapshot'), 1, 'only the killed run restored');
     const cleanup = await drill({ cleanup: true });
     assert.equal(cleanup.code, 0, cleanup.out);
     assert.match(cleanup.out, /that drill may still be running/);

@@ -3,69 +3,41 @@
  * and the services are moto's, and after each run the test reads them back (not the CLI's words).
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
-import { createClients, type OpsClients } from '../../src/ops/clients';
 import { parseKeys } from '../../src/ops/secret-key-rotation';
 import { STATE_TABLE_KEYS } from '../../src/ops/contracts';
-import {
-  cliDependencies,
-  clientsFor,
-  destroyClients,
-  runCli,
-  seedEnvironment,
-  type SeededEnvironment,
-  TEST_CREDENTIALS,
-} from './environment';
-import { type AwsProxy, startAwsProxy } from './aws-proxy';
-import { type Moto, resetMoto, sharedMoto } from './moto';
+import { cliDependencies, motoSuite, runCli, seedEnvironment, type SeededEnvironment } from './environment';
+import { resetMoto } from './moto';
 
 const PARAMETER = (env: string) => `/booking/${env}/app/DJANGO_SECRET_KEY`;
 
 describe('rotate-secret-key against moto', () => {
-  let moto: Moto;
-  let proxy: AwsProxy;
-  let harness: OpsClients;
   let seeded: SeededEnvironment;
-  const opened: OpsClients[] = [];
 
-  const clients = () => {
-    const made = createClients('eu-west-2', { endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS });
-    opened.push(made);
-    return made;
-  };
+  const suite = motoSuite();
+  const clients = () => suite.clients();
   const cli = (args: string[], overrides: Partial<OpsDependencies> = {}) =>
     runCli(args, cliDependencies(clients, overrides));
   const keys = async (env = 'dev') =>
     parseKeys(
-      (await harness.ssm.send(new GetParameterCommand({ Name: PARAMETER(env), WithDecryption: true }))).Parameter!
+      (await suite.harness.ssm.send(new GetParameterCommand({ Name: PARAMETER(env), WithDecryption: true }))).Parameter!
         .Value!,
     );
   /** Forced new deployments of a service that reached moto (which keeps no deployment history). */
   const deployments = async (service: string) =>
-    proxy
+    suite.proxy
       .calls('ecs:UpdateService')
       .filter((call) => !call.injected && call.input.service === service && call.input.forceNewDeployment === true)
       .length;
 
-  before(async () => {
-    moto = await sharedMoto();
-    proxy = await startAwsProxy(moto.endpoint);
-    harness = clientsFor(moto.endpoint);
-  });
-  after(async () => {
-    for (const made of opened) destroyClients(made);
-    destroyClients(harness);
-    await proxy?.close();
-    await moto?.stop();
-  });
   beforeEach(async () => {
-    await resetMoto(moto.endpoint);
-    proxy.reset();
-    seeded = await seedEnvironment(moto.endpoint, { env: 'dev' });
-    await harness.ssm.send(
+    await resetMoto(suite.moto.endpoint);
+    suite.proxy.reset();
+    seeded = await seedEnvironment(suite.moto.endpoint, { env: 'dev' });
+    await suite.harness.ssm.send(
       new PutParameterCommand({ Name: PARAMETER('dev'), Type: 'SecureString', Value: 'key-one', Overwrite: true }),
     );
   });
@@ -102,7 +74,7 @@ describe('rotate-secret-key against moto', () => {
 
   test('while a pause holds the lock, no rotation happens and the holder is named', async () => {
     const now = new Date().toISOString();
-    await harness.dynamodb.send(
+    await suite.harness.dynamodb.send(
       new PutItemCommand({
         TableName: seeded.stateTable,
         Item: {
@@ -123,7 +95,7 @@ describe('rotate-secret-key against moto', () => {
   });
 
   test('a missing parameter is named with the way to create it, before anything changes', async () => {
-    await harness.ssm.send(new DeleteParameterCommand({ Name: PARAMETER('dev') }));
+    await suite.harness.ssm.send(new DeleteParameterCommand({ Name: PARAMETER('dev') }));
     const web = await deployments(seeded.services.web!);
     const result = await cli(['rotate-secret-key', 'dev']);
     assert.equal(result.code, 1);
@@ -133,7 +105,7 @@ describe('rotate-secret-key against moto', () => {
 
   test('a redeploy that fails after the write leaves the new key stored and says how to finish; --redeploy-only finishes', async () => {
     // Not retried by the SDK (a 400 of its own kind): the run stops after the write.
-    proxy.failNext('ecs:UpdateService', { times: 1, status: 400, code: 'ServiceNotActiveException' });
+    suite.proxy.failNext('ecs:UpdateService', { times: 1, status: 400, code: 'ServiceNotActiveException' });
     const broken = await cli(['rotate-secret-key', 'dev']);
     assert.equal(broken.code, 1);
     assert.match(broken.err, /the new key is stored and the previous one stays accepted/);

@@ -5,7 +5,13 @@ import { environmentNamed, findConfigIssues, platformConfig } from '../../src/co
 import { withAppPort } from '../../src/config/application';
 import { OPS_LAMBDA_VARIABLES as V } from '../../src/ops/contracts';
 import { configuredCapacity } from '../../src/ops/resources';
-import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
+import {
+  ACTIONS_WITHOUT_RESOURCE_TYPES,
+  resourcesOfType,
+  synth,
+  type SynthesizedPlatform,
+  withEnvironment,
+} from '../helpers';
 
 function taskDefinition(json: Record<string, any>, family: string): any {
   const found = resourcesOfType(json, 'AWS::ECS::TaskDefinition').find(([, td]) => td.Properties.Family === family);
@@ -328,35 +334,7 @@ describe('compute tier', () => {
     });
 
     test(`${envName}: IAM uses no wildcard action, and "*" resources only for actions without resource-level permissions`, () => {
-      const allowedOnStar = new Set([
-        'ecr:GetAuthorizationToken',
-        'ssmmessages:CreateControlChannel',
-        'ssmmessages:CreateDataChannel',
-        'ssmmessages:OpenControlChannel',
-        'ssmmessages:OpenDataChannel',
-        'logs:DescribeLogGroups',
-        'ec2:CreateNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:UnassignPrivateIpAddresses',
-        'application-autoscaling:DescribeScalableTargets',
-        'elasticloadbalancing:DescribeTargetHealth',
-        // The restore drill: the latest revision of its task family; its state machine's log delivery
-        // and X-Ray traces (Step Functions' own grants; none has a resource type).
-        'ecs:DescribeTaskDefinition',
-        'logs:CreateLogDelivery',
-        'logs:GetLogDelivery',
-        'logs:UpdateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:DescribeResourcePolicies',
-        'xray:PutTraceSegments',
-        'xray:PutTelemetryRecords',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
-      ]);
+      const allowedOnStar = ACTIONS_WITHOUT_RESOURCE_TYPES;
       for (const part of ['app', 'data', 'network', 'ops']) {
         for (const [id, policy] of resourcesOfType(platform.json(envName, part), 'AWS::IAM::Policy')) {
           for (const statement of policy.Properties.PolicyDocument.Statement) {

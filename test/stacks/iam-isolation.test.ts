@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { platformConfig } from '../../src/config';
-import { iamStatements as statements, synth, type SynthesizedPlatform } from '../helpers';
+import {
+  ACTIONS_WITHOUT_RESOURCE_TYPES,
+  iamStatements as statements,
+  synth,
+  type SynthesizedPlatform,
+} from '../helpers';
 
 /** The literal text of a resource (an ARN with its Fn::Join parts, references as their JSON). */
 const text = (resource: unknown): string => JSON.stringify(resource);
@@ -15,37 +20,11 @@ const text = (resource: unknown): string => JSON.stringify(resource);
  * environment). Environments in separate accounts (README, Separate accounts) remove the risk.
  */
 const WITHOUT_RESOURCES = new Set([
-  'ecr:GetAuthorizationToken',
-  'logs:DescribeLogGroups',
-  'ssmmessages:CreateControlChannel',
-  'ssmmessages:CreateDataChannel',
-  'ssmmessages:OpenControlChannel',
-  'ssmmessages:OpenDataChannel',
-  'ec2:AssignPrivateIpAddresses',
-  'ec2:CreateNetworkInterface',
-  'ec2:DeleteNetworkInterface',
-  'ec2:DescribeNetworkInterfaces',
-  'ec2:UnassignPrivateIpAddresses',
+  ...ACTIONS_WITHOUT_RESOURCE_TYPES,
   'ecs:DescribeTasks',
   'ecs:ListTasks',
   'ecs:RegisterTaskDefinition',
-  'application-autoscaling:DescribeScalableTargets',
   'application-autoscaling:RegisterScalableTarget',
-  'elasticloadbalancing:DescribeTargetHealth',
-  // The restore drill: the latest revision of its task family; its state machine's log delivery
-  // and X-Ray traces (Step Functions' own grants; none has a resource type).
-  'ecs:DescribeTaskDefinition',
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'xray:PutTraceSegments',
-  'xray:PutTelemetryRecords',
-  'xray:GetSamplingRules',
-  'xray:GetSamplingTargets',
 ]);
 
 describe("no role of one environment names another environment's resources (issue 14)", () => {

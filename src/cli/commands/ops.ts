@@ -64,6 +64,28 @@ export function refusePlaceholderAccount(env: EnvironmentConfig, variables: Node
   );
 }
 
+/**
+ * A production environment is touched only when confirmed: `--yes`, or the environment's name
+ * typed at a terminal; without a terminal and without `--yes`, refused. `action` completes
+ * "refusing to <action> without --yes" and "Type "<env>" to <action>"; `unchanged` ends the
+ * refusal ("nothing was changed").
+ */
+export async function confirmProduction(
+  env: EnvironmentConfig,
+  deps: Pick<OpsDependencies, 'interactive' | 'ask'>,
+  yes: boolean | undefined,
+  action: string,
+  unchanged = 'nothing was changed',
+): Promise<void> {
+  if (!env.production || yes) return;
+  if (!deps.interactive)
+    throw new CliError(
+      `refusing to ${action} without --yes: ${env.name} is a production environment and there is no terminal to confirm`,
+    );
+  const answer = await deps.ask(`${env.name} is production. Type "${env.name}" to ${action}: `);
+  if (answer.trim() !== env.name) throw new CliError(`not confirmed; ${unchanged}`);
+}
+
 export const defaultOpsDependencies: OpsDependencies = {
   clients: (env) => {
     refusePlaceholderAccount(env, process.env);
@@ -176,14 +198,7 @@ async function runMutation(
     print('Dry run: nothing was changed.');
     return;
   }
-  if (env.production && !options.yes) {
-    if (!deps.interactive)
-      throw new CliError(
-        `refusing to ${verb} ${env.name} without --yes: it is a production environment and there is no terminal to confirm`,
-      );
-    const answer = await deps.ask(`${env.name} is production. Type "${env.name}" to ${verb} it: `);
-    if (answer.trim() !== env.name) throw new CliError(`not confirmed; nothing was changed`);
-  }
+  await confirmProduction(env, deps, options.yes, `${verb} ${env.name}`);
   let done: Plan;
   try {
     done = await operations.transition(verb, plan, {
@@ -385,14 +400,7 @@ export async function runSecretKeyRotation(
     print('Dry run: nothing was changed.');
     return;
   }
-  if (env.production && !options.yes) {
-    if (!deps.interactive)
-      throw new CliError(
-        `refusing to rotate the secret key of ${env.name} without --yes: it is a production environment and there is no terminal to confirm`,
-      );
-    const answer = await deps.ask(`${env.name} is production. Type "${env.name}" to rotate its secret key: `);
-    if (answer.trim() !== env.name) throw new CliError(`not confirmed; nothing was changed`);
-  }
+  await confirmProduction(env, deps, options.yes, `rotate the secret key of ${env.name}`);
   try {
     await rotateSecretKey(clients, operations.store, resources, rotation, {
       actor: deps.actor ?? defaultActor(),

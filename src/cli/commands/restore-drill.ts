@@ -22,7 +22,7 @@ import {
 } from '../../ops/restore-drill';
 import { CliError } from '../errors';
 import { selectEnvironments } from './cost';
-import type { OpsDependencies } from './ops';
+import { confirmProduction, type OpsDependencies } from './ops';
 
 export interface RestoreDrillOptions {
   /** A snapshot id or ARN instead of the newest recovery point. */
@@ -190,14 +190,7 @@ export async function runRestoreDrill(
     print('Dry run: nothing was created.');
     return;
   }
-  if (env.production && !options.yes) {
-    if (!deps.interactive)
-      throw new CliError(
-        `refusing to run a restore drill in ${env.name} without --yes: it is a production environment and there is no terminal to confirm`,
-      );
-    const answer = await deps.ask(`${env.name} is production. Type "${env.name}" to run the restore drill: `);
-    if (answer.trim() !== env.name) throw new CliError('not confirmed; nothing was created');
-  }
+  await confirmProduction(env, deps, options.yes, `run a restore drill in ${env.name}`, 'nothing was created');
 
   let signal: NodeJS.Signals | undefined;
   const stopListening = interrupts.listen((received) => {
