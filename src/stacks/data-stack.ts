@@ -156,6 +156,7 @@ export class DataStack extends PlatformStack {
         config: config.backup,
         resources: [this.database.instance],
         alarmTopic: props.alarmTopic,
+        scheduled: config.state !== 'minimal',
       });
     }
 

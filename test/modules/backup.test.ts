@@ -142,9 +142,12 @@ describe('backup: vault, plan, copy, lock', () => {
     assert.equal(devBucket.Properties.ReplicationConfiguration, undefined);
   });
 
-  test('minimal keeps backing up: the plan stays while the database does', () => {
+  test('minimal: no plan (the database stays stopped: nothing to back up, every job would fail), the vault and its points stay', () => {
     const minimal = synth(withEnvironment('dev', { state: 'minimal' })).json('dev', 'data');
-    assert.equal(resourcesOfType(minimal, 'AWS::Backup::BackupPlan').length, 1);
+    assert.equal(resourcesOfType(minimal, 'AWS::Backup::BackupPlan').length, 0);
+    assert.equal(resourcesOfType(minimal, 'AWS::Backup::BackupSelection').length, 0);
+    const [, vault] = only(resourcesOfType(minimal, 'AWS::Backup::BackupVault'), 'vault');
+    assert.equal(vault.Properties.BackupVaultName, 'booking-dev');
   });
 });
 
@@ -334,9 +337,13 @@ describe('backup: price', () => {
     const copies = line('AWS::Backup::BackupVault', 'booking-prod-recovery');
     // 5 GB + 0.2 GB x 35 days = 12 GB x 0.095 in us-east-1.
     assert.equal(copies.monthlyUsd.toFixed(2), (12 * 0.095).toFixed(2));
+    // minimal: no plan; each vault still bills the full snapshot it keeps (5 GB).
     const [minimal] = estimateEnvironments(platformConfig, [prodConfig], 'minimal');
-    assert.ok(
-      minimal.lines.some((candidate) => candidate.type === 'AWS::Backup::BackupPlan' && candidate.monthlyUsd > 0),
+    assert.equal(minimal.lines.filter((candidate) => candidate.type === 'AWS::Backup::BackupPlan').length, 0);
+    const kept = minimal.lines.filter((candidate) => candidate.type === 'AWS::Backup::BackupVault');
+    assert.deepEqual(
+      kept.map((candidate) => candidate.monthlyUsd).sort(),
+      [5 * 0.095, 5 * 0.1].map((usd) => Math.round(usd * 100) / 100).sort(),
     );
   });
 });

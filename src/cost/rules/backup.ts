@@ -59,9 +59,9 @@ function copiesInto(ctx: RuleContext, region: string, vaultName: string): number
  * its automated backups, so none is left for these); rules that run on the same day share one
  * snapshot, so the vault holds one incremental chain as long as the longest retention. Copies are
  * billed in the DR region on the copy vault's line, and their transfer here: one day's change per
- * daily copy (the first, full copy once is not counted). Priced in every state as configured:
- * RDS cannot snapshot a stopped database, so a paused environment's jobs fail and store nothing new
- * (the recovery points already kept are still billed).
+ * daily copy (the first, full copy once is not counted). Paused, the plan runs on (a paused
+ * database cannot be snapshotted: its jobs fail until resume) and the points are still billed;
+ * minimal has no plan, and each vault is priced for the points it keeps.
  */
 export const backupRules: RuleTable = {
   'AWS::Backup::BackupPlan': (ctx) => {
@@ -124,6 +124,20 @@ export const backupRules: RuleTable = {
   },
   'AWS::Backup::BackupVault': (ctx) => {
     const name = ctx.resource.Properties?.BackupVaultName;
+    const planned = ctx.all.some((entry) => entry.resource.Type === 'AWS::Backup::BackupPlan');
+    if (!planned) {
+      // No plan in this structure (minimal): nothing new is backed up, what was kept stays until
+      // it expires; at least the full snapshot of the data, a lower bound.
+      return {
+        charges: [
+          {
+            what: 'GB of recovery points kept while no plan runs (the full snapshot; the changes expire first)',
+            quantity: databaseVolume(ctx).data,
+            priceKey: priceKey.rdsBackupGbMonth,
+          },
+        ],
+      };
+    }
     const copies = typeof name === 'string' ? copiesInto(ctx, ctx.stack.region, name) : [];
     if (copies.length === 0)
       return { free: 'no charge for the vault; its recovery points are billed on the plan line' };

@@ -64,6 +64,12 @@ export interface BackupPlanProps {
   readonly resources: readonly IConstruct[];
   /** The ops topic: failed backup and copy jobs are published to it. */
   readonly alarmTopic: sns.ITopic;
+  /**
+   * Whether the plan runs. `false` in the `minimal` state: the database stays stopped, so nothing
+   * changes to back up and RDS could not snapshot it (every job would fail and page); the vault
+   * and the recovery points it holds stay, expiring on their own schedule.
+   */
+  readonly scheduled: boolean;
 }
 
 /**
@@ -79,7 +85,8 @@ export interface BackupPlanProps {
  */
 export class BackupPlan extends Construct {
   public readonly vault: backup.BackupVault;
-  public readonly plan: backup.BackupPlan;
+  /** Absent while the database is kept stopped (`scheduled: false`). */
+  public readonly plan?: backup.BackupPlan;
   public readonly key?: kms.Key;
 
   constructor(scope: Construct, id: string, props: BackupPlanProps) {
@@ -95,6 +102,8 @@ export class BackupPlan extends Construct {
       lockConfiguration: lockConfiguration(config.vaultLock),
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    if (!props.scheduled) return;
 
     const copyVaultArn = config.copy
       ? `arn:${stack.partition}:backup:${config.copy.region}:${stack.account}:backup-vault:${backupVaultName(name)}`
@@ -124,10 +133,11 @@ export class BackupPlan extends Construct {
     const rules = [rule('Daily', schedules.daily, config.dailyRetentionDays)];
     if (config.weeklyRetentionDays > 0) rules.push(rule('Weekly', schedules.weekly, config.weeklyRetentionDays));
     if (config.monthlyRetentionDays > 0) rules.push(rule('Monthly', schedules.monthly, config.monthlyRetentionDays));
-    this.plan = new backup.BackupPlan(this, 'Plan', { backupPlanName: name, backupPlanRules: rules });
+    const plan = new backup.BackupPlan(this, 'Plan', { backupPlanName: name, backupPlanRules: rules });
+    this.plan = plan;
 
     for (const resource of props.resources) Tags.of(resource).add(BACKUP_SELECTION_TAG, name);
-    const selection = this.plan.addSelection('Tagged', {
+    const selection = plan.addSelection('Tagged', {
       backupSelectionName: `${name}-tagged`,
       resources: [backup.BackupResource.fromTag(BACKUP_SELECTION_TAG, name)],
     });
