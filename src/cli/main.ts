@@ -9,7 +9,7 @@ import {
 import { ENVIRONMENT_STATES } from '../config/types';
 import { describeAwsFailure, errorSummary } from '../ops/aws-errors';
 import { type CleanupFormat, runCleanup } from './commands/cleanup';
-import { type CostFormat, runCost } from './commands/cost';
+import { type CostCommandOptions, runCostCommand } from './commands/cost';
 import {
   defaultOpsDependencies,
   type OpsDependencies,
@@ -56,7 +56,9 @@ export function buildProgram(
 
   program
     .command('cost')
-    .description('Monthly cost per environment and state, computed from the synthesized templates.')
+    .description(
+      'Monthly cost per environment and state, computed from the synthesized templates; with --plan, the steady part under reservations and Savings Plans; with --actual, last month against Cost Explorer; with --activate-tags, the cost allocation tags.',
+    )
     .argument('[env...]', 'environments to price (default: all)')
     .addOption(
       new Option('--state <state>', 'state to price: running, paused, minimal or all')
@@ -64,19 +66,46 @@ export function buildProgram(
         .argParser(choice('--state', [...ENVIRONMENT_STATES, 'all'] as const)),
     )
     .addOption(
-      new Option('--format <format>', 'table, json or markdown')
+      new Option('--format <format>', 'table, json or markdown (markdown: the estimate only)')
         .default('table')
         .argParser(choice('--format', ['table', 'json', 'markdown'] as const)),
     )
     .option('--assembly <dir>', 'price an existing cloud assembly (e.g. cdk.out) instead of synthesizing')
-    .action(
-      (
-        names: string[],
-        options: { state: (typeof ENVIRONMENT_STATES)[number] | 'all'; format: CostFormat; assembly?: string },
-      ) => {
-        runCost(config, names, options, io.out);
-      },
-    );
+    .option(
+      '--plan',
+      "one environment's steady part (database, cache, on-demand base tasks) priced under 1- and 3-year reservations and Savings Plans, with the saving a year; recommendations only, offline",
+    )
+    .addOption(
+      new Option(
+        '--expected-life <years>',
+        'with --plan: years the environment will run; no longer commitment is recommended',
+      )
+        .default(1)
+        .argParser((value: string) => {
+          const n = Number(value);
+          if (!Number.isInteger(n) || n < 1 || n > 10)
+            throw new InvalidArgumentError(`--expected-life "${value}" is not a whole number of years from 1 to 10`);
+          return n;
+        }),
+    )
+    .option(
+      '--actual',
+      "one environment's estimate against Cost Explorer's costs of last month (UTC) tagged app and environment, by service; needs the payer account's credentials; 2 Cost Explorer requests (0.01 USD each), one of them GetCostAndUsage",
+    )
+    .option(
+      '--activate-tags',
+      "activate the tags app, environment and module as cost allocation tags (the payer account's credentials); idempotent; 2 Cost Explorer requests (0.01 USD each), 1 when all are active",
+    )
+    .action(async (names: string[], options: CostCommandOptions, command: Command) => {
+      await runCostCommand(
+        config,
+        names,
+        options,
+        (option) => command.getOptionValueSource(option) === 'cli',
+        deps,
+        io.out,
+      );
+    });
 
   program
     .command('status')

@@ -7,7 +7,7 @@ import { HOURS_PER_MONTH, isPriced, priceKey, type PriceTable } from './price-ta
 import { ruleFor } from './rules';
 import { type CfnResource, type Charge, formatQuantity, type StackTemplate, tagValue } from './rules/context';
 
-export { CUSTOM_METRICS_TAG, type StackTemplate } from './rules/context';
+export { type CommitmentUse, CUSTOM_METRICS_TAG, type StackTemplate } from './rules/context';
 
 export type LineStatus = 'priced' | 'free' | 'unpriced';
 
@@ -22,6 +22,14 @@ export interface CostLine {
   readonly status: LineStatus;
   /** Quantities times prices, or why the line is free or unpriced. */
   readonly basis: string;
+  /** The charges of a priced line, as numbers (`cost --plan` reads the steady ones). */
+  readonly charges?: readonly PricedCharge[];
+}
+
+/** One charge of a line with its unit price (null: the price is missing) and monthly figure. */
+export interface PricedCharge extends Charge {
+  readonly unitUsd: number | null;
+  readonly monthlyUsd: number;
 }
 
 export interface CostEstimate {
@@ -160,27 +168,32 @@ function priceCharges(
   charges: readonly Charge[],
   table: PriceTable,
   note?: string,
-): Pick<CostLine, 'monthlyUsd' | 'status' | 'basis'> {
+): Pick<CostLine, 'monthlyUsd' | 'status' | 'basis' | 'charges'> {
   let total = 0;
   const parts: string[] = [];
   const missing: string[] = [];
+  const priced: PricedCharge[] = [];
   for (const charge of charges) {
     const entry = table.prices[charge.priceKey];
     if (!entry) {
       missing.push(`${charge.priceKey} (not in the ${table.region} price table)`);
-      continue;
-    }
-    if (!isPriced(entry)) {
+    } else if (!isPriced(entry)) {
       missing.push(`${charge.priceKey}: ${entry.reason}`);
-      continue;
     }
-    if (charge.quantity === 0) continue;
+    const unitUsd = isPriced(entry) ? entry.usd : null;
+    priced.push({ ...charge, unitUsd, monthlyUsd: round2(charge.quantity * (unitUsd ?? 0)) });
+    if (!isPriced(entry) || charge.quantity === 0) continue;
     total += charge.quantity * entry.usd;
     parts.push(`${formatQuantity(round2(charge.quantity))} ${charge.what} x ${entry.usd} USD/${entry.unit}`);
   }
   const basis = [parts.join(' + ') || 'nothing billed', note].filter(Boolean).join('; ');
   if (missing.length > 0) {
-    return { monthlyUsd: round2(total), status: 'unpriced', basis: `${basis}; unpriced: ${missing.join(', ')}` };
+    return {
+      monthlyUsd: round2(total),
+      status: 'unpriced',
+      basis: `${basis}; unpriced: ${missing.join(', ')}`,
+      charges: priced,
+    };
   }
-  return { monthlyUsd: round2(total), status: 'priced', basis };
+  return { monthlyUsd: round2(total), status: 'priced', basis, charges: priced };
 }

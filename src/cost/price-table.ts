@@ -13,6 +13,13 @@ export interface Price {
   readonly source: string;
   /** When it was read (YYYY-MM). */
   readonly date: string;
+  /**
+   * How many units of the priced item one unit of this price covers, where they differ: a
+   * size-flexible reservation bought for one engine or size and applied to another (one Redis OSS
+   * cache.t4g.micro reservation covers 1.25 Valkey cache.t4g.micro nodes).
+   * @default 1
+   */
+  readonly covers?: number;
 }
 
 /** A price the sources do not give for this region. */
@@ -20,6 +27,12 @@ export interface MissingPrice {
   readonly usd: null;
   readonly unit: string;
   readonly reason: string;
+  /**
+   * AWS does not sell this at all (the reason says why, and where that is written): shown as
+   * "not offered", not as a figure to look up.
+   * @default false
+   */
+  readonly notOffered?: boolean;
 }
 
 export type PriceEntry = Price | MissingPrice;
@@ -35,6 +48,16 @@ export const HOURS_PER_MONTH = 730;
 export function isPriced(entry: PriceEntry | undefined): entry is Price {
   return entry !== undefined && entry.usd !== null;
 }
+
+/** Terms of the commitments `cost --plan` prices, in years. */
+export type CommitmentTerm = 1 | 3;
+
+/**
+ * A commitment that lowers an on-demand price: a reservation (RDS reserved DB instances,
+ * ElastiCache reserved nodes) or a Savings Plan (Compute for Fargate, Database for RDS and
+ * ElastiCache). Both bill every hour of their term, whether the resource runs or not.
+ */
+export type CommitmentType = 'reserved' | 'compute-savings-plan' | 'database-savings-plan';
 
 /** Price-table keys, built in one place so rules and tables cannot drift apart. */
 export const priceKey = {
@@ -80,4 +103,14 @@ export const priceKey = {
   lambdaMillionRequests: 'lambda.requests.million',
   dynamodbMillionWrites: 'dynamodb.on-demand.write.million',
   dynamodbMillionReads: 'dynamodb.on-demand.read.million',
+  /**
+   * The hourly rate of a commitment on the usage `onDemandKey` prices, e.g.
+   * `rds.postgres.db.t4g.micro.single-az.hour.reserved-3yr`: the recurring part of a reservation,
+   * or a Savings Plan's rate for that usage.
+   */
+  commitmentHour: (onDemandKey: string, type: CommitmentType, years: CommitmentTerm) =>
+    `${onDemandKey}.${type}-${years}yr`,
+  /** A reservation's one-time fee, per reservation (0 for No Upfront). */
+  commitmentUpfront: (onDemandKey: string, type: CommitmentType, years: CommitmentTerm) =>
+    `${onDemandKey}.${type}-${years}yr.upfront`,
 } as const;

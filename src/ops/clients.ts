@@ -4,6 +4,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient } from '@aws-sdk/client-ecr';
@@ -26,6 +27,12 @@ export interface OpsClients {
   readonly logs: CloudWatchLogsClient;
   readonly codepipeline: CodePipelineClient;
   readonly connections: CodeStarConnectionsClient;
+  /**
+   * Cost Explorer, whose one endpoint is in us-east-1. It answers for the account of the
+   * credentials: the management (payer) account sees its organization's costs and tags.
+   * Every request costs 0.01 USD.
+   */
+  readonly costExplorer: CostExplorerClient;
   readonly dynamodb: DynamoDBClient;
   readonly ec2: EC2Client;
   /** ECR in the environment's region (cleanup makes its own client when the repository's region differs). */
@@ -66,6 +73,7 @@ export function createClients(region: string, overrides: ClientOverrides = {}): 
     logs: new CloudWatchLogsClient(options),
     codepipeline: new CodePipelineClient(options),
     connections: new CodeStarConnectionsClient(options),
+    costExplorer: new CostExplorerClient({ ...options, region: 'us-east-1' }),
     dynamodb: new DynamoDBClient(options),
     ec2: new EC2Client(options),
     ecr: new ECRClient(options),

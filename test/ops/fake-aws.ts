@@ -17,6 +17,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DescribeServicesCommand, ECSClient, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import {
   CreateSnapshotCommand,
@@ -123,6 +124,7 @@ export class FakeAws {
       logs: new CloudWatchLogsClient(region),
       codepipeline: new CodePipelineClient(region),
       connections: new CodeStarConnectionsClient(region),
+      costExplorer: new CostExplorerClient({ region: 'us-east-1' }),
       dynamodb: new DynamoDBClient(region),
       ec2: new EC2Client(region),
       ecr: new ECRClient(region),

@@ -1,4 +1,4 @@
-import type { PriceTable } from '../price-table';
+import { type CommitmentTerm, type MissingPrice, type PriceTable, priceKey } from '../price-table';
 import { baselinePrices } from './baseline';
 import { globalPrices } from './global';
 
@@ -153,5 +153,121 @@ export const euWest2: PriceTable = {
       unit: 'million requests',
       reason: 'no Lambda price in the sourced reference data',
     },
+    ...commitmentPrices(),
   },
 };
+
+/**
+ * Reservations and Savings Plans for the steady part of the bill (`cost --plan`), under the
+ * on-demand keys they discount. The Price List copy (PL) holds one Reserved term per product,
+ * 3-year Partial Upfront (offer term 38NPMPTW36); every other term stays unpriced with the
+ * command that reads it. AWS's "up to N%" figures are ceilings, not rates: none is used.
+ */
+function commitmentPrices(): PriceTable['prices'] {
+  const reserved3yr = '3-year Partial Upfront, standard, offer term 38NPMPTW36';
+  const rds = {
+    micro: priceKey.rdsInstanceHour('db.t4g.micro', false),
+    small: priceKey.rdsInstanceHour('db.t4g.small', true),
+  };
+  const valkey = priceKey.cacheNodeHour('valkey', 'cache.t4g.micro');
+  const redis = priceKey.cacheNodeHour('redis', 'cache.t4g.micro');
+  const unsourced = (unit: string, readWith: string, why = ''): MissingPrice => ({
+    usd: null,
+    unit,
+    reason: `no sourced eu-west-2 rate${why}; read it with \`${readWith}\``,
+  });
+  const rdsOfferings = (instanceClass: string, multiAz: boolean, years: CommitmentTerm) =>
+    `aws rds describe-reserved-db-instances-offerings --region eu-west-2 --db-instance-class ${instanceClass} --product-description postgresql ${multiAz ? '--multi-az' : '--no-multi-az'} --duration ${years * 31_536_000}`;
+  const cacheOfferings = (years: CommitmentTerm) =>
+    `aws elasticache describe-reserved-cache-nodes-offerings --region eu-west-2 --cache-node-type cache.t4g.micro --duration ${years * 31_536_000}`;
+  // Database Savings Plans (launched 2025-12) cover generation 7 and newer instance families.
+  const databasePlanFor = (family: string, source: string): MissingPrice => ({
+    usd: null,
+    unit: 'Savings Plan rate per hour',
+    notOffered: true,
+    reason: `Database Savings Plans do not cover ${family} (${source}); reserved instances or nodes are the commitment for it`,
+  });
+  const rdsDatabasePlan = databasePlanFor(
+    'the burstable db.t4g and db.t3 classes',
+    'AWS agent toolkit, aws/agent-toolkit-for-aws database-skills commitment-pricing-mechanics.md, "db.t4g, db.t3: not DSP-eligible"; 3P: cloudyali.io Database Savings Plans guide 2026, "t3, t4g require Reserved Instances"',
+  );
+  const cacheDatabasePlan = databasePlanFor(
+    'cache.t4g nodes',
+    '3P: cloudcombinator.ai Database Savings Plans write-up 2025-12, "Generation 7 and newer instances ... for ElastiCache, Valkey"',
+  );
+  const prices: Record<string, PriceTable['prices'][string]> = {};
+  for (const [key, instanceClass, multiAz] of [
+    [rds.micro, 'db.t4g.micro', false],
+    [rds.small, 'db.t4g.small', true],
+  ] as const) {
+    for (const years of [1, 3] as const) {
+      prices[priceKey.commitmentHour(key, 'reserved', years)] = unsourced(
+        'reserved instance-hour',
+        rdsOfferings(instanceClass, multiAz, years),
+      );
+      prices[priceKey.commitmentHour(key, 'database-savings-plan', years)] = rdsDatabasePlan;
+    }
+  }
+  // The one sourced RDS reservation: PostgreSQL db.t4g.micro Single-AZ, 3 years, Partial Upfront.
+  prices[priceKey.commitmentHour(rds.micro, 'reserved', 3)] = {
+    usd: 0.0043,
+    unit: `reserved instance-hour (${reserved3yr})`,
+    source: `${PL('ATYF9R3XTURNBSMZ')}, ${reserved3yr}`,
+    date: DATE,
+  };
+  prices[priceKey.commitmentUpfront(rds.micro, 'reserved', 3)] = {
+    usd: 112,
+    unit: 'reservation (one Single-AZ instance), paid once',
+    source: `${PL('ATYF9R3XTURNBSMZ')}, ${reserved3yr}, upfront fee`,
+    date: DATE,
+  };
+  for (const key of [valkey, redis]) {
+    for (const years of [1, 3] as const) {
+      prices[priceKey.commitmentHour(key, 'reserved', years)] = unsourced('reserved node-hour', cacheOfferings(years));
+      prices[priceKey.commitmentHour(key, 'database-savings-plan', years)] = cacheDatabasePlan;
+    }
+  }
+  // ElastiCache sells Redis OSS reservations; size flexibility applies them to Valkey nodes in
+  // normalized units (AWS Database Blog, "New - Size flexibility for Amazon ElastiCache reserved
+  // nodes", https://aws.amazon.com/blogs/database/new-size-flexibility-for-amazon-elasticache-reserved-nodes/).
+  // The Price List gives cache.t4g.micro 0.5 units on Redis OSS and 0.4 on Valkey: one
+  // reservation covers 0.5 / 0.4 = 1.25 Valkey nodes.
+  const redisReserved = {
+    usd: 0.004,
+    unit: `reserved node-hour, Redis OSS cache.t4g.micro (${reserved3yr})`,
+    source: `${PL('VYC98G9RNMYWYM9D')}, ${reserved3yr}`,
+    date: DATE,
+  };
+  const redisUpfront = {
+    usd: 114,
+    unit: 'reservation (one Redis OSS cache.t4g.micro node), paid once',
+    source: `${PL('VYC98G9RNMYWYM9D')}, ${reserved3yr}, upfront fee`,
+    date: DATE,
+  };
+  prices[priceKey.commitmentHour(redis, 'reserved', 3)] = redisReserved;
+  prices[priceKey.commitmentUpfront(redis, 'reserved', 3)] = redisUpfront;
+  prices[priceKey.commitmentHour(valkey, 'reserved', 3)] = {
+    ...redisReserved,
+    covers: 1.25,
+    unit: `${redisReserved.unit}; covers 1.25 Valkey nodes`,
+    source: `${redisReserved.source}; covers 0.5 / 0.4 Valkey nodes: normalization size factors of ${PL('VYC98G9RNMYWYM9D')} (Redis OSS) and ${PL('AB2C3TZTZR5WDA7N')} (Valkey), applied by size flexibility (AWS Database Blog, 2024)`,
+  };
+  prices[priceKey.commitmentUpfront(valkey, 'reserved', 3)] = redisUpfront;
+  for (const arch of ['arm64', 'x86_64'] as const) {
+    const infix = arch === 'arm64' ? '-ARM' : '';
+    const usageTypes = `EUW2-Fargate${infix}-vCPU-Hours:perCPU EUW2-Fargate${infix}-GB-Hours`;
+    for (const [key, unit] of [
+      [priceKey.fargateVcpuHour(arch), 'vCPU-hour'],
+      [priceKey.fargateGbHour(arch), 'GB-hour'],
+    ] as const) {
+      for (const years of [1, 3] as const) {
+        prices[priceKey.commitmentHour(key, 'compute-savings-plan', years)] = unsourced(
+          `Compute Savings Plan rate per ${unit}`,
+          `aws savingsplans describe-savings-plans-offering-rates --region us-east-1 --savings-plan-types Compute --products Fargate --usage-types ${usageTypes} --filters name=region,values=eu-west-2`,
+          ' (AWS publishes only "up to 50%" for Fargate, a ceiling)',
+        );
+      }
+    }
+  }
+  return prices;
+}

@@ -21,6 +21,7 @@ export const cacheRules: RuleTable = {
           what: `${nodeType} ${engine} node-hours (${nodes} node${nodes > 1 ? 's' : ''})`,
           quantity: nodes * HOURS_PER_MONTH,
           priceKey: priceKey.cacheNodeHour(engine, nodeType),
+          commitment: 'cache-node',
         },
       ],
     };

@@ -2,6 +2,7 @@ import { dailyCron } from '../../config/validate/scheduled-scaling';
 import { HOURS_PER_MONTH, priceKey } from '../price-table';
 import {
   type Charge,
+  type CommitmentUse,
   CUSTOM_METRICS_TAG,
   formatQuantity,
   literalNumber,
@@ -139,21 +140,23 @@ function serviceCharges(ctx: RuleContext): RuleResult {
   const onDemandTasks = tasks - spotTasks;
   const spotFactor = 1 - ctx.usage.fargateSpotDiscount;
   const charges: Charge[] = [];
-  const add = (label: string, taskCount: number, factor: number) => {
+  const add = (label: string, taskCount: number, factor: number, commitment: CommitmentUse) => {
     if (taskCount <= 0) return;
     charges.push({
       what: `${label} vCPU-hours (${formatQuantity(taskCount)} x ${vcpu} vCPU)`,
       quantity: taskCount * vcpu * HOURS_PER_MONTH * factor,
       priceKey: priceKey.fargateVcpuHour(arch),
+      commitment,
     });
     charges.push({
       what: `${label} GB-hours (${formatQuantity(taskCount)} x ${memoryGb} GB)`,
       quantity: taskCount * memoryGb * HOURS_PER_MONTH * factor,
       priceKey: priceKey.fargateGbHour(arch),
+      commitment,
     });
   };
-  add(`${arch} on-demand`, onDemandTasks, 1);
-  add(`${arch} Spot (-${Math.round(ctx.usage.fargateSpotDiscount * 100)}%)`, spotTasks, spotFactor);
+  add(`${arch} on-demand`, onDemandTasks, 1, 'fargate-on-demand');
+  add(`${arch} Spot (-${Math.round(ctx.usage.fargateSpotDiscount * 100)}%)`, spotTasks, spotFactor, 'fargate-spot');
   const taskLabel = `${formatQuantity(tasks)} task${tasks === 1 ? '' : 's'}`;
   if (props.NetworkConfiguration?.AwsvpcConfiguration?.AssignPublicIp === 'ENABLED' && tasks > 0) {
     charges.push({
@@ -176,11 +179,13 @@ function serviceCharges(ctx: RuleContext): RuleResult {
       `${arch} on-demand, ${window.name} (+${formatQuantity(extra - extraSpot)} for ${formatQuantity(hours)} h)`,
       extra - extraSpot,
       factor,
+      'fargate-scheduled',
     );
     add(
       `${arch} Spot, ${window.name} (+${formatQuantity(extraSpot)} for ${formatQuantity(hours)} h)`,
       extraSpot,
       spotFactor * factor,
+      'fargate-spot',
     );
   }
   const scaling = maximum !== undefined ? `; scales ${minimum}-${maximum} tasks` : '';

@@ -20,11 +20,21 @@ export interface ResourceEntry {
   readonly resource: CfnResource;
 }
 
+/**
+ * What a charge is to a commitment (`cost --plan`): steady usage a reservation or Savings Plan
+ * could cover (database instance hours, cache node hours, the on-demand tasks of a service's
+ * floor), or usage none covers as the plan models it (Spot tasks, scheduled extra tasks).
+ */
+export type CommitmentUse =
+  'database-instance' | 'cache-node' | 'fargate-on-demand' | 'fargate-spot' | 'fargate-scheduled';
+
 /** A quantity of something with a price: quantity x price = monthly USD. */
 export interface Charge {
   readonly what: string;
   readonly quantity: number;
   readonly priceKey: string;
+  /** Set on usage a commitment could cover, or that the plan must explain it leaves out. */
+  readonly commitment?: CommitmentUse;
 }
 
 /** What a rule makes of one resource: charges to price, or why it is free or cannot be priced. */

@@ -19,6 +19,7 @@ export const databaseRules: RuleTable = {
         what: `${instanceClass} ${multiAz ? 'Multi-AZ' : 'Single-AZ'} hours`,
         quantity: HOURS_PER_MONTH,
         priceKey: priceKey.rdsInstanceHour(instanceClass, multiAz),
+        commitment: 'database-instance',
       });
     }
     if (storage === undefined) return { unpriced: 'AllocatedStorage is not a literal in the template' };
