@@ -39,7 +39,7 @@ export const TRACING_VARIABLES: Readonly<Record<string, string>> = {
   OTEL_RESOURCE_ATTRIBUTES: 'the environment (compute.tracing)',
   OTEL_TRACES_SAMPLER: 'compute.tracing.samplingPercent',
   OTEL_TRACES_SAMPLER_ARG: 'compute.tracing.samplingPercent',
-  OTEL_PROPAGATORS: 'compute.tracing (W3C trace context and X-Ray headers)',
+  OTEL_PROPAGATORS: 'compute.tracing (W3C trace context and baggage)',
 };
 
 /**

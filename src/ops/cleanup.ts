@@ -7,6 +7,7 @@ import {
   PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeAddressesCommand, ReleaseAddressCommand } from '@aws-sdk/client-ec2';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { BatchDeleteImageCommand, DescribeImagesCommand, type ImageDetail } from '@aws-sdk/client-ecr';
 import { DeleteSnapshotCommand, DescribeSnapshotsCommand, type Snapshot } from '@aws-sdk/client-elasticache';
 import { DescribeLoadBalancersCommand, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -111,6 +112,12 @@ export interface EnvironmentImageUse {
   readonly configuredTag: string;
   /** The image URI its release parameter holds (tag or digest); undefined when it has none yet. */
   readonly readReleaseImage: () => Promise<string | undefined>;
+  /**
+   * The image URIs its web, worker and migrate task definitions run now: a release whose record
+   * step failed runs an image no parameter or tag names, and deleting it would fail the next task
+   * start. Absent: not checked.
+   */
+  readonly readImagesInUse?: () => Promise<readonly string[]>;
 }
 
 /** What the cleanup looks at: one environment, and what every environment shares with it. */
@@ -160,6 +167,42 @@ export function releaseImageReader(ssm: SSMClient, parameterName: string): () =>
       throw error;
     }
   };
+}
+
+/**
+ * The images an environment's tasks run now: the task definitions of its web and worker services
+ * and the latest of its migrate family. A service or family that does not exist (minimal, not yet
+ * deployed) runs nothing; any other error is thrown, so no image is proposed on a partial answer.
+ */
+export async function imagesInUse(ecs: ECSClient, name: string): Promise<string[]> {
+  const definitions: string[] = [`${name}-migrate`];
+  try {
+    const answer = await ecs.send(
+      new DescribeServicesCommand({ cluster: name, services: [`${name}-web`, `${name}-worker`] }),
+    );
+    for (const service of answer?.services ?? []) {
+      if (service.taskDefinition) definitions.push(service.taskDefinition);
+      for (const deployment of service.deployments ?? []) {
+        if (deployment.taskDefinition) definitions.push(deployment.taskDefinition);
+      }
+    }
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ClusterNotFoundException') throw error;
+  }
+  const images: string[] = [];
+  for (const definition of new Set(definitions)) {
+    try {
+      const answer = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: definition }));
+      for (const container of answer?.taskDefinition?.containerDefinitions ?? []) {
+        if (container.image) images.push(container.image);
+      }
+    } catch (error) {
+      // A family never registered (the migrate task of an environment not deployed yet).
+      if ((error as { name?: string }).name === 'ClientException') continue;
+      throw error;
+    }
+  }
+  return images;
 }
 
 /** The cleanup of `env` as the config and its stacks describe it. */
@@ -348,10 +391,19 @@ async function referencedImages(target: CleanupTarget): Promise<{ tags: Set<stri
           `cannot read ${use.environment}'s release parameter ${releaseImageParameter(target.appName, use.environment)} (${errorSummary(error)}), so no image can be shown unreferenced: none is proposed`,
         );
       }
-      if (!uri) return;
-      const reference = parseImageReference(uri);
-      if (reference.digest) digests.add(reference.digest);
-      if (reference.tag) tags.add(reference.tag);
+      let inUse: readonly string[] = [];
+      try {
+        inUse = (await use.readImagesInUse?.()) ?? [];
+      } catch (error) {
+        throw new Error(
+          `cannot read the images ${use.environment}'s tasks run (${errorSummary(error)}), so no image can be shown unreferenced: none is proposed`,
+        );
+      }
+      for (const image of [...(uri ? [uri] : []), ...inUse]) {
+        const reference = parseImageReference(image);
+        if (reference.digest) digests.add(reference.digest);
+        if (reference.tag) tags.add(reference.tag);
+      }
     }),
   );
   return { tags, digests };
@@ -688,6 +740,9 @@ async function act(ctx: CleanupContext, finding: Finding): Promise<CleanupResult
         const failure = answer.failures?.[0];
         if (!failure) return result('done', 'deleted');
         if (failure.failureCode === 'ImageNotFound') return result('already gone', 'no such image any more');
+        // A platform image of a multi-architecture index: it goes with the index, not alone.
+        if (failure.failureCode === 'ImageReferencedByManifestList')
+          return result('skipped', 'part of a multi-architecture image index; delete the index instead');
         return result('failed', `${failure.failureCode}: ${failure.failureReason}`);
       }
       case 'release-address':

@@ -148,6 +148,9 @@ describe('backup: vault, plan, copy, lock', () => {
     assert.equal(resourcesOfType(minimal, 'AWS::Backup::BackupSelection').length, 0);
     const [, vault] = only(resourcesOfType(minimal, 'AWS::Backup::BackupVault'), 'vault');
     assert.equal(vault.Properties.BackupVaultName, 'booking-dev');
+    // The database keeps its tag: removing one is an RDS modification, which a stopped instance refuses.
+    const [, instance] = only(resourcesOfType(minimal, 'AWS::RDS::DBInstance'), 'database');
+    assert.ok(instance.Properties.Tags.some((tag: any) => tag.Key === 'backup-plan' && tag.Value === 'booking-dev'));
   });
 });
 

@@ -46,6 +46,13 @@ describe('scheduled minimums: template', () => {
         ScalableTargetAction: { MinCapacity: 2 },
       },
     ]);
+    // The bounds name the windows: editing one (which registers the target again, bounds and
+    // suspension included) resolves the bounds again from the state record in the same deploy.
+    const boundsId = target.Properties.MinCapacity['Fn::GetAtt'][0];
+    const bounds = platform.json('prod', 'app').Resources[boundsId];
+    assert.deepEqual(JSON.parse(bounds.Properties.ScheduledMinimums), [
+      { name: 'salon-hours', days: 'MON-SAT', from: '09:00', to: '19:00', minTasks: 3 },
+    ]);
     // Suspended whenever the state record holds the service at 0..0 (the bounds resolve it at deploy).
     assert.deepEqual(target.Properties.SuspendedState, {
       ScheduledScalingSuspended: {

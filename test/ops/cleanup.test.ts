@@ -351,6 +351,46 @@ describe('cleanup finds', () => {
     assert.match(images[0].evidence, /layers shared with kept images stay stored/);
   });
 
+  test('an image a running task definition uses is never proposed, even untagged and unrecorded (a release whose record step failed)', async () => {
+    const fake = new CleanupFake();
+    fake.images = [
+      { digest: digest(1), tags: [], pushed: daysAgo(60), bytes: GIB }, // what dev's services run
+      { digest: digest(2), tags: [], pushed: daysAgo(60), bytes: GIB },
+    ];
+    const report = await findWaste(
+      fake.context(),
+      target({
+        imageUses: [
+          {
+            environment: 'dev',
+            configuredTag: 'latest-release',
+            readReleaseImage: async () => undefined,
+            readImagesInUse: async () => [`${REPO_URI}@${digest(1)}`],
+          },
+          { environment: 'prod', configuredTag: 'latest-release', readReleaseImage: async () => undefined },
+        ],
+      }),
+    );
+    assert.deepEqual(ids(report.findings, 'image'), [digest(2)]);
+    const unreadable = await findWaste(
+      fake.context(),
+      target({
+        imageUses: [
+          {
+            environment: 'dev',
+            configuredTag: 'latest-release',
+            readReleaseImage: async () => undefined,
+            readImagesInUse: async () => {
+              throw awsError('AccessDeniedException');
+            },
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(ids(unreadable.findings, 'image'), []);
+    assert.ok(unreadable.notes.some((n) => /cannot read the images dev's tasks run.*none is proposed/.test(n)));
+  });
+
   test("no image is proposed when one environment's release parameter cannot be read", async () => {
     const fake = new CleanupFake();
     fake.images = [{ digest: digest(1), tags: ['abc123'], pushed: daysAgo(60), bytes: GIB }];

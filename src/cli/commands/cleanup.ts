@@ -7,9 +7,10 @@ import {
   type EnvironmentImageUse,
   type Finding,
   findWaste,
+  imagesInUse,
   releaseImageReader,
 } from '../../ops/cleanup';
-import { releaseImageParameter } from '../../ops/contracts';
+import { environmentName, releaseImageParameter } from '../../ops/contracts';
 import { discoverResources } from '../../ops/resources';
 import { StateStore } from '../../ops/state-store';
 import { formatTable } from '../../summary';
@@ -104,6 +105,10 @@ export async function runCleanup(
     readReleaseImage: async () => {
       const ssm = other.account === env.account && other.region === env.region ? clients.ssm : deps.clients(other).ssm;
       return releaseImageReader(ssm, releaseImageParameter(config.shared.appName, other.name))();
+    },
+    readImagesInUse: async () => {
+      const ecs = other.account === env.account && other.region === env.region ? clients.ecs : deps.clients(other).ecs;
+      return imagesInUse(ecs, environmentName(config.shared.appName, other.name));
     },
   }));
   const target = cleanupTarget(config, env, resources, options.olderThan, imageUses);

@@ -2,6 +2,10 @@ import type { EnvironmentConfig, ScheduledMinimum, ServiceConfig } from '../type
 import type { IssueCollector } from './issues';
 
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+/** Minutes a resume takes at most (the database starts, the targets turn healthy). */
+const RESUME_MARGIN = 30;
+/** Minutes before a scheduled pause by which a window's end must have run. */
+const PAUSE_MARGIN = 15;
 
 /** The days a cron day-of-week field names (`MON-FRI`, `SAT,SUN`, `MON`), or undefined. */
 export function cronDays(field: string): Set<number> | undefined {
@@ -139,10 +143,13 @@ function validateService(
     `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
   for (const { window, days, from, to } of checked) {
     const outsideDays = [...days].filter((day) => !resume.days.has(day)).map((day) => DAYS[day]);
-    if (outsideDays.length > 0 || from < resume.minutes || to > pause.minutes) {
+    // A window must start once the resume is done (scheduled scaling stays suspended until it
+    // lifts it, so an earlier start never runs) and end before the pause (an end the pause
+    // suspends would leave the raised minimum recorded for the next resume).
+    if (outsideDays.length > 0 || from < resume.minutes + RESUME_MARGIN || to > pause.minutes - PAUSE_MARGIN) {
       issues.add(
         `${env.name}.compute.${role}.scheduledMinimums[${windows.indexOf(window)}]`,
-        `"${window.name}" (${window.days} ${window.from}-${window.to}) reaches outside the hours the schedule runs the environment (resume ${hhmm(resume.minutes)}, pause ${hhmm(pause.minutes)}${outsideDays.length > 0 ? `; paused all ${outsideDays.join(', ')}` : ''}): a paused environment's scheduled minimums are suspended, so the window would fight the pause (keep it inside the running hours)`,
+        `"${window.name}" (${window.days} ${window.from}-${window.to}) reaches outside the hours the schedule runs the environment (resume ${hhmm(resume.minutes)}, pause ${hhmm(pause.minutes)}${outsideDays.length > 0 ? `; paused all ${outsideDays.join(', ')}` : ''}): a paused environment's scheduled minimums are suspended, so the window would fight the pause (start it ${RESUME_MARGIN} minutes or more after the resume, end it ${PAUSE_MARGIN} minutes or more before the pause)`,
       );
     }
   }

@@ -158,7 +158,7 @@ export class AppTask extends Construct {
             OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${runtime.tracing.environmentName}`,
             OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
             OTEL_TRACES_SAMPLER_ARG: String(runtime.tracing.samplingPercent / 100),
-            OTEL_PROPAGATORS: 'tracecontext,baggage,xray',
+            OTEL_PROPAGATORS: 'tracecontext,baggage',
           }
         : {};
     const databaseEnvironment = props.withPgBouncer

@@ -103,6 +103,9 @@ export class BackupPlan extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // Tagged in every state: removing a tag from the database is an RDS modification, which a
+    // stopped instance (minimal) refuses.
+    for (const resource of props.resources) Tags.of(resource).add(BACKUP_SELECTION_TAG, name);
     if (!props.scheduled) return;
 
     const copyVaultArn = config.copy
@@ -136,7 +139,6 @@ export class BackupPlan extends Construct {
     const plan = new backup.BackupPlan(this, 'Plan', { backupPlanName: name, backupPlanRules: rules });
     this.plan = plan;
 
-    for (const resource of props.resources) Tags.of(resource).add(BACKUP_SELECTION_TAG, name);
     const selection = plan.addSelection('Tagged', {
       backupSelectionName: `${name}-tagged`,
       resources: [backup.BackupResource.fromTag(BACKUP_SELECTION_TAG, name)],

@@ -16,6 +16,13 @@ export interface ServiceBoundsProps {
    * @default false
    */
   readonly firstDeploy?: boolean;
+  /**
+   * The service's scheduled minimums, as JSON, when it has any: a change of them updates the
+   * scalable target (its scheduled actions), and CloudFormation registers it again with every
+   * property, bounds and suspension included; naming them here makes the bounds resolve again
+   * from the state record in the same deploy instead of reusing the last resolution.
+   */
+  readonly scheduledMinimums?: string;
 }
 
 /**
@@ -46,6 +53,7 @@ export class ServiceBounds extends Construct {
         MinTasks: String(props.minTasks),
         MaxTasks: String(props.maxTasks),
         ...(props.firstDeploy ? { FirstDeploy: 'true' } : {}),
+        ...(props.scheduledMinimums ? { ScheduledMinimums: props.scheduledMinimums } : {}),
       },
     });
     this.minCapacity = Token.asNumber(resource.getAtt('Min'));

@@ -84,6 +84,7 @@ export class WorkerService extends Construct {
       minTasks: config.minTasks,
       maxTasks: config.maxTasks,
       firstDeploy: props.firstDeploy,
+      scheduledMinimums: config.scheduledMinimums?.length ? JSON.stringify(config.scheduledMinimums) : undefined,
     });
     this.service = appService(this, 'Service', {
       ...props,
