@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import { platformConfig } from '../../src/config';
 import { findConfigIssues } from '../../src/config/validate';
+import { estimateEnvironments } from '../../src/cost/environment-cost';
 import { resourcesOfType, synth, withEnvironment, type SynthesizedPlatform } from '../helpers';
 
 describe('web scaling', () => {
@@ -36,6 +38,16 @@ describe('web scaling', () => {
         .sort(),
       ['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization'],
     );
+  });
+
+  test('each target tracking policy is priced for the two alarms it creates; predictive ones are free', () => {
+    const prod = platformConfig.environments.filter((env) => env.name === 'prod');
+    const [estimate] = estimateEnvironments(platformConfig, prod, 'running');
+    const policies = estimate.lines.filter((line) => line.type === 'AWS::ApplicationAutoScaling::ScalingPolicy');
+    const tracking = policies.filter((line) => line.status === 'priced');
+    assert.equal(tracking.length, 2, 'CPU and request count');
+    for (const line of tracking) assert.equal(line.monthlyUsd, 0.2);
+    assert.ok(policies.some((line) => line.status === 'free' && /predictive scaling creates none/.test(line.basis)));
   });
 
   test('dev: no predictive policy', () => {

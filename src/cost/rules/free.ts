@@ -34,7 +34,6 @@ export const FREE_RESOURCES: Readonly<Record<string, string>> = {
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'included in the load balancer',
   'AWS::ECS::ClusterCapacityProviderAssociations': 'no charge',
   'AWS::ApplicationAutoScaling::ScalableTarget': 'no charge',
-  'AWS::ApplicationAutoScaling::ScalingPolicy': 'no charge (its alarms are listed separately)',
   'AWS::Lambda::Permission': 'no charge',
   'AWS::KMS::Alias': 'no charge (the key is billed on its own line)',
   'AWS::Backup::BackupSelection': 'no charge (what it selects is billed on the plan line)',

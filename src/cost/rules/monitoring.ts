@@ -11,6 +11,19 @@ export const monitoringRules: RuleTable = {
   'AWS::CloudWatch::CompositeAlarm': monthly('composite alarm', priceKey.compositeAlarmMonth),
   'AWS::CloudWatch::Dashboard': monthly('dashboard', priceKey.dashboardMonth),
   /**
+   * A target tracking policy makes Application Auto Scaling create two CloudWatch alarms (scale
+   * out, scale in), billed like any other; step and predictive policies create none (a step
+   * policy's alarms are the template's own, listed on their lines).
+   */
+  'AWS::ApplicationAutoScaling::ScalingPolicy': (ctx) =>
+    ctx.resource.Properties?.PolicyType === 'TargetTrackingScaling'
+      ? {
+          charges: [
+            { what: 'standard alarms it creates (scale out, scale in)', quantity: 2, priceKey: priceKey.alarmMonth },
+          ],
+        }
+      : { free: "no charge (a step policy's alarms are listed separately; predictive scaling creates none)" },
+  /**
    * A task definition is billed through the service or task that runs it; with the tracing
    * collector (`compute.tracing`), the web task's traces are priced here: requests x the sampled
    * share (the worker's jobs are not counted; the account's free 100,000 traces are not deducted).
