@@ -4,9 +4,12 @@ require('tsx/cjs/api').register();
 const { run } = require('../src/cli/main.ts');
 
 // A reader that stops early (`booking-infra cost prod | head -1`) closes the pipe: nothing more
-// can be delivered, so stop quietly instead of crashing on EPIPE.
+// can be delivered: drop the rest quietly instead of crashing on EPIPE.
 process.stdout.on('error', (error) => {
-  if (error && error.code === 'EPIPE') process.exit(0);
+  if (error && (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED')) {
+    process.stdout.destroy(); // later writes go nowhere; the command ends on its own
+    return;
+  }
   throw error;
 });
 
