@@ -177,6 +177,25 @@ describe('environment state against moto', () => {
     assert.deepEqual(await suspended(), [false, false]);
   });
 
+  test('two resumes at once: one gives the silenced alarms back, once; the other is refused before touching them', async () => {
+    await seedEnvironment(moto.endpoint);
+    assert.equal((await cli(['pause', 'dev'])).code, 0);
+    proxy.reset();
+    // The first resume waits while the emulated scheduler places the tasks, holding the lock.
+    proxy.placementDelayPolls = 5;
+    const first = cli(['resume', 'dev'], { sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))) });
+    await lockTaken();
+    const second = await cli(['resume', 'dev'], { actor: 'schedule' });
+    assert.equal(second.code, 1);
+    assert.match(second.err, /another transition holds the lock: cli:alice@laptop is running "resume" since /);
+    const done = await first;
+    assert.equal(done.code, 0, done.err + done.out);
+    proxy.placementDelayPolls = 0;
+    const enabled = proxy.calls('monitoring:EnableAlarmActions').filter((call) => !call.injected);
+    assert.equal(enabled.length, 1, 'the alarms are given back by the resume that ran, once');
+    assert.equal((await record()).state, 'running');
+  });
+
   test('throttling is retried by the SDK (adaptive mode) and the pause completes', async () => {
     await seedEnvironment(moto.endpoint);
     // RDS's throttling code. The adaptive mode also slows every later call of the throttled client,
