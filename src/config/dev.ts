@@ -118,6 +118,7 @@ export const dev: EnvironmentConfig = {
     buildMinutes: 100,
     pipelineActionMinutes: 150,
     s3StorageGiB: 1,
+    s3LogsGiB: 0.5,
     s3PutThousands: 2,
     s3GetTenThousands: 1,
     cdnDataGiB: 5,

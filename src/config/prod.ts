@@ -129,6 +129,8 @@ export const prod: EnvironmentConfig = {
     buildMinutes: 200,
     pipelineActionMinutes: 300,
     s3StorageGiB: 20,
+    // ~1 GB of load-balancer and CDN access logs a month each, kept 90 days; pipeline artifacts.
+    s3LogsGiB: 5,
     s3PutThousands: 20,
     s3GetTenThousands: 10,
     cdnDataGiB: 100,
@@ -141,7 +143,7 @@ export const prod: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 100,
   },
-  budget: { monthlyLimitUsd: 282, marginPercent: 20 },
+  budget: { monthlyLimitUsd: 283, marginPercent: 20 },
   // Replace with your own: each address confirms once, then receives every prod alert.
   alertEmails: ['ops@lichnails.co.uk'],
 };

@@ -382,8 +382,13 @@ export interface UsageAssumptions {
   readonly buildMinutes: number;
   /** CodePipeline V2 action-execution minutes a month. */
   readonly pipelineActionMinutes: number;
-  /** GB kept in S3 (static and media files). */
+  /** GB kept in S3 (static and media files): the files bucket, and its replica with `backup.replicateBucket`. */
   readonly s3StorageGiB: number;
+  /**
+   * GB kept in the platform's log and artifact buckets together (load balancer and CDN access
+   * logs, pipeline artifacts), split evenly between them. @default 0
+   */
+  readonly s3LogsGiB?: number;
   /**
    * Thousands of PUT, COPY, POST and LIST requests a month to the files bucket (uploads,
    * collectstatic). @default 0

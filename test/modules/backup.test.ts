@@ -340,6 +340,11 @@ describe('backup: price', () => {
     const copies = line('AWS::Backup::BackupVault', 'booking-prod-recovery');
     // 5 GB + 0.2 GB x 35 days = 12 GB x 0.095 in us-east-1.
     assert.equal(copies.monthlyUsd.toFixed(2), (12 * 0.095).toFixed(2));
+    // The replica holds every file (20 GB in us-east-1), plus 2 GB copied and 20,000 PUTs a month.
+    const replica = prod.lines.find(
+      (candidate) => candidate.type === 'AWS::S3::Bucket' && candidate.stack === 'booking-prod-recovery',
+    )!;
+    assert.equal(replica.monthlyUsd.toFixed(2), (20 * 0.023 + 2 * 0.02 + 20 * 0.005).toFixed(2));
     // minimal: no plan; each vault still bills the full snapshot it keeps (5 GB).
     const [minimal] = estimateEnvironments(platformConfig, [prodConfig], 'minimal');
     assert.equal(minimal.lines.filter((candidate) => candidate.type === 'AWS::Backup::BackupPlan').length, 0);

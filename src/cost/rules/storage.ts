@@ -1,14 +1,30 @@
 import { priceKey } from '../price-table';
-import { evenShare, type RuleTable } from './context';
+import { evenShare, type RuleContext, type RuleTable } from './context';
+
+/** The files bucket (the storage module's) and its replica hold the files; the others hold logs. */
+const holdsFiles = (logicalId: string) => logicalId.startsWith('StorageBucket') || logicalId.includes('MediaReplica');
 
 /**
- * S3 buckets and ECR repositories: the environment's assumed storage, split evenly between the
- * resources of the type. (Log groups are billed by the estimator's CloudWatch Logs usage line.)
+ * GB in one bucket: the files bucket and its replica each hold `s3StorageGiB` (the replica copies
+ * every object); the log and artifact buckets share `s3LogsGiB` evenly.
+ */
+function bucketGiB(ctx: RuleContext): number {
+  if (holdsFiles(ctx.logicalId)) return ctx.usage.s3StorageGiB;
+  const logBuckets = ctx.all.filter(
+    (entry) => entry.resource.Type === 'AWS::S3::Bucket' && !holdsFiles(entry.logicalId),
+  ).length;
+  return logBuckets > 0 ? (ctx.usage.s3LogsGiB ?? 0) / logBuckets : 0;
+}
+
+/**
+ * S3 buckets (the files, their replica, the log and artifact buckets) and ECR repositories (the
+ * assumed image storage split evenly). Log groups are billed by the estimator's CloudWatch Logs
+ * usage line.
  */
 export const storageRules: RuleTable = {
   'AWS::S3::Bucket': (ctx) => ({
     charges: [
-      { what: 'GB Standard', quantity: evenShare(ctx, ctx.usage.s3StorageGiB), priceKey: priceKey.s3StandardGbMonth },
+      { what: 'GB Standard', quantity: bucketGiB(ctx), priceKey: priceKey.s3StandardGbMonth },
       // The files bucket (the storage module's) takes the application's requests; log buckets
       // receive a few deliveries an hour.
       ...(ctx.logicalId.startsWith('StorageBucket')
