@@ -27,11 +27,11 @@ import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/cl
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createHash } from 'node:crypto';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
-import { releaseImageParameter, STATE_TABLE_KEYS } from '../../src/ops/contracts';
+import { releaseImageParameter } from '../../src/ops/contracts';
 import { StateStore } from '../../src/ops/state-store';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   cliDependencies,
+  holdPauseLock,
   motoSuite,
   readEnvironment,
   runCli,
@@ -293,21 +293,7 @@ describe('cleanup against moto', () => {
   });
 
   test('--apply refuses while a pause holds the lock, naming the holder; nothing changes', async () => {
-    const at = new Date().toISOString();
-    await suite.harness.dynamodb.send(
-      new PutItemCommand({
-        TableName: seeded.stateTable,
-        Item: {
-          pk: { S: STATE_TABLE_KEYS.lock.pk },
-          sk: { S: STATE_TABLE_KEYS.lock.sk },
-          holder: { S: 'cli:bob@desk' },
-          operation: { S: 'pause' },
-          startedAt: { S: at },
-          heartbeatAt: { S: at },
-          token: { S: 'bob' },
-        },
-      }),
-    );
+    await holdPauseLock(suite.harness, seeded.stateTable);
     const result = await cli(['cleanup', 'dev', '--apply', '--yes']);
     assert.equal(result.code, 1);
     assert.match(result.err, /cli:bob@desk is running "pause"/);

@@ -14,7 +14,7 @@ import {
 import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreatePipelineCommand } from '@aws-sdk/client-codepipeline';
-import { type AttributeValue, CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, CreateTableCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -827,4 +827,26 @@ export function motoSuite(options: AwsProxyOptions = {}): MotoSuite {
       return made;
     },
   };
+}
+
+/**
+ * A pause by someone else in progress: the environment's transition lock, held by `cli:bob@desk`
+ * since now, written straight into the state table (as a running pause's CLI would hold it).
+ */
+export async function holdPauseLock(harness: OpsClients, stateTable: string): Promise<void> {
+  const now = new Date().toISOString();
+  await harness.dynamodb.send(
+    new PutItemCommand({
+      TableName: stateTable,
+      Item: {
+        pk: { S: STATE_TABLE_KEYS.lock.pk },
+        sk: { S: STATE_TABLE_KEYS.lock.sk },
+        holder: { S: 'cli:bob@desk' },
+        operation: { S: 'pause' },
+        startedAt: { S: now },
+        heartbeatAt: { S: now },
+        token: { S: 'bob' },
+      },
+    }),
+  );
 }

@@ -4,12 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
 import { parseKeys } from '../../src/ops/secret-key-rotation';
-import { STATE_TABLE_KEYS } from '../../src/ops/contracts';
-import { cliDependencies, motoSuite, runCli, seedEnvironment, type SeededEnvironment } from './environment';
+import {
+  cliDependencies,
+  holdPauseLock,
+  motoSuite,
+  runCli,
+  seedEnvironment,
+  type SeededEnvironment,
+} from './environment';
 import { resetMoto } from './moto';
 
 const PARAMETER = (env: string) => `/booking/${env}/app/DJANGO_SECRET_KEY`;
@@ -73,21 +78,7 @@ describe('rotate-secret-key against moto', () => {
   });
 
   test('while a pause holds the lock, no rotation happens and the holder is named', async () => {
-    const now = new Date().toISOString();
-    await suite.harness.dynamodb.send(
-      new PutItemCommand({
-        TableName: seeded.stateTable,
-        Item: {
-          pk: { S: STATE_TABLE_KEYS.lock.pk },
-          sk: { S: STATE_TABLE_KEYS.lock.sk },
-          holder: { S: 'cli:bob@desk' },
-          operation: { S: 'pause' },
-          startedAt: { S: now },
-          heartbeatAt: { S: now },
-          token: { S: 'bob' },
-        },
-      }),
-    );
+    await holdPauseLock(suite.harness, seeded.stateTable);
     const result = await cli(['rotate-secret-key', 'dev']);
     assert.equal(result.code, 1);
     assert.match(result.err, /cli:bob@desk is running "pause"/);
