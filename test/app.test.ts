@@ -5,7 +5,7 @@ import { before, describe, mock, test } from 'node:test';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { platformConfig } from '../src/config';
+import { type EnvironmentConfig, environmentNamed, platformConfig } from '../src/config';
 import { QualityGateError, readAcknowledgements, readFindings, synthesize } from '../src/quality/synthesize';
 import {
   iamStatements,
@@ -16,10 +16,31 @@ import {
   temporaryDirectory,
 } from './helpers';
 
+const DEV = environmentNamed(platformConfig, 'dev');
+
+/** Dev behind the ALB, as it ran before its HTTP API: the load balancer's acknowledgements are checked on it. */
+const DEV_ALB: EnvironmentConfig = {
+  ...DEV,
+  ingress: { kind: 'alb' },
+  compute: {
+    ...DEV.compute,
+    web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
+  },
+};
+
+/** The rules acknowledged in an assembly, environment names folded to `<env>`. */
+function acknowledgedRules(directory: string): Set<string> {
+  return new Set(
+    readAcknowledgements(directory).map((ack) => `${ack.plugin}: ${ack.rule.replace(/booking-(dev|prod)/g, '<env>')}`),
+  );
+}
+
 describe('the app', () => {
   let platform: SynthesizedPlatform;
+  let devAlb: SynthesizedPlatform;
   before(() => {
     platform = synth();
+    devAlb = synth({ ...platformConfig, environments: [DEV_ALB] });
   });
 
   test('every environment synthesizes through the CDK entry point with no AWS variables and no account', () => {
@@ -150,19 +171,19 @@ describe('the app', () => {
       assert.ok(ack.reason.length >= 40, `${ack.rule} at ${ack.at}: "${ack.reason}"`);
     }
     // Every acknowledgement in force, pinned (environment names folded): a new one is a reviewed decision.
-    const rules = new Set(
-      acknowledgements.map((ack) => `${ack.plugin}: ${ack.rule.replace(/booking-(dev|prod)/g, '<env>')}`),
-    );
+    // Dev's HTTP API routes carry no authorizer (APIG4); its load balancer's ELB2 went with the ALB
+    // (checked on dev behind an ALB below).
+    const rules = acknowledgedRules(platform.assembly.directory);
     assert.deepEqual([...rules].sort(), [
       'AwsSolutions: AwsSolutions-AEC4',
       'AwsSolutions: AwsSolutions-AEC6',
+      'AwsSolutions: AwsSolutions-APIG4',
       'AwsSolutions: AwsSolutions-CFR1',
       'AwsSolutions: AwsSolutions-CFR2',
       'AwsSolutions: AwsSolutions-CFR3',
       'AwsSolutions: AwsSolutions-EC23',
       'AwsSolutions: AwsSolutions-ECS2',
       'AwsSolutions: AwsSolutions-ECS4',
-      'AwsSolutions: AwsSolutions-ELB2',
       'AwsSolutions: AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
       'AwsSolutions: AwsSolutions-IAM5[Action::s3:Abort*]',
       'AwsSolutions: AwsSolutions-IAM5[Action::s3:DeleteObject*]',
@@ -209,6 +230,16 @@ describe('the app', () => {
       'AwsSolutions-ELB2',
     ]) {
       assert.ok(!prodRules.has(devOnly), `prod acknowledges ${devOnly}`);
+    }
+  });
+
+  test('dev behind an ALB passes the gates, acknowledging its load balancer without access logs (ELB2), and no API route', () => {
+    assert.deepEqual(readFindings(devAlb.assembly.directory), []);
+    const rules = acknowledgedRules(devAlb.assembly.directory);
+    assert.ok(rules.has('AwsSolutions: AwsSolutions-ELB2'));
+    assert.ok(!rules.has('AwsSolutions: AwsSolutions-APIG4'));
+    for (const ack of readAcknowledgements(devAlb.assembly.directory)) {
+      assert.ok(ack.reason.length >= 40, `${ack.rule} at ${ack.at}: "${ack.reason}"`);
     }
   });
 

@@ -34,6 +34,25 @@ export const WORKER_COMMAND = ['python', 'manage.py', 'rundramatiq', '--processe
 /** The seed's process-based worker health check. */
 export const WORKER_HEALTH_CHECK = 'pgrep -f rundramatiq > /dev/null || exit 1';
 
+/**
+ * The web container's own health check (`compute.web.healthCheckCommand`, needed without a load
+ * balancer), asking what the ALB's target group asked: `GET /health/` on the task's private
+ * address and the app port (so the Host header is `<task IP>:<port>`, as the ALB sent it and the
+ * app already accepts), 200 only, no redirect followed. Python from the image reads the address
+ * from the ECS task metadata endpoint; a refused connection, another status or 4 s without an
+ * answer fail it.
+ */
+export const WEB_HEALTH_CHECK =
+  'python -c "' +
+  [
+    'import json, os, urllib.request as u',
+    "ip = json.load(u.urlopen(os.environ['ECS_CONTAINER_METADATA_URI_V4'], timeout=2))['Networks'][0]['IPv4Addresses'][0]",
+    `url = 'http://' + ip + ':${APP_PORT}/health/'`,
+    'answer = u.urlopen(url, timeout=4)',
+    'assert answer.status == 200 and answer.geturl() == url',
+  ].join('; ') +
+  '" || exit 1';
+
 /** The one-off migration. */
 export const MIGRATE_COMMAND = ['python', 'manage.py', 'migrate', '--noinput'];
 

@@ -1,6 +1,7 @@
 import {
   APPLICATION_ENVIRONMENT,
   MIGRATE_COMMAND,
+  WEB_HEALTH_CHECK,
   webCommand,
   WORKER_COMMAND,
   WORKER_HEALTH_CHECK,
@@ -16,6 +17,9 @@ export const dev: EnvironmentConfig = {
   availabilityZones: ['eu-west-2a', 'eu-west-2b'],
   state: 'running',
   apiHost: 'api-dev.lichnails.co.uk',
+  // An HTTP API instead of the ALB: billed per request (1.16 USD per million), nothing while
+  // paused, where the ALB costs 30.08 USD/month running or not. No WAF here anyway.
+  ingress: { kind: 'http-api', throttle: { ratePerSecond: 50, burst: 100 } },
   deletionProtection: false,
   logRetentionDays: 14,
   network: {
@@ -57,7 +61,8 @@ export const dev: EnvironmentConfig = {
       capacity: { onDemandBase: 0, spotPercent: 100 },
       command: webCommand(2),
       cpuTargetPercent: 70,
-      requestsPerTaskPerMinute: 1000,
+      // No load balancer checks /health/: the container does (and ECS deregisters a failing task).
+      healthCheckCommand: WEB_HEALTH_CHECK,
     },
     worker: {
       cpu: 256,
@@ -130,6 +135,6 @@ export const dev: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 400,
   },
-  budget: { monthlyLimitUsd: 90, marginPercent: 25 },
+  budget: { monthlyLimitUsd: 54, marginPercent: 25 },
   alertEmails: [],
 };

@@ -4,6 +4,7 @@ import { shared } from './shared';
 import type { EnvironmentConfig, PlatformConfig, SharedConfig } from './types';
 
 export * from './types';
+export { DEFAULT_HTTP_API_THROTTLE, INGRESS_KINDS, ingressOf, usesLoadBalancer } from './ingress';
 export { FARGATE_VARIABLES, PLATFORM_VARIABLES } from './platform-variables';
 export { PRODUCTION_RISK_NAMES, PRODUCTION_RISKS, type ProductionRisk } from './production-risks';
 export { ConfigValidationError, findConfigIssues, validateConfig } from './validate';

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from './types';
+import { usesLoadBalancer } from './ingress';
 
 /**
  * A production check an environment may knowingly waive through `acceptedRisks`. Each is a
@@ -43,7 +44,8 @@ export const PRODUCTION_RISKS: Readonly<Record<string, ProductionRisk>> = {
   },
   'no-load-balancer-access-logs': {
     field: 'compute.loadBalancerAccessLogs',
-    taken: (env) => !env.compute.loadBalancerAccessLogs,
+    // An HTTP API ingress always keeps access logs (CloudWatch Logs): nothing is waived then.
+    taken: (env) => usesLoadBalancer(env) && !env.compute.loadBalancerAccessLogs,
     value: (env) => String(env.compute.loadBalancerAccessLogs),
     fix: 'loadBalancerAccessLogs: true',
     benefit: 'every request to the API is recorded',

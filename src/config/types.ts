@@ -213,8 +213,20 @@ export interface ServiceConfig {
 export interface WebConfig extends ServiceConfig {
   /** Target average CPU for scaling (percent). */
   readonly cpuTargetPercent: number;
-  /** Target ALB requests per task per minute for scaling. */
-  readonly requestsPerTaskPerMinute: number;
+  /**
+   * Target ALB requests per task per minute for scaling (a second target tracking policy beside
+   * CPU, 0.20 USD/month for its two alarms). Needs `ingress.kind: 'alb'`: the metric is the
+   * target group's. Absent: CPU only.
+   */
+  readonly requestsPerTaskPerMinute?: number;
+  /**
+   * The web container's own health check: a shell command run in the app container every 30 s,
+   * `{appPort}` standing for `compute.appPort`. Required with `ingress.kind: 'http-api'` (no load
+   * balancer checks `/health/` then: this is what replaces an unhealthy task and lets the
+   * deployment circuit breaker see a release that never becomes healthy). With the ALB it is
+   * optional (the target group's check on `/health/` does that job).
+   */
+  readonly healthCheckCommand?: string;
   /**
    * Predictive scaling beside the target tracking (seed: "predictive scaling"): Application Auto
    * Scaling learns the daily and weekly pattern of the service's CPU (two weeks of history at most,
@@ -649,6 +661,32 @@ export interface WafConfig {
   readonly logRetentionDays: number;
 }
 
+/** How requests reach the web service. */
+export type IngressKind = 'alb' | 'http-api';
+
+/**
+ * The front door of the API (`apiHost`).
+ * - `alb`: an internet-facing Application Load Balancer (the seed's): 30.08 USD/month in London
+ *   (0.02646 USD/hour, LCUs, and a public IPv4 address per AZ at 0.005 USD/hour each), billed
+ *   while paused too. WAF, request-count scaling and load-balancer access logs need it.
+ * - `http-api`: an API Gateway HTTP API on a regional custom domain, reaching the web tasks
+ *   through a VPC link and Cloud Map service discovery (SRV records): 1.16 USD per million
+ *   requests, no hourly charge, so a paused environment pays nothing for it; Cloud Map adds a
+ *   private hosted zone (0.50 USD/month) and 0.10 USD per registered task-month. A VPC link
+ *   unused for 60 days goes INACTIVE; `resume` and `doctor` wake it. No WAF, no request-count
+ *   scaling; the web container needs `compute.web.healthCheckCommand`.
+ */
+export interface IngressConfig {
+  readonly kind: IngressKind;
+  /**
+   * `http-api` only: the stage's throttling (API Gateway answers 429 above it), per second,
+   * steady rate and burst. Protects the tasks and the bill from a flood in an environment without
+   * WAF.
+   * @default { ratePerSecond: 50, burst: 100 }
+   */
+  readonly throttle?: { readonly ratePerSecond: number; readonly burst: number };
+}
+
 export interface EnvironmentConfig {
   /** Short name used in stack names and parameter paths: lowercase letters, digits, hyphens. */
   readonly name: string;
@@ -671,6 +709,11 @@ export interface EnvironmentConfig {
   readonly state: DeployedStructure;
   /** The API's DNS name, inside the shared domain, e.g. `api-dev.lichnails.co.uk`. */
   readonly apiHost: string;
+  /**
+   * The API's front door: an ALB or an API Gateway HTTP API (see `IngressConfig`).
+   * @default { kind: 'alb' }
+   */
+  readonly ingress?: IngressConfig;
   /**
    * Protect stateful resources: CloudFormation termination protection on the data stack, RDS
    * deletion protection, ALB deletion protection. Required for production environments.

@@ -12,6 +12,20 @@ export const STATE_DESCRIPTIONS: Readonly<Record<EnvironmentState, string>> = {
 
 const usd = (value: number) => value.toFixed(2);
 
+/**
+ * What an estimate's state keeps running, naming the front door it has: the seed's words for an
+ * ALB environment, "HTTP API" for one behind API Gateway (billed per request, nothing idle).
+ */
+export function stateDescription(estimate: Pick<CostEstimate, 'state' | 'lines'>): string {
+  const base = STATE_DESCRIPTIONS[estimate.state];
+  const httpApi = estimate.lines.some((line) => line.type === 'AWS::ApiGatewayV2::Api');
+  const alb = estimate.lines.some((line) => line.type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+  if (!httpApi || alb) return base;
+  if (estimate.state === 'paused') return 'HTTP API (idle: no charge), cache, DNS, storage; no tasks, database stopped';
+  if (estimate.state === 'running') return 'All services, behind an HTTP API';
+  return base;
+}
+
 function byModule(lines: readonly CostLine[]): Map<string, CostLine[]> {
   const groups = new Map<string, CostLine[]>();
   for (const line of [...lines].sort((a, b) => a.module.localeCompare(b.module) || b.monthlyUsd - a.monthlyUsd)) {
@@ -70,7 +84,7 @@ export function formatStateTable(estimates: readonly CostEstimate[], markdown = 
           usd(e.totalUsd),
           'hosted zone, image repository, GitHub connection, account baseline',
         ]
-      : [e.environment, e.state, usd(e.totalUsd), STATE_DESCRIPTIONS[e.state]],
+      : [e.environment, e.state, usd(e.totalUsd), stateDescription(e)],
   );
   const header = ['environment', 'state', 'USD/month', "what's running"];
   if (!markdown) return formatTable(header, rows);

@@ -1,3 +1,4 @@
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -19,6 +20,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 
 /** The AWS SDK v3 clients the operations use; tests replace them with aws-sdk-client-mock. */
 export interface OpsClients {
+  /** API Gateway v2: the HTTP API's VPC link (`ingress: http-api`), which resume and doctor read. */
+  readonly apigatewayv2: ApiGatewayV2Client;
   readonly autoscaling: ApplicationAutoScalingClient;
   readonly cloudformation: CloudFormationClient;
   /** CloudFormation in us-east-1, where an environment's edge stack (the CDN certificate) lives. */
@@ -66,6 +69,7 @@ export interface ClientOverrides {
 export function createClients(region: string, overrides: ClientOverrides = {}): OpsClients {
   const options = { region, maxAttempts: 8, retryMode: 'adaptive', ...overrides };
   return {
+    apigatewayv2: new ApiGatewayV2Client(options),
     autoscaling: new ApplicationAutoScalingClient(options),
     cloudformation: new CloudFormationClient(options),
     edgeCloudformation: new CloudFormationClient({ ...options, region: 'us-east-1' }),

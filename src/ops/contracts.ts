@@ -50,6 +50,13 @@ export const STACK_OUTPUTS = {
     migrateTaskDefinition: 'MigrateTaskDefinition',
     loadBalancerDnsName: 'LoadBalancerDnsName',
     webTargetGroupArn: 'WebTargetGroupArn',
+    /**
+     * `ingress: http-api` only: the HTTP API's VPC link id. It goes INACTIVE after 60 days without
+     * traffic; `resume` and `doctor` read its status and wake it.
+     */
+    vpcLinkId: 'VpcLinkId',
+    /** `ingress: http-api` only: the HTTP API's id. */
+    httpApiId: 'HttpApiId',
     /** The restore drill's one-off task family (`<app>-<env>-restore-drill`). */
     restoreDrillTaskFamily: 'RestoreDrillTaskFamily',
     /** Comma-separated subnets the drill's task runs in. */
@@ -115,6 +122,10 @@ export const OPS_LAMBDA_VARIABLES = {
   webService: 'WEB_SERVICE',
   workerService: 'WORKER_SERVICE',
   targetGroupArn: 'TARGET_GROUP_ARN',
+  /** `ingress: http-api` only: the VPC link a resume wakes if it went INACTIVE. */
+  vpcLinkId: 'VPC_LINK_ID',
+  /** The API's URL (`https://<apiHost>/`): a resume sends a request to wake an INACTIVE VPC link. */
+  apiUrl: 'API_URL',
   migrateFamily: 'MIGRATE_FAMILY',
   pipelineName: 'PIPELINE_NAME',
   metricNamespace: 'METRIC_NAMESPACE',
@@ -141,8 +152,8 @@ export {
 export const EDGE_REGION = 'us-east-1';
 
 /**
- * Alarms (`<app>-<env>-<suffix>`) that a paused environment trips by design: no healthy web target,
- * the load balancer answering 503. Pause silences their actions and resume restores them, so a
+ * Alarms (`<app>-<env>-<suffix>`) that a paused environment trips by design: no healthy web target
+ * (or, behind an HTTP API, no web task), the load balancer or the API answering 503. Pause silences their actions and resume restores them, so a
  * nightly pause pages nobody while a real outage of a running environment still does.
  */
 export const PAUSE_SILENCED_ALARMS = [
@@ -151,6 +162,9 @@ export const PAUSE_SILENCED_ALARMS = [
   'http-5xx-rate',
   'platform-down',
   'elb5xx',
+  // ingress http-api: the monitoring's NoWebTask and the API's 5xx alarm.
+  'no-web-task',
+  'api-5xx',
 ] as const;
 
 /**

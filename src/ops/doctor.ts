@@ -11,17 +11,25 @@ import {
   environmentName,
   githubConnectionParameter,
   hostedZoneIdParameter,
+  STACK_OUTPUTS,
   stackName,
 } from './contracts';
 import { type AwsFailure, type AwsFailureKind, classifyAwsFailure, isSharedCause, notAwsResponse } from './aws-errors';
 import type { OpsClients } from './clients';
+import { stackOutputs } from './resources';
+import { BROKEN_VPC_LINK_STATUSES, brokenVpcLinkFix, describeVpcLink, readVpcLink } from './vpc-link';
 
 export interface CheckResult {
   readonly name: string;
   readonly ok: boolean;
   readonly detail: string;
-  /** What to do when it fails. */
+  /** What to do when it fails, or about a warning. */
   readonly fix?: string;
+  /**
+   * Set on a check that passes with something to know: nothing to fix before a deploy, but
+   * something users will notice until it is done (`fix`).
+   */
+  readonly warning?: boolean;
   /** Set when the check failed because AWS could not be reached or would not answer (see aws-errors). */
   readonly cause?: AwsFailureKind;
   /** Set when the check was skipped: it would have failed for the cause the named check reports. */
@@ -225,6 +233,9 @@ export async function runDoctor(
       };
     }),
   );
+  if (env.ingress?.kind === 'http-api') {
+    results.push(await check('VPC link of the HTTP API', () => vpcLinkCheck(clients, shared, env)));
+  }
   // Local, not AWS: a deploy builds the PgBouncer image asset for the tasks' architecture.
   if (!deps.docker) return results;
   const docker = await deps.docker();
@@ -268,4 +279,39 @@ async function bootstrapCheck(
     }
     throw error;
   }
+}
+
+/**
+ * The HTTP API's VPC link, named by the deployed app stack. INACTIVE (60 days without traffic,
+ * e.g. a dev environment paused over a long break) passes with a warning: requests fail for the
+ * few minutes it takes to come back, and `resume` (or any request) brings it back. FAILED, being
+ * deleted or gone fails: traffic does not cure those.
+ */
+async function vpcLinkCheck(
+  clients: OpsClients,
+  shared: SharedConfig,
+  env: EnvironmentConfig,
+): Promise<Omit<CheckResult, 'name'>> {
+  const appStack = stackName(shared.appName, env.name, 'app');
+  const id = (await stackOutputs(clients.cloudformation, appStack))?.[STACK_OUTPUTS.app.vpcLinkId];
+  if (!id) return { ok: true, detail: `none yet: ${appStack} is not deployed with the HTTP API (a deploy creates it)` };
+  const link = await readVpcLink(clients.apigatewayv2, id);
+  const url = `https://${env.apiHost}/`;
+  if (link.status === 'AVAILABLE') return { ok: true, detail: describeVpcLink(link) };
+  if (BROKEN_VPC_LINK_STATUSES.has(link.status)) {
+    return {
+      ok: false,
+      detail: `${describeVpcLink(link)}: requests to ${url} cannot reach the web tasks`,
+      fix: brokenVpcLinkFix(environmentName(shared.appName, env.name)),
+    };
+  }
+  return {
+    ok: true,
+    warning: true,
+    detail:
+      link.status === 'INACTIVE'
+        ? `${describeVpcLink(link)} (no traffic for 60 days): requests to ${url} will fail for a few minutes until it reactivates`
+        : `${describeVpcLink(link)}: requests to ${url} may fail for a few minutes until it is AVAILABLE`,
+    fix: `npx booking-infra resume ${env.name} (it wakes the link and waits until it is AVAILABLE), or send any request to ${url}`,
+  };
 }

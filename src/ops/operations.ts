@@ -11,7 +11,13 @@ import {
   GetMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
-import { DescribeServicesCommand, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListTasksCommand,
+  type Task,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
 import {
   CreateSnapshotCommand,
   DescribeReplicationGroupsCommand,
@@ -32,6 +38,14 @@ import {
   type StateRecord,
   StateStore,
 } from './state-store';
+import {
+  BROKEN_VPC_LINK_STATUSES,
+  brokenVpcLinkFix,
+  describeVpcLink,
+  readVpcLink,
+  requestApi,
+  type VpcLinkState,
+} from './vpc-link';
 
 /** How progress is shown; the CLI prints, the Lambdas log. */
 export interface Reporter {
@@ -52,6 +66,11 @@ export interface OpsContext {
   readonly timeoutMs?: number;
   /** Unique ids for lock tokens and journal entries. @default randomUUID */
   readonly newId?: () => string;
+  /**
+   * Sends one request to the API, to wake its INACTIVE VPC link; returns what came back, for the
+   * report. @default one GET with the global fetch, 10 s timeout (requestApi)
+   */
+  readonly wake?: (url: string) => Promise<string>;
 }
 
 export interface ServiceObservation extends ServiceCapacity {
@@ -116,6 +135,9 @@ export const DATABASE_TRANSITIONS = new Set([
 /** How long `minimal` waits for a queue measurement taken after the services stopped. */
 const QUEUE_MEASUREMENT_WAIT_MS = 5 * 60_000;
 
+/** How often resume sends a request again while an INACTIVE VPC link reactivates. */
+const VPC_LINK_WAKE_INTERVAL_MS = 60_000;
+
 const zero: Omit<ServiceCapacity, 'desired'> & { desired: 0 } = { desired: 0, min: 0, max: 0 };
 
 export function describeCapacities(services: Readonly<Partial<Record<string, ServiceCapacity>>>): string {
@@ -125,11 +147,23 @@ export function describeCapacities(services: Readonly<Partial<Record<string, Ser
   return parts.length > 0 ? parts.join('; ') : 'no services';
 }
 
+/** `2 RUNNING/HEALTHY, 1 PROVISIONING/UNKNOWN`: the web tasks as ECS shows them. */
+function describeTaskHealth(tasks: readonly Task[]): string {
+  if (tasks.length === 0) return 'no task';
+  const counts = new Map<string, number>();
+  for (const task of tasks) {
+    const key = `${task.lastStatus ?? 'unknown'}/${task.healthStatus ?? 'UNKNOWN'}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, count]) => `${count} ${key}`).join(', ');
+}
+
 export class EnvironmentOperations {
   readonly store: StateStore;
   private readonly pollIntervalMs: number;
   private readonly timeoutMs: number;
   private readonly newId: () => string;
+  private readonly wake: (url: string) => Promise<string>;
   /** The lock token while a transition runs (heartbeats are sent with it). */
   private lockToken?: string;
   /** The record version this run last read or wrote. */
@@ -142,6 +176,7 @@ export class EnvironmentOperations {
     this.pollIntervalMs = context.pollIntervalMs ?? 15_000;
     this.timeoutMs = context.timeoutMs ?? 30 * 60_000;
     this.newId = context.newId ?? randomUUID;
+    this.wake = context.wake ?? requestApi;
     this.store = new StateStore(context.clients.dynamodb, resources.stateTable);
   }
 
@@ -234,7 +269,13 @@ export class EnvironmentOperations {
    * running + pending counts; and a waiter can neither report progress between polls, nor refresh
    * the transition lock's heartbeat, nor run on the injected clock the tests use.
    */
-  private async waitFor(what: string, check: () => Promise<boolean>, timeoutMs = this.timeoutMs): Promise<void> {
+  private async waitFor(
+    what: string,
+    check: () => Promise<boolean>,
+    timeoutMs = this.timeoutMs,
+    /** The error when it gives up, where a bare "gave up waiting" would leave the operator guessing. */
+    giveUp?: (elapsedSeconds: number) => string,
+  ): Promise<void> {
     const started = this.context.now();
     for (;;) {
       if (await check()) {
@@ -242,7 +283,10 @@ export class EnvironmentOperations {
         return;
       }
       const elapsed = this.context.now() - started;
-      if (elapsed > timeoutMs) throw new Error(`gave up waiting for ${what} after ${Math.round(elapsed / 1000)} s`);
+      if (elapsed > timeoutMs) {
+        const seconds = Math.round(elapsed / 1000);
+        throw new Error(giveUp?.(seconds) ?? `gave up waiting for ${what} after ${seconds} s`);
+      }
       this.context.report(`  waiting for ${what} (${Math.round(elapsed / 1000)} s)`);
       await this.heartbeat();
       await this.context.sleep(this.pollIntervalMs);
@@ -511,13 +555,24 @@ export class EnvironmentOperations {
     return { operation: 'pause', from, to: 'paused', steps };
   }
 
-  /** Plans a resume: start the database, restore the recorded capacities, wait for health. */
+  /**
+   * Plans a resume: start the database, restore the recorded capacities, wait for health (the
+   * load balancer's targets, or without one the web tasks' own health check), make sure the
+   * HTTP API's VPC link is AVAILABLE. An environment recorded running whose link went INACTIVE
+   * gets only the link woken.
+   */
   async planResume(observed: Observation): Promise<Plan> {
     const from = observed.record?.state ?? 'unrecorded';
     const restore = this.capacitiesToRestore(observed);
     const capacity = observed.services.flatMap((service) => this.setCapacity(service, restore[service.role]!));
     const database = this.databaseStartSteps(observed.database);
+    const link = this.resources.vpcLinkId
+      ? await readVpcLink(this.context.clients.apigatewayv2, this.resources.vpcLinkId)
+      : undefined;
     if (observed.record?.state === 'running' && capacity.length === 0 && database.length === 0) {
+      if (link && link.status !== 'AVAILABLE') {
+        return { operation: 'resume', from, to: 'running', steps: [this.vpcLinkStep(link)] };
+      }
       return {
         operation: 'resume',
         from,
@@ -538,17 +593,112 @@ export class EnvironmentOperations {
         run: () => this.waitFor('services stable', () => this.servicesStable()),
       });
     }
+    const web = observed.services.find((service) => service.role === 'web');
     if (this.resources.targetGroupArn && (restore.web?.desired ?? 0) > 0) {
       steps.push({
         kind: 'wait',
         description: 'wait for the load balancer targets to be healthy',
         run: () => this.waitFor('healthy targets', () => this.targetsHealthy()),
       });
+    } else if (link && web && (restore.web?.desired ?? 0) > 0) {
+      // The HTTP API's web container has a health check of its own (config requires it). With
+      // neither a target group nor a link (an emulator's environment) there is nothing to wait on.
+      steps.push(this.webTasksHealthyStep(web.name));
     }
+    // Once the web tasks are healthy, so the first request through the link can be answered.
+    if (link) steps.push(this.vpcLinkStep(link));
     // Once the services are healthy again, so the silenced alarms do not page on the way up.
     steps.push(this.alarmActionsStep(true));
     steps.push(this.recordStep('running', restore, 'deploys apply the configured bounds again'));
     return { operation: 'resume', from, to: 'running', steps };
+  }
+
+  /**
+   * Without a load balancer (`ingress: http-api`) nothing checks the web tasks from outside: ECS
+   * runs the web container's own health check, replaces a task that fails it, and takes a task
+   * out of Cloud Map (so out of the VPC link's reach) while it does. A task that keeps failing is
+   * waited for until the timeout, which names what was seen last.
+   */
+  private webTasksHealthyStep(service: string): Step {
+    let lastSeen = 'no task yet';
+    return {
+      kind: 'wait',
+      description: `wait for the web tasks to pass their container health check (no load balancer: ${service}'s tasks report HEALTHY)`,
+      run: () =>
+        this.waitFor(
+          'healthy web tasks',
+          async () => {
+            const tasks = await this.serviceTasks(service);
+            lastSeen = describeTaskHealth(tasks);
+            return tasks.length > 0 && tasks.every((t) => t.lastStatus === 'RUNNING' && t.healthStatus === 'HEALTHY');
+          },
+          this.timeoutMs,
+          (seconds) =>
+            `the web tasks of ${service} did not all pass their container health check within ${seconds} s (last seen: ${lastSeen}; UNKNOWN means still in the check's start period, or no health check in the task definition). ECS replaces a task that fails it: see why the last ones stopped (aws ecs list-tasks --cluster ${this.resources.clusterName} --service-name ${service} --desired-status STOPPED, then aws ecs describe-tasks) and the app's logs, then run "npx booking-infra resume ${this.resources.environment}" again`,
+        ),
+    };
+  }
+
+  /** The service's tasks that ECS means to keep running (starting, running or failing their check). */
+  private async serviceTasks(service: string): Promise<Task[]> {
+    const { ecs } = this.context.clients;
+    const cluster = this.resources.clusterName;
+    const listed = await ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'RUNNING' }));
+    const arns = listed.taskArns ?? [];
+    if (arns.length === 0) return [];
+    return (await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? [];
+  }
+
+  /**
+   * Makes sure the HTTP API's VPC link is AVAILABLE. An INACTIVE link (60 days without traffic)
+   * lost its network interfaces and only traffic brings them back: send a request to the API,
+   * then poll, sending another every minute until the link is AVAILABLE again (a few minutes).
+   * An AVAILABLE link is left alone, nothing sent; a FAILED or deleted one fails the resume,
+   * whose record stays `resuming` until a run after the fix completes it.
+   */
+  private vpcLinkStep(planned: VpcLinkState): Step {
+    const id = planned.id;
+    const wakes = planned.status === 'INACTIVE' || planned.status === 'PENDING';
+    return {
+      kind: 'wait',
+      description: `make sure the API's VPC link ${id} is AVAILABLE (now ${planned.status}${wakes ? `: requests to ${this.resources.apiUrl ?? 'the API'} wake it, which takes a few minutes` : ''})`,
+      run: async () => {
+        let link = planned;
+        let lastWake: number | undefined;
+        await this.waitFor(
+          `VPC link ${id} AVAILABLE`,
+          async () => {
+            link = await readVpcLink(this.context.clients.apigatewayv2, id);
+            if (link.status === 'AVAILABLE') return true;
+            if (BROKEN_VPC_LINK_STATUSES.has(link.status)) {
+              throw new Error(
+                `${describeVpcLink(link)}: requests to the API cannot reach the web tasks, and traffic does not bring it back. Fix: ${brokenVpcLinkFix(this.resources.stage)}, then run "npx booking-infra resume ${this.resources.environment}" again`,
+              );
+            }
+            const now = this.context.now();
+            if (lastWake === undefined || now - lastWake >= VPC_LINK_WAKE_INTERVAL_MS) {
+              lastWake = now;
+              await this.sendWakeRequest(link);
+            }
+            return false;
+          },
+          this.timeoutMs,
+          (seconds) =>
+            `gave up after ${seconds} s: ${describeVpcLink(link)} although a request was sent every minute to wake it, and requests to the API fail until it is AVAILABLE. Run "npx booking-infra resume ${this.resources.environment}" again to keep waking it; if it does not come back, ${brokenVpcLinkFix(this.resources.stage)}`,
+        );
+      },
+    };
+  }
+
+  private async sendWakeRequest(link: VpcLinkState): Promise<void> {
+    const url = this.resources.apiUrl;
+    if (!url) {
+      throw new Error(
+        `${describeVpcLink(link)} and the app stack has no ApiUrl output to send a request to: send any request to the API to wake it, or ${brokenVpcLinkFix(this.resources.stage)}`,
+      );
+    }
+    const answer = await this.wake(url).catch((error: unknown) => `no answer (${String(error)})`);
+    this.context.report(`  sent a request to ${url} to wake the VPC link ${link.id} (${link.status}): ${answer}`);
   }
 
   /**

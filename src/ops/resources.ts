@@ -16,8 +16,16 @@ export interface EnvironmentResources {
   readonly clusterName?: string;
   /** Absent in the `minimal` structure. */
   readonly services: ReadonlyArray<{ readonly role: ServiceRole; readonly name: string }>;
+  /** The web target group: absent with `ingress: http-api` (no load balancer) and in `minimal`. */
   readonly targetGroupArn?: string;
   readonly loadBalancerDnsName?: string;
+  /**
+   * `ingress: http-api` only: the HTTP API's VPC link. API Gateway sets it INACTIVE after 60 days
+   * without traffic (a long-paused environment): resume wakes it, doctor reports it.
+   */
+  readonly vpcLinkId?: string;
+  /** `ingress: http-api` only: the HTTP API's id. */
+  readonly httpApiId?: string;
   readonly cacheId?: string;
   readonly apiUrl?: string;
   /** The DynamoDB table holding the state record, the lock and the journal. */
@@ -39,7 +47,8 @@ export function configuredCapacity(env: EnvironmentConfig): ConfiguredCapacity {
   };
 }
 
-async function outputsOf(
+/** A stack's outputs by key, or undefined when the stack is not deployed. */
+export async function stackOutputs(
   cloudformation: CloudFormationClient,
   name: string,
 ): Promise<Record<string, string> | undefined> {
@@ -64,9 +73,9 @@ export async function discoverResources(
 ): Promise<EnvironmentResources> {
   const name = (part: Parameters<typeof stackName>[2]) => stackName(shared.appName, env.name, part);
   const [data, app, pipeline] = await Promise.all([
-    outputsOf(cloudformation, name('data')),
-    outputsOf(cloudformation, name('app')),
-    outputsOf(cloudformation, name('pipeline')),
+    stackOutputs(cloudformation, name('data')),
+    stackOutputs(cloudformation, name('app')),
+    stackOutputs(cloudformation, name('pipeline')),
   ]);
   const databaseId = data?.[STACK_OUTPUTS.data.databaseInstanceId];
   if (!databaseId) {
@@ -89,6 +98,8 @@ export async function discoverResources(
     services,
     targetGroupArn: outputs[STACK_OUTPUTS.app.webTargetGroupArn],
     loadBalancerDnsName: outputs[STACK_OUTPUTS.app.loadBalancerDnsName],
+    vpcLinkId: outputs[STACK_OUTPUTS.app.vpcLinkId],
+    httpApiId: outputs[STACK_OUTPUTS.app.httpApiId],
     cacheId: data[STACK_OUTPUTS.data.cacheReplicationGroupId],
     apiUrl: outputs[STACK_OUTPUTS.app.apiUrl],
     stateTable: stateTableName(shared.appName, env.name),

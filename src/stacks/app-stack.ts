@@ -6,7 +6,7 @@ import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { imageRepositoryName } from '../config';
+import { imageRepositoryName, ingressOf } from '../config';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { acknowledgeFindings } from '../quality/acknowledge';
 import type { AppRuntime } from '../modules/app-task/app-task';
@@ -14,6 +14,7 @@ import { ApiDomain } from '../modules/dns/api-domain';
 import { sharedImageRepository } from '../modules/images/shared-repository';
 import { DatabaseAccess } from '../modules/database-access/database-access';
 import { EcsCluster } from '../modules/ecs-cluster/ecs-cluster';
+import { HttpApiIngress } from '../modules/http-api/http-api';
 import { LoadBalancer } from '../modules/load-balancer/load-balancer';
 import { MigrateTask } from '../modules/migrate-task/migrate-task';
 import { cacheClusterIds, EnvironmentMonitoring, monitoringSettings } from '../modules/monitoring/monitoring';
@@ -70,7 +71,10 @@ export interface AppStackProps extends PlatformStackProps {
 export class AppStack extends PlatformStack {
   public readonly apiDomain: ApiDomain;
   public readonly cluster: EcsCluster;
+  /** The ALB (`ingress: alb`). */
   public readonly loadBalancer?: LoadBalancer;
+  /** The HTTP API, its VPC link and Cloud Map namespace (`ingress: http-api`). */
+  public readonly httpApi?: HttpApiIngress;
   public readonly web?: WebService;
   public readonly worker?: WorkerService;
   public readonly migrate?: MigrateTask;
@@ -124,27 +128,42 @@ export class AppStack extends PlatformStack {
         mutable: false,
         allowAllOutbound: true,
       });
-    const albGroup = group('AlbGroup', networking.albSecurityGroup);
     const webGroup = group('WebGroup', networking.webSecurityGroup);
     const workerGroup = group('WorkerGroup', networking.workerSecurityGroup);
 
-    this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
-      vpc: networking.vpc,
-      securityGroup: albGroup,
-      certificate: this.apiDomain.certificate,
-      appPort: config.compute.appPort,
-      deletionProtection: config.deletionProtection,
-      accessLogBucket: props.data.accessLogBucket,
-      alarmTopic: props.ops.alerts.topic,
-      name,
-    });
-    this.apiDomain.pointAt(this.loadBalancer.loadBalancer);
-    if (config.waf?.enabled) {
-      this.firewall = new LoadBalancerFirewall(this, 'Firewall', {
+    const ingress = ingressOf(config);
+    if (ingress.kind === 'alb') {
+      this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
+        vpc: networking.vpc,
+        securityGroup: group('AlbGroup', networking.albSecurityGroup),
+        certificate: this.apiDomain.certificate,
+        appPort: config.compute.appPort,
+        deletionProtection: config.deletionProtection,
+        accessLogBucket: props.data.accessLogBucket,
+        alarmTopic: props.ops.alerts.topic,
         name,
-        config: config.waf,
-        loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
       });
+      this.apiDomain.pointAt(this.loadBalancer.loadBalancer);
+      if (config.waf?.enabled) {
+        this.firewall = new LoadBalancerFirewall(this, 'Firewall', {
+          name,
+          config: config.waf,
+          loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
+        });
+      }
+    } else {
+      this.httpApi = new HttpApiIngress(this, 'HttpApi', {
+        vpc: networking.vpc,
+        subnets: networking.taskSubnets,
+        securityGroup: group('VpcLinkGroup', networking.vpcLinkSecurityGroup),
+        apiHost: config.apiHost,
+        certificate: this.apiDomain.certificate,
+        throttle: ingress.throttle,
+        logRetentionDays: config.logRetentionDays,
+        alarmTopic: props.ops.alerts.topic,
+        name,
+      });
+      this.apiDomain.pointAtApi(this.httpApi.domainName);
     }
 
     const database = props.data.database;
@@ -219,10 +238,12 @@ export class AppStack extends PlatformStack {
       firstDeploy,
       ...placement,
       securityGroup: webGroup,
-      targetGroup: this.loadBalancer.targetGroup,
+      targetGroup: this.loadBalancer?.targetGroup,
+      discovery: this.httpApi?.namespace,
       name,
       logPrefix,
     });
+    if (this.httpApi && this.web.discoveryService) this.httpApi.routeTo(this.web.discoveryService);
 
     this.queueMetrics = new QueueMetrics(this, 'QueueMetrics', {
       vpc: networking.vpc,
@@ -335,7 +356,9 @@ export class AppStack extends PlatformStack {
         webServiceName: this.web.service.serviceName,
         workerServiceName: this.worker.service.serviceName,
         serviceArns: [this.web.service.serviceArn, this.worker.service.serviceArn],
-        targetGroupArn: this.loadBalancer.targetGroup.targetGroupArn,
+        targetGroupArn: this.loadBalancer?.targetGroup.targetGroupArn,
+        vpcLinkId: this.httpApi?.vpcLink.vpcLinkId,
+        apiUrl: `https://${config.apiHost}/`,
         migrateFamily: this.migrate.task.taskDefinition.family,
         // The pipeline stack is deployed after this one: its name is known, not referenced.
         pipelineName: name,
@@ -357,8 +380,9 @@ export class AppStack extends PlatformStack {
       workerService: this.worker.service,
       webMinTasks: config.compute.web.minTasks,
       containerInsights: config.compute.containerInsights,
-      loadBalancer: this.loadBalancer.loadBalancer,
-      targetGroup: this.loadBalancer.targetGroup,
+      ingress: this.loadBalancer
+        ? { kind: 'alb', loadBalancer: this.loadBalancer.loadBalancer, targetGroup: this.loadBalancer.targetGroup }
+        : { kind: 'http-api', apiId: this.httpApi!.api.apiId },
       functions: [
         { label: 'queue-depth', function: this.queueMetrics.function },
         { label: 'database-access', function: databaseAccess.function.function },
@@ -370,10 +394,18 @@ export class AppStack extends PlatformStack {
     new CfnOutput(this, STACK_OUTPUTS.app.webServiceName, { value: this.web.service.serviceName });
     new CfnOutput(this, STACK_OUTPUTS.app.workerServiceName, { value: this.worker.service.serviceName });
     new CfnOutput(this, STACK_OUTPUTS.app.migrateTaskDefinition, { value: this.migrate.task.taskDefinition.family });
-    new CfnOutput(this, STACK_OUTPUTS.app.loadBalancerDnsName, {
-      value: this.loadBalancer.loadBalancer.loadBalancerDnsName,
-    });
-    new CfnOutput(this, STACK_OUTPUTS.app.webTargetGroupArn, { value: this.loadBalancer.targetGroup.targetGroupArn });
+    if (this.loadBalancer) {
+      new CfnOutput(this, STACK_OUTPUTS.app.loadBalancerDnsName, {
+        value: this.loadBalancer.loadBalancer.loadBalancerDnsName,
+      });
+      new CfnOutput(this, STACK_OUTPUTS.app.webTargetGroupArn, {
+        value: this.loadBalancer.targetGroup.targetGroupArn,
+      });
+    }
+    if (this.httpApi) {
+      new CfnOutput(this, STACK_OUTPUTS.app.vpcLinkId, { value: this.httpApi.vpcLink.vpcLinkId });
+      new CfnOutput(this, STACK_OUTPUTS.app.httpApiId, { value: this.httpApi.api.apiId });
+    }
   }
 }
 

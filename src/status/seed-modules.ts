@@ -63,6 +63,12 @@ const INTERFACE_ENDPOINTS: ReadonlyArray<readonly [string, string]> = [
 const isStepScaling = (p: Properties) => p.PolicyType === 'StepScaling';
 
 /**
+ * Whether a service's tasks are reached by a front door: registered in a load balancer's target
+ * group (`ingress: alb`), or in Cloud Map, where the HTTP API's VPC link finds them (`http-api`).
+ */
+const behindFrontDoor = (p: Properties) => list(p.LoadBalancers).length > 0 || list(p.ServiceRegistries).length > 0;
+
+/**
  * The seed's modules (its "Module Inventory Summary" and "Future Modules to Create"), each with
  * what in the synthesized templates shows it built. Evidence names resource types and, where
  * the type alone says too little, the `module` tag a construct of `src/modules/` puts on it.
@@ -134,10 +140,14 @@ export const SEED_MODULES: readonly SeedModule[] = [
     seed: 'deployed',
     seedPath: 'modules/ecs-service/',
     evidence: [
-      resource('a service behind the load balancer with the circuit breaker', 'AWS::ECS::Service', {
-        test: (p) =>
-          list(p.LoadBalancers).length > 0 && p.DeploymentConfiguration?.DeploymentCircuitBreaker?.Enable === true,
-      }),
+      resource(
+        'a web service behind the front door (a target group, or Cloud Map for the HTTP API) with the circuit breaker',
+        'AWS::ECS::Service',
+        {
+          module: 'web-service',
+          test: (p) => behindFrontDoor(p) && p.DeploymentConfiguration?.DeploymentCircuitBreaker?.Enable === true,
+        },
+      ),
       resource('auto scaling', 'AWS::ApplicationAutoScaling::ScalableTarget', { module: 'web-service' }),
     ],
   },
@@ -146,8 +156,10 @@ export const SEED_MODULES: readonly SeedModule[] = [
     seed: 'deployed',
     seedPath: 'modules/ecs-worker/',
     evidence: [
-      resource('a service without a load balancer', 'AWS::ECS::Service', {
-        test: (p) => list(p.LoadBalancers).length === 0,
+      // By its module, not by the missing load balancer: behind the HTTP API, web has none either.
+      resource('a worker service no front door reaches', 'AWS::ECS::Service', {
+        module: 'worker-service',
+        test: (p) => !behindFrontDoor(p),
       }),
       resource('step scaling on the queue', 'AWS::ApplicationAutoScaling::ScalingPolicy', {
         module: 'worker-service',

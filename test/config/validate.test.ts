@@ -4,18 +4,23 @@ import { buildApp } from '../../src/app';
 import {
   accountVariable,
   ConfigValidationError,
+  type EnvironmentConfig,
+  environmentNamed,
   findConfigIssues,
+  ingressOf,
   platformConfig,
   type PlatformConfig,
   validateConfig,
   withAccountOverrides,
 } from '../../src/config';
-import { webCommand, withAppPort } from '../../src/config/application';
+import { WEB_HEALTH_CHECK, webCommand, withAppPort } from '../../src/config/application';
 import { FARGATE_VARIABLES, PLATFORM_VARIABLES } from '../../src/config/platform-variables';
 import { PRODUCTION_RISK_NAMES, PRODUCTION_RISKS } from '../../src/config/production-risks';
 import type { SharedConfig } from '../../src/config/types';
 import { editDistance } from '../../src/config/validate';
 import { postgresMinorsKnownToCdk } from '../../src/config/validate/database';
+import { validateIngress } from '../../src/config/validate/ingress';
+import { IssueCollector } from '../../src/config/validate/issues';
 import { PRICED_REGIONS, PRICE_TABLES } from '../../src/cost/prices';
 import { APP_CONTAINER_NAME } from '../../src/ops/contracts';
 import { type EnvironmentPatch, resourcesOfType, synth, withEnvironment } from '../helpers';
@@ -38,6 +43,29 @@ function withShared(patch: Partial<SharedConfig>, config: PlatformConfig = platf
 function sharedErrorFor(patch: Partial<SharedConfig>): string {
   return onlyError(withShared(patch));
 }
+
+const DEV = environmentNamed(platformConfig, 'dev');
+
+/**
+ * Dev behind the ALB, as it ran before its HTTP API: what only a load balancer has (its subnet
+ * size, its access logs) is checked on it.
+ */
+const DEV_ALB: EnvironmentConfig = {
+  ...DEV,
+  ingress: { kind: 'alb' },
+  compute: {
+    ...DEV.compute,
+    web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
+  },
+};
+
+/** `config` with dev replaced by `dev`. */
+function withDev(dev: EnvironmentConfig, config: PlatformConfig = platformConfig): PlatformConfig {
+  return { ...config, environments: config.environments.map((env) => (env.name === 'dev' ? dev : env)) };
+}
+
+/** The committed config with dev behind the ALB (DEV_ALB). */
+const DEV_ALB_PLATFORM = withDev(DEV_ALB);
 
 describe('config validation', () => {
   test('the committed dev and prod configs are valid', () => {
@@ -328,12 +356,15 @@ describe('config validation: single-field mistakes that used to synthesize (issu
     );
   });
 
-  test('a public subnet smaller than /27 is refused: an ALB needs /27', () => {
+  test('a public subnet smaller than /27 is refused behind an ALB: an ALB needs /27', () => {
     assert.equal(
-      errorFor('dev', { network: { subnetMasks: { public: 28 } } }),
+      onlyError(withEnvironment('dev', { network: { subnetMasks: { public: 28 } } }, DEV_ALB_PLATFORM)),
       'config error in dev.network.subnetMasks.public: 28 is too small for the load balancer (an ALB needs a /27 or larger subnet in each zone, with at least 8 free addresses: use 27 or less)',
     );
-    assert.deepEqual(findConfigIssues(withEnvironment('dev', { network: { subnetMasks: { public: 27 } } })), []);
+    assert.deepEqual(
+      findConfigIssues(withEnvironment('dev', { network: { subnetMasks: { public: 27 } } }, DEV_ALB_PLATFORM)),
+      [],
+    );
   });
 
   test('a subnet mask outside /16-/28 is refused, also when the VPC range is refused itself', () => {
@@ -504,9 +535,8 @@ describe('config validation: single-field mistakes that used to synthesize (issu
     );
   });
 
-  test('every production risk is a setting dev takes and prod does not', () => {
-    const dev = platformConfig.environments.find((env) => env.name === 'dev')!;
-    const prod = platformConfig.environments.find((env) => env.name === 'prod')!;
+  test('every production risk is a setting dev behind an ALB takes and prod does not', () => {
+    const prod = environmentNamed(platformConfig, 'prod');
     assert.deepEqual(PRODUCTION_RISK_NAMES, [
       'single-az-database',
       'single-node-cache',
@@ -520,10 +550,26 @@ describe('config validation: single-field mistakes that used to synthesize (issu
       'no-alert-subscribers',
     ]);
     for (const name of PRODUCTION_RISK_NAMES) {
-      assert.ok(PRODUCTION_RISKS[name].taken(dev), name);
+      assert.ok(PRODUCTION_RISKS[name].taken(DEV_ALB), name);
       assert.ok(!PRODUCTION_RISKS[name].taken(prod), name);
     }
-    assert.deepEqual(findConfigIssues(withEnvironment('dev', { acceptedRisks: [...PRODUCTION_RISK_NAMES] })), []);
+    assert.deepEqual(
+      findConfigIssues(withEnvironment('dev', { acceptedRisks: [...PRODUCTION_RISK_NAMES] }, DEV_ALB_PLATFORM)),
+      [],
+    );
+  });
+
+  test('dev behind the HTTP API takes every production risk but no-load-balancer-access-logs: it has no load balancer, and the API logs every request', () => {
+    const taken = PRODUCTION_RISK_NAMES.filter((name) => PRODUCTION_RISKS[name].taken(DEV));
+    assert.deepEqual(
+      taken,
+      PRODUCTION_RISK_NAMES.filter((name) => name !== 'no-load-balancer-access-logs'),
+    );
+    assert.equal(
+      errorFor('dev', { acceptedRisks: ['no-load-balancer-access-logs'] }),
+      'config error in dev.acceptedRisks[0]: "no-load-balancer-access-logs" is accepted but not taken: compute.loadBalancerAccessLogs is false (remove it from acceptedRisks)',
+    );
+    assert.deepEqual(findConfigIssues(withEnvironment('dev', { acceptedRisks: taken })), []);
   });
 
   test('promotion and scan gates: a known other environment, no cycle, a known severity', () => {
@@ -854,5 +900,94 @@ describe('config validation: single-field mistakes that used to synthesize (issu
         `${env.name}: database.engineVersion ${env.database.engineVersion} is older than ${major}.${newest} that aws-cdk-lib lists: update it`,
       );
     }
+  });
+});
+
+describe('config validation: ingress (the ALB or an HTTP API)', () => {
+  /** The committed config with dev's web health check changed (a patch cannot remove a field). */
+  const withDevHealthCheck = (healthCheckCommand: string | undefined) =>
+    withDev({ ...DEV, compute: { ...DEV.compute, web: { ...DEV.compute.web, healthCheckCommand } } });
+
+  test('dev (an HTTP API) and prod (the ALB, by default) are valid as shipped', () => {
+    assert.equal(ingressOf(DEV).kind, 'http-api');
+    const prod = environmentNamed(platformConfig, 'prod');
+    assert.equal(prod.ingress, undefined);
+    assert.equal(ingressOf(prod).kind, 'alb');
+    for (const env of [DEV, prod]) {
+      const issues = new IssueCollector();
+      validateIngress(env, issues);
+      assert.deepEqual(issues.issues, [], env.name);
+    }
+    assert.deepEqual(findConfigIssues(platformConfig), []);
+    assert.deepEqual(findConfigIssues(DEV_ALB_PLATFORM), []);
+  });
+
+  test('what only the load balancer has is refused with an HTTP API: WAF, request-count scaling, load-balancer access logs', () => {
+    assert.equal(
+      errorFor('dev', { waf: { enabled: true } }),
+      `config error in dev.waf.enabled: true needs ingress.kind "alb": the web ACL is regional and attaches to the load balancer, and an API Gateway HTTP API cannot carry one (set ingress.kind: 'alb', or waf.enabled: false and rely on ingress.throttle)`,
+    );
+    assert.equal(
+      errorFor('dev', { compute: { web: { requestsPerTaskPerMinute: 1000 } } }),
+      `config error in dev.compute.web.requestsPerTaskPerMinute: 1000 needs ingress.kind "alb": request-count scaling reads the load balancer's target group, which an HTTP API ingress has not (remove it: web scales on CPU, cpuTargetPercent)`,
+    );
+    assert.equal(
+      errorFor('dev', { compute: { loadBalancerAccessLogs: true } }),
+      'config error in dev.compute.loadBalancerAccessLogs: true needs ingress.kind "alb": there is no load balancer (set it false; the HTTP API keeps its own access logs in CloudWatch Logs)',
+    );
+    // Behind the ALB the same settings are valid.
+    assert.deepEqual(
+      findConfigIssues(
+        withEnvironment('dev', { waf: { enabled: true }, compute: { loadBalancerAccessLogs: true } }, DEV_ALB_PLATFORM),
+      ),
+      [],
+    );
+  });
+
+  test('an HTTP API needs the web container to check its own health: a missing or empty command is refused', () => {
+    const fix =
+      'with ingress.kind "http-api": no load balancer checks /health/, so the web container must check itself or a hung task keeps receiving requests and the deployment circuit breaker cannot see a bad release (use WEB_HEALTH_CHECK from src/config/application.ts, which asks /health/ on the app port)';
+    assert.equal(
+      onlyError(withDevHealthCheck(undefined)),
+      `config error in dev.compute.web.healthCheckCommand: is missing ${fix}`,
+    );
+    assert.equal(
+      onlyError(withDevHealthCheck(' ')),
+      `config error in dev.compute.web.healthCheckCommand: " " is empty ${fix}`,
+    );
+    assert.deepEqual(findConfigIssues(withDevHealthCheck(WEB_HEALTH_CHECK)), []);
+    // Behind the ALB the target group checks /health/: the container's own check is optional.
+    assert.equal(DEV_ALB.compute.web.healthCheckCommand, undefined);
+    assert.deepEqual(findConfigIssues(DEV_ALB_PLATFORM), []);
+  });
+
+  test('throttling is for the HTTP API only, with a burst of at least one second of the rate, within the account quota', () => {
+    assert.equal(
+      errorFor('dev', { ingress: { kind: 'alb' } }),
+      'config error in dev.ingress.throttle: {"ratePerSecond":50,"burst":100} is set, but throttling applies to the HTTP API only and ingress.kind is "alb" (remove it, or limit request rates with waf.rateLimitPer5Minutes)',
+    );
+    assert.equal(
+      errorFor('dev', { ingress: { throttle: { ratePerSecond: 100, burst: 50 } } }),
+      'config error in dev.ingress.throttle.burst: 50 is below ratePerSecond 100: the bucket could never hold one second of the steady rate (make burst at least 100)',
+    );
+    assert.equal(
+      errorFor('dev', { ingress: { throttle: { ratePerSecond: 0 } } }),
+      "config error in dev.ingress.throttle.ratePerSecond: 0 is out of range (use a whole number from 1 to 10000, API Gateway's default account quota)",
+    );
+    assert.deepEqual(
+      findConfigIssues(withEnvironment('dev', { ingress: { throttle: { ratePerSecond: 100, burst: 100 } } })),
+      [],
+    );
+  });
+
+  test('an unknown ingress kind names the kinds there are, and a near miss suggests the one meant', () => {
+    assert.equal(
+      errorFor('dev', { ingress: { kind: 'http' as never } }),
+      'config error in dev.ingress.kind: "http" is not an ingress kind (use one of: alb, http-api)',
+    );
+    assert.equal(
+      errorFor('dev', { ingress: { kind: 'http-apl' as never } }),
+      'config error in dev.ingress.kind: "http-apl" is not an ingress kind (did you mean "http-api"?)',
+    );
   });
 });

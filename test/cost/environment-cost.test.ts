@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { environmentNamed, platformConfig } from '../../src/config';
+import { environmentNamed, ingressOf, platformConfig } from '../../src/config';
 import { ENVIRONMENT_STATES } from '../../src/config/types';
 import { budgetLimits, estimateEnvironments } from '../../src/cost/environment-cost';
 import type { CostEstimate } from '../../src/cost/estimator';
@@ -69,7 +69,7 @@ describe('cost of the committed environments', () => {
     assert.match(db.basis, /stopped: storage and backups only/);
   });
 
-  test('paused is priced on the running structure: the ALB and both services stay, at 0 tasks', () => {
+  test('paused is priced on the running structure: the front door and both services stay, at 0 tasks', () => {
     for (const env of ['dev', 'prod']) {
       const paused = find(env, 'paused');
       const running = find(env, 'running');
@@ -79,7 +79,15 @@ describe('cost of the committed environments', () => {
         assert.equal(service.monthlyUsd, 0, `${env} ${service.logicalId}`);
         assert.match(service.basis, /0 tasks; scales \d+-\d+ tasks$/);
       }
-      assert.ok(paused.lines.some((line) => line.type === 'AWS::ElasticLoadBalancingV2::LoadBalancer'));
+      // The front door stays: prod's ALB (billed by the hour), dev's HTTP API (billed per request: 0).
+      const door =
+        ingressOf(environmentNamed(platformConfig, env)).kind === 'alb'
+          ? 'AWS::ElasticLoadBalancingV2::LoadBalancer'
+          : 'AWS::ApiGatewayV2::Api';
+      assert.ok(
+        paused.lines.some((line) => line.type === door),
+        `${env} paused keeps its ${door}`,
+      );
       assert.ok(paused.lines.some((line) => line.type === 'Custom::ServiceBounds'));
       // Running: the web service runs its configured minimum, read through Custom::ServiceBounds.
       const minTasks = environmentNamed(platformConfig, env).compute.web.minTasks;

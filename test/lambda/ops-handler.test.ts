@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import {
   type CustomResourceEvent,
   guardMetricLine,
@@ -29,18 +30,23 @@ const resources: EnvironmentResources = {
   configured: { web: { min: 1, max: 2 }, worker: { min: 0, max: 2 } },
 };
 
-function harness(fake: FakeAws, actor = 'booking-dev-guard') {
+function harness(
+  fake: FakeAws,
+  actor = 'booking-dev-guard',
+  options: { resources?: EnvironmentResources; wake?: (url: string) => Promise<string> } = {},
+) {
   const logs: string[] = [];
   const responses: Array<{ url: string; body: any }> = [];
   let clock = NOW;
   const now = () => (clock += 1000);
   const deps: HandlerDependencies = {
-    operations: new EnvironmentOperations(resources, {
+    operations: new EnvironmentOperations(options.resources ?? resources, {
       clients: fake.clients,
       report: (line) => logs.push(line),
       sleep: async () => undefined,
       now,
       actor,
+      wake: options.wake,
     }),
     now,
     log: (line) => logs.push(line),
@@ -138,7 +144,43 @@ describe('the schedule runs the same transitions as the CLI, under the same lock
     assert.equal(fake.journal().at(-1).who, 'schedule');
     assert.equal(await handler({ action: 'resume' }, undefined, deps), 'resume done');
     assert.equal(fake.database, 'available');
+    // Neither a target group nor a VPC link among its variables: no health to wait on.
+    assert.equal(fake.stubs.ecs.commandCalls(DescribeTasksCommand).length, 0);
     assert.equal(await handler({ action: 'resume' }, undefined, deps), 'dev is already running');
+  });
+
+  test('with the HTTP API: no target group, and a resume wakes the VPC link its variables name with a request to the API URL', async () => {
+    const variables = {
+      AWS_REGION: 'eu-west-2',
+      [V.environment]: 'dev',
+      [V.stage]: 'booking-dev',
+      [V.databaseId]: 'booking-dev',
+      [V.stateTable]: 'booking-dev-ops-state',
+      [V.metricNamespace]: 'booking',
+      [V.configuredCapacity]: JSON.stringify(resources.configured),
+      [V.cluster]: 'booking-dev',
+      [V.webService]: 'booking-dev-web',
+      [V.workerService]: 'booking-dev-worker',
+      [V.vpcLinkId]: 'vldev42',
+      [V.apiUrl]: 'https://api-dev.lichnails.co.uk/',
+    };
+    const read = resourcesFromEnvironment(variables);
+    assert.equal(read.targetGroupArn, undefined);
+    assert.equal(read.vpcLinkId, 'vldev42');
+    assert.equal(read.apiUrl, 'https://api-dev.lichnails.co.uk/');
+
+    const fake = new FakeAws('dev', { ingress: 'http-api' });
+    const { deps, logs } = harness(fake, 'schedule', { resources: read, wake: fake.wake });
+    assert.equal(await handler({ action: 'pause' }, undefined, deps), 'pause done');
+    fake.vpcLink = { status: 'INACTIVE' }; // a long break
+    assert.equal(await handler({ action: 'resume' }, undefined, deps), 'resume done');
+    assert.deepEqual(fake.wakeRequests, ['https://api-dev.lichnails.co.uk/']);
+    assert.equal(fake.vpcLink.status, 'AVAILABLE');
+    assert.ok(
+      logs.some((line) => /healthy web tasks: done/.test(line)),
+      'it waited on the tasks, not a target group',
+    );
+    assert.equal(fake.stateRecord().state, 'running');
   });
 
   test('fails (so Scheduler retries) while the CLI holds the lock', async () => {

@@ -10,6 +10,21 @@ import { resourcesOfType, synth, withEnvironment, type SynthesizedPlatform } fro
 const TOPIC = /PublishOutputRefAlertsTopic/;
 const GIB = 1024 ** 3;
 
+const DEV = environmentNamed(platformConfig, 'dev');
+
+/**
+ * Dev behind the ALB, as it ran before its HTTP API: the load balancer's metrics (healthy targets,
+ * ALB 5xx, the ALB dashboard) are checked on it and on prod.
+ */
+const DEV_ALB: EnvironmentConfig = {
+  ...DEV,
+  ingress: { kind: 'alb' },
+  compute: {
+    ...DEV.compute,
+    web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
+  },
+};
+
 /** The alarms of a template by name, without the `booking-<env>-` prefix. */
 function alarmsByName(json: Record<string, any>, env: string): Map<string, any> {
   return new Map(
@@ -33,10 +48,12 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
   let platform: SynthesizedPlatform;
   let prod: Record<string, any>;
   let dev: Record<string, any>;
+  let devAlb: Record<string, any>;
   before(() => {
     platform = synth();
     prod = platform.json('prod', 'app');
     dev = platform.json('dev', 'app');
+    devAlb = synth({ ...platformConfig, environments: [DEV_ALB] }).json('dev', 'app');
   });
 
   // [name, namespace, metric (or expression), statistic, threshold, comparison, period, evaluation periods, datapoints, missing]
@@ -256,9 +273,83 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
     assert.ok(alarms.has('schedule-errors'));
     assert.ok(alarms.has('cache-memory-001'));
     assert.ok(!alarms.has('cache-memory-002'));
-    // db.t4g.micro: max_connections 112, 80% = 89; web minTasks 1.
+    // db.t4g.micro: max_connections 112, 80% = 89.
     assert.equal(alarms.get('database-connections').Threshold, 89);
-    assert.equal(alarms.get('web-below-minimum').Threshold, 1);
+  });
+
+  test('without Container Insights, healthy targets stand in for running web tasks behind an ALB (dev: minTasks 1); the HTTP API has none, so no web-below-minimum', () => {
+    const behindAlb = alarmsByName(devAlb, 'dev').get('web-below-minimum');
+    assert.ok(behindAlb, 'dev behind an ALB: web-below-minimum');
+    assert.equal(behindAlb.Namespace, 'AWS/ApplicationELB');
+    assert.equal(behindAlb.MetricName, 'HealthyHostCount');
+    assert.equal(behindAlb.Threshold, 1);
+    assert.ok(alarmsByName(devAlb, 'dev').has('no-healthy-web-target'));
+    const alarms = alarmsByName(dev, 'dev');
+    assert.equal(DEV.compute.containerInsights, false);
+    assert.ok(!alarms.has('web-below-minimum'), 'dev (HTTP API): web-below-minimum');
+    assert.ok(!alarms.has('no-healthy-web-target'), 'dev (HTTP API): no-healthy-web-target');
+  });
+
+  test("dev (HTTP API): no-web-task breaches when the web service publishes no CPU (no task runs); the 5xx rate reads the API's 5xx and Count", () => {
+    const alarms = alarmsByName(dev, 'dev');
+    const [webServiceId] = resourcesOfType(dev, 'AWS::ECS::Service').find(
+      ([, service]) => service.Properties.ServiceName === 'booking-dev-web',
+    )!;
+    const noWebTask = alarms.get('no-web-task');
+    assert.ok(noWebTask, 'no-web-task');
+    assert.deepEqual(
+      {
+        namespace: noWebTask.Namespace,
+        metric: noWebTask.MetricName,
+        statistic: noWebTask.Statistic,
+        threshold: noWebTask.Threshold,
+        comparison: noWebTask.ComparisonOperator,
+        period: noWebTask.Period,
+        evaluations: noWebTask.EvaluationPeriods,
+        datapoints: noWebTask.DatapointsToAlarm,
+        missing: noWebTask.TreatMissingData,
+      },
+      {
+        namespace: 'AWS/ECS',
+        metric: 'CPUUtilization',
+        statistic: 'SampleCount',
+        threshold: 1,
+        comparison: 'LessThanThreshold',
+        period: 60,
+        evaluations: 5,
+        datapoints: 5,
+        missing: 'breaching',
+      },
+    );
+    assert.deepEqual(noWebTask.Dimensions, [
+      { Name: 'ClusterName', Value: { Ref: resourcesOfType(dev, 'AWS::ECS::Cluster')[0][0] } },
+      { Name: 'ServiceName', Value: { 'Fn::GetAtt': [webServiceId, 'Name'] } },
+    ]);
+    assert.match(JSON.stringify(noWebTask.AlarmActions), TOPIC);
+    assert.match(JSON.stringify(noWebTask.OKActions), TOPIC);
+
+    const rate = alarms.get('http-5xx-rate');
+    const expression = rate.Metrics.find((m: any) => m.Expression);
+    assert.equal(expression.Expression, 'IF(requests >= 10, 100 * (FILL(api5xx, 0)) / requests, 0)');
+    const [[apiId]] = resourcesOfType(dev, 'AWS::ApiGatewayV2::Api');
+    const read = Object.fromEntries(
+      rate.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [
+        m.Id,
+        { ...m.MetricStat.Metric, period: m.MetricStat.Period, stat: m.MetricStat.Stat },
+      ]),
+    );
+    const apiMetric = (MetricName: string) => ({
+      Namespace: 'AWS/ApiGateway',
+      MetricName,
+      Dimensions: [
+        { Name: 'ApiId', Value: { Ref: apiId } },
+        { Name: 'Stage', Value: '$default' },
+      ],
+      period: 300,
+      stat: 'Sum',
+    });
+    assert.deepEqual(read, { requests: apiMetric('Count'), api5xx: apiMetric('5xx') });
+    assert.doesNotMatch(JSON.stringify(rate), /AWS\/ApplicationELB/);
   });
 
   test('the backlog-missing alarm breaches on missing data; the scaling alarms never scale out on it', () => {
@@ -276,6 +367,18 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
       for (const alarm of [waiting, drained]) assert.doesNotMatch(JSON.stringify(alarm.AlarmActions), TOPIC);
       assert.match(JSON.stringify(alarms.get('backlog-metric-missing').AlarmActions), TOPIC);
     }
+  });
+
+  test('dev (HTTP API): the composite "platform down" alarm watches no-web-task in place of no-healthy-web-target', () => {
+    const [[, composite]] = resourcesOfType(dev, 'AWS::CloudWatch::CompositeAlarm');
+    const [, parts] = composite.Properties.AlarmRule['Fn::Join'];
+    const members = parts.filter((p: any) => typeof p === 'object').map((p: any) => p['Fn::GetAtt'][0]);
+    assert.deepEqual(
+      members,
+      ['http-5xx-rate', 'no-web-task', 'backlog-metric-missing', 'database-free-storage'].map((name) =>
+        alarmId(dev, 'dev', name),
+      ),
+    );
   });
 
   test('the composite "platform down" alarm: any of 5xx rate, no healthy target, backlog missing, storage', () => {
@@ -296,17 +399,21 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
     assert.equal(text, '(ALARM("|") OR ALARM("|") OR ALARM("|") OR ALARM("|"))');
   });
 
-  test('the dashboard is named after the environment and has the named widgets', () => {
-    for (const env of ['dev', 'prod']) {
-      const dashboards = resourcesOfType(platform.json(env, 'app'), 'AWS::CloudWatch::Dashboard');
-      assert.equal(dashboards.length, 1, env);
+  test("the dashboard is named after the environment and has the named widgets: the front door's (ALB behind an ALB, API behind the HTTP API)", () => {
+    for (const [label, env, json, front] of [
+      ['dev (HTTP API)', 'dev', dev, 'API'],
+      ['dev behind an ALB', 'dev', devAlb, 'ALB'],
+      ['prod', 'prod', prod, 'ALB'],
+    ] as const) {
+      const dashboards = resourcesOfType(json, 'AWS::CloudWatch::Dashboard');
+      assert.equal(dashboards.length, 1, label);
       const props = dashboards[0][1].Properties;
       assert.equal(props.DashboardName, `booking-${env}`);
       const body = props.DashboardBody['Fn::Join'][1].filter((p: any) => typeof p === 'string').join('');
       for (const title of [
-        'ALB requests',
-        'ALB latency p50/p95/p99',
-        'ALB 4xx/5xx',
+        `${front} requests`,
+        `${front} latency p50/p95/p99`,
+        `${front} 4xx/5xx`,
         'Web CPU and memory',
         'Worker CPU and memory',
         'Queue backlog and queued jobs',
@@ -321,8 +428,11 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
         'Lambda errors',
         'Lambda durations',
       ]) {
-        assert.ok(body.includes(`"title":"${title}"`), `${env}: ${title}`);
+        assert.ok(body.includes(`"title":"${title}"`), `${label}: ${title}`);
       }
+      const other = front === 'ALB' ? 'API' : 'ALB';
+      assert.ok(!body.includes(`"title":"${other} `), `${label}: no ${other} widget`);
+      assert.ok(body.includes(front === 'ALB' ? 'AWS/ApplicationELB' : 'AWS/ApiGateway'), label);
       for (const metric of [
         'p50',
         'p99',
@@ -334,11 +444,11 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
         'CurrConnections',
         'Duration',
       ]) {
-        assert.ok(body.includes(metric), `${env}: ${metric}`);
+        assert.ok(body.includes(metric), `${label}: ${metric}`);
       }
       // The max_connections line: 112 for db.t4g.micro (dev), 225 for db.t4g.small (prod).
-      assert.ok(body.includes('"label":"max_connections"'), env);
-      assert.ok(body.includes(`"value":${env === 'dev' ? 112 : 225}`), env);
+      assert.ok(body.includes('"label":"max_connections"'), label);
+      assert.ok(body.includes(`"value":${env === 'dev' ? 112 : 225}`), label);
     }
   });
 });

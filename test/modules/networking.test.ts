@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { environmentNamed, platformConfig } from '../../src/config';
+import { type EnvironmentConfig, environmentNamed, platformConfig } from '../../src/config';
 import { parseCidr } from '../../src/config/cidr';
 import { planSubnets } from '../../src/config/subnet-plan';
 import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
@@ -23,14 +23,109 @@ function ingressRules(template: Record<string, any>): string[] {
   return [...inline, ...separate].sort();
 }
 
+/** The logical ids of the security groups with this description prefix. */
+function groupsDescribed(template: Record<string, any>, descriptionPrefix: string): string[] {
+  return resourcesOfType(template, 'AWS::EC2::SecurityGroup')
+    .filter(([, sg]) => sg.Properties.GroupDescription.startsWith(descriptionPrefix))
+    .map(([id]) => id);
+}
+
 /** The logical id of the security group with this description prefix. */
 function groupId(template: Record<string, any>, descriptionPrefix: string): string {
-  const match = resourcesOfType(template, 'AWS::EC2::SecurityGroup').filter(([, sg]) =>
-    sg.Properties.GroupDescription.startsWith(descriptionPrefix),
-  );
+  const match = groupsDescribed(template, descriptionPrefix);
   assert.equal(match.length, 1, `one security group described "${descriptionPrefix}"`);
-  return match[0][0];
+  return match[0];
 }
+
+/** A group's separate egress rules as [destination group, protocol, from port, to port]. */
+function egressRules(template: Record<string, any>, group: string): Array<[string, string, number, number]> {
+  return resourcesOfType(template, 'AWS::EC2::SecurityGroupEgress')
+    .map(([, rule]) => rule.Properties)
+    .filter((rule) => rule.GroupId['Fn::GetAtt'][0] === group)
+    .map((rule) => [rule.DestinationSecurityGroupId['Fn::GetAtt'][0], rule.IpProtocol, rule.FromPort, rule.ToPort]);
+}
+
+/** The web group's description, unchanged since before the HTTP API: a new one would replace the group. */
+const WEB_GROUP_DESCRIPTION = 'Web tasks: app port from the load balancer only';
+
+/**
+ * The ingress rules of both front doors, which exist whatever `ingress.kind` is: the load balancer
+ * admits 80 and 443 from anywhere, the VPC link nothing (API Gateway's interfaces open every
+ * connection), and web tasks admit the app port from each of the two.
+ */
+function frontDoorRules(template: Record<string, any>, appPort: number): string[] {
+  const loadBalancer = groupId(template, 'Load balancer');
+  const link = groupId(template, 'API Gateway VPC link');
+  const web = groupId(template, 'Web tasks');
+  return [
+    `${loadBalancer} tcp/80 from 0.0.0.0/0`,
+    `${loadBalancer} tcp/443 from 0.0.0.0/0`,
+    `${web} tcp/${appPort} from ${loadBalancer}`,
+    `${web} tcp/${appPort} from ${link}`,
+  ];
+}
+
+/**
+ * Each front door may send only to the app port: one rule in the group itself to the VPC's range
+ * (without it, EC2's default allow-all egress would stay, as the rule to the web group is a
+ * separate resource) and that separate rule to web tasks.
+ */
+function assertFrontDoorsReachWebTasksOnly(template: Record<string, any>, appPort: number): void {
+  const [[vpc]] = resourcesOfType(template, 'AWS::EC2::VPC');
+  const web = groupId(template, 'Web tasks');
+  assert.equal(template.Resources[web].Properties.GroupDescription, WEB_GROUP_DESCRIPTION);
+  for (const door of [groupId(template, 'Load balancer'), groupId(template, 'API Gateway VPC link')]) {
+    assert.deepEqual(
+      template.Resources[door].Properties.SecurityGroupEgress,
+      [
+        {
+          CidrIp: { 'Fn::GetAtt': [vpc, 'CidrBlock'] },
+          Description: 'App port within the VPC only (the web tasks)',
+          FromPort: appPort,
+          IpProtocol: 'tcp',
+          ToPort: appPort,
+        },
+      ],
+      door,
+    );
+    assert.deepEqual(egressRules(template, door), [[web, 'tcp', appPort, appPort]], door);
+  }
+}
+
+/** The ingress rules behind the front door, whichever it is: database, cache, rotation, drill. */
+function behindTheFrontDoor(template: Record<string, any>, env: EnvironmentConfig): string[] {
+  const web = groupId(template, 'Web tasks');
+  const worker = groupId(template, 'Worker');
+  const database = groupId(template, 'Database');
+  const cache = groupId(template, 'Cache');
+  return [
+    `${database} tcp/5432 from ${web}`,
+    `${database} tcp/5432 from ${worker}`,
+    `${cache} tcp/6379 from ${web}`,
+    `${cache} tcp/6379 from ${worker}`,
+    // Prod rotates its credentials: the rotation functions log in to the database.
+    ...(env.database.credentialRotation?.enabled
+      ? [`${database} tcp/5432 from ${groupId(template, 'Credential rotation')}`]
+      : []),
+    // The restore drill's instance admits its verification task only.
+    `${groupId(template, 'Restored database of a drill')} tcp/5432 from ${groupId(template, 'Restore drill task')}`,
+  ];
+}
+
+const DEV = environmentNamed(platformConfig, 'dev');
+
+/**
+ * Dev behind the ALB, as it ran before its HTTP API: its network holds the same groups and rules
+ * as dev's as committed, which the tests check on it, on prod and on dev behind the HTTP API.
+ */
+const DEV_ALB: EnvironmentConfig = {
+  ...DEV,
+  ingress: { kind: 'alb' },
+  compute: {
+    ...DEV.compute,
+    web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
+  },
+};
 
 function subnetsOf(template: Record<string, any>) {
   return resourcesOfType(template, 'AWS::EC2::Subnet').map(([, subnet]) => ({
@@ -49,6 +144,7 @@ function defaultRoutesVia(template: Record<string, any>, target: 'GatewayId' | '
 
 describe('networking', () => {
   let committed: SynthesizedPlatform;
+  let devAlb: SynthesizedPlatform;
   let perAz: SynthesizedPlatform;
   const threeZones = withEnvironment('dev', {
     availabilityZones: ['eu-west-2a', 'eu-west-2b', 'eu-west-2c'],
@@ -57,8 +153,19 @@ describe('networking', () => {
 
   before(() => {
     committed = synth();
+    devAlb = synth({ ...platformConfig, environments: [DEV_ALB] });
     // One environment is enough for the variant; synth is the slow part.
     perAz = synth({ ...threeZones, environments: [environmentNamed(threeZones, 'dev')] });
+  });
+
+  /** An environment behind the ALB: prod as committed, dev as DEV_ALB. */
+  const behindAlb = (envName: string) => ({
+    label: envName === 'dev' ? 'dev behind an ALB' : envName,
+    env: envName === 'dev' ? DEV_ALB : environmentNamed(platformConfig, envName),
+    // Read by the tests, after before() has synthesized.
+    get platform() {
+      return envName === 'dev' ? devAlb : committed;
+    },
   });
 
   for (const envName of ['dev', 'prod']) {
@@ -72,47 +179,18 @@ describe('networking', () => {
       assert.deepEqual(actual, expected);
     });
 
-    test(`${envName}: security groups admit exactly the documented ingress`, () => {
-      const { appPort } = environmentNamed(platformConfig, envName).compute;
-      const template = committed.json(envName, 'network');
-      const alb = groupId(template, 'Load balancer');
-      const web = groupId(template, 'Web tasks');
-      const worker = groupId(template, 'Worker');
-      const database = groupId(template, 'Database');
-      const cache = groupId(template, 'Cache');
+    const alb = behindAlb(envName);
+    test(`${alb.label}: security groups admit exactly the documented ingress`, () => {
+      const { appPort } = alb.env.compute;
+      const template = alb.platform.json(envName, 'network');
       assert.deepEqual(
         ingressRules(template),
-        [
-          `${alb} tcp/80 from 0.0.0.0/0`,
-          `${alb} tcp/443 from 0.0.0.0/0`,
-          `${web} tcp/${appPort} from ${alb}`,
-          `${database} tcp/5432 from ${web}`,
-          `${database} tcp/5432 from ${worker}`,
-          `${cache} tcp/6379 from ${web}`,
-          `${cache} tcp/6379 from ${worker}`,
-          // Prod rotates its credentials: the rotation functions log in to the database.
-          ...(environmentNamed(platformConfig, envName).database.credentialRotation?.enabled
-            ? [`${database} tcp/5432 from ${groupId(template, 'Credential rotation')}`]
-            : []),
-          // The restore drill's instance admits its verification task only.
-          `${groupId(template, 'Restored database of a drill')} tcp/5432 from ${groupId(template, 'Restore drill task')}`,
-        ].sort(),
+        [...frontDoorRules(template, appPort), ...behindTheFrontDoor(template, alb.env)].sort(),
       );
-      // The ALB may send only to web tasks on the app port (targets and health checks).
-      const albEgress = resourcesOfType(template, 'AWS::EC2::SecurityGroupEgress').filter(
-        ([, rule]) => rule.Properties.GroupId['Fn::GetAtt'][0] === alb,
-      );
-      assert.deepEqual(
-        albEgress.map(([, rule]) => [
-          rule.Properties.DestinationSecurityGroupId['Fn::GetAtt'][0],
-          rule.Properties.FromPort,
-        ]),
-        [[web, appPort]],
-      );
-      // CloudFormation drops a group's default allow-all egress once any egress rule exists: the
-      // ALB's separate rule above does that; database and cache carry CDK's match-nothing rule.
-      assert.equal(template.Resources[alb].Properties.SecurityGroupEgress, undefined);
-      for (const closed of [database, cache]) {
+      // The ALB may send only to web tasks on the app port (targets and health checks), as may the VPC link.
+      assertFrontDoorsReachWebTasksOnly(template, appPort);
+      // Database and cache carry CDK's match-nothing rule: nothing goes out.
+      for (const closed of [groupId(template, 'Database'), groupId(template, 'Cache')]) {
         const egress = template.Resources[closed].Properties.SecurityGroupEgress;
         assert.deepEqual(egress, [
           {
@@ -126,6 +204,20 @@ describe('networking', () => {
       }
     });
   }
+
+  test('dev (HTTP API): web tasks admit the app port from both front doors; the VPC link group admits nothing and, like the load balancer group, reaches web tasks on the app port only', () => {
+    const { appPort } = DEV.compute;
+    const template = committed.json('dev', 'network');
+    assert.deepEqual(
+      ingressRules(template),
+      [...frontDoorRules(template, appPort), ...behindTheFrontDoor(template, DEV)].sort(),
+    );
+    assertFrontDoorsReachWebTasksOnly(template, appPort);
+  });
+
+  test('dev: switching ingress changes no resource of the network stack', () => {
+    assert.deepEqual(devAlb.json('dev', 'network').Resources, committed.json('dev', 'network').Resources);
+  });
 
   test('dev (public egress): no NAT gateway, private subnets have no default route', () => {
     const template = committed.json('dev', 'network');

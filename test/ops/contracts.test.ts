@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { environmentNamed, platformConfig } from '../../src/config';
+import { environmentNamed, ingressOf, platformConfig } from '../../src/config';
 import { resourcesFromEnvironment } from '../../src/lambda/ops/index';
 import { OPS_LAMBDA_VARIABLES, STACK_OUTPUTS, type StackPart, stackName } from '../../src/ops/contracts';
 import { discoverResources } from '../../src/ops/resources';
@@ -21,15 +21,32 @@ describe('contracts between the stacks and the ops code', () => {
     platform = synth();
   });
 
-  test('each stack declares every output key the ops code reads from it', () => {
+  /** Output keys only one front door writes (`ingress`): the other's stacks lack them by design. */
+  const FRONT_DOOR_OUTPUTS: Readonly<Record<'alb' | 'http-api', readonly string[]>> = {
+    alb: [STACK_OUTPUTS.app.loadBalancerDnsName, STACK_OUTPUTS.app.webTargetGroupArn],
+    'http-api': [STACK_OUTPUTS.app.vpcLinkId, STACK_OUTPUTS.app.httpApiId],
+  };
+
+  test('each stack declares every output key the ops code reads from it (front-door keys per ingress)', () => {
     for (const env of ['dev', 'prod']) {
+      const kind = ingressOf(environmentNamed(platformConfig, env)).kind;
+      const other = kind === 'alb' ? 'http-api' : 'alb';
       for (const [part, keys] of Object.entries(STACK_OUTPUTS)) {
         const outputs = Object.keys(platform.json(env, part).Outputs ?? {});
         for (const key of Object.values(keys)) {
-          assert.ok(outputs.includes(key), `${env}-${part} declares ${key} (it has ${outputs.join(', ')})`);
+          if (FRONT_DOOR_OUTPUTS[other].includes(key)) {
+            assert.ok(!outputs.includes(key), `${env}-${part} (ingress ${kind}) has no ${key}`);
+          } else {
+            assert.ok(outputs.includes(key), `${env}-${part} declares ${key} (it has ${outputs.join(', ')})`);
+          }
         }
       }
     }
+    // Both kinds are in the committed config, so every front-door key is checked on one of them.
+    assert.deepEqual(['dev', 'prod'].map((env) => ingressOf(environmentNamed(platformConfig, env)).kind).sort(), [
+      'alb',
+      'http-api',
+    ]);
   });
 
   test('the CLI discovers every resource from the outputs the stacks declare', async () => {
@@ -60,16 +77,12 @@ describe('contracts between the stacks and the ops code', () => {
       found.services.map((s) => s.role),
       ['web', 'worker'],
     );
-    for (const field of [
-      'clusterName',
-      'targetGroupArn',
-      'loadBalancerDnsName',
-      'apiUrl',
-      'migrateFamily',
-      'pipelineName',
-    ] as const) {
+    // dev is behind the HTTP API: its VPC link and API, and no target group or load balancer.
+    for (const field of ['clusterName', 'vpcLinkId', 'httpApiId', 'apiUrl', 'migrateFamily', 'pipelineName'] as const) {
       assert.ok(found[field], `discovered ${field}`);
     }
+    assert.equal(found.targetGroupArn, undefined);
+    assert.equal(found.loadBalancerDnsName, undefined);
     const [[, table]] = resourcesOfType(platform.json('dev', 'ops'), 'AWS::DynamoDB::Table');
     assert.equal(found.stateTable, table.Properties.TableName);
   });

@@ -23,6 +23,8 @@ const CHECKS = [
   'GitHub connection',
   'application secrets',
   'NS delegation of lichnails.co.uk',
+  // dev is on the HTTP API (src/config/dev.ts): its VPC link, named by the app stack's outputs.
+  'VPC link of the HTTP API',
 ];
 
 const keys = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example-secret' };
@@ -135,6 +137,7 @@ describe('doctor reports a cause shared by every check once', () => {
         'access denied to ssm:GetParameter (AccessDeniedException)',
         'access denied to ssm:GetParameters (AccessDeniedException)',
         'access denied to ssm:GetParameter (AccessDeniedException)',
+        'access denied to cloudformation:DescribeStacks (AccessDeniedException)',
       ],
     );
     assert.match(results[1].fix!, /check the IAM policies of arn:aws:iam::111111111111:user\/ops/);
@@ -165,6 +168,6 @@ describe('doctor reports a cause shared by every check once', () => {
       ),
       'PASS Docker for image assets: Docker engine 28.2.2 aarch64',
     ]);
-    assert.deepEqual(err, ['booking-infra: 7 of 8 checks failed for dev']);
+    assert.deepEqual(err, ['booking-infra: 8 of 9 checks failed for dev']);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { GetVpcLinkCommand } from '@aws-sdk/client-apigatewayv2';
 import { GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetHostedZoneCommand, ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
@@ -7,13 +8,15 @@ import { GetParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
 import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { environmentNamed, platformConfig } from '../../src/config';
+import type { EnvironmentConfig } from '../../src/config/types';
 import { runDoctor } from '../../src/ops/doctor';
 import { FakeAws } from './fake-aws';
 
 describe('doctor', () => {
-  const env = environmentNamed(platformConfig, 'dev');
-  const dev = (fake: FakeAws, nameServers: string[]) =>
-    runDoctor(platformConfig.shared, env, {
+  // Behind the load balancer: the HTTP API's own check is specified below, with `ingress: http-api`.
+  const env: EnvironmentConfig = { ...environmentNamed(platformConfig, 'dev'), ingress: { kind: 'alb' } };
+  const dev = (fake: FakeAws, nameServers: string[], config: EnvironmentConfig = env) =>
+    runDoctor(platformConfig.shared, config, {
       clients: fake.clients,
       resolveNs: async () => nameServers,
       postgresVersion: '18.6',
@@ -22,8 +25,8 @@ describe('doctor', () => {
   let docker = { ok: true, detail: 'Docker engine 28.2.2 aarch64' };
   const zoneServers = ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.co.uk'];
 
-  function healthy(): FakeAws {
-    const fake = new FakeAws('dev');
+  function healthy(ingress: 'alb' | 'http-api' = 'alb'): FakeAws {
+    const fake = new FakeAws('dev', { ingress });
     fake.stubs.sts
       .on(GetCallerIdentityCommand)
       .resolves({ Account: env.account, Arn: 'arn:aws:iam::111111111111:user/ops' });
@@ -180,5 +183,70 @@ describe('doctor', () => {
     assert.equal(missing.ok, false);
     assert.equal(missing.detail, 'no hosted zone api.lichnails.co.uk in account 222222222222');
     assert.match(missing.fix!, /npx cdk deploy 'booking-prod\/app'/);
+  });
+
+  describe('with the HTTP API: its VPC link, which goes INACTIVE after 60 days without traffic', () => {
+    const httpApi: EnvironmentConfig = { ...env, ingress: { kind: 'http-api' } };
+    const linkCheck = async (fake: FakeAws) => {
+      const results = await dev(fake, zoneServers, httpApi);
+      // After the AWS checks, before the local Docker one.
+      assert.deepEqual(
+        results.slice(-2).map((r) => r.name),
+        ['VPC link of the HTTP API', 'Docker for image assets'],
+      );
+      return results.at(-2)!;
+    };
+
+    test('AVAILABLE passes', async () => {
+      const fake = healthy('http-api');
+      const link = await linkCheck(fake);
+      assert.deepEqual(link, {
+        name: 'VPC link of the HTTP API',
+        ok: true,
+        detail: "the API's VPC link vldev42 is AVAILABLE",
+      });
+      assert.deepEqual(
+        fake.stubs.apigatewayv2.commandCalls(GetVpcLinkCommand).map((call) => call.args[0].input),
+        [{ VpcLinkId: 'vldev42' }],
+      );
+    });
+
+    test('INACTIVE passes with a warning: requests fail for a few minutes; resume or any request wakes it', async () => {
+      const fake = healthy('http-api');
+      fake.vpcLink = { status: 'INACTIVE' };
+      const link = await linkCheck(fake);
+      assert.equal(link.ok, true, 'nothing to fix before a deploy');
+      assert.equal(link.warning, true);
+      assert.equal(
+        link.detail,
+        "the API's VPC link vldev42 is INACTIVE (no traffic for 60 days): requests to https://api-dev.lichnails.co.uk/ will fail for a few minutes until it reactivates",
+      );
+      assert.equal(
+        link.fix,
+        'npx booking-infra resume dev (it wakes the link and waits until it is AVAILABLE), or send any request to https://api-dev.lichnails.co.uk/',
+      );
+      assert.deepEqual(fake.wakeRequests, [], 'doctor only reads');
+    });
+
+    test("FAILED fails, with AWS's reason and the redeploy that replaces it", async () => {
+      const fake = healthy('http-api');
+      fake.vpcLink = { status: 'FAILED', message: 'Insufficient free IP addresses in subnet' };
+      const link = await linkCheck(fake);
+      assert.equal(link.ok, false);
+      assert.equal(
+        link.detail,
+        "the API's VPC link vldev42 is FAILED (Insufficient free IP addresses in subnet): requests to https://api-dev.lichnails.co.uk/ cannot reach the web tasks",
+      );
+      assert.equal(
+        link.fix,
+        "remove the cause AWS gives (e.g. no free address in a subnet), then re-create the app stack, which owns the link and holds no data (its services stop meanwhile): npx cdk destroy 'booking-dev/app' && npx cdk deploy 'booking-dev/*'",
+      );
+    });
+
+    test('before the first deploy with the HTTP API there is no link to check yet', async () => {
+      const link = await linkCheck(healthy('alb'));
+      assert.equal(link.ok, true);
+      assert.equal(link.detail, 'none yet: booking-dev-app is not deployed with the HTTP API (a deploy creates it)');
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { ApiGatewayV2Client, GetVpcLinkCommand } from '@aws-sdk/client-apigatewayv2';
 import {
   ApplicationAutoScalingClient,
   DescribeScalableTargetsCommand,
@@ -18,7 +19,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
-import { DescribeServicesCommand, ECSClient, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
 import {
   CreateSnapshotCommand,
   DescribeReplicationGroupsCommand,
@@ -104,10 +111,23 @@ export class FakeAws {
   releaseStage?: string;
   readonly snapshots: Record<string, string> = {};
   pendingDatabase?: string;
+  /** The container health check's verdict on every running web task (ECS `healthStatus`). */
+  webTaskHealth = 'HEALTHY';
+  /** `http-api` only: the VPC link's id (the app stack's VpcLinkId output). */
+  readonly vpcLinkId?: string;
+  /** `http-api` only: what GetVpcLink answers. */
+  vpcLink: { status: string; message?: string } = { status: 'AVAILABLE' };
+  /**
+   * GetVpcLink polls an INACTIVE link answers PENDING after the first request to the API, before
+   * it is AVAILABLE; undefined: requests do not wake it.
+   */
+  pollsToReactivate?: number = 2;
+  /** URLs `wake` sent a request to, in order. */
+  readonly wakeRequests: string[] = [];
 
   constructor(
     readonly env = 'dev',
-    options: { minimal?: boolean } = {},
+    options: { minimal?: boolean; ingress?: 'alb' | 'http-api' } = {},
   ) {
     this.services = options.minimal
       ? {}
@@ -115,8 +135,10 @@ export class FakeAws {
           [`booking-${env}-web`]: { desired: 1, running: 1, min: 1, max: 2 },
           [`booking-${env}-worker`]: { desired: 0, running: 0, min: 0, max: 2 },
         };
+    if (options.ingress === 'http-api') this.vpcLinkId = `vl${env}42`;
     const region = { region: 'eu-west-2' };
     this.clients = {
+      apigatewayv2: new ApiGatewayV2Client(region),
       autoscaling: new ApplicationAutoScalingClient(region),
       cloudformation: new CloudFormationClient(region),
       edgeCloudformation: new CloudFormationClient({ region: 'us-east-1' }),
@@ -140,6 +162,18 @@ export class FakeAws {
     for (const [name, client] of Object.entries(this.clients)) this.stubs[name] = mockClient(client);
     this.install(Boolean(options.minimal));
   }
+
+  /**
+   * The ops context's `wake`: a request to the API, which is what makes API Gateway reprovision an
+   * INACTIVE link (it answers 503 meanwhile).
+   */
+  readonly wake = async (url: string): Promise<string> => {
+    this.wakeRequests.push(url);
+    if (this.vpcLink.status === 'INACTIVE' && this.pollsToReactivate !== undefined) {
+      this.vpcLink = { status: 'PENDING' };
+    }
+    return 'HTTP 503';
+  };
 
   private install(minimal: boolean): void {
     const env = this.env;
@@ -172,8 +206,12 @@ export class FakeAws {
                   WebServiceName: `booking-${env}-web`,
                   WorkerServiceName: `booking-${env}-worker`,
                   ApiUrl: `https://api-${env}.lichnails.co.uk/`,
-                  WebTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-2:111111111111:targetgroup/web/1',
-                  LoadBalancerDnsName: 'lb.eu-west-2.elb.amazonaws.com',
+                  ...(this.vpcLinkId
+                    ? { VpcLinkId: this.vpcLinkId, HttpApiId: `api${env}7` }
+                    : {
+                        WebTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-2:111111111111:targetgroup/web/1',
+                        LoadBalancerDnsName: 'lb.eu-west-2.elb.amazonaws.com',
+                      }),
                   MigrateTaskDefinition: `booking-${env}-migrate`,
                 },
           ),
@@ -258,9 +296,33 @@ export class FakeAws {
         },
       ],
     });
-    this.stubs.ecs.on(ListTasksCommand).callsFake(() => ({
-      taskArns: this.migrations.map((id) => `arn:aws:ecs:eu-west-2:111111111111:task/booking-${env}/${id}`),
+    const taskArn = (id: string) => `arn:aws:ecs:eu-west-2:111111111111:task/booking-${env}/${id}`;
+    // A service's running tasks are `<service>-<n>`; anything else listed is a migrate task.
+    this.stubs.ecs.on(ListTasksCommand).callsFake((input: { serviceName?: string }) => ({
+      taskArns: input.serviceName
+        ? Array.from({ length: this.services[input.serviceName]?.running ?? 0 }, (_, n) =>
+            taskArn(`${input.serviceName}-${n}`),
+          )
+        : this.migrations.map(taskArn),
     }));
+    this.stubs.ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({
+      tasks: input.tasks.map((arn) => ({
+        taskArn: arn,
+        lastStatus: 'RUNNING',
+        healthStatus: arn.includes(`booking-${env}-web-`) ? this.webTaskHealth : 'UNKNOWN',
+      })),
+    }));
+    this.stubs.apigatewayv2.on(GetVpcLinkCommand).callsFake((input: { VpcLinkId: string }) => {
+      if (input.VpcLinkId !== this.vpcLinkId) {
+        throw Object.assign(new Error('Invalid VPC link identifier specified'), { name: 'NotFoundException' });
+      }
+      const { status, message } = this.vpcLink;
+      const answer = { VpcLinkId: input.VpcLinkId, VpcLinkStatus: status, VpcLinkStatusMessage: message };
+      if (this.vpcLink.status === 'PENDING' && this.pollsToReactivate !== undefined) {
+        if (--this.pollsToReactivate <= 0) this.vpcLink = { status: 'AVAILABLE' };
+      }
+      return answer;
+    });
     this.stubs.codepipeline.on(GetPipelineStateCommand).callsFake(() => ({
       stageStates: [
         { stageName: 'Source', latestExecution: { status: 'Succeeded', pipelineExecutionId: 'e0' } },

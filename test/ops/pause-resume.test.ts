@@ -1,10 +1,15 @@
+import { GetVpcLinkCommand } from '@aws-sdk/client-apigatewayv2';
 import { DisableAlarmActionsCommand, EnableAlarmActionsCommand } from '@aws-sdk/client-cloudwatch';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
 import { run } from '../../src/cli/main';
+import { environmentNamed, platformConfig } from '../../src/config';
+import { EnvironmentOperations, type OpsContext, type Plan } from '../../src/ops/operations';
+import { discoverResources } from '../../src/ops/resources';
 import { FakeAws } from './fake-aws';
 
 const START = Date.parse('2026-11-27T12:00:00Z');
@@ -62,6 +67,8 @@ describe('pause and resume', () => {
       'booking-dev-http-5xx-rate',
       'booking-dev-platform-down',
       'booking-dev-elb5xx',
+      'booking-dev-no-web-task',
+      'booking-dev-api-5xx',
     ];
     assert.deepEqual(
       fake.stubs.cloudwatch.commandCalls(DisableAlarmActionsCommand).map((call) => call.args[0].input.AlarmNames),
@@ -540,5 +547,233 @@ describe('minimal protects queued work', () => {
     const status = JSON.parse((await cli(minimal, ['status', 'dev', '--json'])).out);
     assert.deepEqual(status.drift, ['recorded running, but the services and cache are not deployed yet']);
     assert.equal(status.converge, "npx cdk deploy 'booking-dev/*'");
+  });
+});
+
+describe('resume with the HTTP API ingress (no load balancer, a VPC link)', () => {
+  const LINK = 'vldev42';
+  const API = 'https://api-dev.lichnails.co.uk/';
+
+  /**
+   * Resume through the library, as the CLI and the scheduled Lambda run it, with the fake's `wake`
+   * standing for the request to the API. The clock moves 1 s per reading and the whole sleep.
+   */
+  async function resume(fake: FakeAws, options: Partial<OpsContext> = {}) {
+    const lines: string[] = [];
+    let clock = START;
+    const dev = environmentNamed(platformConfig, 'dev');
+    const resources = await discoverResources(fake.clients.cloudformation, platformConfig.shared, dev);
+    const operations = new EnvironmentOperations(resources, {
+      clients: fake.clients,
+      report: (line) => lines.push(line),
+      sleep: async (ms) => {
+        clock += ms;
+      },
+      now: () => (clock += 1000),
+      actor: 'schedule',
+      wake: fake.wake,
+      ...options,
+    });
+    const outcome = await operations
+      .transition('resume', (observed) => operations.planResume(observed))
+      .then(
+        (plan) => ({ plan, error: undefined }),
+        (error: Error) => ({ plan: undefined, error }),
+      );
+    return { ...outcome, out: lines.join('\n') };
+  }
+
+  /** A dev environment on the HTTP API, paused by the CLI. */
+  async function pausedOnHttpApi(): Promise<FakeAws> {
+    const fake = new FakeAws('dev', { ingress: 'http-api' });
+    const paused = await cli(fake, ['pause', 'dev']);
+    assert.equal(paused.code, 0, paused.err);
+    fake.reset();
+    return fake;
+  }
+
+  const steps = (plan: Plan | undefined) => plan!.steps.map((step) => step.description);
+  const enabledAlarms = (fake: FakeAws) => fake.stubs.cloudwatch.commandCalls(EnableAlarmActionsCommand).length;
+
+  test('a link gone INACTIVE over a long pause is woken by a request to the API, and resume waits until it is AVAILABLE', async () => {
+    const fake = await pausedOnHttpApi();
+    fake.vpcLink = { status: 'INACTIVE' };
+    const { plan, error, out } = await resume(fake);
+    assert.equal(error, undefined, out);
+    assert.deepEqual(fake.wakeRequests, [API], 'one request: the link came back within the minute');
+    assert.equal(fake.vpcLink.status, 'AVAILABLE');
+    const planned = steps(plan);
+    const link = planned.indexOf(
+      `make sure the API's VPC link ${LINK} is AVAILABLE (now INACTIVE: requests to ${API} wake it, which takes a few minutes)`,
+    );
+    // After the web tasks are healthy (something must answer), before the alarms page again.
+    assert.ok(link > planned.findIndex((step) => step.startsWith('wait for the web tasks')), planned.join('\n'));
+    assert.ok(link < planned.findIndex((step) => step.startsWith('let the alarms')), planned.join('\n'));
+    assert.match(out, new RegExp(`sent a request to ${API} to wake the VPC link ${LINK} \\(INACTIVE\\): HTTP 503`));
+    assert.match(out, /waiting for VPC link vldev42 AVAILABLE/);
+    assert.match(out, /VPC link vldev42 AVAILABLE: done after \d+ s/);
+    assert.equal(fake.stateRecord().state, 'running');
+    assert.equal(enabledAlarms(fake), 1);
+  });
+
+  test('an AVAILABLE link is read and left alone: no request is sent, and a second resume has nothing to do', async () => {
+    const fake = await pausedOnHttpApi();
+    const first = await resume(fake);
+    assert.equal(first.error, undefined, first.out);
+    assert.ok(steps(first.plan).includes(`make sure the API's VPC link ${LINK} is AVAILABLE (now AVAILABLE)`));
+    assert.deepEqual(fake.wakeRequests, []);
+    assert.equal(fake.stateRecord().state, 'running');
+    fake.reset();
+    const second = await resume(fake);
+    assert.equal(second.plan?.nothingToDo, 'dev is already running');
+    assert.deepEqual(fake.wakeRequests, []);
+    assert.deepEqual(fake.mutatingCalls(), []);
+  });
+
+  test('a link that does not come back: a request every minute, then an error naming the link, its status and the fix; run again once it is back, resume completes', async () => {
+    const fake = await pausedOnHttpApi();
+    fake.vpcLink = { status: 'INACTIVE' };
+    fake.pollsToReactivate = undefined; // requests do not bring it back (yet)
+    const failed = await resume(fake, { timeoutMs: 5 * 60_000 });
+    assert.match(
+      failed.error?.message ?? '',
+      /^gave up after \d+ s: the API's VPC link vldev42 is INACTIVE although a request was sent every minute to wake it, and requests to the API fail until it is AVAILABLE\. Run "npx booking-infra resume dev" again to keep waking it; if it does not come back, remove the cause AWS gives \(e\.g\. no free address in a subnet\), then re-create the app stack, which owns the link and holds no data \(its services stop meanwhile\): npx cdk destroy 'booking-dev\/app' && npx cdk deploy 'booking-dev\/\*'$/,
+    );
+    // 15 s polls for 5 minutes: one request at the start, then one a minute.
+    assert.ok(fake.wakeRequests.length >= 5 && fake.wakeRequests.length <= 6, `${fake.wakeRequests.length} requests`);
+    // Everything else is back; the record says the resume did not finish, the alarms stay silent.
+    assert.equal(fake.database, 'available');
+    assert.deepEqual(fake.services['booking-dev-web'], { desired: 1, running: 1, min: 1, max: 2 });
+    assert.equal(fake.stateRecord().state, 'resuming');
+    assert.equal(enabledAlarms(fake), 0);
+    assert.match(fake.journal().at(-1).outcome, /^failed: gave up after \d+ s: the API's VPC link vldev42 is INACTIVE/);
+
+    fake.vpcLink = { status: 'AVAILABLE' };
+    fake.reset();
+    const requestsBefore = fake.wakeRequests.length;
+    const again = await resume(fake);
+    assert.equal(again.error, undefined, again.out);
+    assert.deepEqual(fake.mutatingCalls(), [], 'only the record, the link check and the alarms were left');
+    assert.equal(fake.wakeRequests.length, requestsBefore, 'an AVAILABLE link gets no request');
+    assert.equal(fake.stateRecord().state, 'running');
+    assert.equal(enabledAlarms(fake), 1);
+  });
+
+  for (const status of ['FAILED', 'DELETING']) {
+    test(`a ${status} link fails the resume at once, naming the link, its status and the fix, and sends nothing`, async () => {
+      const fake = await pausedOnHttpApi();
+      fake.vpcLink = { status, message: status === 'FAILED' ? 'Insufficient free IP addresses in subnet' : undefined };
+      const { plan, error, out } = await resume(fake);
+      assert.equal(plan, undefined, out);
+      const reason = status === 'FAILED' ? ' \\(Insufficient free IP addresses in subnet\\)' : '';
+      assert.match(
+        error?.message ?? '',
+        new RegExp(
+          `^the API's VPC link vldev42 is ${status}${reason}: requests to the API cannot reach the web tasks, and traffic does not bring it back\\. Fix: remove the cause AWS gives \\(e\\.g\\. no free address in a subnet\\), then re-create the app stack, which owns the link and holds no data \\(its services stop meanwhile\\): npx cdk destroy 'booking-dev/app' && npx cdk deploy 'booking-dev/\\*', then run "npx booking-infra resume dev" again$`,
+        ),
+      );
+      assert.match(out, new RegExp(`make sure the API's VPC link vldev42 is AVAILABLE \\(now ${status}\\)`));
+      assert.deepEqual(fake.wakeRequests, []);
+      assert.equal(fake.stateRecord().state, 'resuming');
+      assert.equal(enabledAlarms(fake), 0);
+    });
+  }
+
+  test('a running environment whose link went INACTIVE: resume only wakes the link', async () => {
+    const fake = new FakeAws('dev', { ingress: 'http-api' });
+    fake.setStateRecord({
+      state: 'running',
+      changedAt: '2026-09-01T10:00:00Z',
+      services: { web: { desired: 1, min: 1, max: 2 }, worker: { desired: 0, min: 0, max: 2 } },
+    });
+    fake.vpcLink = { status: 'INACTIVE' };
+    const { plan, error, out } = await resume(fake);
+    assert.equal(error, undefined, out);
+    assert.equal(plan?.steps.length, 1);
+    assert.match(steps(plan)[0], /^make sure the API's VPC link vldev42 is AVAILABLE \(now INACTIVE/);
+    assert.deepEqual(fake.wakeRequests, [API]);
+    assert.deepEqual(fake.mutatingCalls(), []);
+    assert.equal(fake.stateRecord().changedAt, '2026-09-01T10:00:00Z', 'the record is left as it was');
+  });
+
+  test('without a target group, resume waits until every web task passes its container health check', async () => {
+    const fake = await pausedOnHttpApi();
+    fake.webTaskHealth = 'UNKNOWN'; // the check's start period
+    const healthReads = () => fake.stubs.ecs.commandCalls(DescribeTasksCommand).length;
+    const { plan, error, out } = await resume(fake, {
+      sleep: async () => {
+        if (healthReads() === 2) fake.webTaskHealth = 'HEALTHY';
+      },
+    });
+    assert.equal(error, undefined, out);
+    assert.ok(
+      steps(plan).includes(
+        "wait for the web tasks to pass their container health check (no load balancer: booking-dev-web's tasks report HEALTHY)",
+      ),
+    );
+    assert.match(out, /waiting for healthy web tasks/);
+    assert.match(out, /healthy web tasks: done after \d+ s/);
+    assert.ok(
+      fake.stubs.ecs
+        .commandCalls(ListTasksCommand)
+        .some(
+          (call) =>
+            call.args[0].input.serviceName === 'booking-dev-web' && call.args[0].input.cluster === 'booking-dev',
+        ),
+    );
+    assert.equal(healthReads(), 3, 'UNKNOWN twice, then HEALTHY');
+    assert.equal(fake.stubs.elbv2.commandCalls(DescribeTargetHealthCommand).length, 0, 'there is no load balancer');
+    assert.equal(fake.stateRecord().state, 'running');
+  });
+
+  test('a web task that keeps failing its health check does not hang the resume: it gives up naming what it saw', async () => {
+    const fake = await pausedOnHttpApi();
+    fake.webTaskHealth = 'UNHEALTHY';
+    const { error, out } = await resume(fake, { timeoutMs: 5 * 60_000 });
+    assert.match(
+      error?.message ?? '',
+      /^the web tasks of booking-dev-web did not all pass their container health check within \d+ s \(last seen: 1 RUNNING\/UNHEALTHY; /,
+    );
+    assert.match(
+      error!.message,
+      /aws ecs list-tasks --cluster booking-dev --service-name booking-dev-web --desired-status STOPPED/,
+    );
+    assert.match(error!.message, /run "npx booking-infra resume dev" again$/);
+    assert.doesNotMatch(out, /VPC link vldev42 AVAILABLE: done/, 'the link waits for healthy tasks');
+    assert.equal(fake.stateRecord().state, 'resuming');
+  });
+
+  test('with a load balancer nothing changes: target health, no task health, no VPC link', async () => {
+    const fake = new FakeAws('dev');
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
+    fake.reset();
+    const resumed = await cli(fake, ['resume', 'dev']);
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.match(resumed.out, /wait for the load balancer targets to be healthy/);
+    assert.ok(fake.stubs.elbv2.commandCalls(DescribeTargetHealthCommand).length > 0);
+    assert.equal(fake.stubs.ecs.commandCalls(DescribeTasksCommand).length, 0);
+    assert.equal(fake.stubs.apigatewayv2.commandCalls(GetVpcLinkCommand).length, 0);
+    assert.doesNotMatch(resumed.out, /VPC link/);
+  });
+
+  test('the CLI shows the link step in its plan, and its default wake is a GET to the API', async (t) => {
+    const fake = await pausedOnHttpApi();
+    fake.vpcLink = { status: 'INACTIVE' };
+    const requested: string[] = [];
+    t.mock.method(globalThis, 'fetch', async (url: string) => {
+      requested.push(url);
+      await fake.wake(url);
+      return new Response('Service Unavailable', { status: 503 });
+    });
+    const resumed = await cli(fake, ['resume', 'dev']);
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.match(resumed.out, /Plan to resume dev \(eu-west-2\):/);
+    assert.match(resumed.out, /\d+\. make sure the API's VPC link vldev42 is AVAILABLE \(now INACTIVE/);
+    assert.deepEqual(requested, [API]);
+    assert.match(
+      resumed.out,
+      /sent a request to https:\/\/api-dev\.lichnails\.co\.uk\/ to wake the VPC link vldev42 \(INACTIVE\): HTTP 503/,
+    );
+    assert.equal(fake.stateRecord().state, 'running');
   });
 });

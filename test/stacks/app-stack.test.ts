@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
-import { withAppPort } from '../../src/config/application';
+import { type EnvironmentConfig, environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
+import { WEB_HEALTH_CHECK, withAppPort } from '../../src/config/application';
 import { OPS_LAMBDA_VARIABLES as V } from '../../src/ops/contracts';
 import { configuredCapacity } from '../../src/ops/resources';
 import {
@@ -64,17 +64,49 @@ function guardFunction(platform: SynthesizedPlatform, envName: string): string {
 
 const SECRET_NAMES = ['DATABASE_USER', 'DATABASE_PASSWORD', 'REDIS_PASSWORD', 'DJANGO_SECRET_KEY'];
 
+const DEV = environmentNamed(platformConfig, 'dev');
+const PROD = environmentNamed(platformConfig, 'prod');
+
+/**
+ * Dev behind the ALB, as it ran before its HTTP API (which has no load balancer, target group or
+ * request-count scaling): the ALB's behaviour is checked on it and on prod.
+ */
+const DEV_ALB: EnvironmentConfig = {
+  ...DEV,
+  ingress: { kind: 'alb' },
+  compute: {
+    ...DEV.compute,
+    web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
+  },
+};
+
+/** The alarm actions of the ops stack's alerts topic. */
+const OPS_TOPIC = /OpsTopicArn|AlertsTopic/;
+
 describe('compute tier', () => {
   let platform: SynthesizedPlatform;
+  let devAlb: SynthesizedPlatform;
   let minimal: SynthesizedPlatform;
   before(() => {
     platform = synth();
-    const config = withEnvironment('dev', { state: 'minimal' });
-    minimal = synth({ ...config, environments: [environmentNamed(config, 'dev')] });
+    devAlb = synth({ ...platformConfig, environments: [DEV_ALB] });
+    // Both at once: dev's HTTP API and prod's ALB go away alike.
+    minimal = synth(withEnvironment('prod', { state: 'minimal' }, withEnvironment('dev', { state: 'minimal' })));
+  });
+
+  /** An environment behind the ALB: prod as committed, dev as DEV_ALB. */
+  const behindAlb = (envName: 'dev' | 'prod') => ({
+    label: envName === 'dev' ? 'dev behind an ALB' : 'prod',
+    env: envName === 'dev' ? DEV_ALB : PROD,
+    // Read by the tests, after before() has synthesized.
+    get platform() {
+      return envName === 'dev' ? devAlb : platform;
+    },
   });
 
   for (const envName of ['dev', 'prod'] as const) {
     const env = environmentNamed(platformConfig, envName);
+    const alb = behindAlb(envName);
 
     test(`${envName}: web task runs the app behind a PgBouncer sidecar it waits for`, () => {
       const td = taskDefinition(platform.json(envName, 'app'), `booking-${envName}-web`);
@@ -85,7 +117,6 @@ describe('compute tier', () => {
       const pgbouncer = container(td, 'pgbouncer');
       assert.deepEqual(app.PortMappings, [{ ContainerPort: 8000, Protocol: 'tcp', Name: 'http' }]);
       assert.deepEqual(app.Command, withAppPort(env.compute.web.command, env.compute.appPort));
-      assert.equal(app.HealthCheck, undefined, 'the ALB decides web health (the seed removed the container check)');
       assert.deepEqual(app.DependsOn, [{ ContainerName: 'pgbouncer', Condition: 'HEALTHY' }]);
       const environment = Object.fromEntries(app.Environment.map((e: any) => [e.Name, e.Value]));
       assert.equal(environment.DATABASE_HOST, '127.0.0.1');
@@ -170,8 +201,22 @@ describe('compute tier', () => {
       }
       const [, web] = service(json, `booking-${envName}-web`);
       assert.equal(web.HealthCheckGracePeriodSeconds, 60);
-      assert.equal(web.LoadBalancers[0].ContainerName, 'app');
-      assert.equal(web.LoadBalancers[0].ContainerPort, 8000);
+    });
+
+    test(`${alb.label}: the ALB decides web health: the web container has no health check of its own`, () => {
+      const app = container(taskDefinition(alb.platform.json(envName, 'app'), `booking-${envName}-web`), 'app');
+      assert.equal(app.HealthCheck, undefined, 'the ALB decides web health (the seed removed the container check)');
+    });
+
+    test(`${alb.label}: the web service registers its app container's port in the target group, not in Cloud Map`, () => {
+      const json = alb.platform.json(envName, 'app');
+      const [, web] = service(json, `booking-${envName}-web`);
+      const [[targetGroupId]] = resourcesOfType(json, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+      assert.deepEqual(web.LoadBalancers, [
+        { ContainerName: 'app', ContainerPort: 8000, TargetGroupArn: { Ref: targetGroupId } },
+      ]);
+      assert.equal(web.ServiceRegistries, undefined);
+      assert.equal(resourcesOfType(json, 'AWS::ServiceDiscovery::Service').length, 0);
     });
 
     test(`${envName}: no DesiredCount, so a deploy leaves the running count alone (a pause included)`, () => {
@@ -223,20 +268,20 @@ describe('compute tier', () => {
       assert.deepEqual(web.CapacityProviderStrategy, expectedWeb);
     });
 
-    test(`${envName}: web scales on CPU and on requests per task`, () => {
-      const template = platform.template(envName, 'app');
+    test(`${alb.label}: web scales on CPU and on requests per task`, () => {
+      const template = alb.platform.template(envName, 'app');
       template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
         PolicyType: 'TargetTrackingScaling',
         TargetTrackingScalingPolicyConfiguration: Match.objectLike({
           PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
-          TargetValue: env.compute.web.cpuTargetPercent,
+          TargetValue: alb.env.compute.web.cpuTargetPercent,
         }),
       });
       template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
         PolicyType: 'TargetTrackingScaling',
         TargetTrackingScalingPolicyConfiguration: Match.objectLike({
           PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
-          TargetValue: env.compute.web.requestsPerTaskPerMinute,
+          TargetValue: alb.env.compute.web.requestsPerTaskPerMinute,
         }),
       });
     });
@@ -291,9 +336,9 @@ describe('compute tier', () => {
       assert.deepEqual(rules, ['rate(1 minute)']);
     });
 
-    test(`${envName}: load balancer serves HTTPS with a modern policy and redirects HTTP`, () => {
-      const template = platform.template(envName, 'app');
-      const json = platform.json(envName, 'app');
+    test(`${alb.label}: load balancer serves HTTPS with a modern policy and redirects HTTP`, () => {
+      const template = alb.platform.template(envName, 'app');
+      const json = alb.platform.json(envName, 'app');
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
         Port: 443,
         Protocol: 'HTTPS',
@@ -311,8 +356,8 @@ describe('compute tier', () => {
       const attributes = Object.fromEntries(lb.Properties.LoadBalancerAttributes.map((a: any) => [a.Key, a.Value]));
       assert.equal(lb.Properties.Scheme, 'internet-facing');
       assert.equal(attributes['routing.http.drop_invalid_header_fields.enabled'], 'true');
-      assert.equal(attributes['deletion_protection.enabled'], String(env.deletionProtection));
-      assert.equal(attributes['access_logs.s3.enabled'], env.compute.loadBalancerAccessLogs ? 'true' : undefined);
+      assert.equal(attributes['deletion_protection.enabled'], String(alb.env.deletionProtection));
+      assert.equal(attributes['access_logs.s3.enabled'], alb.env.compute.loadBalancerAccessLogs ? 'true' : undefined);
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
         HealthCheckPath: '/health/',
         TargetType: 'ip',
@@ -321,8 +366,8 @@ describe('compute tier', () => {
       });
     });
 
-    test(`${envName}: load-balancer alarms notify the ops topic`, () => {
-      const json = platform.json(envName, 'app');
+    test(`${alb.label}: load-balancer alarms notify the ops topic`, () => {
+      const json = alb.platform.json(envName, 'app');
       const alarms = resourcesOfType(json, 'AWS::CloudWatch::Alarm')
         .map(([, a]) => a.Properties)
         .filter((a) => /-(target5xx|elb5xx|unhealthy-hosts|latency-p95)$/.test(a.AlarmName));
@@ -334,7 +379,7 @@ describe('compute tier', () => {
       ]);
       for (const alarm of alarms) {
         assert.equal(alarm.AlarmActions.length, 1);
-        assert.match(JSON.stringify(alarm.AlarmActions[0]), /OpsTopicArn|AlertsTopic/);
+        assert.match(JSON.stringify(alarm.AlarmActions[0]), OPS_TOPIC);
       }
       const latency = alarms.find((a) => a.AlarmName.endsWith('latency-p95'));
       assert.equal(latency.ExtendedStatistic, 'p95');
@@ -368,28 +413,218 @@ describe('compute tier', () => {
     });
   }
 
-  test('dev: the schedule Lambda gets its resources, the state table and the configured bounds as variables', () => {
+  test('dev (HTTP API): the web container checks /health/ on the app port itself, every 30 s', () => {
+    const app = container(taskDefinition(platform.json('dev', 'app'), 'booking-dev-web'), 'app');
+    const [command] = withAppPort([WEB_HEALTH_CHECK], DEV.compute.appPort);
+    // The task's own address, from the ECS metadata endpoint, as the target group's check used.
+    assert.ok(command.includes("os.environ['ECS_CONTAINER_METADATA_URI_V4']"), command);
+    assert.ok(command.includes("url = 'http://' + ip + ':8000/health/'"), command);
+    assert.ok(!command.includes('127.0.0.1'), command);
+    assert.equal(DEV.compute.web.healthCheckCommand, WEB_HEALTH_CHECK);
+    assert.deepEqual(app.HealthCheck, {
+      Command: ['CMD-SHELL', command],
+      Interval: 30,
+      Timeout: 5,
+      Retries: 3,
+      StartPeriod: 30,
+    });
+  });
+
+  test("dev (HTTP API): the web service registers its app container's port in Cloud Map (SRV), not in a target group", () => {
     const json = platform.json('dev', 'app');
-    const env = environmentNamed(platformConfig, 'dev');
+    const [, web] = service(json, 'booking-dev-web');
+    assert.deepEqual(web.LoadBalancers, []);
+    const [[discoveryId, discovery]] = resourcesOfType(json, 'AWS::ServiceDiscovery::Service');
+    assert.deepEqual(web.ServiceRegistries, [
+      { ContainerName: 'app', ContainerPort: 8000, RegistryArn: { 'Fn::GetAtt': [discoveryId, 'Arn'] } },
+    ]);
+    const [[namespaceId, namespace]] = resourcesOfType(json, 'AWS::ServiceDiscovery::PrivateDnsNamespace');
+    assert.equal(namespace.Properties.Name, 'booking-dev.internal');
+    assert.equal(discovery.Properties.Name, 'web');
+    assert.deepEqual(discovery.Properties.DnsConfig.NamespaceId, { 'Fn::GetAtt': [namespaceId, 'Id'] });
+    assert.deepEqual(discovery.Properties.DnsConfig.DnsRecords, [{ TTL: 10, Type: 'SRV' }]);
+    // ECS reports the container health check to Cloud Map: a failing task is deregistered.
+    assert.deepEqual(discovery.Properties.HealthCheckCustomConfig, { FailureThreshold: 1 });
+    const [, worker] = service(json, 'booking-dev-worker');
+    assert.equal(worker.ServiceRegistries, undefined);
+  });
+
+  test('dev (HTTP API): web scales on CPU only: no target group to count requests on', () => {
+    const policies = resourcesOfType(platform.json('dev', 'app'), 'AWS::ApplicationAutoScaling::ScalingPolicy')
+      .filter(([id]) => id.startsWith('WebService'))
+      .map(([, policy]) => policy.Properties);
+    assert.deepEqual(
+      policies.map((p) => [
+        p.PolicyType,
+        p.TargetTrackingScalingPolicyConfiguration?.PredefinedMetricSpecification?.PredefinedMetricType,
+        p.TargetTrackingScalingPolicyConfiguration?.TargetValue,
+      ]),
+      [['TargetTrackingScaling', 'ECSServiceAverageCPUUtilization', DEV.compute.web.cpuTargetPercent]],
+    );
+    assert.equal(DEV.compute.web.requestsPerTaskPerMinute, undefined);
+  });
+
+  test('dev (HTTP API): no load balancer; the API answers on its own custom domain only, TLS 1.2, throttled and access-logged', () => {
+    const json = platform.json('dev', 'app');
+    for (const type of [
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::ElasticLoadBalancingV2::Listener',
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+    ]) {
+      assert.equal(resourcesOfType(json, type).length, 0, type);
+    }
+    const [[apiId, api]] = resourcesOfType(json, 'AWS::ApiGatewayV2::Api');
+    assert.equal(api.Properties.Name, 'booking-dev-api');
+    assert.equal(api.Properties.ProtocolType, 'HTTP');
+    assert.equal(api.Properties.DisableExecuteApiEndpoint, true, 'no second, unmonitored name for the API');
+    const [[domainId]] = resourcesOfType(json, 'AWS::ApiGatewayV2::DomainName');
+    platform.template('dev', 'app').hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: DEV.apiHost,
+      DomainNameConfigurations: [
+        {
+          CertificateArn: { Ref: Match.stringLikeRegexp('ApiDomainCertificate') },
+          EndpointType: 'REGIONAL',
+          SecurityPolicy: 'TLS_1_2',
+        },
+      ],
+    });
+    const [[, mapping]] = resourcesOfType(json, 'AWS::ApiGatewayV2::ApiMapping');
+    assert.deepEqual(mapping.Properties, { ApiId: { Ref: apiId }, DomainName: { Ref: domainId }, Stage: '$default' });
+    const [[, record]] = resourcesOfType(json, 'AWS::Route53::RecordSet');
+    assert.equal(record.Properties.Name, `${DEV.apiHost}.`);
+    assert.equal(record.Properties.Type, 'A');
+    assert.deepEqual(record.Properties.AliasTarget, {
+      DNSName: { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] },
+      HostedZoneId: { 'Fn::GetAtt': [domainId, 'RegionalHostedZoneId'] },
+    });
+    const [[, stage]] = resourcesOfType(json, 'AWS::ApiGatewayV2::Stage');
+    assert.equal(stage.Properties.StageName, '$default');
+    assert.deepEqual(stage.Properties.DefaultRouteSettings, {
+      ThrottlingRateLimit: DEV.ingress!.throttle!.ratePerSecond,
+      ThrottlingBurstLimit: DEV.ingress!.throttle!.burst,
+    });
+    const logGroupId = stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0];
+    assert.equal(json.Resources[logGroupId].Properties.LogGroupName, '/aws/apigateway/booking-dev-api');
+    assert.equal(json.Resources[logGroupId].Properties.RetentionInDays, DEV.logRetentionDays);
+    assert.match(stage.Properties.AccessLogSettings.Format, /\$context\.status/);
+  });
+
+  test('dev (HTTP API): every request goes through the VPC link to the web tasks Cloud Map lists', () => {
+    const json = platform.json('dev', 'app');
+    const [[linkId, link]] = resourcesOfType(json, 'AWS::ApiGatewayV2::VpcLink');
+    assert.equal(link.Properties.Name, 'booking-dev-web');
+    assert.match(JSON.stringify(link.Properties.SecurityGroupIds), /NetworkingVpcLinkSecurityGroup/);
+    const [, web] = service(json, 'booking-dev-web');
+    assert.deepEqual(link.Properties.SubnetIds, web.NetworkConfiguration.AwsvpcConfiguration.Subnets);
+    const [[discoveryId]] = resourcesOfType(json, 'AWS::ServiceDiscovery::Service');
+    const [[integrationId, integration]] = resourcesOfType(json, 'AWS::ApiGatewayV2::Integration');
+    assert.deepEqual(
+      {
+        type: integration.Properties.IntegrationType,
+        connection: integration.Properties.ConnectionType,
+        link: integration.Properties.ConnectionId,
+        uri: integration.Properties.IntegrationUri,
+        method: integration.Properties.IntegrationMethod,
+      },
+      {
+        type: 'HTTP_PROXY',
+        connection: 'VPC_LINK',
+        link: { Ref: linkId },
+        uri: { 'Fn::GetAtt': [discoveryId, 'Arn'] },
+        method: 'ANY',
+      },
+    );
+    const routes = resourcesOfType(json, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
+    assert.deepEqual(routes.map((route) => route.RouteKey).sort(), ['ANY /', 'ANY /{proxy+}']);
+    for (const route of routes) {
+      assert.deepEqual(route.Target, { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+    }
+  });
+
+  test("dev (HTTP API): the API's 5xx and p95 latency alarms notify the ops topic", () => {
+    const json = platform.json('dev', 'app');
+    const [[apiId]] = resourcesOfType(json, 'AWS::ApiGatewayV2::Api');
+    const alarms = resourcesOfType(json, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.AlarmName.startsWith('booking-dev-api-'));
+    assert.deepEqual(alarms.map((a) => a.AlarmName).sort(), ['booking-dev-api-5xx', 'booking-dev-api-latency-p95']);
+    for (const alarm of alarms) {
+      assert.equal(alarm.Namespace, 'AWS/ApiGateway');
+      assert.deepEqual(alarm.Dimensions, [
+        { Name: 'ApiId', Value: { Ref: apiId } },
+        { Name: 'Stage', Value: '$default' },
+      ]);
+      assert.equal(alarm.AlarmActions.length, 1);
+      assert.match(JSON.stringify(alarm.AlarmActions[0]), OPS_TOPIC);
+    }
+    const latency = alarms.find((a) => a.AlarmName.endsWith('latency-p95'));
+    assert.equal(latency.ExtendedStatistic, 'p95');
+    // The load balancer's alarms have nothing to watch.
+    assert.ok(!alarms.some((a) => /-(target5xx|elb5xx|unhealthy-hosts)$/.test(a.AlarmName)));
+  });
+
+  /** The schedule Lambda's variables in dev's app template, and those that do not depend on the front door. */
+  const scheduleVariables = (json: Record<string, any>, env: EnvironmentConfig) => {
     const [, fn] = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('Schedule'))!;
     const [webId] = service(json, 'booking-dev-web');
     const [workerId] = service(json, 'booking-dev-worker');
+    return {
+      actual: fn.Properties.Environment.Variables,
+      common: {
+        [V.environment]: 'dev',
+        [V.stage]: 'booking-dev',
+        [V.databaseId]: 'booking-dev',
+        [V.cluster]: 'booking-dev',
+        [V.webService]: { 'Fn::GetAtt': [webId, 'Name'] },
+        [V.workerService]: { 'Fn::GetAtt': [workerId, 'Name'] },
+        [V.apiUrl]: 'https://api-dev.lichnails.co.uk/',
+        [V.migrateFamily]: 'booking-dev-migrate',
+        [V.pipelineName]: 'booking-dev',
+        [V.stateTable]: 'booking-dev-ops-state',
+        [V.metricNamespace]: 'booking',
+        [V.configuredCapacity]: JSON.stringify(configuredCapacity(env)),
+      },
+    };
+  };
+
+  test('dev (HTTP API): the schedule Lambda gets its resources, the VPC link and API URL (no target group), the state table and the configured bounds as variables', () => {
+    const json = platform.json('dev', 'app');
+    const { actual, common } = scheduleVariables(json, DEV);
+    const [[vpcLinkId]] = resourcesOfType(json, 'AWS::ApiGatewayV2::VpcLink');
+    assert.deepEqual(actual, { ...common, [V.vpcLinkId]: { Ref: vpcLinkId } });
+    assert.ok(!JSON.stringify(actual).includes('STATE_PARAMETER'));
+  });
+
+  test('dev behind an ALB: the schedule Lambda gets the target group instead of a VPC link', () => {
+    const json = devAlb.json('dev', 'app');
+    const { actual, common } = scheduleVariables(json, DEV_ALB);
     const [targetGroupId] = resourcesOfType(json, 'AWS::ElasticLoadBalancingV2::TargetGroup')[0];
-    assert.deepEqual(fn.Properties.Environment.Variables, {
-      [V.environment]: 'dev',
-      [V.stage]: 'booking-dev',
-      [V.databaseId]: 'booking-dev',
-      [V.cluster]: 'booking-dev',
-      [V.webService]: { 'Fn::GetAtt': [webId, 'Name'] },
-      [V.workerService]: { 'Fn::GetAtt': [workerId, 'Name'] },
-      [V.targetGroupArn]: { Ref: targetGroupId },
-      [V.migrateFamily]: 'booking-dev-migrate',
-      [V.pipelineName]: 'booking-dev',
-      [V.stateTable]: 'booking-dev-ops-state',
-      [V.metricNamespace]: 'booking',
-      [V.configuredCapacity]: JSON.stringify(configuredCapacity(env)),
-    });
-    assert.ok(!JSON.stringify(fn.Properties.Environment.Variables).includes('STATE_PARAMETER'));
+    assert.deepEqual(actual, { ...common, [V.targetGroupArn]: { Ref: targetGroupId } });
+  });
+
+  test("the schedule Lambda reads target health behind an ALB; behind the HTTP API, its VPC link and the web tasks' health", () => {
+    const statementsOf = (json: Record<string, any>) =>
+      resourcesOfType(json, 'AWS::IAM::Policy')
+        .filter(([id]) => id.startsWith('ScheduleOperator'))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const granting = (statements: any[], action: string) =>
+      statements.filter((s: any) => [s.Action].flat().includes(action)).map((s: any) => s.Resource);
+
+    const albStatements = statementsOf(devAlb.json('dev', 'app'));
+    assert.deepEqual(granting(albStatements, 'elasticloadbalancing:DescribeTargetHealth'), ['*']);
+    assert.deepEqual(granting(albStatements, 'ecs:DescribeTasks'), []);
+    assert.deepEqual(granting(albStatements, 'apigateway:GET'), []);
+
+    const json = platform.json('dev', 'app');
+    const [[vpcLinkId]] = resourcesOfType(json, 'AWS::ApiGatewayV2::VpcLink');
+    const apiStatements = statementsOf(json);
+    assert.deepEqual(granting(apiStatements, 'elasticloadbalancing:DescribeTargetHealth'), []);
+    assert.deepEqual(granting(apiStatements, 'ecs:DescribeTasks'), [
+      'arn:aws:ecs:eu-west-2:111111111111:task/booking-dev/*',
+    ]);
+    assert.deepEqual(granting(apiStatements, 'apigateway:GET'), [
+      { 'Fn::Join': ['', ['arn:aws:apigateway:eu-west-2::/vpclinks/', { Ref: vpcLinkId }]] },
+    ]);
   });
 
   test("dev: the schedule Lambda's role names every resource it touches; no SSM state parameter", () => {
@@ -445,23 +680,28 @@ describe('compute tier', () => {
     assert.ok(!resourcesOfType(json, 'AWS::Lambda::Function').some(([id]) => id.startsWith('Schedule')));
   });
 
-  test('minimal: no load balancer, no services, no bounds, no publisher, no API record; cluster and certificate stay', () => {
-    const json = minimal.json('dev', 'app');
-    for (const type of [
-      'AWS::ElasticLoadBalancingV2::LoadBalancer',
-      'AWS::ECS::Service',
-      'AWS::ECS::TaskDefinition',
-      'AWS::ApplicationAutoScaling::ScalableTarget',
-      'Custom::ServiceBounds',
-      'AWS::Lambda::Function',
-      'AWS::Scheduler::Schedule',
-      'AWS::Route53::RecordSet',
-    ]) {
-      assert.equal(resourcesOfType(json, type).length, 0, type);
-    }
-    assert.equal(resourcesOfType(json, 'AWS::ECS::Cluster').length, 1);
-    assert.equal(resourcesOfType(json, 'AWS::CertificateManager::Certificate').length, 1);
-  });
+  for (const envName of ['dev', 'prod'] as const) {
+    test(`${envName} minimal: no load balancer or HTTP API, no services, no bounds, no publisher, no API record; cluster and certificate stay`, () => {
+      const json = minimal.json(envName, 'app');
+      for (const type of [
+        'AWS::ElasticLoadBalancingV2::LoadBalancer',
+        'AWS::ApiGatewayV2::Api',
+        'AWS::ApiGatewayV2::VpcLink',
+        'AWS::ServiceDiscovery::PrivateDnsNamespace',
+        'AWS::ECS::Service',
+        'AWS::ECS::TaskDefinition',
+        'AWS::ApplicationAutoScaling::ScalableTarget',
+        'Custom::ServiceBounds',
+        'AWS::Lambda::Function',
+        'AWS::Scheduler::Schedule',
+        'AWS::Route53::RecordSet',
+      ]) {
+        assert.equal(resourcesOfType(json, type).length, 0, type);
+      }
+      assert.equal(resourcesOfType(json, 'AWS::ECS::Cluster').length, 1);
+      assert.equal(resourcesOfType(json, 'AWS::CertificateManager::Certificate').length, 1);
+    });
+  }
 
   test('pool sizes that overflow max_connections fail with the numbers', () => {
     const issues = findConfigIssues(

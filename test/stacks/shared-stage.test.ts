@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
+import { environmentNamed, findConfigIssues, ingressOf, platformConfig } from '../../src/config';
 import { resourcesOfType, synth, type SynthesizedPlatform } from '../helpers';
 
 describe('DNS, TLS and the image repository', () => {
@@ -56,7 +56,9 @@ describe('DNS, TLS and the image repository', () => {
   for (const envName of ['dev', 'prod']) {
     const env = environmentNamed(platformConfig, envName);
 
-    test(`${envName}: certificate for ${env.apiHost} validated by DNS in the shared zone, on the HTTPS listener`, () => {
+    const behindAlb = ingressOf(env).kind === 'alb';
+    const door = behindAlb ? 'the HTTPS listener' : "the HTTP API's custom domain";
+    test(`${envName}: certificate for ${env.apiHost} validated by DNS in the shared zone, on ${door}`, () => {
       const json = platform.json(envName, 'app');
       const [certId, cert] = resourcesOfType(json, 'AWS::CertificateManager::Certificate')[0];
       assert.equal(cert.Properties.DomainName, env.apiHost);
@@ -67,14 +69,33 @@ describe('DNS, TLS and the image repository', () => {
       const parameter = json.Parameters[zoneId.Ref];
       assert.equal(parameter.Type, 'AWS::SSM::Parameter::Value<String>');
       assert.equal(parameter.Default, '/booking/shared/hosted-zone-id');
-      platform.template(envName, 'app').hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-        Port: 443,
-        Certificates: [{ CertificateArn: { Ref: certId } }],
-      });
+      if (behindAlb) {
+        platform.template(envName, 'app').hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+          Port: 443,
+          Certificates: [{ CertificateArn: { Ref: certId } }],
+        });
+      } else {
+        platform.template(envName, 'app').hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+          DomainName: env.apiHost,
+          DomainNameConfigurations: [Match.objectLike({ CertificateArn: { Ref: certId }, EndpointType: 'REGIONAL' })],
+        });
+      }
     });
 
-    test(`${envName}: ${env.apiHost} is an alias of the load balancer`, () => {
+    test(`${envName}: ${env.apiHost} is an alias of ${behindAlb ? 'the load balancer' : "the HTTP API's regional domain"}`, () => {
       const json = platform.json(envName, 'app');
+      if (!behindAlb) {
+        const [domainId] = resourcesOfType(json, 'AWS::ApiGatewayV2::DomainName')[0];
+        platform.template(envName, 'app').hasResourceProperties('AWS::Route53::RecordSet', {
+          Name: `${env.apiHost}.`,
+          Type: 'A',
+          AliasTarget: {
+            DNSName: { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] },
+            HostedZoneId: { 'Fn::GetAtt': [domainId, 'RegionalHostedZoneId'] },
+          },
+        });
+        return;
+      }
       const [lbId] = resourcesOfType(json, 'AWS::ElasticLoadBalancingV2::LoadBalancer')[0];
       platform.template(envName, 'app').hasResourceProperties('AWS::Route53::RecordSet', {
         Name: `${env.apiHost}.`,

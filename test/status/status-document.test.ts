@@ -150,8 +150,30 @@ describe('seed module evidence', () => {
     assert.equal(statusOf(web, 'Auto-scaling enhancements').status, 'partly built');
   });
 
-  test('the seed-deployed ECS service needs the load balancer and the circuit breaker', () => {
-    const service = (breaker: boolean) => ({
+  /** Dev's web service behind its HTTP API: registered in Cloud Map, no load balancer. */
+  const webInCloudMap = (breaker = true) =>
+    resource(
+      'AWS::ECS::Service',
+      {
+        LoadBalancers: [],
+        ServiceRegistries: [{ ContainerName: 'app', ContainerPort: 8000 }],
+        DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: breaker } },
+      },
+      { module: 'web-service' },
+    );
+  /** Dev's services behind its HTTP API: neither is behind a load balancer. */
+  const behindHttpApi = (breaker = true): PlatformStacks => ({
+    dev: [
+      stack('app', {
+        Web: webInCloudMap(breaker),
+        Worker: resource('AWS::ECS::Service', { LoadBalancers: [] }, { module: 'worker-service' }),
+        T: resource('AWS::ApplicationAutoScaling::ScalableTarget', {}, { module: 'web-service' }),
+      }),
+    ],
+  });
+
+  test('the seed-deployed ECS service needs a front door (a load balancer or Cloud Map) and the circuit breaker', () => {
+    const behindAlb = (breaker: boolean) => ({
       dev: [
         stack('app', {
           S: resource(
@@ -163,8 +185,17 @@ describe('seed module evidence', () => {
         }),
       ],
     });
-    assert.equal(statusOf(service(true), 'ECS Service').status, 'built');
-    assert.equal(statusOf(service(false), 'ECS Service').status, 'partly built');
+    assert.equal(statusOf(behindAlb(true), 'ECS Service').status, 'built');
+    assert.equal(statusOf(behindAlb(false), 'ECS Service').status, 'partly built');
+    const [web] = statusOf(behindHttpApi(), 'ECS Service').findings;
+    assert.deepEqual([web.environments, web.modules], [['dev'], ['web-service']]);
+    assert.equal(statusOf(behindHttpApi(false), 'ECS Service').status, 'partly built');
+  });
+
+  test("the worker is the worker module's service: a web service behind the HTTP API has no load balancer either, and does not count", () => {
+    const [worker] = statusOf(behindHttpApi(), 'ECS Worker').findings;
+    assert.deepEqual([worker.environments, worker.modules], [['dev'], ['worker-service']]);
+    assert.equal(statusOf({ dev: [stack('app', { Web: webInCloudMap() })] }, 'ECS Worker').status, 'not built');
   });
 });
 

@@ -346,12 +346,20 @@ export async function runDoctorCommand(
     docker: deps.docker,
   });
   for (const result of results) {
-    print(`${result.ok ? 'PASS' : 'FAIL'} ${result.name}: ${result.detail}`);
-    if (!result.ok && result.fix) for (const line of result.fix.split('\n')) print(`     fix: ${line}`);
+    // A warning passes (nothing is broken) but says what to do about it, as a failure does.
+    const label = !result.ok ? 'FAIL' : result.warning ? 'WARN' : 'PASS';
+    print(`${label} ${result.name}: ${result.detail}`);
+    if ((!result.ok || result.warning) && result.fix)
+      for (const line of result.fix.split('\n')) print(`     fix: ${line}`);
   }
   const failed = results.filter((r) => !r.ok).length;
   if (failed > 0) throw new CliError(`${failed} of ${results.length} checks failed for ${env.name}`);
-  print(`All ${results.length} checks passed for ${env.name}.`);
+  const warned = results.filter((r) => r.warning).length;
+  print(
+    warned > 0
+      ? `All ${results.length} checks passed for ${env.name}, ${warned} with a warning (WARN above).`
+      : `All ${results.length} checks passed for ${env.name}.`,
+  );
   return results;
 }
 

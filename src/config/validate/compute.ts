@@ -57,7 +57,18 @@ export function validateCompute(env: EnvironmentConfig, issues: IssueCollector):
   }
   validateService(at('worker'), compute.worker, issues, 0);
   issues.integerIn(at('web.cpuTargetPercent'), compute.web.cpuTargetPercent, 10, 95);
-  issues.integerIn(at('web.requestsPerTaskPerMinute'), compute.web.requestsPerTaskPerMinute, 1, 1_000_000);
+  if (compute.web.requestsPerTaskPerMinute !== undefined) {
+    issues.integerIn(at('web.requestsPerTaskPerMinute'), compute.web.requestsPerTaskPerMinute, 1, 1_000_000);
+  }
+  if (compute.web.healthCheckCommand !== undefined && !compute.web.healthCheckCommand.includes('{appPort}')) {
+    const port = String(compute.appPort);
+    if (/:\d{2,5}\//.test(compute.web.healthCheckCommand) && !compute.web.healthCheckCommand.includes(`:${port}/`)) {
+      issues.add(
+        at('web.healthCheckCommand'),
+        `${JSON.stringify(compute.web.healthCheckCommand)} asks a port other than appPort ${port} (write {appPort} in its place)`,
+      );
+    }
+  }
   issues.integerIn(at('worker.messagesPerTask'), compute.worker.messagesPerTask, 2, 1_000_000);
   issues.integerIn(at('worker.stopTimeoutSeconds'), compute.worker.stopTimeoutSeconds, 2, 120, ', the Fargate maximum');
   if (compute.worker.queues.length === 0 || compute.worker.queues.some((queue) => !/^[A-Za-z0-9_.-]+$/.test(queue))) {

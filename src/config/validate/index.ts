@@ -3,6 +3,7 @@ import { validateBackup } from './backup';
 import { validateEdge } from './edge';
 import { validateMonitoring } from './monitoring';
 import { validateWaf } from './waf';
+import { validateIngress } from './ingress';
 import type { EnvironmentConfig, PlatformConfig, SharedConfig } from '../types';
 import { validateAcceptedRisks } from './accepted-risks';
 import { validateBudgetAndUsage } from './budget-and-usage';
@@ -57,6 +58,7 @@ function validateEnvironment(env: EnvironmentConfig, shared: SharedConfig, issue
   validateDatabase(env, issues);
   validateCache(env, issues);
   validateCompute(env, issues);
+  validateIngress(env, issues);
   validatePipeline(env, issues);
   validateSchedule(env, issues);
   validateScheduledScaling(env, issues);

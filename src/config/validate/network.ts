@@ -1,3 +1,4 @@
+import { usesLoadBalancer } from '../ingress';
 import { type Cidr, cidrContains, formatCidr, networkAddress, parseCidr, PRIVATE_RANGES } from '../cidr';
 import { planFits, planSubnets, SUBNET_TIERS } from '../subnet-plan';
 import { EGRESS_MODES, type EnvironmentConfig, type InterfaceEndpointName } from '../types';
@@ -48,7 +49,8 @@ export function validateNetwork(env: EnvironmentConfig, issues: IssueCollector):
       ) && masksValid;
   }
   if (!masksValid) return;
-  if (net.subnetMasks.public > ALB_LONGEST_MASK) {
+  // Only a load balancer needs it: the HTTP API's VPC link takes an address or two per subnet.
+  if (usesLoadBalancer(env) && net.subnetMasks.public > ALB_LONGEST_MASK) {
     const fits =
       !vpc || planFits(vpc, planSubnets(vpc, { ...net.subnetMasks, public: ALB_LONGEST_MASK }, env.availabilityZones));
     issues.add(

@@ -9,6 +9,8 @@ import { globalPrices } from './global';
 //   AWS = AWS pricing or documentation page
 const PL = (sku: string) => `AWS Price List eu-west-2, SKU ${sku}`;
 const DATE = '2026-11';
+const CLOUD_MAP_SOURCE =
+  'AWS Price List, AWSCloudMap offer (effective 2025-08-01): 0.10 USD per CloudMapResource-month and 1.00 USD per million API calls, the same in every region listed';
 
 export const euWest2: PriceTable = {
   region: 'eu-west-2',
@@ -81,6 +83,25 @@ export const euWest2: PriceTable = {
 
     'alb.hour': { usd: 0.02646, unit: 'ALB-hour', source: PL('6AP766DZF74JPTE2'), date: DATE },
     'alb.lcu-hour': { usd: 0.0084, unit: 'LCU-hour', source: PL('D4JRRS3AFPHRV7RF'), date: DATE },
+    'apigateway.http.requests.million': {
+      usd: 1.16,
+      unit: 'million HTTP API requests (first 300 million a month; metered in 512 KB increments)',
+      source: PL('MFY3FVZZSQWYVNHM'),
+      date: DATE,
+    },
+    // Cloud Map: one rate in every region its offer lists.
+    'cloudmap.instance.month': {
+      usd: 0.1,
+      unit: 'registered instance-month',
+      source: CLOUD_MAP_SOURCE,
+      date: DATE,
+    },
+    'cloudmap.discovery.million': {
+      usd: 1,
+      unit: 'million discovery API calls (DiscoverInstances)',
+      source: CLOUD_MAP_SOURCE,
+      date: DATE,
+    },
     'nat.hour': { usd: 0.05, unit: 'NAT gateway-hour', source: 'AWS Price List eu-west-2', date: DATE },
     'nat.gb': { usd: 0.05, unit: 'GB processed', source: 'AWS Price List eu-west-2', date: DATE },
     'vpce.interface.az-hour': { usd: 0.011, unit: 'endpoint AZ-hour', source: 'SEC', date: DATE },

@@ -113,17 +113,22 @@ function scheduledWindows(actions: unknown): Array<{ name: string; minTasks: num
   return windows;
 }
 
-/** Fargate tasks of one service: on-demand and Spot shares, architecture, public IPs. */
-function serviceCharges(ctx: RuleContext): RuleResult {
-  const props = ctx.resource.Properties ?? {};
-  const taskDefinitionId = props.TaskDefinition?.Ref;
-  const taskDefinition = ctx.stack.template.Resources?.[taskDefinitionId];
-  if (!taskDefinition) return { unpriced: 'task definition is not in the same template' };
-  const vcpu = (literalNumber(taskDefinition.Properties?.Cpu) ?? NaN) / 1024;
-  const memoryGb = (literalNumber(taskDefinition.Properties?.Memory) ?? NaN) / 1024;
-  if (Number.isNaN(vcpu) || Number.isNaN(memoryGb)) return { unpriced: 'task CPU or memory is not a literal' };
-  const arch = taskDefinition.Properties?.RuntimePlatform?.CpuArchitecture === 'ARM64' ? 'arm64' : 'x86_64';
+/** The tasks an ECS service runs in a month, as the compute rule prices them. */
+export interface ServiceTasks {
+  /** Tasks running all month: DesiredCount or the scalable target's minimum, the higher; 0 paused or minimal. */
+  readonly tasks: number;
+  /** Scheduled minimums above `tasks`: `extra` more tasks for `hours` a month each. */
+  readonly scheduled: ReadonlyArray<{ readonly name: string; readonly extra: number; readonly hours: number }>;
+  readonly minimum: number;
+  readonly maximum: number | undefined;
+}
 
+/**
+ * The tasks of the ECS service `ctx.resource` in `ctx.state`. Exported for the resources billed
+ * per task (Cloud Map's registered instances), so they count the tasks the Fargate line prices.
+ */
+export function serviceTasks(ctx: RuleContext): ServiceTasks {
+  const props = ctx.resource.Properties ?? {};
   const scalableTarget = ctx.all.find(
     (entry) =>
       entry.resource.Type === 'AWS::ApplicationAutoScaling::ScalableTarget' && referencedBy(ctx, entry, 'ResourceId'),
@@ -135,6 +140,31 @@ function serviceCharges(ctx: RuleContext): RuleResult {
     ctx.assume(`${ctx.logicalId}: no DesiredCount in the template; 1 task assumed`);
   // Paused and minimal run no task, whatever the bounds a deploy would resolve.
   const tasks = ctx.state === 'running' ? Math.max(desired ?? (scalableTarget ? 0 : 1), minimum) : 0;
+  // A window's hours a month: a week is 7 days, a month 730 / 168 weeks.
+  const windows =
+    ctx.state === 'running' ? scheduledWindows(scalableTarget?.resource.Properties?.ScheduledActions) : [];
+  const scheduled = windows
+    .filter((window) => window.minTasks > tasks)
+    .map((window) => ({
+      name: window.name,
+      extra: window.minTasks - tasks,
+      hours: (window.hoursPerWeek * HOURS_PER_MONTH) / 168,
+    }));
+  return { tasks, scheduled, minimum, maximum };
+}
+
+/** Fargate tasks of one service: on-demand and Spot shares, architecture, public IPs. */
+function serviceCharges(ctx: RuleContext): RuleResult {
+  const props = ctx.resource.Properties ?? {};
+  const taskDefinitionId = props.TaskDefinition?.Ref;
+  const taskDefinition = ctx.stack.template.Resources?.[taskDefinitionId];
+  if (!taskDefinition) return { unpriced: 'task definition is not in the same template' };
+  const vcpu = (literalNumber(taskDefinition.Properties?.Cpu) ?? NaN) / 1024;
+  const memoryGb = (literalNumber(taskDefinition.Properties?.Memory) ?? NaN) / 1024;
+  if (Number.isNaN(vcpu) || Number.isNaN(memoryGb)) return { unpriced: 'task CPU or memory is not a literal' };
+  const arch = taskDefinition.Properties?.RuntimePlatform?.CpuArchitecture === 'ARM64' ? 'arm64' : 'x86_64';
+
+  const { tasks, scheduled, minimum, maximum } = serviceTasks(ctx);
 
   const spotTasks = spotShare(props.CapacityProviderStrategy ?? [], tasks);
   const onDemandTasks = tasks - spotTasks;
@@ -165,24 +195,18 @@ function serviceCharges(ctx: RuleContext): RuleResult {
       priceKey: priceKey.publicIpv4Hour,
     });
   }
-  // Scheduled minimums above the floor: their extra tasks for the windows' hours (a week is 7 days,
-  // a month 730 / 168 weeks), on-demand and Spot as the strategy places them above the floor.
-  const windows =
-    ctx.state === 'running' ? scheduledWindows(scalableTarget?.resource.Properties?.ScheduledActions) : [];
-  for (const window of windows) {
-    const extra = window.minTasks - tasks;
-    if (extra <= 0) continue;
-    const hours = (window.hoursPerWeek * HOURS_PER_MONTH) / 168;
+  // The scheduled windows' extra tasks, on-demand and Spot as the strategy places them above the floor.
+  for (const { name, extra, hours } of scheduled) {
     const extraSpot = spotShare(props.CapacityProviderStrategy ?? [], tasks + extra) - spotTasks;
     const factor = hours / HOURS_PER_MONTH;
     add(
-      `${arch} on-demand, ${window.name} (+${formatQuantity(extra - extraSpot)} for ${formatQuantity(hours)} h)`,
+      `${arch} on-demand, ${name} (+${formatQuantity(extra - extraSpot)} for ${formatQuantity(hours)} h)`,
       extra - extraSpot,
       factor,
       'fargate-scheduled',
     );
     add(
-      `${arch} Spot, ${window.name} (+${formatQuantity(extraSpot)} for ${formatQuantity(hours)} h)`,
+      `${arch} Spot, ${name} (+${formatQuantity(extraSpot)} for ${formatQuantity(hours)} h)`,
       extraSpot,
       spotFactor * factor,
       'fargate-spot',

@@ -32,6 +32,16 @@ export const FREE_RESOURCES: Readonly<Record<string, string>> = {
   'AWS::ElasticLoadBalancingV2::ListenerRule': 'included in the load balancer',
   'AWS::ElasticLoadBalancingV2::ListenerCertificate': 'included in the load balancer',
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'included in the load balancer',
+  'AWS::ApiGatewayV2::Stage':
+    'no charge: requests are billed on the API line (access logs as CloudWatch Logs ingestion, usage line)',
+  'AWS::ApiGatewayV2::Route': 'no charge: requests are billed on the API line',
+  'AWS::ApiGatewayV2::Integration':
+    'no charge: requests are billed on the API line, its Cloud Map lookups on the Cloud Map service line',
+  'AWS::ApiGatewayV2::DomainName': "custom domain names are free; the certificate is ACM's",
+  'AWS::ApiGatewayV2::ApiMapping': 'no charge (maps the custom domain to a stage; requests billed on the API line)',
+  'AWS::ApiGatewayV2::VpcLink': 'VPC links for HTTP APIs have no hourly charge (no load balancer behind them)',
+  'AWS::ServiceDiscovery::HttpNamespace':
+    'no charge: an HTTP namespace creates no hosted zone (instances and lookups billed on the Cloud Map service line)',
   'AWS::ECS::ClusterCapacityProviderAssociations': 'no charge',
   'AWS::ApplicationAutoScaling::ScalableTarget': 'no charge',
   'AWS::Lambda::Permission': 'no charge',

@@ -1,3 +1,4 @@
+import { apiGatewayRules } from './api-gateway';
 import { backupRules } from './backup';
 import { baselineRules } from './baseline';
 import { cacheRules } from './cache';
@@ -34,6 +35,7 @@ export const RULES: RuleTable = joinRules({
   cache: cacheRules,
   network: networkRules,
   loadBalancer: loadBalancerRules,
+  apiGateway: apiGatewayRules,
   storage: storageRules,
   monitoring: monitoringRules,
   pipeline: pipelineRules,

@@ -30,7 +30,11 @@ export function resourcesFromEnvironment(variables: NodeJS.ProcessEnv): Environm
     databaseId: required(V.databaseId),
     clusterName: variables[V.cluster],
     services,
+    // Absent with `ingress: http-api`: resume then waits on the web tasks' own health check.
     targetGroupArn: variables[V.targetGroupArn],
+    // `ingress: http-api` only: resume wakes the link with a request to the API if it went INACTIVE.
+    vpcLinkId: variables[V.vpcLinkId],
+    apiUrl: variables[V.apiUrl],
     stateTable: required(V.stateTable),
     migrateFamily: variables[V.migrateFamily],
     pipelineName: variables[V.pipelineName],

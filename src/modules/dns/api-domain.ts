@@ -1,5 +1,6 @@
 import { RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -96,6 +97,18 @@ export class ApiDomain extends Construct {
       recordName: this.apiHost,
       target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(loadBalancer)),
       comment: 'API behind the load balancer',
+    });
+  }
+
+  /** Points the API host at an HTTP API's regional custom domain (alias A record). */
+  pointAtApi(domainName: apigwv2.IDomainName): route53.ARecord {
+    return new route53.ARecord(this, 'Alias', {
+      zone: this.zone,
+      recordName: this.apiHost,
+      target: route53.RecordTarget.fromAlias(
+        new targets.ApiGatewayv2DomainProperties(domainName.regionalDomainName, domainName.regionalHostedZoneId),
+      ),
+      comment: 'API behind the HTTP API',
     });
   }
 }

@@ -49,7 +49,12 @@ export const MIN_REQUESTS_FOR_5XX_RATE = 10;
  * Alarms that fire by design while the environment is paused (web at zero tasks, no healthy
  * target): pause could disable their actions and resume enable them again.
  */
-export const ALARMS_FIRING_WHILE_PAUSED = ['web-below-minimum', 'no-healthy-web-target', 'platform-down'] as const;
+export const ALARMS_FIRING_WHILE_PAUSED = [
+  'web-below-minimum',
+  'no-healthy-web-target',
+  'no-web-task',
+  'platform-down',
+] as const;
 
 export interface MonitoredFunction {
   /** Short label, e.g. `queue-depth`: the alarm is `<name>-<label>-errors`. */
@@ -82,8 +87,20 @@ export interface EnvironmentMonitoringProps {
    * healthy targets and the worker is not watched (its backlog-missing and Lambda alarms remain).
    */
   readonly containerInsights: boolean;
-  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
-  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /**
+   * The API's front door: the load balancer and its target group (`ingress: alb`), or the HTTP
+   * API's id (`ingress: http-api`), whose `Count`, `5xx` and `Latency` metrics stand in for the
+   * load balancer's. Without a target group, "no web task" is the web service's CPU metric
+   * missing (ECS publishes it only while a task runs), and without Container Insights the web's
+   * "below minimum" alarm has no metric to watch, so there is none.
+   */
+  readonly ingress:
+    | {
+        readonly kind: 'alb';
+        readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+        readonly targetGroup: elbv2.ApplicationTargetGroup;
+      }
+    | { readonly kind: 'http-api'; readonly apiId: string };
   /** The app stack's functions: one Errors alarm each. */
   readonly functions: readonly MonitoredFunction[];
   /** QueueMetrics.backlog: the metric the worker scales on. */
@@ -200,7 +217,12 @@ export class EnvironmentMonitoring extends Construct {
     }
 
     // Tasks running below what they should.
-    const healthy = props.targetGroup.metrics.healthyHostCount({ period: one, statistic: 'Minimum' });
+    const ingress = props.ingress;
+    const front = frontDoorMetrics(props);
+    const healthy =
+      ingress.kind === 'alb'
+        ? ingress.targetGroup.metrics.healthyHostCount({ period: one, statistic: 'Minimum' })
+        : undefined;
     if (props.containerInsights) {
       for (const [role, service] of [
         ['Web', props.webService],
@@ -227,7 +249,7 @@ export class EnvironmentMonitoring extends Construct {
           datapointsToAlarm: 10,
         });
       }
-    } else {
+    } else if (healthy) {
       // AWS/ECS has no running/desired counts without Container Insights: healthy targets of the
       // load balancer stand in for the web's running tasks (the worker is not watched this way).
       alarm('WebBelowMinimum', `Fewer than ${props.webMinTasks} healthy web targets for 10 minutes`, {
@@ -238,24 +260,30 @@ export class EnvironmentMonitoring extends Construct {
         datapointsToAlarm: 10,
       });
     }
-    const noHealthyTarget = alarm('NoHealthyWebTarget', 'No healthy web target for 5 minutes: the API is down', {
-      metric: healthy,
-      threshold: 1,
-      comparisonOperator: LT,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 5,
-    });
+    const noHealthyTarget = healthy
+      ? alarm('NoHealthyWebTarget', 'No healthy web target for 5 minutes: the API is down', {
+          metric: healthy,
+          threshold: 1,
+          comparisonOperator: LT,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 5,
+        })
+      : // ECS publishes the service's CPU only while one of its tasks runs: none for 5 minutes is no web task.
+        alarm('NoWebTask', 'No web task ran for 5 minutes: the API is down', {
+          metric: props.webService.metricCpuUtilization({ period: one, statistic: 'SampleCount' }),
+          threshold: 1,
+          comparisonOperator: LT,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 5,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        });
 
-    // 5xx rate: every 5xx the clients saw (from the application and from the load balancer).
-    const alb = props.loadBalancer.metrics;
-    const sum5 = { period: five, statistic: 'Sum' };
+    // 5xx rate: every 5xx the clients saw (from the application and from the front door).
     const fiveXxRate = new cloudwatch.MathExpression({
-      expression: `IF(requests >= ${MIN_REQUESTS_FOR_5XX_RATE}, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)`,
-      usingMetrics: {
-        requests: alb.requestCount(sum5),
-        target5xx: alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, sum5),
-        elb5xx: alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, sum5),
-      },
+      expression: `IF(requests >= ${MIN_REQUESTS_FOR_5XX_RATE}, 100 * (${Object.keys(front.fiveXx)
+        .map((id) => `FILL(${id}, 0)`)
+        .join(' + ')}) / requests, 0)`,
+      usingMetrics: { requests: front.requests, ...front.fiveXx },
       label: '5xx % of requests',
       period: five,
     });
@@ -284,28 +312,26 @@ export class EnvironmentMonitoring extends Construct {
     this.platformDown = new cloudwatch.CompositeAlarm(this, 'PlatformDown', {
       compositeAlarmName: `${name}-platform-down`,
       alarmDescription:
-        'The platform is down or about to be: 5xx rate, no healthy web target, no backlog metric (workers cannot scale), or database storage nearly full',
+        'The platform is down or about to be: 5xx rate, no healthy web task, no backlog metric (workers cannot scale), or database storage nearly full',
       alarmRule: cloudwatch.AlarmRule.anyOf(http5xx, noHealthyTarget, backlogMissing, storage),
     });
     notify(this.platformDown);
 
     if (settings.dashboard) {
-      this.dashboard = this.buildDashboard(props, healthy, fiveXxRate, rds, cacheMetric, connectionLimit);
+      this.dashboard = this.buildDashboard(props, front, healthy, fiveXxRate, rds, cacheMetric, connectionLimit);
     }
   }
 
   private buildDashboard(
     props: EnvironmentMonitoringProps,
-    healthy: cloudwatch.Metric,
+    front: FrontDoorMetrics,
+    healthy: cloudwatch.Metric | undefined,
     fiveXxRate: cloudwatch.IMetric,
     rds: (metricName: string, statistic: string) => cloudwatch.Metric,
     cacheMetric: (clusterId: string, metricName: string, statistic: string) => cloudwatch.Metric,
     connectionLimit: number,
   ): cloudwatch.Dashboard {
-    const alb = props.loadBalancer.metrics;
-    const tg = props.targetGroup.metrics;
     const five = Duration.minutes(5);
-    const sum5 = { period: five, statistic: 'Sum' };
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 8, height: 6, ...extra });
     const service = (label: string, svc: ecs.FargateService) => {
@@ -324,7 +350,7 @@ export class EnvironmentMonitoring extends Construct {
                 period: five,
               }),
           )
-        : label === 'Web'
+        : label === 'Web' && healthy
           ? [healthy.with({ label: 'healthy targets' })]
           : [];
       return graph(`${label} CPU and memory`, metrics, counts.length ? { right: counts } : {});
@@ -335,21 +361,12 @@ export class EnvironmentMonitoring extends Construct {
       defaultInterval: Duration.hours(6),
     });
     dashboard.addWidgets(
-      graph('ALB requests', [alb.requestCount({ ...sum5, label: 'requests' })]),
+      graph(`${front.label} requests`, [front.requests.with({ label: 'requests' })]),
       graph(
-        'ALB latency p50/p95/p99',
-        ['p50', 'p95', 'p99'].map((statistic) => tg.targetResponseTime({ period: five, statistic, label: statistic })),
+        `${front.label} latency p50/p95/p99`,
+        ['p50', 'p95', 'p99'].map((statistic) => front.latency(statistic).with({ label: statistic })),
       ),
-      graph(
-        'ALB 4xx/5xx',
-        [
-          alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { ...sum5, label: 'target 4xx' }),
-          alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { ...sum5, label: 'target 5xx' }),
-          alb.httpCodeElb(elbv2.HttpCodeElb.ELB_4XX_COUNT, { ...sum5, label: 'ALB 4xx' }),
-          alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { ...sum5, label: 'ALB 5xx' }),
-        ],
-        { right: [fiveXxRate] },
-      ),
+      graph(`${front.label} 4xx/5xx`, [...front.errorGraph], { right: [fiveXxRate] }),
     );
     const queuedJobs = new cloudwatch.Metric({
       namespace: props.backlog.namespace,
@@ -427,4 +444,60 @@ function pascal(label: string): string {
     .split('-')
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('');
+}
+
+/** What the monitoring reads from the front door, whichever it is. */
+interface FrontDoorMetrics {
+  /** `ALB` or `API`, in the dashboard's titles. */
+  readonly label: string;
+  /** Requests per 5 minutes. */
+  readonly requests: cloudwatch.Metric;
+  /** The 5xx counts per 5 minutes the clients saw, by expression id. */
+  readonly fiveXx: Readonly<Record<string, cloudwatch.Metric>>;
+  /** 4xx and 5xx counts for the dashboard. */
+  readonly errorGraph: readonly cloudwatch.Metric[];
+  /** Response time at a percentile, per 5 minutes. */
+  latency(statistic: string): cloudwatch.Metric;
+}
+
+function frontDoorMetrics(props: EnvironmentMonitoringProps): FrontDoorMetrics {
+  const five = Duration.minutes(5);
+  const sum5 = { period: five, statistic: 'Sum' };
+  const ingress = props.ingress;
+  if (ingress.kind === 'alb') {
+    const alb = ingress.loadBalancer.metrics;
+    return {
+      label: 'ALB',
+      requests: alb.requestCount(sum5),
+      fiveXx: {
+        target5xx: alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, sum5),
+        elb5xx: alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, sum5),
+      },
+      errorGraph: [
+        alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { ...sum5, label: 'target 4xx' }),
+        alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { ...sum5, label: 'target 5xx' }),
+        alb.httpCodeElb(elbv2.HttpCodeElb.ELB_4XX_COUNT, { ...sum5, label: 'ALB 4xx' }),
+        alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { ...sum5, label: 'ALB 5xx' }),
+      ],
+      latency: (statistic) => ingress.targetGroup.metrics.targetResponseTime({ period: five, statistic }),
+    };
+  }
+  // HTTP API metrics (AWS/ApiGateway, dimensions ApiId and Stage): 5xx counts the tasks' answers
+  // and API Gateway's own (503 when no task is registered, 504 on the integration's timeout).
+  const metric = (metricName: string, statistic: string, label?: string) =>
+    new cloudwatch.Metric({
+      namespace: 'AWS/ApiGateway',
+      metricName,
+      dimensionsMap: { ApiId: ingress.apiId, Stage: '$default' },
+      statistic,
+      period: five,
+      label,
+    });
+  return {
+    label: 'API',
+    requests: metric('Count', 'Sum'),
+    fiveXx: { api5xx: metric('5xx', 'Sum') },
+    errorGraph: [metric('4xx', 'Sum', '4xx'), metric('5xx', 'Sum', '5xx')],
+    latency: (statistic) => metric('Latency', statistic),
+  };
 }

@@ -67,7 +67,7 @@ export interface NetworkingProps {
    * their addresses; only the default route goes.
    */
   readonly withoutNat: boolean;
-  /** `compute.appPort`: the port web tasks listen on, and the only port the ALB may reach. */
+  /** `compute.appPort`: the port web tasks listen on, and the only port the front door may reach. */
   readonly appPort: number;
   /**
    * Make room for the credential-rotation functions (`database.credentialRotation.enabled`): a
@@ -96,9 +96,11 @@ export interface NetworkingProps {
  */
 export class Networking extends Construct {
   public readonly vpc: ec2.Vpc;
-  /** Internet-facing ALB: 80 and 443 in from anywhere; out only to web tasks on the app port. */
+  /** Internet-facing ALB (`ingress: alb`): 80 and 443 in from anywhere; out only to the app port in the VPC. */
   public readonly albSecurityGroup: ec2.SecurityGroup;
-  /** Web tasks: the app port from the ALB only. */
+  /** The HTTP API's VPC link (`ingress: http-api`): nothing in; out only to the app port in the VPC. */
+  public readonly vpcLinkSecurityGroup: ec2.SecurityGroup;
+  /** Web tasks: the app port from the ALB (or the VPC link) only. */
   public readonly webSecurityGroup: ec2.SecurityGroup;
   /** Worker and one-off tasks: nothing in. */
   public readonly workerSecurityGroup: ec2.SecurityGroup;
@@ -195,34 +197,46 @@ export class Networking extends Construct {
     // By group name, not type: the private tier is typed isolated while its NAT is removed.
     this.taskSubnets = { subnetGroupName: this.assignPublicIp ? 'public' : 'private' };
 
-    this.albSecurityGroup = this.securityGroup(
-      'AlbSecurityGroup',
-      'Load balancer: HTTP and HTTPS from the internet',
-      false,
-    );
-    this.albSecurityGroup.addIngressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(80),
-      'HTTP from the internet (redirected to HTTPS)',
-    );
-    this.albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from the internet');
+    // Both front doors' groups exist whichever `ingress` is chosen (unused, a group costs nothing
+    // and holds no interface): switching is then one app-stack deploy, with the old front door
+    // still reaching the tasks until CloudFormation removes it, and no group is replaced or left
+    // behind in use.
+    const alb = this.securityGroup('AlbSecurityGroup', 'Load balancer: HTTP and HTTPS from the internet', false);
+    alb.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP from the internet (redirected to HTTPS)');
+    alb.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from the internet');
     acknowledge(
-      this.albSecurityGroup,
+      alb,
       'AwsSolutions::AwsSolutions-EC23',
       'The internet-facing load balancer serves the public booking API: only 443, and 80 to redirect to HTTPS, are open to 0.0.0.0/0',
     );
-
+    this.albSecurityGroup = alb;
+    // API Gateway's network interfaces in the task subnets open every connection: nothing comes in.
+    const link = this.securityGroup(
+      'VpcLinkSecurityGroup',
+      'API Gateway VPC link: out to the web tasks app port only',
+      false,
+    );
+    this.vpcLinkSecurityGroup = link;
     // Tasks reach AWS APIs, ECR and third-party services over HTTPS, so their egress stays open.
+    // The description predates the HTTP API and is kept: a new one would replace the group.
     this.webSecurityGroup = this.securityGroup(
       'WebSecurityGroup',
       'Web tasks: app port from the load balancer only',
       true,
     );
-    this.webSecurityGroup.connections.allowFrom(
-      this.albSecurityGroup,
-      ec2.Port.tcp(props.appPort),
-      'App port from the load balancer',
-    );
+    for (const [door, what] of [
+      [alb, 'the load balancer'],
+      [link, 'the API VPC link'],
+    ] as const) {
+      this.webSecurityGroup.connections.allowFrom(door, ec2.Port.tcp(props.appPort), `App port from ${what}`);
+      // A rule CloudFormation writes into the group itself: the one to the web group is a separate
+      // resource, which alone would leave EC2's default allow-all egress in place.
+      door.addEgressRule(
+        ec2.Peer.ipv4(this.vpc.vpcCidrBlock),
+        ec2.Port.tcp(props.appPort),
+        'App port within the VPC only (the web tasks)',
+      );
+    }
     this.workerSecurityGroup = this.securityGroup(
       'WorkerSecurityGroup',
       'Worker and one-off tasks: no inbound traffic',

@@ -20,7 +20,7 @@ export interface EnvironmentScheduleProps {
   readonly schedule: ScheduleConfig;
   /** Identifier of the RDS instance a pause stops and a resume starts, e.g. `booking-dev`. */
   readonly databaseId: string;
-  /** The services' ECS cluster, e.g. `booking-dev`; also scopes ecs:ListTasks. */
+  /** The services' ECS cluster, e.g. `booking-dev`; also scopes ecs:ListTasks and ecs:DescribeTasks. */
   readonly clusterName: string;
   /** Name of the web service, e.g. `booking-dev-web`. */
   readonly webServiceName: string;
@@ -28,8 +28,20 @@ export interface EnvironmentScheduleProps {
   readonly workerServiceName: string;
   /** ARNs of the web and worker services: the only services the function may update. */
   readonly serviceArns: readonly string[];
-  /** The web target group, whose target health a resume waits on. */
-  readonly targetGroupArn: string;
+  /**
+   * The web target group (`ingress: alb`), whose target health a resume waits on.
+   * @default none: behind the HTTP API (`vpcLinkId`) a resume waits on the web tasks' container
+   * health check instead
+   */
+  readonly targetGroupArn?: string;
+  /**
+   * The HTTP API's VPC link (`ingress: http-api`): a resume reads it and, when it went INACTIVE
+   * after 60 days without traffic, wakes it with requests to `apiUrl`.
+   * @default none (no HTTP API)
+   */
+  readonly vpcLinkId?: string;
+  /** The API's URL, `https://<apiHost>/`: where a resume sends the requests that wake the VPC link. */
+  readonly apiUrl: string;
   /** A pause waits while a migrate task of this family runs. */
   readonly migrateFamily: string;
   /** A pause waits while this pipeline has a release in progress. */
@@ -60,6 +72,12 @@ export class EnvironmentSchedule extends Construct {
     const stack = Stack.of(this);
     const arn = (service: string, resource: string) =>
       `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:${resource}`;
+    // As cdk-nag names a resource in its findings: a partition token as <AWS::Partition>.
+    const finding = (resource: string) =>
+      `Resource::${resource.replace(stack.partition, Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition)}`;
+    const clusterTasks = arn('ecs', `task/${props.clusterName}/*`);
+    // Without a load balancer, resume waits on the web container's own health check.
+    const taskHealth = Boolean(props.vpcLinkId && !props.targetGroupArn);
     this.ops = new OpsFunction(this, 'Operator', {
       description: `Pauses and resumes ${props.environmentName} on its schedule`,
       environment: {
@@ -67,7 +85,9 @@ export class EnvironmentSchedule extends Construct {
         [V.cluster]: props.clusterName,
         [V.webService]: props.webServiceName,
         [V.workerService]: props.workerServiceName,
-        [V.targetGroupArn]: props.targetGroupArn,
+        ...(props.targetGroupArn ? { [V.targetGroupArn]: props.targetGroupArn } : {}),
+        ...(props.vpcLinkId ? { [V.vpcLinkId]: props.vpcLinkId } : {}),
+        [V.apiUrl]: props.apiUrl,
         [V.migrateFamily]: props.migrateFamily,
         [V.pipelineName]: props.pipelineName,
       },
@@ -80,7 +100,10 @@ export class EnvironmentSchedule extends Construct {
         }),
         new iam.PolicyStatement({
           // Neither offers a resource to name: describing is read-only.
-          actions: ['application-autoscaling:DescribeScalableTargets', 'elasticloadbalancing:DescribeTargetHealth'],
+          actions: [
+            'application-autoscaling:DescribeScalableTargets',
+            ...(props.targetGroupArn ? ['elasticloadbalancing:DescribeTargetHealth'] : []),
+          ],
           resources: ['*'],
         }),
         new iam.PolicyStatement({
@@ -125,18 +148,33 @@ export class EnvironmentSchedule extends Construct {
           actions: ['codepipeline:GetPipelineState'],
           resources: [arn('codepipeline', props.pipelineName)],
         }),
+        // Behind the HTTP API, resume reads the web tasks' container health (ListTasks above finds them).
+        ...(taskHealth ? [new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [clusterTasks] })] : []),
+        // Resume reads the VPC link's status (API Gateway authorises reads as apigateway:GET on its path).
+        ...(props.vpcLinkId
+          ? [
+              new iam.PolicyStatement({
+                actions: ['apigateway:GET'],
+                resources: [`arn:${stack.partition}:apigateway:${stack.region}::/vpclinks/${props.vpcLinkId}`],
+              }),
+            ]
+          : []),
       ],
     });
     acknowledgeFindings(
       this.ops.role,
       'AwsSolutions::AwsSolutions-IAM5',
-      [
-        'Resource::*',
-        // As cdk-nag prints it: a partition token as <AWS::Partition>.
-        `Resource::${arn('application-autoscaling', 'scalable-target/*').replace(stack.partition, Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition)}`,
-      ],
-      'application-autoscaling:DescribeScalableTargets and elasticloadbalancing:DescribeTargetHealth offer no resource-level permissions; RegisterScalableTarget is limited to scalable targets tagged with this app and environment (ECS desired count only), whose ids AWS generates; ecs:ListTasks is limited to this cluster by the ecs:cluster condition',
+      ['Resource::*', finding(arn('application-autoscaling', 'scalable-target/*'))],
+      `application-autoscaling:DescribeScalableTargets${props.targetGroupArn ? ' and elasticloadbalancing:DescribeTargetHealth offer' : ' offers'} no resource-level permissions; RegisterScalableTarget is limited to scalable targets tagged with this app and environment (ECS desired count only), whose ids AWS generates; ecs:ListTasks is limited to this cluster by the ecs:cluster condition`,
     );
+    if (taskHealth) {
+      acknowledgeFindings(
+        this.ops.role,
+        'AwsSolutions::AwsSolutions-IAM5',
+        [finding(clusterTasks)],
+        "ecs:DescribeTasks (read only) on this cluster's tasks: a resume reads the web tasks' health, and their ids are ECS's, known only at run time",
+      );
+    }
 
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {

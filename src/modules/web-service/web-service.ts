@@ -3,6 +3,7 @@ import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { withAppPort } from '../../config/application';
 import type { WebConfig } from '../../config/types';
@@ -46,8 +47,20 @@ export interface WebServiceProps {
   readonly assignPublicIp: boolean;
   /** The networking module's web-task group (imported unmodifiable). */
   readonly securityGroup: ec2.ISecurityGroup;
-  /** The load balancer's target group the tasks register in; its request count also drives scaling. */
-  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /**
+   * The load balancer's target group the tasks register in (`ingress: alb`); its request count
+   * also drives scaling with `requestsPerTaskPerMinute`.
+   * @default none: the tasks register in `discovery` instead
+   */
+  readonly targetGroup?: elbv2.ApplicationTargetGroup;
+  /**
+   * `ingress: http-api`: the Cloud Map namespace the tasks register in (SRV records: address and
+   * app port), which the HTTP API's VPC link integration discovers them by. ECS registers a task
+   * once its container health check passes and deregisters it when it fails or stops. 0.10 USD
+   * per registered task-month.
+   * @default none
+   */
+  readonly discovery?: servicediscovery.INamespace;
   /** Environment prefix, e.g. `booking-dev`: the service is `<name>-web`. */
   readonly name: string;
   /** Log group name prefix, e.g. `/booking/dev`: logs go to `<prefix>/web`. */
@@ -62,6 +75,8 @@ export interface WebServiceProps {
 export class WebService extends Construct {
   public readonly task: AppTask;
   public readonly service: ecs.FargateService;
+  /** The Cloud Map service the tasks register in (with `discovery`). */
+  public readonly discoveryService?: servicediscovery.Service;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
@@ -77,6 +92,10 @@ export class WebService extends Construct {
       withPgBouncer: true,
       traced: true,
       appPort: props.appPort,
+      healthCheckCommand:
+        config.healthCheckCommand === undefined
+          ? undefined
+          : withAppPort([config.healthCheckCommand], props.appPort)[0],
     });
     const bounds = new ServiceBounds(this, 'Bounds', {
       serviceToken: props.boundsServiceToken,
@@ -94,7 +113,17 @@ export class WebService extends Construct {
     });
     // Resolve first: a deploy refused by the state record starts no task.
     this.service.node.addDependency(bounds);
-    this.service.attachToApplicationTargetGroup(props.targetGroup);
+    if (props.targetGroup) this.service.attachToApplicationTargetGroup(props.targetGroup);
+    if (props.discovery) {
+      this.discoveryService = this.service.enableCloudMap({
+        cloudMapNamespace: props.discovery,
+        name: 'web',
+        dnsRecordType: servicediscovery.DnsRecordType.SRV,
+        dnsTtl: Duration.seconds(10),
+        container: this.task.app,
+        containerPort: props.appPort,
+      });
+    }
 
     const scaling = this.service.autoScaleTaskCount({
       minCapacity: bounds.minCapacity,
@@ -105,12 +134,14 @@ export class WebService extends Construct {
       scaleInCooldown: Duration.minutes(5),
       scaleOutCooldown: Duration.minutes(1),
     });
-    scaling.scaleOnRequestCount('Requests', {
-      requestsPerTarget: config.requestsPerTaskPerMinute,
-      targetGroup: props.targetGroup,
-      scaleInCooldown: Duration.minutes(5),
-      scaleOutCooldown: Duration.minutes(1),
-    });
+    if (props.targetGroup && config.requestsPerTaskPerMinute !== undefined) {
+      scaling.scaleOnRequestCount('Requests', {
+        requestsPerTarget: config.requestsPerTaskPerMinute,
+        targetGroup: props.targetGroup,
+        scaleInCooldown: Duration.minutes(5),
+        scaleOutCooldown: Duration.minutes(1),
+      });
+    }
     addScheduledMinimums(
       scaling.node.findChild('Target') as appscaling.ScalableTarget,
       bounds,
