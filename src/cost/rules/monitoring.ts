@@ -7,7 +7,26 @@ import { monthly, type RuleTable } from './context';
  * published). Account-wide free tiers (10 alarms, 3 dashboards) are not deducted.
  */
 export const monitoringRules: RuleTable = {
-  'AWS::CloudWatch::Alarm': monthly('standard alarm', priceKey.alarmMonth),
+  /**
+   * CloudWatch bills standard alarms per alarm metric (its pricing page: 0.10 USD "per alarm metric"
+   * a month): an alarm on a metric math expression counts
+   * each metric the expression reads (`Metrics` entries with a `MetricStat`), e.g. a 5xx rate
+   * from requests and two error counts is three alarm metrics.
+   */
+  'AWS::CloudWatch::Alarm': (ctx) => {
+    const queries = (ctx.resource.Properties?.Metrics ?? []) as Array<{ MetricStat?: unknown }>;
+    const read = queries.filter((query) => query.MetricStat !== undefined).length;
+    if (read <= 1) return { charges: [{ what: 'standard alarm', quantity: 1, priceKey: priceKey.alarmMonth }] };
+    return {
+      charges: [
+        {
+          what: `alarm metrics (a metric math alarm reading ${read} metrics; billed per alarm metric)`,
+          quantity: read,
+          priceKey: priceKey.alarmMonth,
+        },
+      ],
+    };
+  },
   'AWS::CloudWatch::CompositeAlarm': monthly('composite alarm', priceKey.compositeAlarmMonth),
   'AWS::CloudWatch::Dashboard': monthly('dashboard', priceKey.dashboardMonth),
   /**
