@@ -71,6 +71,12 @@ export interface OpsContext {
    * report. @default one GET with the global fetch, 10 s timeout (requestApi)
    */
   readonly wake?: (url: string) => Promise<string>;
+  /**
+   * When the run must have stopped (ms on `now`'s clock), e.g. a Lambda's end minus a margin:
+   * every wait gives up by then, so a failure releases the lock and journals the outcome instead
+   * of the process being killed with the lock held. @default none
+   */
+  readonly deadline?: () => number | undefined;
 }
 
 export interface ServiceObservation extends ServiceCapacity {
@@ -106,6 +112,11 @@ export interface Plan {
   readonly to: RecordedState;
   readonly steps: readonly Step[];
   readonly nothingToDo?: string;
+  /**
+   * With `nothingToDo`: idempotent, best-effort steps run anyway (under the lock, no
+   * confirmation), e.g. a second pause silencing again alarms a deploy while paused re-enabled.
+   */
+  readonly upkeep?: readonly Step[];
 }
 
 export interface MinimalOptions {
@@ -282,7 +293,16 @@ export class EnvironmentOperations {
         this.context.report(`  ${what}: done after ${Math.round((this.context.now() - started) / 1000)} s`);
         return;
       }
-      const elapsed = this.context.now() - started;
+      const now = this.context.now();
+      const elapsed = now - started;
+      const deadline = this.context.deadline?.();
+      if (deadline !== undefined && now + this.pollIntervalMs >= deadline) {
+        // Out of time for this run (a Lambda about to end): fail cleanly, so the lock is released
+        // and the next run (a retry) carries on from the record.
+        throw new Error(
+          `${giveUp?.(Math.round(elapsed / 1000)) ?? `gave up waiting for ${what} after ${Math.round(elapsed / 1000)} s`} (this run's time is up; the next run carries on from the record)`,
+        );
+      }
       if (elapsed > timeoutMs) {
         const seconds = Math.round(elapsed / 1000);
         throw new Error(giveUp?.(seconds) ?? `gave up waiting for ${what} after ${seconds} s`);
@@ -541,7 +561,15 @@ export class EnvironmentOperations {
     const drain = this.drainSteps(observed);
     const database = this.databaseStopSteps(observed.database);
     if (observed.record?.state === 'paused' && drain.length === 0 && database.length === 0) {
-      return { operation: 'pause', from, to: 'paused', steps: [], nothingToDo: `${env} is already paused` };
+      // A deploy while paused re-creates or rewrites alarms with their actions on: silence again.
+      return {
+        operation: 'pause',
+        from,
+        to: 'paused',
+        steps: [],
+        nothingToDo: `${env} is already paused`,
+        upkeep: [this.alarmActionsStep(false)],
+      };
     }
     const restore = this.capacitiesToRestore(observed);
     const steps: Step[] = [
@@ -569,6 +597,8 @@ export class EnvironmentOperations {
     const link = this.resources.vpcLinkId
       ? await readVpcLink(this.context.clients.apigatewayv2, this.resources.vpcLinkId)
       : undefined;
+    // A link traffic cannot bring back: refuse before starting anything (nothing would be reachable).
+    if (link && BROKEN_VPC_LINK_STATUSES.has(link.status)) throw new Error(this.brokenLinkMessage(link));
     if (observed.record?.state === 'running' && capacity.length === 0 && database.length === 0) {
       if (link && link.status !== 'AVAILABLE') {
         return { operation: 'resume', from, to: 'running', steps: [this.vpcLinkStep(link)] };
@@ -581,11 +611,18 @@ export class EnvironmentOperations {
         nothingToDo: `${this.resources.environment} is already running`,
       };
     }
-    const steps: Step[] = [
-      this.recordStep('resuming', restore, 'the guard leaves the database alone'),
-      ...database,
-      ...capacity,
-    ];
+    const steps: Step[] = [this.recordStep('resuming', restore, 'the guard leaves the database alone')];
+    if (link && link.status !== 'AVAILABLE') {
+      // Reprovisioning takes minutes: start it now, while the database starts.
+      steps.push({
+        kind: 'check',
+        description: `send a request to ${this.resources.apiUrl ?? 'the API'} so AWS starts reprovisioning the VPC link ${link.id} (${link.status}) while the rest starts`,
+        run: async () => {
+          await this.sendWakeRequest(link);
+        },
+      });
+    }
+    steps.push(...database, ...capacity);
     if (observed.services.length > 0) {
       steps.push({
         kind: 'wait',
@@ -665,32 +702,30 @@ export class EnvironmentOperations {
       run: async () => {
         let link = planned;
         let lastWake: number | undefined;
+        let reached = 0;
         await this.waitFor(
           `VPC link ${id} AVAILABLE`,
           async () => {
             link = await readVpcLink(this.context.clients.apigatewayv2, id);
             if (link.status === 'AVAILABLE') return true;
-            if (BROKEN_VPC_LINK_STATUSES.has(link.status)) {
-              throw new Error(
-                `${describeVpcLink(link)}: requests to the API cannot reach the web tasks, and traffic does not bring it back. Fix: ${brokenVpcLinkFix(this.resources.stage)}, then run "npx booking-infra resume ${this.resources.environment}" again`,
-              );
-            }
+            if (BROKEN_VPC_LINK_STATUSES.has(link.status)) throw new Error(this.brokenLinkMessage(link));
             const now = this.context.now();
             if (lastWake === undefined || now - lastWake >= VPC_LINK_WAKE_INTERVAL_MS) {
               lastWake = now;
-              await this.sendWakeRequest(link);
+              if (await this.sendWakeRequest(link)) reached += 1;
             }
             return false;
           },
           this.timeoutMs,
           (seconds) =>
-            `gave up after ${seconds} s: ${describeVpcLink(link)} although a request was sent every minute to wake it, and requests to the API fail until it is AVAILABLE. Run "npx booking-infra resume ${this.resources.environment}" again to keep waking it; if it does not come back, ${brokenVpcLinkFix(this.resources.stage)}`,
+            `gave up after ${seconds} s: ${describeVpcLink(link)} although ${reached > 0 ? 'a request was sent every minute to wake it' : 'no request reached the API (see the answers above)'}, and requests to the API fail until it is AVAILABLE. Run "npx booking-infra resume ${this.resources.environment}" again to keep waking it; if it does not come back, ${brokenVpcLinkFix(this.resources.stage)}`,
         );
       },
     };
   }
 
-  private async sendWakeRequest(link: VpcLinkState): Promise<void> {
+  /** Sends one request to the API to wake the link; whether an HTTP answer came back. */
+  private async sendWakeRequest(link: VpcLinkState): Promise<boolean> {
     const url = this.resources.apiUrl;
     if (!url) {
       throw new Error(
@@ -698,7 +733,21 @@ export class EnvironmentOperations {
       );
     }
     const answer = await this.wake(url).catch((error: unknown) => `no answer (${String(error)})`);
-    this.context.report(`  sent a request to ${url} to wake the VPC link ${link.id} (${link.status}): ${answer}`);
+    const reached = answer.startsWith('HTTP ');
+    this.context.report(
+      reached
+        ? `  sent a request to ${url} to wake the VPC link ${link.id} (${link.status}): ${answer}`
+        : `  a request to ${url} to wake the VPC link ${link.id} (${link.status}) did not reach the API: ${answer}`,
+    );
+    return reached;
+  }
+
+  /**
+   * A link traffic does not bring back (FAILED, DELETING, gone). Right after a deploy that switched
+   * the ingress, the link this run discovered may be the one that deploy removed: run again first.
+   */
+  private brokenLinkMessage(link: VpcLinkState): string {
+    return `${describeVpcLink(link)}: requests to the API cannot reach the web tasks, and traffic does not bring it back. If the app stack was deployed while this ran (e.g. switching ingress), run "npx booking-infra resume ${this.resources.environment}" again, which reads the stack anew; otherwise fix: ${brokenVpcLinkFix(this.resources.stage)}, then run resume again`;
   }
 
   /**
@@ -876,6 +925,10 @@ export class EnvironmentOperations {
           this.newId(),
         );
       if (plan.nothingToDo) {
+        for (const step of plan.upkeep ?? []) {
+          this.context.report(`${step.description} (upkeep)`);
+          await step.run();
+        }
         await journal('nothing to do');
         return plan;
       }

@@ -59,6 +59,10 @@ export async function requestApi(url: string): Promise<string> {
     await answer.body?.cancel();
     return `HTTP ${answer.status}`;
   } catch (error) {
-    return `no answer (${error instanceof Error ? error.message : String(error)})`;
+    // fetch says only "fetch failed"; the reason (ENOTFOUND, a certificate error...) is its cause.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+    const code = (cause as { code?: string } | undefined)?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    return `no answer (${[message, cause?.message, code].filter(Boolean).join(': ')})`;
   }
 }

@@ -3,8 +3,10 @@ import { describe, test } from 'node:test';
 import { DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import {
   type CustomResourceEvent,
+  deadlineFrom,
   guardMetricLine,
   handler,
+  LAMBDA_DEADLINE_MARGIN_MS,
   type HandlerDependencies,
   resourcesFromEnvironment,
 } from '../../src/lambda/ops/index';
@@ -174,7 +176,8 @@ describe('the schedule runs the same transitions as the CLI, under the same lock
     assert.equal(await handler({ action: 'pause' }, undefined, deps), 'pause done');
     fake.vpcLink = { status: 'INACTIVE' }; // a long break
     assert.equal(await handler({ action: 'resume' }, undefined, deps), 'resume done');
-    assert.deepEqual(fake.wakeRequests, ['https://api-dev.lichnails.co.uk/']);
+    // One as soon as the resume is recorded, one at the link step.
+    assert.deepEqual(fake.wakeRequests, ['https://api-dev.lichnails.co.uk/', 'https://api-dev.lichnails.co.uk/']);
     assert.equal(fake.vpcLink.status, 'AVAILABLE');
     assert.ok(
       logs.some((line) => /healthy web tasks: done/.test(line)),
@@ -409,5 +412,15 @@ describe('the function reads its resources from its environment', () => {
       handler({ foo: 1 } as never, undefined, harness(new FakeAws('dev')).deps),
       /unrecognised event/,
     );
+  });
+});
+
+describe('the scheduled Lambda stops its waits before its own end', () => {
+  test("deadlineFrom: the invocation's remaining time less a minute for the journal and the lock", () => {
+    assert.equal(deadlineFrom({ getRemainingTimeInMillis: () => 15 * 60_000 }, 1_000), 1_000 + 14 * 60_000);
+    assert.equal(LAMBDA_DEADLINE_MARGIN_MS, 60_000);
+    // Outside Lambda (the CLI, a test without a context): no deadline.
+    assert.equal(deadlineFrom(undefined, 1_000), undefined);
+    assert.equal(deadlineFrom({}, 1_000), undefined);
   });
 });

@@ -97,16 +97,27 @@ describe('pause and resume', () => {
     );
   });
 
-  test('pausing twice and resuming twice is harmless and writes nothing', async () => {
+  test('pausing twice and resuming twice is harmless: the second pause only silences the alarms again', async () => {
     const fake = new FakeAws('dev');
     assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
     fake.reset();
-    const items = JSON.stringify([...fake.items]);
+    const items = [...fake.items.keys()];
+    const record = fake.items.get('state|current');
     const again = await cli(fake, ['pause', 'dev']);
     assert.equal(again.code, 0);
     assert.match(again.out, /dev is already paused: nothing to do\./);
-    assert.deepEqual(fake.mutatingCalls(), []);
-    assert.equal(JSON.stringify([...fake.items]), items);
+    // A deploy while paused may have turned alarm actions back on: the second pause silences them
+    // again (idempotent), and changes nothing else: no service, database or record write.
+    assert.deepEqual(
+      fake.mutatingCalls().filter((name) => name !== 'DisableAlarmActionsCommand'),
+      [],
+    );
+    assert.equal(fake.stubs.cloudwatch.commandCalls(DisableAlarmActionsCommand).length, 1);
+    assert.deepEqual(fake.items.get('state|current'), record);
+    const added = [...fake.items.keys()].filter((key) => !items.includes(key));
+    assert.equal(added.length, 1, 'one journal entry');
+    assert.match(JSON.stringify(fake.items.get(added[0])), /nothing to do/);
+    assert.ok(!fake.items.has('lock|current'), 'the lock is released');
 
     assert.equal((await cli(fake, ['resume', 'dev'])).code, 0);
     fake.reset();
@@ -600,9 +611,16 @@ describe('resume with the HTTP API ingress (no load balancer, a VPC link)', () =
     fake.vpcLink = { status: 'INACTIVE' };
     const { plan, error, out } = await resume(fake);
     assert.equal(error, undefined, out);
-    assert.deepEqual(fake.wakeRequests, [API], 'one request: the link came back within the minute');
+    // One right after recording `resuming` (reprovisioning starts while the database starts), one
+    // at the link step; the link came back within the minute after it.
+    assert.deepEqual(fake.wakeRequests, [API, API]);
     assert.equal(fake.vpcLink.status, 'AVAILABLE');
     const planned = steps(plan);
+    const early = planned.findIndex((step) => step.startsWith('send a request to'));
+    assert.ok(
+      early > 0 && early < planned.findIndex((step) => step.startsWith('start the database')),
+      planned.join('\n'),
+    );
     const link = planned.indexOf(
       `make sure the API's VPC link ${LINK} is AVAILABLE (now INACTIVE: requests to ${API} wake it, which takes a few minutes)`,
     );
@@ -628,6 +646,47 @@ describe('resume with the HTTP API ingress (no load balancer, a VPC link)', () =
     assert.equal(second.plan?.nothingToDo, 'dev is already running');
     assert.deepEqual(fake.wakeRequests, []);
     assert.deepEqual(fake.mutatingCalls(), []);
+  });
+
+  test('status shows the front door: the VPC link and its status, in text and JSON', async () => {
+    const fake = await pausedOnHttpApi();
+    fake.vpcLink = { status: 'INACTIVE' };
+    const text = await cli(fake, ['status', 'dev']);
+    assert.equal(text.code, 0, text.err);
+    assert.match(
+      text.out,
+      /front door: HTTP API, VPC link vldev42 INACTIVE \(requests fail until it is AVAILABLE: npx booking-infra resume dev wakes it\)/,
+    );
+    assert.doesNotMatch(text.out, /load balancer:/);
+    const json = JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out);
+    assert.deepEqual(json.vpcLink, { id: 'vldev42', status: 'INACTIVE', message: null });
+    assert.equal(json.loadBalancer, null);
+    fake.vpcLink = { status: 'FAILED', message: 'Insufficient free IP addresses in subnet' };
+    assert.match(
+      (await cli(fake, ['status', 'dev'])).out,
+      /VPC link vldev42 FAILED \(Insufficient free IP addresses in subnet\) \(requests cannot reach the web tasks: npx booking-infra doctor dev says how to fix it\)/,
+    );
+    assert.deepEqual(fake.wakeRequests, [], 'status only reads');
+  });
+
+  test("a run out of time (the scheduled Lambda's deadline) gives up cleanly: lock released, record resuming, and the next run completes", async () => {
+    const fake = await pausedOnHttpApi();
+    fake.vpcLink = { status: 'INACTIVE' };
+    fake.pollsToReactivate = undefined; // the link does not come back within this run
+    // The clock starts at START and moves 1 s per reading plus each sleep: 4 minutes of run.
+    const failed = await resume(fake, { deadline: () => START + 4 * 60_000 });
+    assert.match(failed.error?.message ?? '', /\(this run's time is up; the next run carries on from the record\)$/);
+    assert.ok(!fake.items.has('lock|current'), 'the lock is released, not left to go stale');
+    assert.equal(fake.stateRecord().state, 'resuming');
+    assert.match(fake.journal().at(-1).outcome, /^failed: .*this run's time is up/);
+    assert.equal(enabledAlarms(fake), 0, 'the alarms stay silent until a run finishes');
+
+    // The retry (no deadline here) carries on from `resuming` and finishes once the link is back.
+    fake.vpcLink = { status: 'AVAILABLE' };
+    const again = await resume(fake);
+    assert.equal(again.error, undefined, again.out);
+    assert.equal(fake.stateRecord().state, 'running');
+    assert.equal(enabledAlarms(fake), 1);
   });
 
   test('a link that does not come back: a request every minute, then an error naming the link, its status and the fix; run again once it is back, resume completes', async () => {
@@ -660,8 +719,9 @@ describe('resume with the HTTP API ingress (no load balancer, a VPC link)', () =
   });
 
   for (const status of ['FAILED', 'DELETING']) {
-    test(`a ${status} link fails the resume at once, naming the link, its status and the fix, and sends nothing`, async () => {
+    test(`a ${status} link refuses the resume before anything starts, naming the link, its status and the fix`, async () => {
       const fake = await pausedOnHttpApi();
+      fake.reset();
       fake.vpcLink = { status, message: status === 'FAILED' ? 'Insufficient free IP addresses in subnet' : undefined };
       const { plan, error, out } = await resume(fake);
       assert.equal(plan, undefined, out);
@@ -669,12 +729,14 @@ describe('resume with the HTTP API ingress (no load balancer, a VPC link)', () =
       assert.match(
         error?.message ?? '',
         new RegExp(
-          `^the API's VPC link vldev42 is ${status}${reason}: requests to the API cannot reach the web tasks, and traffic does not bring it back\\. Fix: remove the cause AWS gives \\(e\\.g\\. no free address in a subnet\\), then re-create the app stack, which owns the link and holds no data \\(its services stop meanwhile\\): npx cdk destroy 'booking-dev/app' && npx cdk deploy 'booking-dev/\\*', then run "npx booking-infra resume dev" again$`,
+          `^the API's VPC link vldev42 is ${status}${reason}: requests to the API cannot reach the web tasks, and traffic does not bring it back\\. If the app stack was deployed while this ran \\(e\\.g\\. switching ingress\\), run "npx booking-infra resume dev" again, which reads the stack anew; otherwise fix: remove the cause AWS gives \\(e\\.g\\. no free address in a subnet\\), then re-create the app stack, which owns the link and holds no data \\(its services stop meanwhile\\): npx cdk destroy 'booking-dev/app' && npx cdk deploy 'booking-dev/\\*', then run resume again$`,
         ),
       );
-      assert.match(out, new RegExp(`make sure the API's VPC link vldev42 is AVAILABLE \\(now ${status}\\)`));
+      // Refused while planning: the database stays stopped, no capacity, no request, still paused.
+      assert.deepEqual(fake.mutatingCalls(), []);
       assert.deepEqual(fake.wakeRequests, []);
-      assert.equal(fake.stateRecord().state, 'resuming');
+      assert.equal(fake.database, 'stopped');
+      assert.equal(fake.stateRecord().state, 'paused');
       assert.equal(enabledAlarms(fake), 0);
     });
   }
@@ -769,7 +831,7 @@ describe('resume with the HTTP API ingress (no load balancer, a VPC link)', () =
     assert.equal(resumed.code, 0, resumed.err);
     assert.match(resumed.out, /Plan to resume dev \(eu-west-2\):/);
     assert.match(resumed.out, /\d+\. make sure the API's VPC link vldev42 is AVAILABLE \(now INACTIVE/);
-    assert.deepEqual(requested, [API]);
+    assert.deepEqual(requested, [API, API], 'the early request, and the one of the link step');
     assert.match(
       resumed.out,
       /sent a request to https:\/\/api-dev\.lichnails\.co\.uk\/ to wake the VPC link vldev42 \(INACTIVE\): HTTP 503/,

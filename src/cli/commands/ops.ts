@@ -19,6 +19,7 @@ import {
 } from '../../ops/operations';
 import { discoverResources, type EnvironmentResources } from '../../ops/resources';
 import { planSecretKeyRotation, rotateSecretKey } from '../../ops/secret-key-rotation';
+import { BROKEN_VPC_LINK_STATUSES, readVpcLink } from '../../ops/vpc-link';
 import { applicationSecretParameter } from '../../modules/parameters/parameter-names';
 import { CliError } from '../errors';
 import { selectEnvironments } from './cost';
@@ -188,8 +189,20 @@ async function runMutation(
   const { resources, operations } = await operationsFor(config, env, deps, print);
   const plan = planner(operations, verb, env, options);
   const first = await plan(await operations.observe());
-  if (first.nothingToDo) {
+  if (first.nothingToDo && !first.upkeep?.length) {
     print(`${first.nothingToDo}: nothing to do.`);
+    return;
+  }
+  if (first.nothingToDo) {
+    // Nothing changes but idempotent upkeep (e.g. alarms silenced again): no confirmation needed.
+    if (options.dryRun) {
+      print(
+        `${first.nothingToDo}: nothing to do (would run: ${first.upkeep!.map((step) => step.description).join('; ')}).`,
+      );
+      return;
+    }
+    const done = await operations.transition(verb, plan, { breakLock: options.breakLock });
+    print(`${done.nothingToDo ?? first.nothingToDo}: nothing to do.`);
     return;
   }
   print(`Plan to ${verb} ${env.name} (${env.region}):`);
@@ -264,7 +277,11 @@ export async function runStatus(
 ) {
   const env = environment(config, name);
   const { resources, operations } = await operationsFor(config, env, deps, print);
-  const [observation, cache] = await Promise.all([operations.observe(), operations.cacheStatus()]);
+  const [observation, cache, link] = await Promise.all([
+    operations.observe(),
+    operations.cacheStatus(),
+    resources.vpcLinkId ? readVpcLink(deps.clients(env).apigatewayv2, resources.vpcLinkId) : undefined,
+  ]);
   const assessment = assessEnvironment(resources, observation, {
     configuredStructure: env.state,
     cacheStatus: cache,
@@ -281,6 +298,8 @@ export async function runStatus(
     services: observation.services,
     database: { id: resources.databaseId, status: observation.database },
     loadBalancer: resources.loadBalancerDnsName ?? null,
+    // ingress http-api: the VPC link requests go through, and its status (INACTIVE after 60 idle days).
+    vpcLink: link ? { id: link.id, status: link.status, message: link.message ?? null } : null,
     cache: resources.cacheId ? { id: resources.cacheId, status: cache } : null,
     apiUrl: resources.apiUrl ?? null,
     monthlyCostUsd: deps.monthlyCost(config, env, priced),
@@ -295,7 +314,19 @@ export async function runStatus(
   );
   for (const line of describeObservation(resources, observation).slice(0, -1 - (observation.lock ? 1 : 0))) print(line);
   const none = assessment.observed === 'minimal' ? 'none (minimal)' : 'none';
-  print(`  load balancer: ${resources.loadBalancerDnsName ?? none}`);
+  if (link) {
+    const note =
+      link.status === 'AVAILABLE'
+        ? ''
+        : BROKEN_VPC_LINK_STATUSES.has(link.status)
+          ? ` (requests cannot reach the web tasks: npx booking-infra doctor ${env.name} says how to fix it)`
+          : ` (requests fail until it is AVAILABLE: npx booking-infra resume ${env.name} wakes it)`;
+    print(
+      `  front door: HTTP API, VPC link ${link.id} ${link.status}${link.message ? ` (${link.message})` : ''}${note}`,
+    );
+  } else {
+    print(`  load balancer: ${resources.loadBalancerDnsName ?? none}`);
+  }
   print(`  cache: ${resources.cacheId ? `${resources.cacheId} ${cache}` : none}`);
   print(`  API: ${resources.apiUrl ?? 'none'}`);
   print(`  cost of this state: about ${status.monthlyCostUsd.toFixed(2)} USD/month`);

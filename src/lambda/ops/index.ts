@@ -64,6 +64,18 @@ export interface HandlerDependencies {
   readonly respond: (url: string, body: string) => Promise<void>;
 }
 
+/** Time kept back from the Lambda's end for the journal entry and the lock's release. */
+export const LAMBDA_DEADLINE_MARGIN_MS = 60_000;
+
+/** When this invocation's waits must give up: its remaining time less the margin (none outside Lambda). */
+export function deadlineFrom(context: unknown, now: number): number | undefined {
+  const remaining = (context as { getRemainingTimeInMillis?: () => number } | undefined)?.getRemainingTimeInMillis;
+  return typeof remaining === 'function' ? now + remaining.call(context) - LAMBDA_DEADLINE_MARGIN_MS : undefined;
+}
+
+/** The running invocation's deadline (deadlineFrom), read by the operations' waits. */
+let invocationDeadline: number | undefined;
+
 function defaultDependencies(): HandlerDependencies {
   const log = (line: string) => console.log(line);
   const actor = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda';
@@ -75,8 +87,10 @@ function defaultDependencies(): HandlerDependencies {
       now: () => Date.now(),
       actor,
       pollIntervalMs: 15_000,
-      // Stay inside Lambda's 15-minute limit.
+      // Stay inside Lambda's 15-minute limit: each wait at most 12 minutes, and every wait gives up
+      // before the invocation ends, so a failure releases the lock and the retry carries on.
       timeoutMs: 12 * 60_000,
+      deadline: () => invocationDeadline,
     }),
     now: () => Date.now(),
     log,
@@ -136,7 +150,8 @@ export function guardMetricLine(namespace: string, environment: string, value: n
   });
 }
 
-export async function handler(event: OpsEvent, _context?: unknown, injected?: HandlerDependencies): Promise<string> {
+export async function handler(event: OpsEvent, context?: unknown, injected?: HandlerDependencies): Promise<string> {
+  invocationDeadline = deadlineFrom(context, Date.now());
   const deps = injected ?? defaultDependencies();
   const ops = deps.operations;
   if (isCustomResource(event)) {

@@ -15,7 +15,7 @@ export interface EnvironmentScheduleProps {
   readonly environmentName: string;
   /**
    * When to pause and resume (EventBridge Scheduler expressions and their time zone). While
-   * paused the tasks and the database instance cost nothing; storage, ALB and cache still do.
+   * paused the tasks and the database instance cost nothing; storage, an ALB and the cache still do.
    */
   readonly schedule: ScheduleConfig;
   /** Identifier of the RDS instance a pause stops and a resume starts, e.g. `booking-dev`. */
