@@ -27,13 +27,20 @@ import { errorSummary } from './aws-errors';
 import type { OpsClients } from './clients';
 import { environmentName, releaseImageParameter, releaseTagPrefix } from './contracts';
 import type { EnvironmentResources } from './resources';
-import { DATABASE_STOPPED_STATES, type LockRecord, type StateStore } from './state-store';
+import {
+  DATABASE_STOPPED_STATES,
+  LOCK_STALE_MS,
+  type LockHeldError,
+  type LockRecord,
+  type StateStore,
+} from './state-store';
 
 /**
  * `booking-infra cleanup <env>`: what costs money and serves nothing, each with its monthly price
  * and the one action that ends it. Finding reads only; `applyCleanup` acts, finding by finding,
  * under the environment's transition lock, and treats a resource already gone as done, so a run
- * that failed half way is finished by running it again.
+ * that failed half way is finished by running it again. Two cleanups at once: the second waits for
+ * the first's lock, then finds what the first did already gone (see `takeCleanupLock`).
  *
  * Never proposed, whatever their age:
  * - a DB snapshot tagged `keep=true`, or named by any environment's `database.restoreFromSnapshot`
@@ -93,7 +100,10 @@ export interface CleanupReport {
   readonly notes: readonly string[];
   /** Checks that failed: the report is incomplete. */
   readonly errors: readonly string[];
-  /** The transition lock, when someone holds it: `--apply` refuses then. */
+  /**
+   * The transition lock, when a pause, resume or rotation holds it: `--apply` refuses then.
+   * Another cleanup's lock is not one: `--apply` waits for it (a note says so).
+   */
   readonly lock?: LockRecord;
   readonly totals: {
     /** What `--apply` saves a month (priced findings it acts on). */
@@ -147,6 +157,8 @@ export interface CleanupContext {
   >;
   readonly store: StateStore;
   readonly now: () => number;
+  /** Waits between looks at another cleanup's lock. */
+  readonly sleep: (ms: number) => Promise<void>;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -155,6 +167,10 @@ const GIB = 1024 ** 3;
 export const KEEP_TAG = { key: 'keep', value: 'true' } as const;
 /** A load balancer without a request for this long is idle (and one younger is not judged). */
 export const IDLE_LOAD_BALANCER_DAYS = 7;
+/** The lock's operation while a cleanup applies. */
+export const CLEANUP_OPERATION = 'cleanup';
+/** How often a cleanup waiting for another cleanup's lock looks again. */
+export const LOCK_WAIT_POLL_MS = 5_000;
 
 /** The release parameter of an environment, read with `ssm`: undefined when none is recorded. */
 export function releaseImageReader(ssm: SSMClient, parameterName: string): () => Promise<string | undefined> {
@@ -662,7 +678,9 @@ async function findIdleLoadBalancer(ctx: CleanupContext, target: CleanupTarget, 
  */
 export async function findWaste(ctx: CleanupContext, target: CleanupTarget): Promise<CleanupReport> {
   const table = priceTableFor(target.region);
-  const lock = await ctx.store.readLock();
+  const held = await ctx.store.readLock();
+  // Another cleanup's lock is no transition's: --apply waits for it (it takes the same, idempotent actions).
+  const lock = held?.operation === CLEANUP_OPERATION ? undefined : held;
   const checks: Array<[string, () => Promise<Found>]> = [
     ['database snapshots', () => findDbSnapshots(ctx, target, table)],
     ['cache snapshots', () => findCacheSnapshots(ctx, target, table)],
@@ -685,6 +703,10 @@ export async function findWaste(ctx: CleanupContext, target: CleanupTarget): Pro
   if (lock)
     notes.push(
       `${lock.holder} is running "${lock.operation}" since ${lock.startedAt}: --apply refuses until it has finished`,
+    );
+  else if (held)
+    notes.push(
+      `${held.holder} is running another cleanup since ${held.startedAt}: --apply waits for it, then finds what it did already gone`,
     );
   const sum = (list: readonly Finding[]) => list.reduce((total, f) => total + (f.monthlyUsd ?? 0), 0);
   return {
@@ -748,11 +770,20 @@ async function act(ctx: CleanupContext, finding: Finding): Promise<CleanupResult
       case 'release-address':
         await ctx.clients.ec2.send(new ReleaseAddressCommand({ AllocationId: action.allocationId }));
         return result('done', 'released');
-      case 'set-log-retention':
+      case 'set-log-retention': {
+        // Read again: another cleanup, or a person, may have set a retention since the report; theirs stays.
+        const answer = await ctx.clients.logs.send(
+          new DescribeLogGroupsCommand({ logGroupNamePrefix: action.logGroupName }),
+        );
+        const group = answer.logGroups?.find((g) => g.logGroupName === action.logGroupName);
+        if (!group) return result('already gone', 'no such log group any more');
+        if (group.retentionInDays !== undefined)
+          return result('already gone', `retention already ${group.retentionInDays} days: left as it is`);
         await ctx.clients.logs.send(
           new PutRetentionPolicyCommand({ logGroupName: action.logGroupName, retentionInDays: action.days }),
         );
         return result('done', `retention ${action.days} days`);
+      }
       case 'stop-database': {
         // Read again under the lock: a resume may have changed the record since the report.
         const record = await ctx.store.readRecord();
@@ -769,21 +800,98 @@ async function act(ctx: CleanupContext, finding: Finding): Promise<CleanupResult
     }
   } catch (error) {
     if (isGone(error)) return result('already gone', 'no such resource any more');
-    return result('failed', errorSummary(error));
+    // Snapshots are deleted, and databases stopped, asynchronously: AWS refuses to delete a snapshot
+    // another run is already deleting (InvalidDBSnapshotState, InvalidSnapshotState) or to stop a
+    // database the guard is already stopping (InvalidDBInstanceState). Read it again; report what it is.
+    const status = await statusNow(ctx, action);
+    if (status === 'gone') return result('already gone', 'no such resource any more');
+    if (status === 'deleting' || status === 'stopping' || status === 'stopped')
+      return result('already gone', `already ${status}`);
+    return result('failed', `${errorSummary(error)}${status ? ` (it is ${status})` : ''}`);
+  }
+}
+
+/**
+ * The status of a failed action's resource, read again: 'gone' when AWS no longer has it;
+ * undefined when it cannot be read or has no status (images, addresses, log groups).
+ */
+async function statusNow(ctx: CleanupContext, action: CleanupAction): Promise<string | undefined> {
+  try {
+    switch (action.type) {
+      case 'delete-db-snapshot': {
+        const answer = await ctx.clients.rds.send(
+          new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: action.snapshotId }),
+        );
+        return answer.DBSnapshots?.[0]?.Status ?? 'gone';
+      }
+      case 'delete-cache-snapshot': {
+        const answer = await ctx.clients.elasticache.send(
+          new DescribeSnapshotsCommand({ SnapshotName: action.snapshotName }),
+        );
+        return answer.Snapshots?.[0]?.SnapshotStatus ?? 'gone';
+      }
+      case 'stop-database': {
+        const answer = await ctx.clients.rds.send(
+          new DescribeDBInstancesCommand({ DBInstanceIdentifier: action.instanceId }),
+        );
+        return answer.DBInstances?.[0]?.DBInstanceStatus ?? 'gone';
+      }
+      default:
+        return undefined;
+    }
+  } catch (error) {
+    return isGone(error) ? 'gone' : undefined;
+  }
+}
+
+/**
+ * Takes the transition lock for a cleanup. A pause's, resume's or rotation's lock refuses at once
+ * (LockHeldError, naming the holder). Another cleanup's is waited for, up to LOCK_STALE_MS: it acts
+ * on the same findings, so this run then finds them already gone. A cleanup's lock whose holder
+ * has shown no sign of life for LOCK_STALE_MS is taken over: that run crashed (its actions are
+ * idempotent, and cleanup has no --break-lock to clear it by hand).
+ */
+async function takeCleanupLock(
+  ctx: CleanupContext,
+  holder: string,
+  token: string,
+  waiting?: (lock: LockRecord) => void,
+): Promise<void> {
+  let breakStale = false;
+  let told = false;
+  for (let waited = 0; ; waited += LOCK_WAIT_POLL_MS) {
+    try {
+      await ctx.store.acquireLock({ holder, operation: CLEANUP_OPERATION, token, now: ctx.now() }, breakStale);
+      return;
+    } catch (error) {
+      const held = (error as Partial<LockHeldError>).lock;
+      if ((error as Error).name !== 'LockHeldError' || held?.operation !== CLEANUP_OPERATION) throw error;
+      if (waited >= LOCK_STALE_MS) throw error;
+      breakStale = ctx.now() - Date.parse(held.heartbeatAt) > LOCK_STALE_MS;
+      if (breakStale) continue;
+      if (!told) waiting?.(held);
+      told = true;
+      await ctx.sleep(LOCK_WAIT_POLL_MS);
+    }
   }
 }
 
 /**
  * Acts on every finding under the environment's transition lock (refused, naming the holder,
- * while a pause, resume or rotation holds it); a failure is recorded and the rest go on.
+ * while a pause, resume or rotation holds it; waited for while another cleanup does, `waiting`
+ * told once); a failure is recorded and the rest go on.
  */
 export async function applyCleanup(
   ctx: CleanupContext,
   findings: readonly Finding[],
-  context: { readonly actor: string; readonly report?: (result: CleanupResult) => void },
+  context: {
+    readonly actor: string;
+    readonly report?: (result: CleanupResult) => void;
+    readonly waiting?: (lock: LockRecord) => void;
+  },
 ): Promise<CleanupResult[]> {
   const token = randomUUID();
-  await ctx.store.acquireLock({ holder: context.actor, operation: 'cleanup', token, now: ctx.now() });
+  await takeCleanupLock(ctx, context.actor, token, context.waiting);
   const results: CleanupResult[] = [];
   try {
     for (const finding of findings) {

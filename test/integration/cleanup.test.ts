@@ -15,19 +15,27 @@ import {
   DescribeLogGroupsCommand,
   PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   AllocateAddressCommand,
   AssociateAddressCommand,
   CreateNetworkInterfaceCommand,
   DescribeAddressesCommand,
+  ReleaseAddressCommand,
 } from '@aws-sdk/client-ec2';
-import { CreateRepositoryCommand, DescribeImagesCommand, PutImageCommand } from '@aws-sdk/client-ecr';
-import { CreateSnapshotCommand } from '@aws-sdk/client-elasticache';
-import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
+import {
+  BatchDeleteImageCommand,
+  CreateRepositoryCommand,
+  DescribeImagesCommand,
+  PutImageCommand,
+} from '@aws-sdk/client-ecr';
+import { CreateSnapshotCommand, DeleteSnapshotCommand } from '@aws-sdk/client-elasticache';
+import { CreateDBSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
-import { releaseImageParameter } from '../../src/ops/contracts';
+import { releaseImageParameter, STATE_TABLE_KEYS } from '../../src/ops/contracts';
 import { StateStore } from '../../src/ops/state-store';
 import {
   cliDependencies,
@@ -78,6 +86,8 @@ interface Remaining {
 describe('cleanup against moto', () => {
   let seeded: SeededEnvironment;
   let addresses: { dev: string; attached: string; foreign: string };
+  /** The digest of the image no environment references. */
+  let unreferencedImage: string;
 
   const suite = motoSuite();
   const clients = () => suite.clients();
@@ -139,7 +149,7 @@ describe('cleanup against moto', () => {
           new PutImageCommand({ repositoryName: 'booking', imageTag: tag, imageManifest: manifest(layer, 512 * MIB) }),
         )
       ).image!.imageId!.imageDigest!;
-    await push('abc123', 'unreferenced');
+    unreferencedImage = await push('abc123', 'unreferenced');
     const released = await push('def456', 'released');
     await push('release-prod-20260901T000000Z', 'prod-release');
     await push('latest-release', 'first-deploy');
@@ -214,6 +224,65 @@ describe('cleanup against moto', () => {
   };
   const withAddresses = (state: Remaining, ids: string[]): Remaining => ({ ...state, addresses: [...ids].sort() });
 
+  /** What `--apply --yes` leaves in AWS, whoever did it. */
+  async function assertCleanedUp(): Promise<void> {
+    const now = await remaining();
+    assert.deepEqual(now.dbSnapshots, ['booking-dev-keep']);
+    assert.deepEqual(now.cacheSnapshots, ['booking-dev-minimal-2']);
+    assert.deepEqual(now.imageTags, ['def456', 'latest-release', 'release-prod-20260901T000000Z']);
+    assert.deepEqual(now.addresses, [addresses.attached, addresses.foreign].sort());
+    assert.deepEqual(now.retention, {
+      '/booking/dev/web': 14,
+      '/booking/dev/worker': 14,
+      'aws-waf-logs-booking-dev': 14,
+      '/booking/prod/web': null,
+    });
+    assert.equal(now.database, 'stopped');
+  }
+
+  /** The findings `--apply --yes` acts on, as its DONE / ALREADY GONE lines name them. */
+  const actedOn = () =>
+    [
+      'db-snapshot booking-dev-before-upgrade',
+      'db-snapshot booking-dev-by-hand',
+      'cache-snapshot booking-dev-minimal-1',
+      `image ${unreferencedImage}`,
+      `elastic-ip ${addresses.dev}`,
+      'log-group /booking/dev/web',
+      'log-group aws-waf-logs-booking-dev',
+      'database booking-dev',
+    ].sort();
+  /** The resources a run's output reports with `outcome` (DONE, ALREADY GONE, FAILED). */
+  const reported = (out: string, outcome: string) =>
+    [...out.matchAll(new RegExp(`^ {2}${outcome} +(\\S+ \\S+):`, 'gm'))].map((match) => match[1]).sort();
+
+  /** `operation` by cli:bob@desk in progress: the lock item as his run holds it, last alive at `heartbeatAt`. */
+  async function holdLock(operation: string, heartbeatAt: Date): Promise<void> {
+    await suite.harness.dynamodb.send(
+      new PutItemCommand({
+        TableName: seeded.stateTable,
+        Item: {
+          pk: { S: STATE_TABLE_KEYS.lock.pk },
+          sk: { S: STATE_TABLE_KEYS.lock.sk },
+          holder: { S: 'cli:bob@desk' },
+          operation: { S: operation },
+          startedAt: { S: heartbeatAt.toISOString() },
+          heartbeatAt: { S: heartbeatAt.toISOString() },
+          token: { S: 'bob' },
+        },
+      }),
+    );
+  }
+  const lockItem = async () =>
+    (
+      await suite.harness.dynamodb.send(
+        new GetItemCommand({
+          TableName: seeded.stateTable,
+          Key: { pk: { S: STATE_TABLE_KEYS.lock.pk }, sk: { S: STATE_TABLE_KEYS.lock.sk } },
+        }),
+      )
+    ).Item;
+
   test('read-only: every finding with its monthly cost, and nothing changes in AWS', async () => {
     const result = await cli(['cleanup', 'dev']);
     assert.equal(result.code, 0, result.err);
@@ -274,7 +343,9 @@ describe('cleanup against moto', () => {
     suite.proxy.failNext('rds:DeleteDBSnapshot', { status: 400, code: 'InvalidDBSnapshotState' });
     const broken = await cli(['cleanup', 'dev', '--apply', '--yes']);
     assert.equal(broken.code, 1);
-    assert.match(broken.out, /FAILED\s+db-snapshot booking-dev-before-upgrade: /);
+    // Read again after the failure: the report says what the snapshot is now.
+    assert.match(broken.out, /FAILED\s+db-snapshot booking-dev-before-upgrade: .*\(it is available\)$/m);
+    assert.match(broken.out, /Cleanup of dev: 7 done, 0 already gone, 0 skipped, 1 failed/);
     assert.match(
       broken.err,
       /1 action\(s\) failed \(booking-dev-before-upgrade\); run "npx booking-infra cleanup dev --apply" again/,
@@ -290,6 +361,90 @@ describe('cleanup against moto', () => {
     assert.match(rerun.out, /Cleanup of dev: 1 done, 0 already gone, 0 skipped, 0 failed/);
     now = await remaining();
     assert.deepEqual(now.dbSnapshots, ['booking-dev-keep']);
+  });
+
+  test('two --apply runs at once: both exit 0, each finding is done exactly once, nothing is reported failed', async () => {
+    const [alice, bob] = await Promise.all([
+      cli(['cleanup', 'dev', '--apply', '--yes'], { actor: 'cli:alice@laptop' }),
+      cli(['cleanup', 'dev', '--apply', '--yes'], { actor: 'cli:bob@desk' }),
+    ]);
+    assert.equal(alice.code, 0, alice.err);
+    assert.equal(bob.code, 0, bob.err);
+    assert.doesNotMatch(`${alice.out}\n${bob.out}`, /FAILED/);
+    // Whichever took the lock first did all eight; the other found them gone (or, had it listed
+    // after the first had finished, nothing to apply).
+    assert.deepEqual([...reported(alice.out, 'DONE'), ...reported(bob.out, 'DONE')].sort(), actedOn());
+    const [first, second] = reported(alice.out, 'DONE').length > 0 ? [alice, bob] : [bob, alice];
+    assert.match(first.out, /Cleanup of dev: 8 done, 0 already gone, 0 skipped, 0 failed/);
+    assert.match(second.out, /Cleanup of dev: 0 done, \d already gone, 0 skipped, 0 failed|Nothing to apply\./);
+    await assertCleanedUp();
+    // Each change made once (the second run reads a retention or a stopped database, and leaves it).
+    assert.equal(suite.proxy.count('logs:PutRetentionPolicy'), 2);
+    assert.equal(suite.proxy.count('rds:StopDBInstance'), 1);
+    assert.equal(await lockItem(), undefined, 'both locks released');
+  });
+
+  test('a run planned while another cleanup acts waits for its lock, then reports what that one did as already gone and does the rest', async () => {
+    await holdLock('cleanup', new Date(Date.now() + AHEAD));
+    let ended = false;
+    const waiting = cli(['cleanup', 'dev', '--apply', '--yes']).finally(() => (ended = true));
+    // Alice has listed and tried the lock (a refused conditional PutItem): her plan is made. Now
+    // Bob's run does six of its eight actions and ends.
+    while (!ended && suite.proxy.count('dynamodb:PutItem') === 0) await delay(10);
+    for (const id of ['booking-dev-before-upgrade', 'booking-dev-by-hand'])
+      await suite.harness.rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id }));
+    await suite.harness.elasticache.send(new DeleteSnapshotCommand({ SnapshotName: 'booking-dev-minimal-1' }));
+    await suite.harness.ecr.send(
+      new BatchDeleteImageCommand({ repositoryName: 'booking', imageIds: [{ imageDigest: unreferencedImage }] }),
+    );
+    await suite.harness.ec2.send(new ReleaseAddressCommand({ AllocationId: addresses.dev }));
+    await suite.harness.logs.send(
+      new PutRetentionPolicyCommand({ logGroupName: '/booking/dev/web', retentionInDays: 14 }),
+    );
+    await suite.harness.dynamodb.send(
+      new DeleteItemCommand({
+        TableName: seeded.stateTable,
+        Key: { pk: { S: STATE_TABLE_KEYS.lock.pk }, sk: { S: STATE_TABLE_KEYS.lock.sk } },
+      }),
+    );
+
+    const result = await waiting;
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /note: cli:bob@desk is running another cleanup since .*--apply waits for it/);
+    assert.match(result.out, /waiting for the cleanup cli:bob@desk has been running since/);
+    assert.deepEqual(reported(result.out, 'DONE'), ['database booking-dev', 'log-group aws-waf-logs-booking-dev']);
+    assert.deepEqual(
+      reported(result.out, 'ALREADY GONE'),
+      actedOn().filter((finding) => !/^database|aws-waf-logs/.test(finding)),
+    );
+    assert.match(result.out, /ALREADY GONE +log-group \/booking\/dev\/web: retention already 14 days: left as it is/);
+    assert.match(result.out, /ALREADY GONE +image sha256:\w+: no such image any more/);
+    assert.match(result.out, /Cleanup of dev: 2 done, 6 already gone, 0 skipped, 0 failed/);
+    await assertCleanedUp();
+    assert.equal(await lockItem(), undefined);
+  });
+
+  test('a retry after a run that died half way takes over its silent lock and finishes the job', async () => {
+    // Bob's run deleted one snapshot, then died holding the lock; its last sign of life is
+    // 60 days old on the command's clock.
+    await suite.harness.rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'booking-dev-before-upgrade' }));
+    await holdLock('cleanup', new Date());
+    const retry = await cli(['cleanup', 'dev', '--apply', '--yes']);
+    assert.equal(retry.code, 0, retry.err);
+    assert.doesNotMatch(retry.out, /waiting for/);
+    assert.match(retry.out, /Cleanup of dev: 7 done, 0 already gone, 0 skipped, 0 failed/);
+    await assertCleanedUp();
+    assert.equal(await lockItem(), undefined);
+  });
+
+  test('while a resume holds the lock, --apply is refused naming it, and the database it starts is not stopped', async () => {
+    await holdLock('resume', new Date(Date.now() + AHEAD));
+    const result = await cli(['cleanup', 'dev', '--apply', '--yes']);
+    assert.equal(result.code, 1);
+    assert.match(result.out, /not stopped now: cli:bob@desk holds the lock for "resume"/);
+    assert.match(result.err, /cli:bob@desk is running "resume" since .*nothing was changed/);
+    assert.equal(suite.proxy.count('rds:StopDBInstance'), 0);
+    assert.deepEqual(await remaining(), withAddresses(seededState, Object.values(addresses)));
   });
 
   test('--apply refuses while a pause holds the lock, naming the holder; nothing changes', async () => {

@@ -27,10 +27,11 @@ import {
   type CleanupTarget,
   type Finding,
   findWaste,
+  LOCK_WAIT_POLL_MS,
   parseImageReference,
   releaseImageReader,
 } from '../../src/ops/cleanup';
-import { StateStore } from '../../src/ops/state-store';
+import { LOCK_STALE_MS, StateStore } from '../../src/ops/state-store';
 import { FakeAws } from './fake-aws';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
@@ -94,6 +95,8 @@ class CleanupFake {
   requests: number[] = [];
   balancerCreated = daysAgo(200);
   failOnce = new Set<string>();
+  /** What the cleanup slept, in ms: it sleeps only while waiting for another cleanup's lock. */
+  slept: number[] = [];
 
   constructor() {
     const stubs = this.aws.stubs;
@@ -112,35 +115,48 @@ class CleanupFake {
     }));
     stubs.rds
       .on(DescribeDBSnapshotsCommand)
-      .callsFake((input: { DBInstanceIdentifier: string; SnapshotType: string }) => ({
-        DBSnapshots: this.dbSnapshots
-          .filter((s) => s.instance === input.DBInstanceIdentifier && s.type === input.SnapshotType)
-          .map((s) => ({
-            DBSnapshotIdentifier: s.id,
-            DBInstanceIdentifier: s.instance,
-            SnapshotType: s.type,
-            Status: s.status,
-            SnapshotCreateTime: s.created,
-            AllocatedStorage: s.storage,
-            TagList: tagList(s.tags),
-          })),
-      }));
+      .callsFake((input: { DBInstanceIdentifier?: string; SnapshotType?: string; DBSnapshotIdentifier?: string }) => {
+        // One snapshot by its id, as after a failed deletion; AWS answers a missing one with an error.
+        const one = input.DBSnapshotIdentifier;
+        if (one && !this.dbSnapshots.some((s) => s.id === one)) throw awsError('DBSnapshotNotFoundFault');
+        return {
+          DBSnapshots: this.dbSnapshots
+            .filter((s) =>
+              one ? s.id === one : s.instance === input.DBInstanceIdentifier && s.type === input.SnapshotType,
+            )
+            .map((s) => ({
+              DBSnapshotIdentifier: s.id,
+              DBInstanceIdentifier: s.instance,
+              SnapshotType: s.type,
+              Status: s.status,
+              SnapshotCreateTime: s.created,
+              AllocatedStorage: s.storage,
+              TagList: tagList(s.tags),
+            })),
+        };
+      });
     stubs.rds.on(DeleteDBSnapshotCommand).callsFake((input: { DBSnapshotIdentifier: string }) => {
       maybeFail('DeleteDBSnapshot');
       if (!this.dbSnapshots.some((s) => s.id === input.DBSnapshotIdentifier)) throw awsError('DBSnapshotNotFoundFault');
       this.dbSnapshots = this.dbSnapshots.filter((s) => s.id !== input.DBSnapshotIdentifier);
       return {};
     });
-    stubs.elasticache.on(DescribeSnapshotsCommand).callsFake(() => ({
-      Snapshots: this.cacheSnapshots.map((s) => ({
-        SnapshotName: s.name,
-        ReplicationGroupId: s.group,
-        SnapshotStatus: s.status ?? 'available',
-        SnapshotSource: 'manual',
-        CacheNodeType: 'cache.t4g.micro',
-        NodeSnapshots: s.created ? [{ SnapshotCreateTime: s.created }] : [],
-      })),
-    }));
+    stubs.elasticache.on(DescribeSnapshotsCommand).callsFake((input: { SnapshotName?: string }) => {
+      const one = input.SnapshotName;
+      if (one && !this.cacheSnapshots.some((s) => s.name === one)) throw awsError('SnapshotNotFoundFault');
+      return {
+        Snapshots: this.cacheSnapshots
+          .filter((s) => !one || s.name === one)
+          .map((s) => ({
+            SnapshotName: s.name,
+            ReplicationGroupId: s.group,
+            SnapshotStatus: s.status ?? 'available',
+            SnapshotSource: 'manual',
+            CacheNodeType: 'cache.t4g.micro',
+            NodeSnapshots: s.created ? [{ SnapshotCreateTime: s.created }] : [],
+          })),
+      };
+    });
     stubs.elasticache.on(DeleteSnapshotCommand).callsFake((input: { SnapshotName: string }) => {
       maybeFail('DeleteSnapshot');
       if (!this.cacheSnapshots.some((s) => s.name === input.SnapshotName)) throw awsError('SnapshotNotFoundFault');
@@ -178,14 +194,16 @@ class CleanupFake {
       this.addresses = this.addresses.filter((a) => a.id !== input.AllocationId);
       return {};
     });
-    stubs.logs.on(DescribeLogGroupsCommand).callsFake(() => ({
-      logGroups: this.groups.map((g) => ({
-        logGroupName: g.name,
-        logGroupArn: `arn:aws:logs:eu-west-2:111111111111:log-group:${g.name}`,
-        retentionInDays: g.retention,
-        storedBytes: g.bytes,
-        creationTime: daysAgo(100).getTime(),
-      })),
+    stubs.logs.on(DescribeLogGroupsCommand).callsFake((input: { logGroupNamePrefix?: string }) => ({
+      logGroups: this.groups
+        .filter((g) => g.name.startsWith(input.logGroupNamePrefix ?? ''))
+        .map((g) => ({
+          logGroupName: g.name,
+          logGroupArn: `arn:aws:logs:eu-west-2:111111111111:log-group:${g.name}`,
+          retentionInDays: g.retention,
+          storedBytes: g.bytes,
+          creationTime: daysAgo(100).getTime(),
+        })),
     }));
     stubs.logs.on(ListTagsForResourceCommand).callsFake((input: { resourceArn: string }) => ({
       tags: this.groups.find((g) => input.resourceArn.endsWith(`:log-group:${g.name}`))?.tags ?? {},
@@ -218,6 +236,10 @@ class CleanupFake {
       clients: this.aws.clients,
       store: new StateStore(this.aws.clients.dynamodb, 'booking-dev-ops-state'),
       now: () => NOW,
+      sleep: async (ms) => {
+        this.slept.push(ms);
+        await new Promise((resolve) => setImmediate(resolve));
+      },
     };
   }
 
@@ -606,12 +628,15 @@ describe('cleanup applies', () => {
     assert.equal(fake.aws.lock(), undefined, 'the lock is released');
     assert.equal((await findWaste(fake.context(), target())).findings.length, 0);
 
-    // Applying the same plan again (another run got there first): nothing fails.
+    // Applying the same plan again (another run got there first): nothing fails, nothing is redone,
+    // and the log group's retention is read again rather than set again.
     const again = await applyCleanup(fake.context(), acting, { actor: 'cli:alice@laptop' });
     assert.deepEqual(
       again.map((r) => r.outcome),
-      ['already gone', 'already gone', 'already gone', 'already gone', 'already gone', 'done'],
+      Array(6).fill('already gone'),
     );
+    assert.equal(again[5].detail, 'retention already 14 days: left as it is');
+    assert.equal(fake.calls(PutRetentionPolicyCommand), 1);
   });
 
   test('a failed action leaves the others done, and a rerun finishes the job', async () => {
@@ -624,10 +649,13 @@ describe('cleanup applies', () => {
       first.findings.filter((f) => f.action.type !== 'none'),
       { actor: 'cli:alice@laptop' },
     );
+    const failed = results.filter((r) => r.outcome === 'failed');
     assert.deepEqual(
-      results.filter((r) => r.outcome === 'failed').map((r) => r.finding.resource),
+      failed.map((r) => r.finding.resource),
       ['old-1'],
     );
+    // Read again after the failure: it is still there, and the report says so.
+    assert.equal(failed[0].detail, 'InternalFailure (it is available)');
     assert.deepEqual(
       fake.dbSnapshots.map((s) => s.id),
       ['old-1'],
@@ -681,8 +709,143 @@ describe('cleanup applies', () => {
     const findings = (await findWaste(fake.context(), target())).findings;
     fake.aws.setLock({ holder: 'cli:bob@desk', operation: 'pause', startedAt: new Date(NOW).toISOString() });
     await assert.rejects(applyCleanup(fake.context(), findings, { actor: 'a' }), /cli:bob@desk is running "pause"/);
+    // Not even a crashed pause's: its lock tells `status` and `pause --break-lock` what it left half done.
+    const silent = new Date(NOW - LOCK_STALE_MS - 60_000).toISOString();
+    fake.aws.setLock({ holder: 'cli:bob@desk', operation: 'pause', startedAt: silent, heartbeatAt: silent });
+    await assert.rejects(applyCleanup(fake.context(), findings, { actor: 'a' }), /cli:bob@desk is running "pause"/);
     assert.equal(fake.dbSnapshots.length, 2);
     assert.equal(fake.calls(ReleaseAddressCommand), 0);
+    assert.deepEqual(fake.slept, [], 'a transition is not waited for');
+  });
+});
+
+describe('cleanup runs at once', () => {
+  const recordedPaused = (fake: CleanupFake) =>
+    fake.aws.setStateRecord({
+      state: 'paused',
+      changedAt: daysAgo(3).toISOString(),
+      changedBy: 'schedule:pause',
+      services: {},
+    });
+  const acting = (findings: readonly Finding[]) => findings.filter((f) => f.action.type !== 'none');
+
+  test('two cleanups applying the same findings at once: one acts, the other waits for its lock and finds each finding already gone', async () => {
+    const fake = new CleanupFake();
+    seedEverything(fake);
+    recordedPaused(fake);
+    const [plan, samePlan] = await Promise.all([
+      findWaste(fake.context(), target()),
+      findWaste(fake.context(), target()),
+    ]);
+    const findings = acting(plan.findings);
+    assert.deepEqual(
+      findings.map((f) => f.kind),
+      ['db-snapshot', 'db-snapshot', 'cache-snapshot', 'image', 'elastic-ip', 'log-group', 'database'],
+    );
+    assert.deepEqual(acting(samePlan.findings), findings);
+
+    const waited: string[] = [];
+    const [alice, bob] = await Promise.all(
+      ['cli:alice@laptop', 'cli:bob@desk'].map((actor) =>
+        applyCleanup(fake.context(), findings, {
+          actor,
+          waiting: (lock) => waited.push(`${actor} waits for ${lock.holder}'s ${lock.operation}`),
+        }),
+      ),
+    );
+    const [first, second] = alice[0].outcome === 'done' ? [alice, bob] : [bob, alice];
+    assert.deepEqual(
+      first.map((r) => r.outcome),
+      Array(7).fill('done'),
+    );
+    assert.deepEqual(
+      second.map((r) => `${r.outcome}: ${r.detail}`),
+      [
+        'already gone: no such resource any more',
+        'already gone: no such resource any more',
+        'already gone: no such resource any more',
+        'already gone: no such image any more',
+        'already gone: no such resource any more',
+        'already gone: retention already 14 days: left as it is',
+        'already gone: already stopping',
+      ],
+    );
+    assert.equal(waited.length, 1);
+    assert.match(waited[0], /waits for cli:(alice@laptop|bob@desk)'s cleanup/);
+    assert.ok(fake.slept.length > 0 && fake.slept.every((ms) => ms === LOCK_WAIT_POLL_MS));
+    // Each change made once; the lock released.
+    assert.equal(fake.calls(PutRetentionPolicyCommand), 1);
+    assert.equal(fake.calls(StopDBInstanceCommand), 1);
+    assert.equal(fake.aws.lock(), undefined);
+    assert.deepEqual(fake.dbSnapshots, []);
+    assert.deepEqual(fake.addresses, []);
+  });
+
+  // moto deletes a snapshot and stops an instance at once: it never shows one "deleting" or "stopping".
+  test('a snapshot another run is still deleting, and a database the guard began stopping, count as already gone, not failed', async () => {
+    const fake = new CleanupFake();
+    seedEverything(fake);
+    recordedPaused(fake);
+    const findings = acting((await findWaste(fake.context(), target())).findings);
+    // Another run's deletions are under way: AWS keeps the snapshots, "deleting", and refuses a
+    // deletion of a snapshot that is not available.
+    for (const snapshot of [...fake.dbSnapshots, fake.cacheSnapshots[0]]) snapshot.status = 'deleting';
+    fake.aws.stubs.rds.on(DeleteDBSnapshotCommand).rejects(awsError('InvalidDBSnapshotStateFault'));
+    fake.aws.stubs.elasticache.on(DeleteSnapshotCommand).rejects(awsError('InvalidSnapshotStateFault'));
+    // The guard stops the database between the cleanup's look at it and its StopDBInstance.
+    fake.aws.stubs.rds.on(StopDBInstanceCommand).callsFake(() => {
+      fake.aws.database = 'stopping';
+      throw awsError('InvalidDBInstanceStateFault');
+    });
+    const results = await applyCleanup(fake.context(), findings, { actor: 'cli:alice@laptop' });
+    assert.deepEqual(
+      results.map((r) => `${r.finding.kind} ${r.outcome}: ${r.detail}`),
+      [
+        'db-snapshot already gone: already deleting',
+        'db-snapshot already gone: already deleting',
+        'cache-snapshot already gone: already deleting',
+        'image done: deleted',
+        'elastic-ip done: released',
+        'log-group done: retention 14 days',
+        'database already gone: already stopping',
+      ],
+    );
+  });
+
+  test("a live cleanup's lock is waited for at most 15 minutes; a crashed one's (no sign of life for 15) is taken over", async () => {
+    const fake = new CleanupFake();
+    seedEverything(fake);
+    recordedPaused(fake);
+    fake.aws.setLock({ holder: 'cli:bob@desk', operation: 'cleanup', startedAt: new Date(NOW - 60_000).toISOString() });
+    // Another cleanup is no transition: the report does not refuse, and plans to stop the database.
+    const report = await findWaste(fake.context(), target());
+    assert.equal(report.lock, undefined);
+    assert.equal(ofKind(report.findings, 'database')[0].action.type, 'stop-database');
+    assert.ok(report.notes.some((n) => /cli:bob@desk is running another cleanup since .*--apply waits for it/.test(n)));
+    const findings = acting(report.findings);
+
+    // Bob's lock stays fresh (the clock stands still): waited for, then refused naming him.
+    await assert.rejects(
+      applyCleanup(fake.context(), findings, { actor: 'cli:alice@laptop' }),
+      /cli:bob@desk is running "cleanup"/,
+    );
+    assert.equal(
+      fake.slept.reduce((total, ms) => total + ms, 0),
+      LOCK_STALE_MS,
+    );
+    assert.equal(fake.aws.mutatingCalls().length, 0);
+
+    // Bob's run crashed: its heartbeat is 16 minutes old. Taken over at once, and the job done.
+    fake.slept = [];
+    const silent = new Date(NOW - LOCK_STALE_MS - 60_000).toISOString();
+    fake.aws.setLock({ holder: 'cli:bob@desk', operation: 'cleanup', startedAt: silent, heartbeatAt: silent });
+    const results = await applyCleanup(fake.context(), findings, { actor: 'cli:alice@laptop' });
+    assert.deepEqual(
+      results.map((r) => r.outcome),
+      Array(7).fill('done'),
+    );
+    assert.deepEqual(fake.slept, []);
+    assert.equal(fake.aws.lock(), undefined, "alice's lock, released");
   });
 });
 

@@ -119,6 +119,7 @@ export async function runCleanup(
     clients: { ...clients, ecr },
     store: new StateStore(clients.dynamodb, resources.stateTable),
     now: deps.now,
+    sleep: deps.sleep,
   };
   const report = await findWaste(ctx, target);
   const json = options.format === 'json';
@@ -160,6 +161,9 @@ export async function runCleanup(
     results = await applyCleanup(ctx, actionable, {
       actor: deps.actor ?? defaultActor(),
       report: json ? undefined : (result) => print(describeResult(result)),
+      waiting: json
+        ? undefined
+        : (lock) => print(`  waiting for the cleanup ${lock.holder} has been running since ${lock.startedAt}...`),
     });
   } catch (error) {
     if (error instanceof Error && error.name === 'LockHeldError')
