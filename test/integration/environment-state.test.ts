@@ -161,9 +161,20 @@ describe('environment state against moto', () => {
     assert.deepEqual(await suspended(), [true, true]);
 
     proxy.reset();
+    const itemsBefore = (await state()).items;
     const again = await cli(['pause', 'dev']);
     assert.equal(again.code, 0);
-    assert.deepEqual(mutations(), [], 'a second pause changes nothing');
+    // A second pause changes no resource: under the lock (taken, then released) it journals
+    // "nothing to do" and silences the alarms again, which a deploy while paused may have re-enabled.
+    assert.deepEqual(mutations(), ['dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
+    assert.equal(proxy.calls('monitoring:DisableAlarmActions').length, 1, 'the alarms silenced again');
+    const itemsAfter = (await state()).items;
+    assert.equal(itemsAfter.filter((i) => i.pk === 'lock').length, 0);
+    assert.deepEqual(
+      itemsAfter.filter((i) => i.pk !== 'journal'),
+      itemsBefore.filter((i) => i.pk !== 'journal'),
+      'the record is untouched',
+    );
 
     const resumed = await cli(['resume', 'dev']);
     assert.equal(resumed.code, 0, resumed.err + resumed.out);
