@@ -57,6 +57,8 @@ export const STACK_OUTPUTS = {
     vpcLinkId: 'VpcLinkId',
     /** `ingress: http-api` only: the HTTP API's id. */
     httpApiId: 'HttpApiId',
+    /** `cache.hosting: task` only: the cache's ECS service (`<app>-<env>-cache`). */
+    cacheServiceName: 'CacheServiceName',
     /** The restore drill's one-off task family (`<app>-<env>-restore-drill`). */
     restoreDrillTaskFamily: 'RestoreDrillTaskFamily',
     /** Comma-separated subnets the drill's task runs in. */
@@ -121,6 +123,8 @@ export const OPS_LAMBDA_VARIABLES = {
   cluster: 'CLUSTER',
   webService: 'WEB_SERVICE',
   workerService: 'WORKER_SERVICE',
+  /** `cache.hosting: task` only: the cache's ECS service, paused last and resumed first. */
+  cacheService: 'CACHE_SERVICE',
   targetGroupArn: 'TARGET_GROUP_ARN',
   /** `ingress: http-api` only: the VPC link a resume wakes if it went INACTIVE. */
   vpcLinkId: 'VPC_LINK_ID',
@@ -199,4 +203,20 @@ export const RESTORE_DRILL_VARIABLES = {
   taskSecurityGroupId: 'TASK_SECURITY_GROUP_ID',
   databaseSecurityGroupId: 'DATABASE_SECURITY_GROUP_ID',
   assignPublicIp: 'ASSIGN_PUBLIC_IP',
+} as const;
+
+/**
+ * The cache task's TLS tunnel (`cache.hosting: task`): stunnel with a pre-shared key at both ends
+ * (the cache task's server, a client sidecar in each application task, the queue-depth Lambda),
+ * TLS 1.2 with forward secrecy (Node's tls supports PSK up to TLS 1.2 only).
+ */
+export const CACHE_TUNNEL = {
+  /** The PSK identity both ends present. */
+  identity: 'booking-cache',
+  /** The one cipher suite offered and accepted. */
+  cipher: 'ECDHE-PSK-CHACHA20-POLY1305',
+  /** Where the tunnel listens on the cache task's interface, and on 127.0.0.1 in the app tasks. */
+  port: 6379,
+  /** Where Valkey listens inside the cache task (loopback only, behind the tunnel). */
+  valkeyPort: 6380,
 } as const;
