@@ -18,10 +18,14 @@ import {
 
 const DEV = environmentNamed(platformConfig, 'dev');
 
-/** Dev behind the ALB, as it ran before its HTTP API: the load balancer's acknowledgements are checked on it. */
+/**
+ * Dev as it ran before its HTTP API and its cache task: behind the ALB, its cache one ElastiCache
+ * node. The load balancer's and the single-node cache's acknowledgements are checked on it.
+ */
 const DEV_ALB: EnvironmentConfig = {
   ...DEV,
   ingress: { kind: 'alb' },
+  cache: { ...DEV.cache, hosting: 'elasticache', task: undefined },
   compute: {
     ...DEV.compute,
     web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
@@ -130,20 +134,25 @@ describe('the app', () => {
     assert.ok(found > 0, 'the pipelines pass the service roles');
   });
 
-  test('every tagged resource of every stack carries the app, environment and module cost-allocation tags', () => {
+  test('every tagged resource of every stack carries the app, environment and module cost-allocation tags, wherever its type keeps them', () => {
     let checked = 0;
     for (const stack of platform.assembly.stacksRecursively) {
       const environment = stack.stackName.split('-')[1];
       for (const [id, resource] of Object.entries(stack.template.Resources as Record<string, any>)) {
-        const tags = resource.Properties?.Tags;
-        if (!tags) continue;
-        const map: Record<string, string> = Array.isArray(tags)
-          ? Object.fromEntries(tags.map((t: any) => [t.Key, t.Value]))
-          : tags;
-        assert.equal(map.app, 'booking', `${stack.stackName} ${id}`);
-        assert.equal(map.environment, environment, `${stack.stackName} ${id}`);
-        assert.ok(map.module, `${stack.stackName} ${id} has no module tag`);
-        checked++;
+        // Most types keep their tags in `Tags`; some under a name of their own (EFS's
+        // FileSystemTags and AccessPointTags, Backup's BackupVaultTags, Route 53's HostedZoneTags).
+        // ECS's PropagateTags and EnableECSManagedTags are settings, not tags.
+        for (const [property, tags] of Object.entries((resource.Properties ?? {}) as Record<string, unknown>)) {
+          if (!/Tags$/.test(property) || typeof tags !== 'object' || tags === null) continue;
+          const map: Record<string, string> = Array.isArray(tags)
+            ? Object.fromEntries(tags.map((t: any) => [t.Key, t.Value]))
+            : (tags as Record<string, string>);
+          const at = `${stack.stackName} ${id} ${property}`;
+          assert.equal(map.app, 'booking', at);
+          assert.equal(map.environment, environment, at);
+          assert.ok(map.module, `${at} has no module tag`);
+          checked++;
+        }
       }
     }
     assert.ok(checked > 100, `checked ${checked} resources`);
@@ -171,11 +180,10 @@ describe('the app', () => {
       assert.ok(ack.reason.length >= 40, `${ack.rule} at ${ack.at}: "${ack.reason}"`);
     }
     // Every acknowledgement in force, pinned (environment names folded): a new one is a reviewed decision.
-    // Dev's HTTP API routes carry no authorizer (APIG4); its load balancer's ELB2 went with the ALB
-    // (checked on dev behind an ALB below).
+    // Dev's HTTP API routes carry no authorizer (APIG4); its load balancer's ELB2 went with the ALB,
+    // its single-node cache's AEC4 with ElastiCache (both checked on dev as it ran before, below).
     const rules = acknowledgedRules(platform.assembly.directory);
     assert.deepEqual([...rules].sort(), [
-      'AwsSolutions: AwsSolutions-AEC4',
       'AwsSolutions: AwsSolutions-AEC6',
       'AwsSolutions: AwsSolutions-APIG4',
       'AwsSolutions: AwsSolutions-CFR1',
@@ -233,10 +241,11 @@ describe('the app', () => {
     }
   });
 
-  test('dev behind an ALB passes the gates, acknowledging its load balancer without access logs (ELB2), and no API route', () => {
+  test('dev behind an ALB with an ElastiCache node passes the gates, acknowledging its load balancer without access logs (ELB2) and its single-node cache (AEC4), and no API route', () => {
     assert.deepEqual(readFindings(devAlb.assembly.directory), []);
     const rules = acknowledgedRules(devAlb.assembly.directory);
     assert.ok(rules.has('AwsSolutions: AwsSolutions-ELB2'));
+    assert.ok(rules.has('AwsSolutions: AwsSolutions-AEC4'));
     assert.ok(!rules.has('AwsSolutions: AwsSolutions-APIG4'));
     for (const ack of readAcknowledgements(devAlb.assembly.directory)) {
       assert.ok(ack.reason.length >= 40, `${ack.rule} at ${ack.at}: "${ack.reason}"`);

@@ -43,7 +43,16 @@ export const dev: EnvironmentConfig = {
     // No NAT gateway here: rotation would need a Secrets Manager endpoint (16.06 USD/month).
     credentialRotation: { enabled: false, everyDays: 30 },
   },
-  cache: { engine: 'valkey', nodeType: 'cache.t4g.micro', nodes: 1, snapshotRetentionDays: 0 },
+  // A Valkey task instead of ElastiCache (10.51 USD/month, billed paused or not: ElastiCache cannot
+  // be stopped): paused with the environment, its queue kept on EFS, TLS through stunnel tunnels.
+  cache: {
+    engine: 'valkey',
+    nodeType: 'cache.t4g.micro',
+    nodes: 1,
+    snapshotRetentionDays: 0,
+    hosting: 'task',
+    task: { cpu: 256, memoryMiB: 512, spot: true },
+  },
   applicationSecrets: ['DJANGO_SECRET_KEY'],
   compute: {
     architecture: 'arm64',
@@ -135,6 +144,6 @@ export const dev: EnvironmentConfig = {
     stateTableReadsPerMonth: 18_000,
     stateTableWritesPerMonth: 400,
   },
-  budget: { monthlyLimitUsd: 54, marginPercent: 25 },
+  budget: { monthlyLimitUsd: 49, marginPercent: 25 },
   alertEmails: [],
 };

@@ -169,6 +169,38 @@ export interface CacheConfig {
    * deleted (stack deletion or the `minimal` state). 0 keeps none: the queue is lost with it.
    */
   readonly snapshotRetentionDays: number;
+  /**
+   * Where the cache runs.
+   * - `elasticache` (default): an ElastiCache replication group of `nodes` x `nodeType` (a
+   *   cache.t4g.micro Valkey node 10.51 USD/month in London), billed while paused: ElastiCache
+   *   cannot be stopped.
+   * - `task` (not in production: one task, no replica, no failover): Valkey in an ECS task
+   *   (`task`), scaled to 0 by `pause` with web and worker, so a paused environment pays nothing
+   *   for it; its data (the append-only file) on an encrypted EFS file system, so queued and
+   *   delayed Dramatiq messages survive a pause or a Spot interruption. Traffic leaves a task only
+   *   through TLS (stunnel with a pre-shared key at both ends: the app keeps talking to
+   *   127.0.0.1:6379, where a tunnel sidecar listens). `engine` must be `valkey`, `nodes` 1;
+   *   `nodeType` and `snapshotRetentionDays` do not apply.
+   */
+  readonly hosting?: CacheHosting;
+  /**
+   * `hosting: 'task'`: the cache task's size (Fargate CPU units and MiB; Valkey may use 75% of the
+   * memory) and whether it runs on Fargate Spot (~70% cheaper; an interruption stops it with a
+   * two-minute notice, Valkey writes its file and a new task takes over in about a minute).
+   * 256 CPU / 512 MiB on arm64 Spot in London: 2.49 USD/month, plus its public IPv4 address
+   * (3.65) with `public` egress.
+   */
+  readonly task?: CacheTaskConfig;
+}
+
+/** Where the cache runs (`cache.hosting`). */
+export type CacheHosting = 'elasticache' | 'task';
+export const CACHE_HOSTINGS: readonly CacheHosting[] = ['elasticache', 'task'];
+
+export interface CacheTaskConfig {
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly spot: boolean;
 }
 
 /** Task CPU architecture: ARM64 (Graviton) costs ~20% less than x86_64 for the same size. */

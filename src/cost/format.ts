@@ -17,11 +17,16 @@ const usd = (value: number) => value.toFixed(2);
  * ALB environment, "HTTP API" for one behind API Gateway (billed per request, nothing idle).
  */
 export function stateDescription(estimate: Pick<CostEstimate, 'state' | 'lines'>): string {
-  const base = STATE_DESCRIPTIONS[estimate.state];
+  const elastiCache = estimate.lines.some((line) => line.type === 'AWS::ElastiCache::ReplicationGroup');
+  const taskCache = !elastiCache && estimate.lines.some((line) => line.type === 'AWS::EFS::FileSystem');
+  const base =
+    taskCache && estimate.state === 'paused'
+      ? STATE_DESCRIPTIONS.paused.replace('cache, ', 'the cache stopped (its data on EFS), ')
+      : STATE_DESCRIPTIONS[estimate.state];
   const httpApi = estimate.lines.some((line) => line.type === 'AWS::ApiGatewayV2::Api');
   const alb = estimate.lines.some((line) => line.type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
   if (!httpApi || alb) return base;
-  if (estimate.state === 'paused') return 'HTTP API (idle: no charge), cache, DNS, storage; no tasks, database stopped';
+  if (estimate.state === 'paused') return base.replace('ALB', 'HTTP API (idle: no charge)');
   if (estimate.state === 'running') return 'All services, behind an HTTP API';
   return base;
 }

@@ -169,6 +169,10 @@ export const PAUSE_SILENCED_ALARMS = [
   // ingress http-api: the monitoring's NoWebTask and the API's 5xx alarm.
   'no-web-task',
   'api-5xx',
+  // cache hosting task: the cache stops with the environment, so the backlog publisher has
+  // nothing to measure (it publishes nothing rather than a count it did not read).
+  'backlog-metric-missing',
+  'queue-depth-errors',
 ] as const;
 
 /**

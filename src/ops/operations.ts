@@ -27,7 +27,7 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import { DescribeDBInstancesCommand, StartDBInstanceCommand, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { OpsClients } from './clients';
 import { PAUSE_SILENCED_ALARMS, QUEUE_BACKLOG_METRIC } from './contracts';
-import type { EnvironmentResources } from './resources';
+import { CACHE_TASK_BOUNDS, type EnvironmentResources } from './resources';
 import {
   DATABASE_STOPPED_STATES,
   LOCK_STALE_MS,
@@ -150,6 +150,9 @@ const QUEUE_MEASUREMENT_WAIT_MS = 5 * 60_000;
 const VPC_LINK_WAKE_INTERVAL_MS = 60_000;
 
 const zero: Omit<ServiceCapacity, 'desired'> & { desired: 0 } = { desired: 0, min: 0, max: 0 };
+
+/** A service with a task running, starting, or meant to run. */
+const isBusy = (s: ServiceObservation) => s.running > 0 || s.pending > 0 || s.desired > 0;
 
 export function describeCapacities(services: Readonly<Partial<Record<string, ServiceCapacity>>>): string {
   const parts = Object.entries(services).map(
@@ -402,7 +405,26 @@ export class EnvironmentOperations {
         result[role] = { desired: configured.min, min: configured.min, max: configured.max };
       }
     }
+    const cache = this.cacheCapacityToRestore(observed);
+    if (cache) result.cache = cache;
     return result;
+  }
+
+  /**
+   * The cache task's capacity to restore: recorded (its deploys record 1..1), else what runs,
+   * else the configured 1..1. None without a cache service (ElastiCache) unless one was recorded
+   * (the minimal structure keeps what a later deploy brings back).
+   */
+  private cacheCapacityToRestore(observed: Observation): ServiceCapacity | undefined {
+    const recorded = observed.record?.services.cache;
+    if (recorded) return recorded;
+    const live = observed.services.find((s) => s.role === 'cache');
+    if (!live) return undefined;
+    if (live.max > 0) {
+      return { desired: Math.min(Math.max(live.desired, live.min), live.max), min: live.min, max: live.max };
+    }
+    const configured = this.resources.configured.cache ?? CACHE_TASK_BOUNDS;
+    return { desired: configured.min, min: configured.min, max: configured.max };
   }
 
   /** Steps that wait for a migrate task or a pipeline release to finish before the database stops. */
@@ -496,24 +518,99 @@ export class EnvironmentOperations {
     );
   }
 
+  /** Whether no web or worker task is left (the cache task is waited for on its own). */
   private async tasksDrained(): Promise<boolean> {
-    return (await this.observeServices()).every((s) => s.running === 0 && s.pending === 0);
+    return (await this.observeServices())
+      .filter((s) => s.role !== 'cache')
+      .every((s) => s.running === 0 && s.pending === 0);
   }
 
-  /** Steps that bring every service to zero and wait until no task is left. */
+  /**
+   * Steps that bring web and worker to zero and wait until none of their tasks is left. A cache
+   * task stays up meanwhile (cacheStopSteps follows), so the workers' last acks reach it.
+   */
   private drainSteps(observed: Observation): Step[] {
-    const steps = observed.services.flatMap((service) => this.setCapacity(service, zero));
-    if (observed.services.some((s) => s.running > 0 || s.pending > 0 || s.desired > 0)) {
+    const app = observed.services.filter((s) => s.role !== 'cache');
+    const cacheFollows = app.length < observed.services.length;
+    const steps = app.flatMap((service) => this.setCapacity(service, zero));
+    if (app.some(isBusy)) {
       steps.push({
         kind: 'wait',
-        description: 'wait for every task to drain',
+        description: cacheFollows
+          ? 'wait for every web and worker task to drain (the cache stays up for their last acks)'
+          : 'wait for every task to drain',
         run: async () => {
-          await this.waitFor('tasks drained', () => this.tasksDrained());
+          await this.waitFor(cacheFollows ? 'web and worker tasks drained' : 'tasks drained', () =>
+            this.tasksDrained(),
+          );
           this.drainedAt = this.context.now();
         },
       });
     }
     return steps;
+  }
+
+  /**
+   * Steps that stop the cache task, once web and worker are drained, and wait until it has
+   * stopped: Valkey writes its append-only file to EFS as it exits, and a resume must not start
+   * a second Valkey on that file while the first still writes.
+   */
+  private cacheStopSteps(cache: ServiceObservation): Step[] {
+    const steps = this.setCapacity(cache, zero);
+    if (isBusy(cache)) {
+      steps.push({
+        kind: 'wait',
+        description: `wait for the cache task of ${cache.name} to stop (Valkey writes its data to EFS as it exits)`,
+        run: () => this.waitFor('cache task stopped', () => this.cacheStopped(cache.name)),
+      });
+    }
+    return steps;
+  }
+
+  /** No cache task runs, starts or is still stopping (ECS counts a stopping task as not running). */
+  private async cacheStopped(service: string): Promise<boolean> {
+    const cache = (await this.observeServices()).find((s) => s.name === service);
+    if (cache && (cache.running > 0 || cache.pending > 0)) return false;
+    return (await this.serviceTasks(service, 'STOPPED')).every((task) => task.lastStatus === 'STOPPED');
+  }
+
+  /**
+   * `count` while the cache task runs, then the steps that stop it. A stopped cache (paused) is
+   * started alone for the count: its messages are on EFS, and only Valkey can count them.
+   */
+  private countThenStopCache(cache: ServiceObservation, capacity: ServiceCapacity, count: Step): Step[] {
+    const stop = this.cacheStopSteps(cache);
+    if (stop.length > 0) return [count, ...stop];
+    const started: ServiceObservation = { ...cache, ...capacity, running: capacity.desired, pending: 0 };
+    return [
+      ...this.setCapacity(cache, capacity),
+      this.cacheUpStep(cache.name, 'started alone so that its messages can be counted; stopped again after', () => {
+        this.cacheUpAt = this.context.now();
+      }),
+      count,
+      ...this.cacheStopSteps(started),
+    ];
+  }
+
+  /**
+   * A step waiting for the cache task: RUNNING, and HEALTHY when the task reports health (the
+   * cache task's container health check pings Valkey). `started` runs once it is up.
+   */
+  private cacheUpStep(service: string, why: string, started?: () => void): Step {
+    return {
+      kind: 'wait',
+      description: `wait for the cache task of ${service} to run and pass its health check (${why})`,
+      run: async () => {
+        await this.tasksHealthy(service, {
+          what: 'cache task up',
+          subject: `the cache task of ${service} did not run and pass its container health check`,
+          healthy: (task) =>
+            task.lastStatus === 'RUNNING' && (task.healthStatus === undefined || task.healthStatus === 'HEALTHY'),
+          logs: "the cache's logs",
+        });
+        started?.();
+      },
+    };
   }
 
   /**
@@ -548,8 +645,20 @@ export class EnvironmentOperations {
     };
   }
 
-  /** Plans a pause from what is observed: only what is not already paused. */
+  /**
+   * Plans a pause from what is observed: only what is not already paused. Web and worker drain
+   * first, then the cache task if there is one, then the database stops.
+   */
   async planPause(observed: Observation): Promise<Plan> {
+    return this.pausePlan(observed);
+  }
+
+  /**
+   * The pause, with `countBeforeCacheStops` (minimal with a cache task): a step run once web and
+   * worker are drained and before the cache task stops, since counting its messages needs Valkey
+   * up. A cache already stopped is started alone for it, and stopped again after.
+   */
+  private async pausePlan(observed: Observation, countBeforeCacheStops?: Step): Promise<Plan> {
     const from = observed.record?.state ?? 'unrecorded';
     const env = this.resources.environment;
     if (observed.record?.state === 'minimal') {
@@ -558,9 +667,16 @@ export class EnvironmentOperations {
         ? { operation: 'pause', from, to: 'minimal', steps, nothingToDo: `${env} is minimal (more than paused)` }
         : { operation: 'pause', from, to: 'minimal', steps };
     }
+    const restore = this.capacitiesToRestore(observed);
     const drain = this.drainSteps(observed);
+    const cache = observed.services.find((s) => s.role === 'cache');
+    const cacheSteps = !cache
+      ? []
+      : countBeforeCacheStops
+        ? this.countThenStopCache(cache, restore.cache!, countBeforeCacheStops)
+        : this.cacheStopSteps(cache);
     const database = this.databaseStopSteps(observed.database);
-    if (observed.record?.state === 'paused' && drain.length === 0 && database.length === 0) {
+    if (observed.record?.state === 'paused' && drain.length === 0 && cacheSteps.length === 0 && database.length === 0) {
       // A deploy while paused re-creates or rewrites alarms with their actions on: silence again.
       return {
         operation: 'pause',
@@ -571,12 +687,12 @@ export class EnvironmentOperations {
         upkeep: [this.alarmActionsStep(false)],
       };
     }
-    const restore = this.capacitiesToRestore(observed);
     const steps: Step[] = [
       ...(await this.busySteps()),
       this.recordStep('pausing', restore, 'a pause has begun; the guard leaves the database to it'),
       this.alarmActionsStep(false),
       ...drain,
+      ...cacheSteps,
       ...database,
       this.recordStep('paused', restore, 'the guard keeps the database stopped'),
     ];
@@ -586,13 +702,18 @@ export class EnvironmentOperations {
   /**
    * Plans a resume: start the database, restore the recorded capacities, wait for health (the
    * load balancer's targets, or without one the web tasks' own health check), make sure the
-   * HTTP API's VPC link is AVAILABLE. An environment recorded running whose link went INACTIVE
-   * gets only the link woken.
+   * HTTP API's VPC link is AVAILABLE. A cache task starts first (while the database starts), and
+   * web and worker only once it runs and is healthy. An environment recorded running whose link
+   * went INACTIVE gets only the link woken.
    */
   async planResume(observed: Observation): Promise<Plan> {
     const from = observed.record?.state ?? 'unrecorded';
     const restore = this.capacitiesToRestore(observed);
-    const capacity = observed.services.flatMap((service) => this.setCapacity(service, restore[service.role]!));
+    const restoreOf = (service: ServiceObservation) => this.setCapacity(service, restore[service.role]!);
+    const cache = observed.services.find((s) => s.role === 'cache');
+    const cacheCapacity = cache ? restoreOf(cache) : [];
+    const appCapacity = observed.services.filter((s) => s.role !== 'cache').flatMap(restoreOf);
+    const capacity = [...cacheCapacity, ...appCapacity];
     const database = this.databaseStartSteps(observed.database);
     const link = this.resources.vpcLinkId
       ? await readVpcLink(this.context.clients.apigatewayv2, this.resources.vpcLinkId)
@@ -622,7 +743,11 @@ export class EnvironmentOperations {
         },
       });
     }
-    steps.push(...database, ...capacity);
+    steps.push(...cacheCapacity, ...database);
+    if (cache && (restore.cache?.desired ?? 0) > 0) {
+      steps.push(this.cacheUpStep(cache.name, 'web and worker start once it answers'));
+    }
+    steps.push(...appCapacity);
     if (observed.services.length > 0) {
       steps.push({
         kind: 'wait',
@@ -657,30 +782,49 @@ export class EnvironmentOperations {
    * waited for until the timeout, which names what was seen last.
    */
   private webTasksHealthyStep(service: string): Step {
-    let lastSeen = 'no task yet';
     return {
       kind: 'wait',
       description: `wait for the web tasks to pass their container health check (no load balancer: ${service}'s tasks report HEALTHY)`,
       run: () =>
-        this.waitFor(
-          'healthy web tasks',
-          async () => {
-            const tasks = await this.serviceTasks(service);
-            lastSeen = describeTaskHealth(tasks);
-            return tasks.length > 0 && tasks.every((t) => t.lastStatus === 'RUNNING' && t.healthStatus === 'HEALTHY');
-          },
-          this.timeoutMs,
-          (seconds) =>
-            `the web tasks of ${service} did not all pass their container health check within ${seconds} s (last seen: ${lastSeen}; UNKNOWN means still in the check's start period, or no health check in the task definition). ECS replaces a task that fails it: see why the last ones stopped (aws ecs list-tasks --cluster ${this.resources.clusterName} --service-name ${service} --desired-status STOPPED, then aws ecs describe-tasks) and the app's logs, then run "npx booking-infra resume ${this.resources.environment}" again`,
-        ),
+        this.tasksHealthy(service, {
+          what: 'healthy web tasks',
+          subject: `the web tasks of ${service} did not all pass their container health check`,
+          healthy: (task) => task.lastStatus === 'RUNNING' && task.healthStatus === 'HEALTHY',
+          logs: "the app's logs",
+        }),
     };
   }
 
-  /** The service's tasks that ECS means to keep running (starting, running or failing their check). */
-  private async serviceTasks(service: string): Promise<Task[]> {
+  /**
+   * Waits until the service has tasks and every one is `healthy`; gives up after the timeout
+   * naming what it saw last and where to look.
+   */
+  private async tasksHealthy(
+    service: string,
+    check: { what: string; subject: string; healthy: (task: Task) => boolean; logs: string },
+  ): Promise<void> {
+    let lastSeen = 'no task yet';
+    await this.waitFor(
+      check.what,
+      async () => {
+        const tasks = await this.serviceTasks(service);
+        lastSeen = describeTaskHealth(tasks);
+        return tasks.length > 0 && tasks.every(check.healthy);
+      },
+      this.timeoutMs,
+      (seconds) =>
+        `${check.subject} within ${seconds} s (last seen: ${lastSeen}; UNKNOWN means still in the check's start period, or no health check in the task definition). ECS replaces a task that fails it: see why the last ones stopped (aws ecs list-tasks --cluster ${this.resources.clusterName} --service-name ${service} --desired-status STOPPED, then aws ecs describe-tasks) and ${check.logs}, then run "npx booking-infra resume ${this.resources.environment}" again`,
+    );
+  }
+
+  /**
+   * The service's tasks that ECS means to keep running (starting, running or failing their check),
+   * or with `STOPPED` those it stopped or is stopping (the last hour's).
+   */
+  private async serviceTasks(service: string, desiredStatus: 'RUNNING' | 'STOPPED' = 'RUNNING'): Promise<Task[]> {
     const { ecs } = this.context.clients;
     const cluster = this.resources.clusterName;
-    const listed = await ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'RUNNING' }));
+    const listed = await ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus }));
     const arns = listed.taskArns ?? [];
     if (arns.length === 0) return [];
     return (await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? [];
@@ -755,11 +899,18 @@ export class EnvironmentOperations {
    * measure the queues again once nothing can enqueue, snapshot the cache where asked (always in
    * production), and record `minimal`. The deploy with `state: 'minimal'` then removes the load
    * balancer, the services and the cache; the data stack refuses that deploy until this is done.
+   *
+   * With a cache task (`cache.hosting: 'task'`) there is no ElastiCache to snapshot: its data is
+   * on EFS, which the minimal deploy deletes. Its messages are counted after web and worker are
+   * drained and before the cache stops (only a running Valkey can count them; a paused cache is
+   * started alone for it), and the verdict comes once the pause is complete, so a refusal leaves
+   * the environment paused as it does with ElastiCache.
    */
   async planMinimal(observed: Observation, options: MinimalOptions & { production: boolean }): Promise<Plan> {
     const from = observed.record?.state ?? 'unrecorded';
     const env = this.resources.environment;
-    const cacheGone = !this.resources.cacheId;
+    const taskCache = observed.services.find((s) => s.role === 'cache');
+    const cacheGone = !this.resources.cacheId && !taskCache;
     if (observed.record?.state === 'minimal' && observed.database === 'stopped') {
       return {
         operation: 'minimal',
@@ -771,31 +922,28 @@ export class EnvironmentOperations {
           : `${env} is recorded minimal; deploy with state 'minimal' to remove the load balancer, services and cache`,
       };
     }
-    if (!options.dropQueuedJobs && !cacheGone) {
+    if (taskCache && (options.production || options.snapshotCache)) {
+      throw new Error(
+        `${env}'s cache is a Valkey task (${taskCache.name}) whose data is on EFS, not an ElastiCache replication group: there is no snapshot to take${options.snapshotCache ? ' (--snapshot-cache)' : ' (production always snapshots its cache before minimal)'}, and the minimal deploy deletes the file system with the data. Run without --snapshot-cache; the queued-jobs check still refuses while messages are held. Nothing was changed`,
+      );
+    }
+    const checkQueues = !options.dropQueuedJobs && !cacheGone;
+    if (checkQueues) {
       const latest = await this.queuedJobsSince(this.context.now() - 10 * 60_000);
       if (latest !== undefined && latest > 0) throw new Error(this.queuedJobsRefusal(latest, false));
     }
+    if (taskCache) return this.planMinimalWithCacheTask(observed, checkQueues && observed.record?.state !== 'minimal');
     const paused = await this.planPause(observed);
     const steps: Step[] = [...paused.steps];
-    if (!options.dropQueuedJobs && !cacheGone) {
+    if (checkQueues) {
       steps.push({
         kind: 'check',
         description:
           'check that no Dramatiq message is held (ready, delayed or in progress), measured after the services stopped',
         run: async () => {
-          // Nothing enqueues once the services are at zero: a measurement from then on is final.
-          const since = this.drainedAt ?? this.executionStartedAt ?? this.context.now();
-          let latest: number | undefined;
-          await this.waitFor(
-            'a queue measurement taken after the services stopped',
-            async () => (latest = await this.queuedJobsSince(since)) !== undefined,
-            QUEUE_MEASUREMENT_WAIT_MS,
-          ).catch(() => {
-            throw new Error(
-              `no queue measurement arrived within ${QUEUE_MEASUREMENT_WAIT_MS / 60_000} min of the services stopping (is the queue-depth publisher running?); ${env} is left paused. Run again, or with --drop-queued-jobs to go ahead`,
-            );
-          });
-          if (latest! > 0) throw new Error(this.queuedJobsRefusal(latest!, true));
+          const latest = await this.measureQueuedJobs();
+          if (latest === undefined) throw new Error(this.noMeasurementRefusal('of the services stopping'));
+          if (latest > 0) throw new Error(this.queuedJobsRefusal(latest, true));
         },
       });
     }
@@ -812,12 +960,95 @@ export class EnvironmentOperations {
     return { operation: 'minimal', from, to: 'minimal', steps };
   }
 
+  /**
+   * `minimal` with a cache task: the pause, counting the messages while the cache still runs
+   * (`count`: not when dropping them, nor when already recorded minimal, counted then), the verdict
+   * once paused, and the record.
+   */
+  private async planMinimalWithCacheTask(observed: Observation, count: boolean): Promise<Plan> {
+    const env = this.resources.environment;
+    let latest: number | undefined;
+    const paused = await this.pausePlan(
+      observed,
+      count
+        ? {
+            kind: 'check',
+            description:
+              'count the Dramatiq messages held (ready, delayed or in progress) while the cache task still runs, measured after web and worker stopped (the verdict comes once paused)',
+            run: async () => {
+              latest = await this.measureQueuedJobs();
+              this.context.report(
+                latest === undefined
+                  ? '  no queue measurement arrived while the cache ran'
+                  : `  ${latest} Dramatiq message${latest === 1 ? '' : 's'} held`,
+              );
+            },
+          }
+        : undefined,
+    );
+    const steps: Step[] = [...paused.steps];
+    if (count) {
+      steps.push({
+        kind: 'check',
+        description: `go on only if the count found no Dramatiq message (the minimal deploy deletes the cache's data on EFS; ${env} is left paused otherwise)`,
+        run: async () => {
+          if (latest === undefined)
+            throw new Error(this.noMeasurementRefusal('of web and worker stopping, while the cache ran'));
+          if (latest > 0) throw new Error(this.queuedJobsRefusal(latest, true));
+        },
+      });
+    }
+    steps.push(
+      this.recordStep(
+        'minimal',
+        this.capacitiesToRestore(observed),
+        'the minimal deploy may now remove the cache task and its data on EFS; the guard keeps the database stopped',
+      ),
+    );
+    return { operation: 'minimal', from: observed.record?.state ?? 'unrecorded', to: 'minimal', steps };
+  }
+
   /** When this run saw the services drained, and when it began executing. */
   private drainedAt?: number;
   private executionStartedAt?: number;
+  /** When this run saw the cache task it started up (minimal from paused, to count its messages). */
+  private cacheUpAt?: number;
+
+  /**
+   * The queued jobs measured after web and worker stopped (nothing enqueues from then on, so the
+   * measurement is final) and, for a cache task this run started, in a minute that began after it
+   * was up; undefined if none arrives within QUEUE_MEASUREMENT_WAIT_MS.
+   */
+  private async measureQueuedJobs(): Promise<number | undefined> {
+    // queuedJobsSince accepts the minute that began up to 60 s before `since`.
+    const since = Math.max(
+      this.drainedAt ?? this.executionStartedAt ?? this.context.now(),
+      this.cacheUpAt === undefined ? 0 : this.cacheUpAt + 60_000,
+    );
+    let latest: number | undefined;
+    try {
+      await this.waitFor(
+        'a queue measurement taken after the services stopped',
+        async () => (latest = await this.queuedJobsSince(since)) !== undefined,
+        QUEUE_MEASUREMENT_WAIT_MS,
+      );
+    } catch {
+      return undefined;
+    }
+    return latest;
+  }
+
+  private noMeasurementRefusal(after: string): string {
+    const env = this.resources.environment;
+    return `no queue measurement arrived within ${QUEUE_MEASUREMENT_WAIT_MS / 60_000} min ${after} (is the queue-depth publisher running?); ${env} is left paused. Run again, or with --drop-queued-jobs to go ahead`;
+  }
 
   private queuedJobsRefusal(count: number, paused: boolean): string {
-    return `${count} Dramatiq message${count === 1 ? ' is' : 's are'} queued (ready, delayed or in progress) in ${this.resources.environment}'s cache, which minimal deletes${paused ? `; ${this.resources.environment} is left paused` : ''}. Resume and let the workers finish them, or run again with --drop-queued-jobs to lose them`;
+    const env = this.resources.environment;
+    const where = this.resources.services.some((s) => s.role === 'cache')
+      ? `${env}'s cache task, whose data (on EFS) the minimal deploy deletes`
+      : `${env}'s cache, which minimal deletes`;
+    return `${count} Dramatiq message${count === 1 ? ' is' : 's are'} queued (ready, delayed or in progress) in ${where}${paused ? `; ${env} is left paused` : ''}. Resume and let the workers finish them, or run again with --drop-queued-jobs to lose them`;
   }
 
   /**

@@ -3,8 +3,25 @@ import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { STACK_OUTPUTS, environmentName, stackName, stateTableName } from './contracts';
 import type { ServiceRole } from './state-store';
 
-/** Configured scaling bounds (the config's minTasks/maxTasks), restored when nothing else is recorded. */
-export type ConfiguredCapacity = Readonly<Record<ServiceRole, { readonly min: number; readonly max: number }>>;
+/** A service's scaling floor and ceiling. */
+export interface ScalingBounds {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * Configured scaling bounds (the config's minTasks/maxTasks), restored when nothing else is
+ * recorded. The Lambdas read it as JSON (OPS_LAMBDA_VARIABLES.configuredCapacity).
+ */
+export interface ConfiguredCapacity {
+  readonly web: ScalingBounds;
+  readonly worker: ScalingBounds;
+  /** `cache.hosting: 'task'` only: the cache service (CACHE_TASK_BOUNDS). */
+  readonly cache?: ScalingBounds;
+}
+
+/** The cache service's bounds while running: one Valkey task, never more (one data file on EFS). */
+export const CACHE_TASK_BOUNDS: ScalingBounds = { min: 1, max: 1 };
 
 /** One environment's operable resources, found from its stacks' outputs (never guessed). */
 export interface EnvironmentResources {
@@ -14,7 +31,7 @@ export interface EnvironmentResources {
   readonly region: string;
   readonly databaseId: string;
   readonly clusterName?: string;
-  /** Absent in the `minimal` structure. */
+  /** Absent in the `minimal` structure. With `cache.hosting: 'task'` the cache's service is one of them. */
   readonly services: ReadonlyArray<{ readonly role: ServiceRole; readonly name: string }>;
   /** The web target group: absent with `ingress: http-api` (no load balancer) and in `minimal`. */
   readonly targetGroupArn?: string;
@@ -26,6 +43,7 @@ export interface EnvironmentResources {
   readonly vpcLinkId?: string;
   /** `ingress: http-api` only: the HTTP API's id. */
   readonly httpApiId?: string;
+  /** The ElastiCache replication group (`cache.hosting: 'elasticache'`); absent with a cache task and in `minimal`. */
   readonly cacheId?: string;
   readonly apiUrl?: string;
   /** The DynamoDB table holding the state record, the lock and the journal. */
@@ -44,6 +62,7 @@ export function configuredCapacity(env: EnvironmentConfig): ConfiguredCapacity {
   return {
     web: { min: env.compute.web.minTasks, max: env.compute.web.maxTasks },
     worker: { min: env.compute.worker.minTasks, max: env.compute.worker.maxTasks },
+    ...(env.cache.hosting === 'task' ? { cache: CACHE_TASK_BOUNDS } : {}),
   };
 }
 
@@ -87,8 +106,10 @@ export async function discoverResources(
   const services: Array<{ role: ServiceRole; name: string }> = [];
   const web = outputs[STACK_OUTPUTS.app.webServiceName];
   const worker = outputs[STACK_OUTPUTS.app.workerServiceName];
+  const cache = outputs[STACK_OUTPUTS.app.cacheServiceName];
   if (web) services.push({ role: 'web', name: web });
   if (worker) services.push({ role: 'worker', name: worker });
+  if (cache) services.push({ role: 'cache', name: cache });
   return {
     environment: env.name,
     stage: environmentName(shared.appName, env.name),

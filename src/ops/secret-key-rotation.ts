@@ -45,6 +45,14 @@ export function parseKeys(value: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * The services running the application, which read the key: not a cache task, which a redeploy
+ * would only restart (its clients reconnect, its queues wait meanwhile).
+ */
+function applicationServices(resources: EnvironmentResources): EnvironmentResources['services'] {
+  return resources.services.filter((service) => service.role !== 'cache');
+}
+
 /** What a rotation will do, from what the parameter holds now. Reads the parameter; changes nothing. */
 export async function planSecretKeyRotation(
   clients: Pick<OpsClients, 'ssm'>,
@@ -52,7 +60,7 @@ export async function planSecretKeyRotation(
   rotation: SecretKeyRotation,
 ): Promise<SecretKeyPlan> {
   const keys = parseKeys(await readParameter(clients, rotation.parameterName));
-  const services = resources.services.map((service) => service.name);
+  const services = applicationServices(resources).map((service) => service.name);
   const steps: string[] = [];
   if (!rotation.redeployOnly) {
     const kept = Math.min(keys.length, rotation.keepFallbacks);
@@ -127,7 +135,7 @@ export async function rotateSecretKey(
         `${rotation.parameterName}: new key written (version ${written.Version}), ${Math.min(keys.length, rotation.keepFallbacks)} fallback(s) kept`,
       );
     }
-    for (const service of resources.services) {
+    for (const service of applicationServices(resources)) {
       try {
         await clients.ecs.send(
           new UpdateServiceCommand({ cluster: resources.clusterName, service: service.name, forceNewDeployment: true }),

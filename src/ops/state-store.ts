@@ -17,8 +17,13 @@ export interface ServiceCapacity {
   readonly max: number;
 }
 
-export type ServiceRole = 'web' | 'worker';
-export const SERVICE_ROLES: readonly ServiceRole[] = ['web', 'worker'];
+/**
+ * The services pause and resume scale. `cache` only with `cache.hosting: 'task'`: the Valkey
+ * service, held at 1..1 while running and 0..0 while paused, stopped after web and worker and
+ * started before them.
+ */
+export type ServiceRole = 'web' | 'worker' | 'cache';
+export const SERVICE_ROLES: readonly ServiceRole[] = ['web', 'worker', 'cache'];
 
 /**
  * What an environment is, in the one record every path converges on (CLI, schedule, guard,
@@ -114,10 +119,11 @@ export function parseStateRecord(raw: unknown, where: string): StateRecord {
     fail('changedAt', record.changedAt, 'an ISO 8601 time');
   const services = record.services ?? {};
   if (typeof services !== 'object' || services === null || Array.isArray(services))
-    fail('services', services, 'an object of web/worker capacities');
+    fail('services', services, 'an object of web/worker/cache capacities');
   const parsed: Partial<Record<ServiceRole, ServiceCapacity>> = {};
   for (const [role, value] of Object.entries(services as Record<string, unknown>)) {
-    if (!SERVICE_ROLES.includes(role as ServiceRole)) fail(`services.${role}`, value, 'only web and worker');
+    if (!SERVICE_ROLES.includes(role as ServiceRole))
+      fail(`services.${role}`, value, `only ${SERVICE_ROLES.join(', ')}`);
     const capacity = (value ?? {}) as Record<string, unknown>;
     for (const key of ['desired', 'min', 'max'] as const) {
       if (!isWholeNumber(capacity[key])) fail(`services.${role}.${key}`, capacity[key], 'a whole number');

@@ -1,9 +1,10 @@
 import * as path from 'node:path';
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Tags } from 'aws-cdk-lib';
 import { RestoreDrill } from '../modules/backup/restore-drill';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { imageRepositoryName, ingressOf } from '../config';
@@ -14,6 +15,7 @@ import { ApiDomain } from '../modules/dns/api-domain';
 import { sharedImageRepository } from '../modules/images/shared-repository';
 import { DatabaseAccess } from '../modules/database-access/database-access';
 import { EcsCluster } from '../modules/ecs-cluster/ecs-cluster';
+import { CACHE_MAXMEMORY_SHARE, CacheService } from '../modules/cache/cache-service';
 import { HttpApiIngress } from '../modules/http-api/http-api';
 import { LoadBalancer } from '../modules/load-balancer/load-balancer';
 import { MigrateTask } from '../modules/migrate-task/migrate-task';
@@ -38,6 +40,8 @@ import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /** The PgBouncer image's build context (see docker/pgbouncer/Dockerfile). */
 export const PGBOUNCER_DOCKERFILE_DIR = path.join(__dirname, '..', '..', 'docker', 'pgbouncer');
+/** The cache image's build context (docker/cache: Valkey and stunnel). */
+export const CACHE_DOCKERFILE_DIR = path.join(__dirname, '..', '..', 'docker', 'cache');
 
 export interface AppStackProps extends PlatformStackProps {
   /**
@@ -75,6 +79,8 @@ export class AppStack extends PlatformStack {
   public readonly loadBalancer?: LoadBalancer;
   /** The HTTP API, its VPC link and Cloud Map namespace (`ingress: http-api`). */
   public readonly httpApi?: HttpApiIngress;
+  /** The cache as a task (`cache.hosting: task`). */
+  public readonly cacheService?: CacheService;
   public readonly web?: WebService;
   public readonly worker?: WorkerService;
   public readonly migrate?: MigrateTask;
@@ -120,7 +126,9 @@ export class AppStack extends PlatformStack {
     new CfnOutput(this, STACK_OUTPUTS.app.apiUrl, { value: `https://${config.apiHost}/` });
 
     const cache = props.data.cache;
-    if (config.state === 'minimal' || !cache) return;
+    const cacheTask = props.data.cacheTask;
+    if (config.state === 'minimal' || (!cache && !cacheTask)) return;
+    const cacheSecrets = (cache ?? cacheTask)!;
 
     // Groups come from the network stack and are used as they are: every rule lives there.
     const group = (groupId: string, source: ec2.ISecurityGroup) =>
@@ -132,6 +140,17 @@ export class AppStack extends PlatformStack {
     const workerGroup = group('WorkerGroup', networking.workerSecurityGroup);
 
     const ingress = ingressOf(config);
+    // The tasks' private names (Route 53 private zone `<name>.internal`, 0.50 USD/month): the web
+    // tasks for the HTTP API's VPC link, the cache task for its clients.
+    const namespace =
+      ingress.kind === 'http-api' || cacheTask
+        ? new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
+            name: `${name}.internal`,
+            vpc: networking.vpc,
+            description: `${name}: private names of its tasks (web for the HTTP API, the cache task)`,
+          })
+        : undefined;
+    if (namespace) Tags.of(namespace).add('module', 'service-discovery');
     if (ingress.kind === 'alb') {
       this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
         vpc: networking.vpc,
@@ -157,6 +176,7 @@ export class AppStack extends PlatformStack {
         subnets: networking.taskSubnets,
         securityGroup: group('VpcLinkGroup', networking.vpcLinkSecurityGroup),
         apiHost: config.apiHost,
+        namespace: namespace!,
         certificate: this.apiDomain.certificate,
         throttle: ingress.throttle,
         logRetentionDays: config.logRetentionDays,
@@ -166,6 +186,9 @@ export class AppStack extends PlatformStack {
       this.apiDomain.pointAtApi(this.httpApi.domainName);
     }
 
+    const platform =
+      config.compute.architecture === 'arm64' ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64;
+    const cacheImage = cacheTask ? ecs.ContainerImage.fromAsset(CACHE_DOCKERFILE_DIR, { platform }) : undefined;
     const database = props.data.database;
     const secretParameter = (variable: string) =>
       ssm.StringParameter.fromSecureStringParameterAttributes(this, `Secret${variable}`, {
@@ -175,10 +198,7 @@ export class AppStack extends PlatformStack {
       image: ecs.ContainerImage.fromRegistry(
         ssm.StringParameter.valueForStringParameter(this, releaseImageParameter(shared.appName, config.name)),
       ),
-      pgbouncerImage: ecs.ContainerImage.fromAsset(PGBOUNCER_DOCKERFILE_DIR, {
-        platform:
-          config.compute.architecture === 'arm64' ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
-      }),
+      pgbouncerImage: ecs.ContainerImage.fromAsset(PGBOUNCER_DOCKERFILE_DIR, { platform }),
       architecture: config.compute.architecture,
       tracing: config.compute.tracing?.enabled
         ? {
@@ -190,9 +210,10 @@ export class AppStack extends PlatformStack {
       environment: {
         ENVIRONMENT: config.name,
         ALLOWED_HOSTS: config.apiHost,
-        REDIS_HOST: cache.host,
-        REDIS_PORT: String(cache.port),
-        REDIS_TLS: String(cache.tls),
+        // A task cache is reached through the task's own tunnel sidecar (TLS leaves the task there).
+        REDIS_HOST: cacheTask ? '127.0.0.1' : cache!.host,
+        REDIS_PORT: String(cacheSecrets.port),
+        REDIS_TLS: cacheTask ? 'false' : String(cache!.tls),
         DRAMATIQ_QUEUES: config.compute.worker.queues.join(','),
         ...storageEnvironment(props.data, config),
         ...config.compute.environment,
@@ -201,7 +222,7 @@ export class AppStack extends PlatformStack {
         // The application's data-only role (rotated with alternating users), never the master.
         DATABASE_USER: ecs.Secret.fromSecretsManager(database.applicationSecret, 'username'),
         DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(database.applicationSecret, 'password'),
-        REDIS_PASSWORD: ecs.Secret.fromSecretsManager(cache.authToken, 'token'),
+        REDIS_PASSWORD: ecs.Secret.fromSecretsManager(cacheSecrets.authToken, 'token'),
         ...Object.fromEntries(
           config.applicationSecrets.map((variable) => [
             variable,
@@ -219,6 +240,13 @@ export class AppStack extends PlatformStack {
       pgbouncer: config.compute.pgbouncer,
       logRetentionDays: config.logRetentionDays,
       appReadOnlyRootFilesystem: config.compute.appReadOnlyRootFilesystem,
+      cacheTunnel: cacheTask
+        ? {
+            image: cacheImage!,
+            host: cacheTask.host,
+            psk: ecs.Secret.fromSecretsManager(cacheTask.tunnelKey, 'psk'),
+          }
+        : undefined,
     };
 
     const boundsServiceToken = props.data.guard.serviceToken;
@@ -228,6 +256,25 @@ export class AppStack extends PlatformStack {
       assignPublicIp: networking.assignPublicIp,
       ecsExec: config.compute.ecsExec,
     };
+    if (cacheTask) {
+      this.cacheService = new CacheService(this, 'CacheService', {
+        cluster: this.cluster.cluster,
+        image: cacheImage!,
+        architecture: config.compute.architecture,
+        config: config.cache.task!,
+        storage: cacheTask,
+        namespace: namespace!,
+        boundsServiceToken,
+        firstDeploy,
+        subnets: networking.taskSubnets,
+        assignPublicIp: networking.assignPublicIp,
+        securityGroup: group('CacheGroup', networking.cacheSecurityGroup),
+        name,
+        logPrefix,
+        logRetentionDays: config.logRetentionDays,
+      });
+      new CfnOutput(this, STACK_OUTPUTS.app.cacheServiceName, { value: this.cacheService.service.serviceName });
+    }
     this.web = new WebService(this, 'WebService', {
       cluster: this.cluster.cluster,
       runtime,
@@ -250,6 +297,9 @@ export class AppStack extends PlatformStack {
       subnets: { subnetGroupName: 'private' },
       securityGroup: workerGroup,
       cache,
+      tunnel: cacheTask
+        ? { host: cacheTask.host, pskSecret: cacheTask.tunnelKey, passwordSecret: cacheTask.authToken }
+        : undefined,
       queues: config.compute.worker.queues,
       environmentName: config.name,
       namespace: shared.appName,
@@ -355,7 +405,12 @@ export class AppStack extends PlatformStack {
         clusterName: name,
         webServiceName: this.web.service.serviceName,
         workerServiceName: this.worker.service.serviceName,
-        serviceArns: [this.web.service.serviceArn, this.worker.service.serviceArn],
+        cacheServiceName: this.cacheService?.service.serviceName,
+        serviceArns: [
+          this.web.service.serviceArn,
+          this.worker.service.serviceArn,
+          ...(this.cacheService ? [this.cacheService.service.serviceArn] : []),
+        ],
         targetGroupArn: this.loadBalancer?.targetGroup.targetGroupArn,
         vpcLinkId: this.httpApi?.vpcLink.vpcLinkId,
         apiUrl: `https://${config.apiHost}/`,
@@ -375,7 +430,10 @@ export class AppStack extends PlatformStack {
       topic: props.ops.alerts.topic,
       // The data stack names the instance `name` (as DatabaseAccess's databaseId).
       database: { identifier: name, maxConnections: database.maxConnections },
-      cacheClusterIds: cacheClusterIds(cache.replicationGroupId, config.cache.nodes),
+      cacheClusterIds: cache ? cacheClusterIds(cache.replicationGroupId, config.cache.nodes) : [],
+      cacheTask: this.cacheService
+        ? { service: this.cacheService.service, maxmemoryShare: CACHE_MAXMEMORY_SHARE }
+        : undefined,
       webService: this.web.service,
       workerService: this.worker.service,
       webMinTasks: config.compute.web.minTasks,

@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig, SharedConfig } from '../config/types';
 import { BackupPlan } from '../modules/backup/backup-plan';
 import { Cache } from '../modules/cache/cache';
+import { CacheTaskStorage } from '../modules/cache/cache-task-storage';
 import { MediaCdn } from '../modules/cdn/media-cdn';
 import { Database, databaseRoleNames } from '../modules/database/database';
 import { hostedZoneIdParameter } from '../modules/parameters/parameter-names';
@@ -47,8 +48,10 @@ export interface DataStackProps extends PlatformStackProps {
  */
 export class DataStack extends PlatformStack {
   public readonly database: Database;
-  /** Absent in the `minimal` state. */
+  /** The ElastiCache replication group (`cache.hosting: elasticache`, not while minimal). */
   public readonly cache?: Cache;
+  /** The cache task's file system and secrets (`cache.hosting: task`, not while minimal). */
+  public readonly cacheTask?: CacheTaskStorage;
   /** Keeps the database stopped while paused; resolves deploy bounds from the state record. */
   public readonly guard: StateGuard;
   /** Load-balancer access logs, when `compute.loadBalancerAccessLogs` is on. */
@@ -90,7 +93,17 @@ export class DataStack extends PlatformStack {
           : undefined,
     });
 
-    if (config.state !== 'minimal') {
+    if (config.state !== 'minimal' && config.cache.hosting === 'task') {
+      if (!networking.cacheFilesSecurityGroup)
+        throw new Error('cache hosting task: the network stack made no files group');
+      this.cacheTask = new CacheTaskStorage(this, 'CacheTask', {
+        vpc: networking.vpc,
+        subnets: networking.dataSubnets,
+        securityGroup: networking.cacheFilesSecurityGroup,
+        identifier,
+        retain: config.deletionProtection,
+      });
+    } else if (config.state !== 'minimal') {
       this.cache = new Cache(this, 'Cache', {
         vpc: networking.vpc,
         subnets: networking.dataSubnets,
@@ -164,7 +177,7 @@ export class DataStack extends PlatformStack {
       appName: shared.appName,
       environmentName: config.name,
       database: this.database,
-      cache: this.cache,
+      cache: this.cache ?? this.cacheTask,
     });
     this.guard = new StateGuard(this, 'StateGuard', {
       environmentName: config.name,

@@ -30,6 +30,8 @@ export class NetworkStack extends PlatformStack {
       flowLogs: network.flowLogs,
       withoutNat: props.config.state === 'minimal',
       appPort: props.config.compute.appPort,
+      // Kept while minimal too: the data stack's EFS mount targets use the files group until it goes.
+      cacheTask: props.config.cache.hosting === 'task',
       // Not while minimal: the database is stopped and the NAT gateway removed.
       credentialRotation:
         (props.config.database.credentialRotation?.enabled ?? false) && props.config.state !== 'minimal',

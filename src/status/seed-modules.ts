@@ -188,6 +188,7 @@ export const SEED_MODULES: readonly SeedModule[] = [
     seed: 'deployed',
     seedPath: 'modules/elasticache/',
     evidence: [resource('a replication group', 'AWS::ElastiCache::ReplicationGroup')],
+    note: "An environment with `cache.hosting: 'task'` has no replication group: Valkey runs there as an ECS service of the `cache` module (its resources are in the `cache` table above), stopped with the environment.",
   },
   {
     name: 'Route53',

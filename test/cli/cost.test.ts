@@ -84,14 +84,14 @@ describe('booking-infra cost', () => {
       assert.match(result.out, new RegExp(`\\| dev \\| ${state} \\| \\d+\\.\\d\\d \\|`));
   });
 
-  test('--state paused prices the running structure with 0 tasks and the database stopped', async () => {
+  test('--state paused prices the running structure with 0 tasks (dev: web, worker and its cache task) and the database stopped', async () => {
     const paused = await cli('cost', 'dev', '--state', 'paused', '--format', 'json');
     const running = await cli('cost', 'dev', '--state', 'running', '--format', 'json');
     assert.equal(paused.code, 0, paused.err);
     const [estimate] = JSON.parse(paused.out).estimates;
     assert.equal(estimate.state, 'paused');
     const services = estimate.lines.filter((line: any) => line.type === 'AWS::ECS::Service');
-    assert.deepEqual(services.map((line: any) => line.module).sort(), ['web-service', 'worker-service']);
+    assert.deepEqual(services.map((line: any) => line.module).sort(), ['cache', 'web-service', 'worker-service']);
     for (const line of services) {
       assert.equal(line.monthlyUsd, 0, line.logicalId);
       assert.match(line.basis, /0 tasks; scales \d+-\d+ tasks$/);
@@ -278,7 +278,7 @@ describe('booking-infra cost --activate-tags and --actual (Cost Explorer mocked:
     );
   });
 
-  test('--actual: estimate and actual per Cost Explorer service, with one GetCostAndUsage', async () => {
+  test("--actual: estimate and actual per Cost Explorer service, with one GetCostAndUsage; dev's cache is an ECS task, so an ElastiCache bill is not in its estimate", async () => {
     fake.stubs.costExplorer.on(ListCostAllocationTagsCommand).resolves(
       listed(
         [
@@ -297,6 +297,11 @@ describe('booking-infra cost --activate-tags and --actual (Cost Explorer mocked:
               Keys: ['Amazon Relational Database Service'],
               Metrics: { UnblendedCost: { Amount: '7.50', Unit: 'USD' } },
             },
+            {
+              Keys: ['Amazon Elastic Container Service'],
+              Metrics: { UnblendedCost: { Amount: '2.20', Unit: 'USD' } },
+            },
+            // Billed before dev's cache moved to an ECS task (the month of the switch).
             { Keys: ['Amazon ElastiCache'], Metrics: { UnblendedCost: { Amount: '10.71', Unit: 'USD' } } },
             { Keys: ['Tax'], Metrics: { UnblendedCost: { Amount: '3.10', Unit: 'USD' } } },
           ],
@@ -307,8 +312,13 @@ describe('booking-infra cost --activate-tags and --actual (Cost Explorer mocked:
     assert.equal(result.code, 0, result.err);
     assert.equal(fake.stubs.costExplorer.commandCalls(GetCostAndUsageCommand).length, 1);
     assert.match(result.out, /^dev, 2026-10: estimate \(running 38\.7%, paused 61\.3%\) against Cost Explorer/);
-    assert.match(result.out, /Amazon ElastiCache\s+10\.51\s+10\.71\s+\+1\.9%/);
+    // The database is weighted by the schedule: 730 h running, storage only while paused.
+    assert.match(result.out, /Amazon Relational Database Service\s+7\.74\s+7\.50\s+-3\.1%/);
+    // Fargate: web and the cache task while running (their public IPv4 addresses are VPC's).
+    assert.match(result.out, /Amazon Elastic Container Service\s+2\.10\s+2\.20\s+\+4\.8%/);
+    assert.match(result.out, /Amazon ElastiCache\s+0\.00\s+10\.71\s+n\/a/);
     assert.match(result.out, /Tax\s+0\.00\s+3\.10\s+n\/a/);
+    assert.match(result.out, /not in the estimate, billed all the same: Amazon ElastiCache, Tax/);
     assert.match(result.out, /the tags were activated on 2026-10-20: costs before that day are untagged/);
     const json = await awsCli('cost', 'dev', '--actual', '--format', 'json');
     assert.equal(JSON.parse(json.out).month, '2026-10');

@@ -67,6 +67,9 @@ function withDev(dev: EnvironmentConfig, config: PlatformConfig = platformConfig
 /** The committed config with dev behind the ALB (DEV_ALB). */
 const DEV_ALB_PLATFORM = withDev(DEV_ALB);
 
+/** The committed config with dev's cache on ElastiCache, as before its cache task: node types are checked on it. */
+const DEV_ELASTICACHE_PLATFORM = withDev({ ...DEV, cache: { ...DEV.cache, hosting: 'elasticache', task: undefined } });
+
 describe('config validation', () => {
   test('the committed dev and prod configs are valid', () => {
     assert.deepEqual(findConfigIssues(platformConfig), []);
@@ -195,13 +198,13 @@ describe('config validation', () => {
     );
   });
 
-  test('an unknown instance class suggests the nearest known class', () => {
+  test('an unknown instance class suggests the nearest known class (a cache node type on dev with ElastiCache)', () => {
     assert.equal(
       errorFor('prod', { database: { instanceClass: 'db.t4g.mikro' } }),
       'config error in prod.database.instanceClass: "db.t4g.mikro" is not a known RDS class (did you mean "db.t4g.micro"?)',
     );
     assert.equal(
-      errorFor('dev', { cache: { nodeType: 'cache.t4g.mirco' } }),
+      onlyError(withEnvironment('dev', { cache: { nodeType: 'cache.t4g.mirco' } }, DEV_ELASTICACHE_PLATFORM)),
       'config error in dev.cache.nodeType: "cache.t4g.mirco" is not a known ElastiCache node type (did you mean "cache.t4g.micro"?)',
     );
   });
@@ -627,14 +630,22 @@ describe('config validation: single-field mistakes that used to synthesize (issu
     assert.ok(FARGATE_VARIABLES.every((name) => PLATFORM_VARIABLES[name] === undefined));
   });
 
-  test('PLATFORM_VARIABLES is what the synthesized app containers get besides the config', () => {
+  test("PLATFORM_VARIABLES is what the synthesized app containers get besides the config (not dev's cache task: Valkey, no app)", () => {
     const platform = synth();
     for (const env of platformConfig.environments) {
       const fromConfig = new Set([...Object.keys(env.compute.environment), ...env.applicationSecrets]);
       const all = resourcesOfType(platform.json(env.name, 'app'), 'AWS::ECS::TaskDefinition');
-      // Every task runs the application but the database roles and restore drill tasks (psql, no app).
-      const tasks = all.filter(([, task]) => !/-(database-roles|restore-drill)$/.test(String(task.Properties.Family)));
-      assert.equal(all.length - tasks.length, 2, `${env.name}: the database roles and restore drill tasks`);
+      // Every task runs the application but the database roles and restore drill tasks (psql, no
+      // app) and, with cache.hosting task (dev), the cache task (Valkey and its TLS tunnel).
+      const tasks = all.filter(
+        ([, task]) => !/-(database-roles|restore-drill|cache)$/.test(String(task.Properties.Family)),
+      );
+      const cacheTasks = env.cache.hosting === 'task' ? 1 : 0;
+      assert.equal(
+        all.length - tasks.length,
+        2 + cacheTasks,
+        `${env.name}: the database roles and restore drill tasks${cacheTasks ? ', the cache task' : ''}`,
+      );
       assert.equal(tasks.length, 3, `${env.name}: web, worker and migrate tasks`);
       for (const [logicalId, task] of tasks) {
         const app = task.Properties.ContainerDefinitions.find((c: any) => c.Name === APP_CONTAINER_NAME);

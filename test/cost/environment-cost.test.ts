@@ -31,7 +31,7 @@ describe('cost of the committed environments', () => {
     }
   });
 
-  test('only items without a sourced price are unpriced, each saying why', () => {
+  test("only items without a sourced price are unpriced, each saying why: dev's cache file system (EFS) among them", () => {
     for (const e of estimates) {
       const unpriced = e.lines.filter((line) => line.status === 'unpriced');
       const kinds = [...new Set(unpriced.map((line) => `${line.type} ${line.module}`))].sort();
@@ -47,6 +47,8 @@ describe('cost of the committed environments', () => {
             ]
           : []),
         ...(running && e.environment === 'dev' ? ['AWS::Lambda::Function schedule'] : []),
+        // Dev's cache task keeps its data on EFS (gone with the cache while minimal): no sourced EFS price.
+        ...(running && e.environment === 'dev' ? ['AWS::EFS::FileSystem cache'] : []),
         // The monthly restore drill's function (prod's backup.drill.monthly).
         ...(running && e.environment === 'prod' ? ['AWS::Lambda::Function restore-drill'] : []),
       ].sort();
@@ -54,7 +56,7 @@ describe('cost of the committed environments', () => {
       for (const line of unpriced) {
         assert.match(
           line.basis,
-          /unpriced: (lambda\.requests\.million: no Lambda price in the sourced reference data|codebuild\..*no sourced eu-west-2 CodeBuild price|dynamodb\.on-demand\.write\.million: no DynamoDB price in the sourced reference data)/,
+          /unpriced: (lambda\.requests\.million: no Lambda price in the sourced reference data|codebuild\..*no sourced eu-west-2 CodeBuild price|dynamodb\.on-demand\.write\.million: no DynamoDB price in the sourced reference data)|^efs\.standard\.gb-month: no sourced EFS price for eu-west-2 in the reference data; the cache's append-only file .* costs under 0\.01 USD\/month/,
         );
       }
     }
@@ -69,12 +71,19 @@ describe('cost of the committed environments', () => {
     assert.match(db.basis, /stopped: storage and backups only/);
   });
 
-  test('paused is priced on the running structure: the front door and both services stay, at 0 tasks', () => {
+  test("paused is priced on the running structure: the front door and the services (web, worker, dev's cache task) stay, at 0 tasks", () => {
     for (const env of ['dev', 'prod']) {
       const paused = find(env, 'paused');
       const running = find(env, 'running');
       const services = (e: CostEstimate) => e.lines.filter((line) => line.type === 'AWS::ECS::Service');
-      assert.equal(services(paused).length, 2, `${env} paused keeps web and worker`);
+      // Dev's cache is an ECS service too (cache.hosting: task), paused with web and worker.
+      assert.deepEqual(
+        services(paused)
+          .map((line) => line.module)
+          .sort(),
+        [...(env === 'dev' ? ['cache'] : []), 'web-service', 'worker-service'],
+        `${env} paused keeps its services`,
+      );
       for (const service of services(paused)) {
         assert.equal(service.monthlyUsd, 0, `${env} ${service.logicalId}`);
         assert.match(service.basis, /0 tasks; scales \d+-\d+ tasks$/);

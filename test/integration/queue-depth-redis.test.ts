@@ -13,6 +13,11 @@
 // (dramatiq/brokers/redis/dispatch.lua in Bogdanp/dramatiq.) Only the handler's client factory
 // differs from the Lambda: it points the client at this server and turns TLS off.
 //
+// The cache task's mode (`CACHE_TLS=psk`) runs the Lambda's client unchanged, TLS included,
+// through a real stunnel (Debian's stunnel4) in front of the same server, set up as the cache
+// task's tunnel server: TLS 1.2 only, one PSK cipher, the identity and key from its PSKsecrets
+// file; then `AUTH <token>` as the default user (requirepass).
+//
 // Access as in the cache (src/modules/cache): the server's default user has the token as its
 // password (what the tasks send, full access); the function connects as the publisher's user,
 // created here as a Redis ACL user with exactly the cache's access string
@@ -21,13 +26,29 @@
 // and clock, so the handler's whole path runs as it does in AWS, AUTH <user> <token> included.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { TLSSocket } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
-import { type CreateClient, handler, iamAuthToken, PUBLISHER_ACCESS_STRING } from '../../src/lambda/queue-depth/index';
-import { freePort, requireBinary, type Server, startServer, waitUntil } from './real-processes';
+import {
+  type CreateClient,
+  handler,
+  type HandlerDependencies,
+  iamAuthToken,
+  PUBLISHER_ACCESS_STRING,
+} from '../../src/lambda/queue-depth/index';
+import { CACHE_TUNNEL } from '../../src/ops/contracts';
+import {
+  findBinary,
+  freePort,
+  isListening,
+  requireBinary,
+  type Server,
+  startServer,
+  waitUntil,
+} from './real-processes';
 
 /** What the stack sets (src/modules/queue-metrics): a TLS endpoint, the user and the group. */
 const CACHE_HOST = 'master.booking-dev-acl.abc123.euw2.cache.amazonaws.com';
@@ -117,7 +138,9 @@ describe('queue-depth publisher against a real redis-server', { timeout: 120_000
       ...variables,
     });
     try {
-      return await handler({}, {}, { createClient, log: (line) => logged.push(line), now: () => now });
+      const result = await handler({}, {}, { createClient, log: (line) => logged.push(line), now: () => now });
+      assert.ok(result, 'with ElastiCache the handler publishes or fails, never skips');
+      return result;
     } finally {
       process.env = saved;
     }
@@ -184,19 +207,6 @@ describe('queue-depth publisher against a real redis-server', { timeout: 120_000
     // the worker prefetched (held until its eta), 1 dead-lettered. Queue `emails`: 1 ready.
     const now = Date.now();
     await redis.zadd('dramatiq:__heartbeats__', now, worker);
-    const enqueue = async (queue: string, actor: string, eta?: number) => {
-      const id = randomUUID();
-      await redis!.hset(`dramatiq:${queue}.msgs`, id, dramatiqMessage(queue, actor, id, eta));
-      await redis!.rpush(`dramatiq:${queue}`, id);
-      return id;
-    };
-    /** What dispatch.lua's fetch does: LPOP the id, add it to the worker's ack set. */
-    const fetch = async (queue: string) => {
-      const id = await redis!.lpop(`dramatiq:${queue}`);
-      assert.ok(id, `a message to fetch on ${queue}`);
-      await redis!.sadd(`dramatiq:__acks__.${worker}.${queue}`, id);
-      return id;
-    };
     for (let i = 0; i < 5; i++) await enqueue('default', 'send_booking_confirmation');
     running.push(await fetch('default'), await fetch('default'));
     for (let i = 0; i < 3; i++) await enqueue('default.DQ', 'send_reminder', now + 3_600_000);
@@ -212,6 +222,22 @@ describe('queue-depth publisher against a real redis-server', { timeout: 120_000
     await server?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+
+  /** What the broker's enqueue does: HSET the message, RPUSH its id. */
+  async function enqueue(queue: string, actor: string, eta?: number): Promise<string> {
+    const id = randomUUID();
+    await redis!.hset(`dramatiq:${queue}.msgs`, id, dramatiqMessage(queue, actor, id, eta));
+    await redis!.rpush(`dramatiq:${queue}`, id);
+    return id;
+  }
+
+  /** What dispatch.lua's fetch does: LPOP the id, add it to the worker's ack set. */
+  async function fetch(queue: string): Promise<string> {
+    const id = await redis!.lpop(`dramatiq:${queue}`);
+    assert.ok(id, `a message to fetch on ${queue}`);
+    await redis!.sadd(`dramatiq:__acks__.${worker}.${queue}`, id);
+    return id;
+  }
 
   test('publishes ready messages as QueueBacklog and every message not acked as QueuedJobs', async () => {
     given.length = 0;
@@ -414,5 +440,205 @@ describe('queue-depth publisher against a real redis-server', { timeout: 120_000
     );
     assert.ok(Date.now() - started < 5_000, 'no reconnect loop: the next invocation is the retry');
     assert.deepEqual(logged, []);
+  });
+
+  describe("through the cache task's TLS-PSK tunnel (stunnel, CACHE_TLS=psk)", () => {
+    /** The tunnel's key in hexadecimal (32 random bytes): stunnel and the function use its bytes. */
+    const hexKey = randomBytes(32).toString('hex');
+    /** A key in text, as Secrets Manager generates them (not hexadecimal): its characters' bytes. */
+    const textKey = `Tunnel-${randomBytes(24).toString('base64url')}`;
+    let stunnel: string;
+    let tunnelPort: number;
+    let tunnel: Server | undefined;
+
+    /**
+     * Starts stunnel as the cache task's tunnel server in front of the redis-server, holding
+     * `key` for the identity CACHE_TUNNEL.identity.
+     */
+    async function startTunnel(key: string): Promise<Server> {
+      const secrets = join(dir, 'psk-secrets');
+      writeFileSync(secrets, `${CACHE_TUNNEL.identity}:${key}\n`, { mode: 0o600 });
+      const config = join(dir, 'stunnel.conf');
+      writeFileSync(
+        config,
+        [
+          'foreground = yes',
+          'pid =',
+          'debug = notice',
+          '[cache]',
+          `accept = 127.0.0.1:${tunnelPort}`,
+          `connect = 127.0.0.1:${port}`,
+          `PSKsecrets = ${secrets}`,
+          `ciphers = ${CACHE_TUNNEL.cipher}`,
+          'sslVersionMin = TLSv1.2',
+          'sslVersionMax = TLSv1.2',
+          '',
+        ].join('\n'),
+      );
+      const started = startServer(stunnel, [config], { cwd: dir });
+      await waitUntil(`stunnel on 127.0.0.1:${tunnelPort}`, () => isListening(tunnelPort), started);
+      return started;
+    }
+
+    /**
+     * Runs the handler with only what QueueMetrics sets with `tunnel` (no CACHE_USER, no
+     * replication group, no AWS credentials), the secrets as CloudFormation resolved them, and
+     * the Lambda's own client (no createClient override) unless `dependencies` gives one.
+     */
+    async function publishThroughTunnel(
+      variables: { CACHE_TUNNEL_PSK: string; CACHE_PASSWORD?: string },
+      dependencies: HandlerDependencies = {},
+    ) {
+      const saved = { ...process.env };
+      for (const name of Object.keys(process.env)) {
+        if (name.startsWith('CACHE_') || name.startsWith('AWS_')) delete process.env[name];
+      }
+      Object.assign(process.env, {
+        CACHE_HOST: '127.0.0.1',
+        CACHE_PORT: String(tunnelPort),
+        CACHE_TLS: 'psk',
+        CACHE_PASSWORD: token,
+        QUEUES: 'tunnel',
+        METRIC_NAMESPACE: 'booking',
+        ENVIRONMENT: 'dev',
+        ...variables,
+      });
+      try {
+        return await handler({}, {}, dependencies);
+      } finally {
+        process.env = saved;
+      }
+    }
+
+    before(async () => {
+      stunnel = findBinary('stunnel4') ?? requireBinary('stunnel', 'stunnel4');
+      tunnelPort = await freePort();
+      tunnel = await startTunnel(hexKey);
+      // Queue `tunnel`: 3 enqueued, 1 of them fetched by the worker; 1 delayed.
+      for (let i = 0; i < 3; i++) await enqueue('tunnel', 'send_booking_confirmation');
+      await fetch('tunnel');
+      await enqueue('tunnel.DQ', 'send_reminder', Date.now() + 3_600_000);
+    });
+
+    after(async () => {
+      await tunnel?.stop();
+    });
+
+    test('publishes the counts read through the tunnel: TLS 1.2, ECDHE-PSK-CHACHA20-POLY1305, identity booking-cache', async () => {
+      const logged: string[] = [];
+      const sessions: Array<{ cipher?: string; protocol?: string | null; servername?: unknown }> = [];
+      const result = await publishThroughTunnel(
+        { CACHE_TUNNEL_PSK: hexKey },
+        {
+          // The Lambda's client, watched: what its TLS session negotiated.
+          createClient: (options) => {
+            const client = new Redis(options);
+            client.once('connect', () => {
+              const socket = (client as unknown as { stream: TLSSocket }).stream;
+              sessions.push({
+                cipher: socket.getCipher()?.name,
+                protocol: socket.getProtocol(),
+                servername: socket.servername,
+              });
+            });
+            return client;
+          },
+          log: (line) => logged.push(line),
+        },
+      );
+      const perQueue = { tunnel: { ready: 2, delayed: 1, held: 1 } };
+      assert.deepEqual(result, { backlog: 2, queuedJobs: 4, perQueue });
+      assert.equal(logged.length, 1, 'one EMF line');
+      const record = JSON.parse(logged[0]);
+      assert.equal(record.QueueBacklog, 2);
+      assert.equal(record.QueuedJobs, 4);
+      assert.deepEqual(record.queues, perQueue);
+      assert.deepEqual(sessions, [{ cipher: CACHE_TUNNEL.cipher, protocol: 'TLSv1.2', servername: false }]);
+      assert.match(tunnel!.output(), /Key configured for PSK identity "booking-cache"/);
+    });
+
+    test('the tunnel speaks TLS only: a plain Redis client is turned away', async () => {
+      const plain = new Redis({
+        host: '127.0.0.1',
+        port: tunnelPort,
+        password: token,
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+        connectTimeout: 2_000,
+        commandTimeout: 2_000,
+      });
+      plain.on('error', () => undefined);
+      try {
+        await assert.rejects(plain.connect().then(() => plain.ping()));
+      } finally {
+        plain.disconnect();
+      }
+    });
+
+    test('a wrong key fails the handshake, says so, and publishes nothing', async () => {
+      const logged: string[] = [];
+      const wrongKey = randomBytes(32).toString('hex');
+      await assert.rejects(
+        publishThroughTunnel({ CACHE_TUNNEL_PSK: wrongKey }, { log: (line) => logged.push(line) }),
+        (error: Error) => {
+          // OpenSSL's reason for the alert stunnel sends: the MAC of its Finished message does not verify.
+          assert.match(
+            error.message,
+            new RegExp(
+              `^cannot read the queue lengths from the cache at 127\\.0\\.0\\.1:${tunnelPort}: the TLS-PSK handshake with the tunnel failed \\(is CACHE_TUNNEL_PSK the tunnel's key\\?\\): .*bad record mac`,
+            ),
+          );
+          assert.doesNotMatch(error.message, new RegExp(`${wrongKey}|${hexKey}`), 'no key in the message');
+          return true;
+        },
+      );
+      assert.deepEqual(logged, []);
+    });
+
+    test('the right key with a wrong password: WRONGPASS from Valkey behind the tunnel, nothing published', async () => {
+      const logged: string[] = [];
+      await assert.rejects(
+        publishThroughTunnel(
+          { CACHE_TUNNEL_PSK: hexKey, CACHE_PASSWORD: 'not-the-token' },
+          { log: (line) => logged.push(line) },
+        ),
+        {
+          message: `cannot read the queue lengths from the cache at 127.0.0.1:${tunnelPort}: WRONGPASS invalid username-password pair or user is disabled.`,
+        },
+      );
+      assert.deepEqual(logged, []);
+    });
+
+    test('a stopped tunnel: an outage while the name resolves, nothing to report once it has no address; a new tunnel is reached again', async () => {
+      await tunnel!.stop();
+      const logged: string[] = [];
+      const warned: string[] = [];
+      const dependencies = (lookupAnswer: 'address' | 'ENOTFOUND'): HandlerDependencies => ({
+        // The cache's Cloud Map name: still registered (a running task whose tunnel died), or
+        // removed with the task (paused). The connection itself is real: refused.
+        lookup: async (host) => {
+          if (lookupAnswer === 'address') return { address: host, family: 4 };
+          throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+        },
+        log: (line) => logged.push(line),
+        warn: (line) => warned.push(line),
+      });
+      const refused = `cannot read the queue lengths from the cache at 127.0.0.1:${tunnelPort}: connect ECONNREFUSED 127.0.0.1:${tunnelPort}`;
+      await assert.rejects(publishThroughTunnel({ CACHE_TUNNEL_PSK: hexKey }, dependencies('address')), {
+        message: refused,
+      });
+      assert.equal(await publishThroughTunnel({ CACHE_TUNNEL_PSK: hexKey }, dependencies('ENOTFOUND')), undefined);
+      assert.deepEqual(logged, [], 'no datapoint either way');
+      assert.deepEqual(warned, [
+        `the cache task is not running (127.0.0.1 has no address): nothing published. ${refused}`,
+      ]);
+
+      // A new task (here a new tunnel, with a key in text): the next invocation reaches it.
+      tunnel = await startTunnel(textKey);
+      const result = await publishThroughTunnel({ CACHE_TUNNEL_PSK: textKey }, dependencies('address'));
+      assert.deepEqual(result, { backlog: 2, queuedJobs: 4, perQueue: { tunnel: { ready: 2, delayed: 1, held: 1 } } });
+      assert.equal(logged.length, 1);
+    });
   });
 });

@@ -186,6 +186,38 @@ describe('the schedule runs the same transitions as the CLI, under the same lock
     assert.equal(fake.stateRecord().state, 'running');
   });
 
+  test('with a cache task: the schedule pauses it after web and worker and resumes it before them', async () => {
+    const fake = new FakeAws('dev', { cacheTask: true });
+    const withCache: EnvironmentResources = {
+      ...resources,
+      services: [...resources.services, { role: 'cache', name: 'booking-dev-cache' }],
+      configured: { ...resources.configured, cache: { min: 1, max: 1 } },
+    };
+    const { deps, logs } = harness(fake, 'schedule', { resources: withCache });
+    assert.equal(await handler({ action: 'pause' }, undefined, deps), 'pause done');
+    assert.deepEqual(fake.actions, [
+      'RegisterScalableTarget booking-dev-web 0..0',
+      'UpdateService booking-dev-web 0',
+      'RegisterScalableTarget booking-dev-worker 0..0',
+      'RegisterScalableTarget booking-dev-cache 0..0',
+      'UpdateService booking-dev-cache 0',
+      'StopDBInstance',
+    ]);
+    assert.deepEqual(fake.stateRecord().services.cache, { desired: 1, min: 1, max: 1 });
+    const paused = fake.actions.length;
+    assert.equal(await handler({ action: 'resume' }, undefined, deps), 'resume done');
+    assert.deepEqual(fake.actions.slice(paused), [
+      'RegisterScalableTarget booking-dev-cache 1..1',
+      'UpdateService booking-dev-cache 1',
+      'StartDBInstance',
+      'RegisterScalableTarget booking-dev-web 1..2',
+      'UpdateService booking-dev-web 1',
+      'RegisterScalableTarget booking-dev-worker 0..2',
+    ]);
+    assert.ok(logs.some((line) => /cache task up: done/.test(line)));
+    assert.deepEqual(fake.services['booking-dev-cache'], { desired: 1, running: 1, min: 1, max: 1 });
+  });
+
   test('fails (so Scheduler retries) while the CLI holds the lock', async () => {
     const fake = new FakeAws('dev');
     fake.setLock({
@@ -319,6 +351,27 @@ describe('deploys resolve scaling bounds from the state record', () => {
     });
   });
 
+  test("the cache task's bounds: 1..1 while running, 0..0 while paused, recorded for resume either way", async () => {
+    const cacheBounds = (requestType: CustomResourceEvent['RequestType']) =>
+      customResource('Custom::ServiceBounds', requestType, { Role: 'cache', MinTasks: '1', MaxTasks: '1' });
+    const running = new FakeAws('dev', { cacheTask: true });
+    const first = harness(running);
+    await handler(cacheBounds('Create'), undefined, first.deps);
+    assert.deepEqual(first.responses[0].body.Data, { Min: '1', Max: '1', ScheduledScalingSuspended: 'false' });
+    assert.deepEqual(running.stateRecord().services.cache, { desired: 1, min: 1, max: 1 });
+
+    const fake = new FakeAws('dev', { cacheTask: true });
+    fake.setStateRecord(paused);
+    const second = harness(fake);
+    await handler(cacheBounds('Create'), undefined, second.deps);
+    assert.deepEqual(second.responses[0].body.Data, { Min: '0', Max: '0', ScheduledScalingSuspended: 'true' });
+    assert.equal(fake.stateRecord().state, 'paused');
+    assert.deepEqual(fake.stateRecord().services, {
+      web: { desired: 1, min: 1, max: 2 },
+      cache: { desired: 1, min: 1, max: 1 },
+    });
+  });
+
   test('the first deploy (no image yet) keeps 0..0 and records the configured bounds for resume', async () => {
     const fake = new FakeAws('dev');
     const { deps, responses } = harness(fake);
@@ -405,6 +458,26 @@ describe('the function reads its resources from its environment', () => {
     assert.deepEqual(read.services, resources.services);
     assert.equal(read.migrateFamily, 'booking-dev-migrate');
     assert.deepEqual(read.configured, resources.configured);
+  });
+
+  test('CACHE_SERVICE (cache.hosting: task) adds the cache service, and the configured 1..1 is read with the rest', () => {
+    const configured = { ...resources.configured, cache: { min: 1, max: 1 } };
+    const read = resourcesFromEnvironment({
+      AWS_REGION: 'eu-west-2',
+      [V.environment]: 'dev',
+      [V.stage]: 'booking-dev',
+      [V.databaseId]: 'booking-dev',
+      [V.stateTable]: 'booking-dev-ops-state',
+      [V.metricNamespace]: 'booking',
+      [V.configuredCapacity]: JSON.stringify(configured),
+      [V.cluster]: 'booking-dev',
+      [V.webService]: 'booking-dev-web',
+      [V.workerService]: 'booking-dev-worker',
+      [V.cacheService]: 'booking-dev-cache',
+    });
+    assert.deepEqual(read.services, [...resources.services, { role: 'cache', name: 'booking-dev-cache' }]);
+    assert.deepEqual(read.configured, configured);
+    assert.equal(read.cacheId, undefined);
   });
 
   test('an event it does not know is an error', async () => {

@@ -4,9 +4,14 @@
 // publisher connects as an IAM-authenticated user limited to the commands it sends, so no Lambda
 // or task environment holds a secret. The access string itself is exercised against a real
 // redis-server in test/integration/queue-depth-redis.test.ts.
+//
+// Dev's cache is an ECS task now (`cache.hosting: 'task'`, test/modules/cache-task.test.ts), with
+// no ElastiCache: the ElastiCache checks run on prod and on dev with ElastiCache (DEV_ELASTICACHE).
+// Its backlog publisher is the one function given secrets, as dynamic references that
+// CloudFormation resolves (TASK_CACHE_PUBLISHER_SECRETS).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { platformConfig } from '../../src/config';
+import { type EnvironmentConfig, environmentNamed, platformConfig, type PlatformConfig } from '../../src/config';
 import { estimateEnvironments } from '../../src/cost/environment-cost';
 import { PUBLISHER_ACCESS_STRING } from '../../src/lambda/queue-depth/index';
 import { cacheReplicationGroupId, DEFAULT_USER_ACCESS_STRING } from '../../src/modules/cache/cache';
@@ -27,13 +32,61 @@ function only(json: Record<string, any>, type: string): [string, any] {
   return found[0];
 }
 
-/** The queue-backlog publisher: the Lambda with a QUEUES variable. */
-function publisherOf(json: Record<string, any>): any {
+/** The queue-backlog publisher, the Lambda with a QUEUES variable, as [logical id, resource]. */
+function publisherOf(json: Record<string, any>): [string, any] {
   const found = resourcesOfType(json, 'AWS::Lambda::Function').filter(
     ([, fn]) => fn.Properties.Environment?.Variables?.QUEUES,
   );
   assert.equal(found.length, 1, 'one backlog publisher');
-  return found[0][1];
+  return found[0];
+}
+
+/** Dev as committed, whose cache is a task (no ElastiCache). */
+const DEV = environmentNamed(platformConfig, 'dev');
+
+/**
+ * Dev with ElastiCache, as it ran before its cache task: its replication group, users and
+ * publisher are checked as prod's are.
+ */
+const DEV_ELASTICACHE: EnvironmentConfig = { ...DEV, cache: { ...DEV.cache, hosting: 'elasticache', task: undefined } };
+const ELASTICACHE_CONFIG: PlatformConfig = { ...platformConfig, environments: [DEV_ELASTICACHE] };
+
+/**
+ * The one deliberate exception to "no secret in an environment": with `cache.hosting: 'task'`
+ * the queue-backlog publisher has no route to Secrets Manager (no NAT gateway, no interface
+ * endpoint), so it gets the tunnel's pre-shared key and Valkey's password as dynamic references
+ * that CloudFormation resolves at deploy time (the template holds the reference, not the value).
+ * Variable name -> [the secret's name under `booking-<env>/`, its JSON key].
+ */
+const TASK_CACHE_PUBLISHER_SECRETS: Readonly<Record<string, readonly [string, string]>> = {
+  CACHE_TUNNEL_PSK: ['cache/tunnel-psk', 'psk'],
+  CACHE_PASSWORD: ['cache/auth-token', 'token'],
+};
+
+/**
+ * The secret a `{{resolve:secretsmanager:<arn>:SecretString:<key>::}}` value of stack `stackName`
+ * names, as [secret name, key]: its ARN is a Ref to a secret of that stack, or an output of
+ * another stack (Fn::GetStackOutput) whose value is such a Ref. Undefined for any other shape.
+ */
+function resolvedSecret(
+  platform: SynthesizedPlatform,
+  stackName: string,
+  value: unknown,
+): [string, string] | undefined {
+  const parts = (value as any)?.['Fn::Join'];
+  if (!parts || parts[0] !== '' || parts[1].length !== 3) return undefined;
+  const [prefix, arn, suffix] = parts[1];
+  const key = /^:SecretString:([a-z]+)::\}\}$/.exec(typeof suffix === 'string' ? suffix : '')?.[1];
+  if (prefix !== '{{resolve:secretsmanager:' || !key) return undefined;
+  const template = (name: string) =>
+    platform.assembly.stacksRecursively.find((stack) => stack.stackName === name)?.template;
+  const output = arn?.['Fn::GetStackOutput'];
+  const [owner, reference] = output
+    ? [template(output.StackName), template(output.StackName)?.Outputs?.[output.OutputName]?.Value]
+    : [template(stackName), arn];
+  const secret = owner?.Resources?.[reference?.Ref];
+  if (secret?.Type !== 'AWS::SecretsManager::Secret') return undefined;
+  return [secret.Properties.Name, key];
 }
 
 /** Every string in a JSON value, with its path. */
@@ -47,9 +100,13 @@ function* strings(value: unknown, path: string[] = []): Generator<[string[], str
 
 describe('cache access: RBAC users, IAM for the backlog publisher, no secret in any environment', () => {
   let platform: SynthesizedPlatform;
+  let devElastiCache: SynthesizedPlatform;
   before(() => {
     platform = synth();
+    devElastiCache = synth(ELASTICACHE_CONFIG);
   });
+  /** Where the ElastiCache checks read `envName`: dev with ElastiCache, prod as committed. */
+  const withElastiCache = (envName: string) => (envName === 'dev' ? devElastiCache : platform);
 
   test('the publisher may run exactly MULTI, EXEC, LLEN and HLEN, on Dramatiq keys only', () => {
     // AUTH needs no permission (a server runs it before it knows the user). Anything else the
@@ -60,9 +117,10 @@ describe('cache access: RBAC users, IAM for the backlog publisher, no secret in 
 
   for (const envName of ['dev', 'prod']) {
     const stage = `booking-${envName}`;
+    const label = envName === 'dev' ? 'dev with ElastiCache' : envName;
 
-    test(`${envName}: the replication group authenticates against its user group, not an AUTH token`, () => {
-      const json = platform.json(envName, 'data');
+    test(`${label}: the replication group authenticates against its user group, not an AUTH token`, () => {
+      const json = withElastiCache(envName).json(envName, 'data');
       const [groupId, group] = only(json, 'AWS::ElastiCache::UserGroup');
       const [, cache] = only(json, 'AWS::ElastiCache::ReplicationGroup');
       assert.equal(cache.Properties.ReplicationGroupId, cacheReplicationGroupId(stage));
@@ -80,8 +138,8 @@ describe('cache access: RBAC users, IAM for the backlog publisher, no secret in 
       );
     });
 
-    test(`${envName}: the default user's password is the token the tasks send, from the same secret`, () => {
-      const data = platform.json(envName, 'data');
+    test(`${label}: the default user's password is the token the tasks send, from the same secret`, () => {
+      const data = withElastiCache(envName).json(envName, 'data');
       const users = resourcesOfType(data, 'AWS::ElastiCache::User').map(([, user]) => user.Properties);
       const defaults = users.filter((user) => user.UserName === 'default');
       assert.equal(defaults.length, 1, 'a user group must hold a user named default');
@@ -101,7 +159,7 @@ describe('cache access: RBAC users, IAM for the backlog publisher, no secret in 
       assert.deepEqual(password['Fn::Join'][1][1], { Ref: secretId }, 'the cache auth-token secret');
 
       // The tasks' REDIS_PASSWORD is that secret's `token`, unchanged.
-      const app = platform.json(envName, 'app');
+      const app = withElastiCache(envName).json(envName, 'app');
       const taskSecrets = resourcesOfType(app, 'AWS::ECS::TaskDefinition').flatMap(([, task]) =>
         task.Properties.ContainerDefinitions.flatMap((container: any) => container.Secrets ?? []),
       );
@@ -110,8 +168,8 @@ describe('cache access: RBAC users, IAM for the backlog publisher, no secret in 
       for (const secret of redisPasswords) assert.match(JSON.stringify(secret.ValueFrom), /:token::"?/);
     });
 
-    test(`${envName}: the publisher's user authenticates with IAM under the narrow access string`, () => {
-      const users = resourcesOfType(platform.json(envName, 'data'), 'AWS::ElastiCache::User').map(
+    test(`${label}: the publisher's user authenticates with IAM under the narrow access string`, () => {
+      const users = resourcesOfType(withElastiCache(envName).json(envName, 'data'), 'AWS::ElastiCache::User').map(
         ([, user]) => user.Properties,
       );
       const iamUsers = users.filter((user) => user.AuthenticationMode?.Type === 'iam');
@@ -127,8 +185,8 @@ describe('cache access: RBAC users, IAM for the backlog publisher, no secret in 
       assert.equal(user.NoPasswordRequired, undefined);
     });
 
-    test(`${envName}: the publisher signs a token for that user and group, and holds no secret`, () => {
-      const fn = publisherOf(platform.json(envName, 'app'));
+    test(`${label}: the publisher signs a token for that user and group, and holds no secret`, () => {
+      const [, fn] = publisherOf(withElastiCache(envName).json(envName, 'app'));
       const variables = fn.Properties.Environment.Variables;
       assert.equal(variables.CACHE_USER, `${stage}-queue-depth`);
       assert.equal(variables.CACHE_REPLICATION_GROUP_ID, cacheReplicationGroupId(stage));
@@ -136,9 +194,9 @@ describe('cache access: RBAC users, IAM for the backlog publisher, no secret in 
       assert.doesNotMatch(JSON.stringify(fn.Properties.Environment), /resolve:|secretsmanager|ssm-secure/);
     });
 
-    test(`${envName}: the publisher's role may elasticache:Connect to that group and that user only`, () => {
-      const app = platform.json(envName, 'app');
-      const fn = publisherOf(app);
+    test(`${label}: the publisher's role may elasticache:Connect to that group and that user only`, () => {
+      const app = withElastiCache(envName).json(envName, 'app');
+      const [, fn] = publisherOf(app);
       const roleId = fn.Properties.Role['Fn::GetAtt'][0];
       const policies = resourcesOfType(app, 'AWS::IAM::Policy')
         .filter(([, policy]) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
@@ -149,7 +207,7 @@ describe('cache access: RBAC users, IAM for the backlog publisher, no secret in 
       const cacheStatements = statements.filter((statement) =>
         [statement.Action].flat().some((action: string) => action.startsWith('elasticache:')),
       );
-      const { account, region } = platform.artifact(envName, 'app').environment;
+      const { account, region } = withElastiCache(envName).artifact(envName, 'app').environment;
       assert.deepEqual(cacheStatements, [
         {
           Effect: 'Allow',
@@ -169,27 +227,59 @@ describe('cache access: RBAC users, IAM for the backlog publisher, no secret in 
       }
     });
 
-    test(`${envName}: the data stack's CacheReplicationGroupId output names the replication group`, () => {
+    test(`${label}: the data stack's CacheReplicationGroupId output names the replication group`, () => {
       // `status`, `minimal` (its snapshot) and the drift check find the cache by this output.
-      const data = platform.json(envName, 'data');
+      const data = withElastiCache(envName).json(envName, 'data');
       const [, cache] = only(data, 'AWS::ElastiCache::ReplicationGroup');
       assert.equal(data.Outputs[STACK_OUTPUTS.data.cacheReplicationGroupId].Value, cache.Properties.ReplicationGroupId);
     });
   }
 
-  test('no Lambda function and no container holds a secret in its environment', () => {
-    const secretName = /PASSWORD|TOKEN|SECRET(?!_ARN)|CREDENTIAL|API_KEY|PRIVATE_KEY/i;
+  test("no Lambda function and no container holds a secret in its environment, but the task cache's publisher its key and password as dynamic references", () => {
+    const secretName = /PASSWORD|TOKEN|SECRET(?!_ARN)|CREDENTIAL|API_KEY|PRIVATE_KEY|PSK/i;
+    // The exception's stacks (app stack name -> the publisher's logical id and the environment's
+    // prefix), and the variables it must cover, whole.
+    const exceptions = new Map<string, { publisher: string; stage: string }>();
+    const expected: string[] = [];
+    for (const env of platformConfig.environments.filter((e) => e.cache.hosting === 'task' && e.state !== 'minimal')) {
+      const stage = `booking-${env.name}`;
+      const [publisher] = publisherOf(platform.json(env.name, 'app'));
+      exceptions.set(`${stage}-app`, { publisher, stage });
+      expected.push(...Object.keys(TASK_CACHE_PUBLISHER_SECRETS).map((name) => `${stage}-app ${publisher} ${name}`));
+      // Its reason: nothing takes the function to Secrets Manager. With a route, it reads them itself.
+      const network = platform.json(env.name, 'network');
+      assert.equal(resourcesOfType(network, 'AWS::EC2::NatGateway').length, 0, `${env.name}: a NAT gateway`);
+      assert.doesNotMatch(
+        JSON.stringify(resourcesOfType(network, 'AWS::EC2::VPCEndpoint')),
+        /secretsmanager/,
+        `${env.name}: a Secrets Manager endpoint`,
+      );
+    }
+    const excepted: string[] = [];
     let lambdas = 0;
     for (const stack of platform.assembly.stacksRecursively) {
       const json = stack.template;
+      const exception = exceptions.get(stack.stackName);
       for (const [id, fn] of resourcesOfType(json, 'AWS::Lambda::Function')) {
         lambdas++;
-        const variables = fn.Properties.Environment?.Variables ?? {};
-        for (const [path, value] of strings(variables)) {
-          assert.doesNotMatch(value, /\{\{resolve:/, `${stack.stackName} ${id} ${path.join('.')}`);
-        }
-        for (const name of Object.keys(variables)) {
-          assert.doesNotMatch(name, secretName, `${stack.stackName} ${id} variable ${name}`);
+        const variables: Record<string, unknown> = fn.Properties.Environment?.Variables ?? {};
+        for (const [name, value] of Object.entries(variables)) {
+          const where = `${stack.stackName} ${id} ${name}`;
+          const allowed = exception?.publisher === id ? TASK_CACHE_PUBLISHER_SECRETS[name] : undefined;
+          if (allowed) {
+            const [secret, key] = allowed;
+            assert.deepEqual(
+              resolvedSecret(platform, stack.stackName, value),
+              [`${exception!.stage}/${secret}`, key],
+              where,
+            );
+            excepted.push(where);
+            continue;
+          }
+          for (const [path, text] of strings(value)) {
+            assert.doesNotMatch(text, /\{\{resolve:/, `${where} ${path.join('.')}`);
+          }
+          assert.doesNotMatch(name, secretName, where);
         }
       }
       for (const [id, task] of resourcesOfType(json, 'AWS::ECS::TaskDefinition')) {
@@ -204,10 +294,13 @@ describe('cache access: RBAC users, IAM for the backlog publisher, no secret in 
       }
     }
     assert.ok(lambdas > 0);
+    assert.deepEqual(excepted.sort(), expected.sort(), 'the exception, whole and nowhere else');
   });
 
   test('Redis OSS: the users and the user group take the engine of the cache', () => {
-    const redis = synth(onlyEnvironment(withEnvironment('dev', { cache: { engine: 'redis' } }), 'dev'));
+    const redis = synth(
+      onlyEnvironment(withEnvironment('dev', { cache: { engine: 'redis' } }, ELASTICACHE_CONFIG), 'dev'),
+    );
     const json = redis.json('dev', 'data');
     assert.equal(only(json, 'AWS::ElastiCache::ReplicationGroup')[1].Properties.Engine, 'redis');
     assert.equal(only(json, 'AWS::ElastiCache::UserGroup')[1].Properties.Engine, 'redis');
@@ -216,15 +309,14 @@ describe('cache access: RBAC users, IAM for the backlog publisher, no secret in 
   });
 
   test('minimal: no cache, so no users and no user group', () => {
-    const minimal = synth(onlyEnvironment(withEnvironment('dev', { state: 'minimal' }), 'dev'));
+    const minimal = synth(onlyEnvironment(withEnvironment('dev', { state: 'minimal' }, ELASTICACHE_CONFIG), 'dev'));
     const json = minimal.json('dev', 'data');
     assert.equal(resourcesOfType(json, 'AWS::ElastiCache::User').length, 0);
     assert.equal(resourcesOfType(json, 'AWS::ElastiCache::UserGroup').length, 0);
   });
 
   test('the cost estimator lists the users and the user group as free', () => {
-    const dev = platformConfig.environments.filter((env) => env.name === 'dev');
-    const [estimate] = estimateEnvironments(platformConfig, dev, 'running');
+    const [estimate] = estimateEnvironments(ELASTICACHE_CONFIG, [DEV_ELASTICACHE], 'running');
     const lines = estimate.lines.filter((line) => /^AWS::ElastiCache::User(Group)?$/.test(line.type));
     assert.equal(lines.length, 3, 'two users, one group');
     for (const line of lines) {

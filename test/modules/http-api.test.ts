@@ -89,7 +89,9 @@ describe('HTTP API ingress (dev)', () => {
   test('every path and method goes through the VPC link to the web Cloud Map service (SRV records)', () => {
     const [linkId, link] = one(app, 'AWS::ApiGatewayV2::VpcLink');
     assert.equal(link.Properties.SecurityGroupIds.length, 1);
-    const [serviceId, discovery] = one(app, 'AWS::ServiceDiscovery::Service');
+    const [serviceId, discovery] = resourcesOfType(app, 'AWS::ServiceDiscovery::Service').find(
+      ([, service]) => service.Properties.Name === 'web',
+    )!;
     assert.deepEqual(
       discovery.Properties.DnsConfig.DnsRecords.map((r: any) => r.Type),
       ['SRV'],

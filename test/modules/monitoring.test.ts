@@ -4,6 +4,7 @@ import { environmentNamed, platformConfig } from '../../src/config';
 import type { EnvironmentConfig, MonitoringConfig } from '../../src/config/types';
 import { IssueCollector } from '../../src/config/validate/issues';
 import { validateMonitoring } from '../../src/config/validate/monitoring';
+import { CACHE_MAXMEMORY_SHARE } from '../../src/modules/cache/cache-service';
 import { cacheClusterIds, MONITORING_DEFAULTS, monitoringSettings } from '../../src/modules/monitoring/monitoring';
 import { resourcesOfType, synth, withEnvironment, type SynthesizedPlatform } from '../helpers';
 
@@ -24,6 +25,39 @@ const DEV_ALB: EnvironmentConfig = {
     web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
   },
 };
+
+/**
+ * Dev with ElastiCache, as it ran before its cache task (`cache.hosting: 'task'`): the per-node
+ * cache alarm of a single node is checked on it.
+ */
+const DEV_ELASTICACHE: EnvironmentConfig = { ...DEV, cache: { ...DEV.cache, hosting: 'elasticache', task: undefined } };
+
+/**
+ * The dashboard's widgets by title, the body's tokens written as text: `Ref:<id>` for a Ref,
+ * `<id>.<attribute>` for a Fn::GetAtt, `<intrinsic>` for any other.
+ */
+function dashboardWidgets(json: Record<string, any>): Map<string, any> {
+  const [[, dashboard]] = resourcesOfType(json, 'AWS::CloudWatch::Dashboard');
+  const text = (part: any) =>
+    typeof part === 'string'
+      ? part
+      : part.Ref
+        ? `Ref:${part.Ref}`
+        : part['Fn::GetAtt']
+          ? part['Fn::GetAtt'].join('.')
+          : '<intrinsic>';
+  const body = JSON.parse(dashboard.Properties.DashboardBody['Fn::Join'][1].map(text).join(''));
+  return new Map(body.widgets.map((widget: any) => [widget.properties.title, widget.properties]));
+}
+
+/** The logical id of the ECS service named `name`. */
+function serviceId(json: Record<string, any>, name: string): string {
+  const found = resourcesOfType(json, 'AWS::ECS::Service').find(
+    ([, service]) => service.Properties.ServiceName === name,
+  );
+  assert.ok(found, `no service ${name}`);
+  return found[0];
+}
 
 /** The alarms of a template by name, without the `booking-<env>-` prefix. */
 function alarmsByName(json: Record<string, any>, env: string): Map<string, any> {
@@ -49,11 +83,13 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
   let prod: Record<string, any>;
   let dev: Record<string, any>;
   let devAlb: Record<string, any>;
+  let devElastiCache: Record<string, any>;
   before(() => {
     platform = synth();
     prod = platform.json('prod', 'app');
     dev = platform.json('dev', 'app');
     devAlb = synth({ ...platformConfig, environments: [DEV_ALB] }).json('dev', 'app');
+    devElastiCache = synth({ ...platformConfig, environments: [DEV_ELASTICACHE] }).json('dev', 'app');
   });
 
   // [name, namespace, metric (or expression), statistic, threshold, comparison, period, evaluation periods, datapoints, missing]
@@ -255,7 +291,7 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
     assert.deepEqual(alarms.get('backlog-metric-missing').Dimensions, [{ Name: 'Environment', Value: 'prod' }]);
   });
 
-  test('every Lambda of the app stack has an errors alarm (dev: the schedule operator too; single cache node)', () => {
+  test("every Lambda of the app stack has an errors alarm (dev: the schedule operator too); dev's cache task has one memory alarm, a single ElastiCache node one", () => {
     for (const [env, json] of [
       ['prod', prod],
       ['dev', dev],
@@ -271,10 +307,63 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
     }
     const alarms = alarmsByName(dev, 'dev');
     assert.ok(alarms.has('schedule-errors'));
-    assert.ok(alarms.has('cache-memory-001'));
-    assert.ok(!alarms.has('cache-memory-002'));
+    // A cache task: no ElastiCache node to watch, its service's memory instead.
+    assert.ok(alarms.has('cache-task-memory'));
+    assert.deepEqual(
+      [...alarms.keys()].filter((name) => name.startsWith('cache-memory-')),
+      [],
+    );
     // db.t4g.micro: max_connections 112, 80% = 89.
     assert.equal(alarms.get('database-connections').Threshold, 89);
+    // Dev with ElastiCache: one node, one alarm, and no task to watch.
+    const withElastiCache = alarmsByName(devElastiCache, 'dev');
+    assert.deepEqual(
+      [...withElastiCache.keys()].filter((name) => name.startsWith('cache-')),
+      ['cache-memory-001'],
+    );
+    assert.deepEqual(withElastiCache.get('cache-memory-001').Dimensions, [
+      { Name: 'CacheClusterId', Value: 'booking-dev-acl-001' },
+    ]);
+  });
+
+  test("dev (cache task): cache-task-memory watches the cache service's memory, 75% of maxmemory being 45% of the task; a paused cache is not breaching", () => {
+    const alarm = alarmsByName(dev, 'dev').get('cache-task-memory');
+    assert.ok(alarm, 'cache-task-memory');
+    // Valkey's maxmemory is CACHE_MAXMEMORY_SHARE of the task's memory; the alarm fires at
+    // cacheMemoryPercent of it, as a node's alarm fires at that share of the node's maxmemory.
+    assert.equal(CACHE_MAXMEMORY_SHARE, 0.6);
+    assert.deepEqual(
+      {
+        namespace: alarm.Namespace,
+        metric: alarm.MetricName,
+        statistic: alarm.Statistic,
+        threshold: alarm.Threshold,
+        comparison: alarm.ComparisonOperator,
+        period: alarm.Period,
+        evaluations: alarm.EvaluationPeriods,
+        datapoints: alarm.DatapointsToAlarm,
+        missing: alarm.TreatMissingData,
+      },
+      {
+        namespace: 'AWS/ECS',
+        metric: 'MemoryUtilization',
+        statistic: 'Maximum',
+        threshold: 45,
+        comparison: 'GreaterThanThreshold',
+        period: 300,
+        evaluations: 2,
+        datapoints: undefined,
+        // Paused, the service runs no task and publishes nothing.
+        missing: 'notBreaching',
+      },
+    );
+    assert.deepEqual(alarm.Dimensions, [
+      { Name: 'ClusterName', Value: { Ref: resourcesOfType(dev, 'AWS::ECS::Cluster')[0][0] } },
+      { Name: 'ServiceName', Value: { 'Fn::GetAtt': [serviceId(dev, 'booking-dev-cache'), 'Name'] } },
+    ]);
+    assert.match(alarm.AlarmDescription, /45% of its memory \(75% of Valkey's maxmemory\)/);
+    assert.match(JSON.stringify(alarm.AlarmActions), TOPIC);
+    assert.match(JSON.stringify(alarm.OKActions), TOPIC);
   });
 
   test('without Container Insights, healthy targets stand in for running web tasks behind an ALB (dev: minTasks 1); the HTTP API has none, so no web-below-minimum', () => {
@@ -399,12 +488,13 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
     assert.equal(text, '(ALARM("|") OR ALARM("|") OR ALARM("|") OR ALARM("|"))');
   });
 
-  test("the dashboard is named after the environment and has the named widgets: the front door's (ALB behind an ALB, API behind the HTTP API)", () => {
+  test("the dashboard is named after the environment and has the named widgets: the front door's (ALB behind an ALB, API behind the HTTP API), the cache's (its task's in dev, ElastiCache's in prod)", () => {
     for (const [label, env, json, front] of [
       ['dev (HTTP API)', 'dev', dev, 'API'],
       ['dev behind an ALB', 'dev', devAlb, 'ALB'],
       ['prod', 'prod', prod, 'ALB'],
     ] as const) {
+      const cacheTask = environmentNamed(platformConfig, env).cache.hosting === 'task';
       const dashboards = resourcesOfType(json, 'AWS::CloudWatch::Dashboard');
       assert.equal(dashboards.length, 1, label);
       const props = dashboards[0][1].Properties;
@@ -423,12 +513,14 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
         'Database freeable memory',
         'Database read/write latency',
         'Cache memory %',
-        'Cache evictions',
-        'Cache connections',
+        ...(cacheTask ? ['Cache task CPU'] : ['Cache evictions', 'Cache connections']),
         'Lambda errors',
         'Lambda durations',
       ]) {
         assert.ok(body.includes(`"title":"${title}"`), `${label}: ${title}`);
+      }
+      for (const title of cacheTask ? ['Cache evictions', 'Cache connections'] : ['Cache task CPU']) {
+        assert.ok(!body.includes(`"title":"${title}"`), `${label}: no ${title}`);
       }
       const other = front === 'ALB' ? 'API' : 'ALB';
       assert.ok(!body.includes(`"title":"${other} `), `${label}: no ${other} widget`);
@@ -440,11 +532,39 @@ describe('monitoring: alarms, composite alarm and dashboard', () => {
         'FreeableMemory',
         'ReadLatency',
         'WriteLatency',
-        'Evictions',
-        'CurrConnections',
+        ...(cacheTask ? [] : ['Evictions', 'CurrConnections']),
         'Duration',
       ]) {
         assert.ok(body.includes(metric), `${label}: ${metric}`);
+      }
+      // The cache graphs: the cache service's ECS metrics for a task, each node's for ElastiCache.
+      const widgets = dashboardWidgets(json);
+      if (cacheTask) {
+        assert.ok(!body.includes('AWS/ElastiCache'), `${label}: no ElastiCache metric`);
+        const service = ['ClusterName', `Ref:${resourcesOfType(json, 'AWS::ECS::Cluster')[0][0]}`, 'ServiceName'];
+        const cacheService = `${serviceId(json, `booking-${env}-cache`)}.Name`;
+        for (const [title, metric] of [
+          ['Cache memory %', 'MemoryUtilization'],
+          ['Cache task CPU', 'CPUUtilization'],
+        ]) {
+          assert.deepEqual(
+            widgets.get(title).metrics,
+            [['AWS/ECS', metric, ...service, cacheService, { label: 'cache task', stat: 'Maximum' }]],
+            `${label}: ${title}`,
+          );
+        }
+      } else {
+        assert.deepEqual(
+          widgets.get('Cache memory %').metrics,
+          cacheClusterIds(`booking-${env}-acl`, environmentNamed(platformConfig, env).cache.nodes).map((node) => [
+            'AWS/ElastiCache',
+            'DatabaseMemoryUsagePercentage',
+            'CacheClusterId',
+            node,
+            { label: node, stat: 'Maximum' },
+          ]),
+          `${label}: Cache memory %`,
+        );
       }
       // The max_connections line: 112 for db.t4g.micro (dev), 225 for db.t4g.small (prod).
       assert.ok(body.includes('"label":"max_connections"'), label);
@@ -478,7 +598,8 @@ describe('monitoring variants', () => {
       assert.equal(alarm.TreatMissingData, 'notBreaching');
     }
     assert.equal(alarms.get('database-cpu').Threshold, 90);
-    assert.equal(alarms.get('cache-memory-001').Threshold, 60);
+    // The cache task's alarm: 60% of maxmemory, which is 0.6 of the task's memory.
+    assert.equal(alarms.get('cache-task-memory').Threshold, 36);
     assert.equal(alarms.get('http-5xx-rate').Threshold, 2);
     assert.equal(resourcesOfType(json, 'AWS::CloudWatch::Dashboard').length, 0);
   });

@@ -92,17 +92,29 @@ function assertFrontDoorsReachWebTasksOnly(template: Record<string, any>, appPor
   }
 }
 
+/** The cache group's description prefix (the cache task's files group is "Cache data (EFS)"). */
+const CACHE_GROUP = 'Cache:';
+/** The cache task's EFS file system's group (`cache.hosting: 'task'` only). */
+const CACHE_FILES_GROUP = 'Cache data (EFS)';
+
+/** CDK's match-nothing egress rule: a group with it sends nothing. */
+const NOTHING_OUT = [
+  { CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', FromPort: 252, IpProtocol: 'icmp', ToPort: 86 },
+];
+
 /** The ingress rules behind the front door, whichever it is: database, cache, rotation, drill. */
 function behindTheFrontDoor(template: Record<string, any>, env: EnvironmentConfig): string[] {
   const web = groupId(template, 'Web tasks');
   const worker = groupId(template, 'Worker');
   const database = groupId(template, 'Database');
-  const cache = groupId(template, 'Cache');
+  const cache = groupId(template, CACHE_GROUP);
   return [
     `${database} tcp/5432 from ${web}`,
     `${database} tcp/5432 from ${worker}`,
     `${cache} tcp/6379 from ${web}`,
     `${cache} tcp/6379 from ${worker}`,
+    // A cache task keeps its data on EFS: the file system's group admits NFS from the cache task only.
+    ...(env.cache.hosting === 'task' ? [`${groupId(template, CACHE_FILES_GROUP)} tcp/2049 from ${cache}`] : []),
     // Prod rotates its credentials: the rotation functions log in to the database.
     ...(env.database.credentialRotation?.enabled
       ? [`${database} tcp/5432 from ${groupId(template, 'Credential rotation')}`]
@@ -110,6 +122,41 @@ function behindTheFrontDoor(template: Record<string, any>, env: EnvironmentConfi
     // The restore drill's instance admits its verification task only.
     `${groupId(template, 'Restored database of a drill')} tcp/5432 from ${groupId(template, 'Restore drill task')}`,
   ];
+}
+
+/**
+ * What the data groups send. The database's carries CDK's match-nothing rule: nothing goes out.
+ * So does an ElastiCache cache's. A cache task (`cache.hosting: 'task'`) runs in the cache group:
+ * HTTPS out (its image, logs and secrets) and NFS to its file system's group, which sends nothing.
+ */
+function assertDataGroupsEgress(template: Record<string, any>, env: EnvironmentConfig): void {
+  const database = groupId(template, 'Database');
+  const cache = groupId(template, CACHE_GROUP);
+  assert.deepEqual(template.Resources[database].Properties.SecurityGroupEgress, NOTHING_OUT, 'database');
+  assert.deepEqual(egressRules(template, database), [], 'database');
+  if (env.cache.hosting !== 'task') {
+    assert.deepEqual(template.Resources[cache].Properties.SecurityGroupEgress, NOTHING_OUT, 'cache');
+    assert.deepEqual(egressRules(template, cache), [], 'cache');
+    assert.deepEqual(groupsDescribed(template, CACHE_FILES_GROUP), [], 'no cache files group');
+    return;
+  }
+  const files = groupId(template, CACHE_FILES_GROUP);
+  assert.deepEqual(
+    template.Resources[cache].Properties.SecurityGroupEgress,
+    [
+      {
+        CidrIp: '0.0.0.0/0',
+        Description: 'HTTPS out: image, logs, secrets',
+        FromPort: 443,
+        IpProtocol: 'tcp',
+        ToPort: 443,
+      },
+    ],
+    'cache task',
+  );
+  assert.deepEqual(egressRules(template, cache), [[files, 'tcp', 2049, 2049]], 'cache task: NFS to its files only');
+  assert.deepEqual(template.Resources[files].Properties.SecurityGroupEgress, NOTHING_OUT, 'cache files');
+  assert.deepEqual(egressRules(template, files), [], 'cache files');
 }
 
 const DEV = environmentNamed(platformConfig, 'dev');
@@ -180,7 +227,7 @@ describe('networking', () => {
     });
 
     const alb = behindAlb(envName);
-    test(`${alb.label}: security groups admit exactly the documented ingress`, () => {
+    test(`${alb.label}: security groups admit exactly the documented ingress; the database and cache groups send nothing but a cache task's HTTPS and NFS`, () => {
       const { appPort } = alb.env.compute;
       const template = alb.platform.json(envName, 'network');
       assert.deepEqual(
@@ -189,23 +236,11 @@ describe('networking', () => {
       );
       // The ALB may send only to web tasks on the app port (targets and health checks), as may the VPC link.
       assertFrontDoorsReachWebTasksOnly(template, appPort);
-      // Database and cache carry CDK's match-nothing rule: nothing goes out.
-      for (const closed of [groupId(template, 'Database'), groupId(template, 'Cache')]) {
-        const egress = template.Resources[closed].Properties.SecurityGroupEgress;
-        assert.deepEqual(egress, [
-          {
-            CidrIp: '255.255.255.255/32',
-            Description: 'Disallow all traffic',
-            FromPort: 252,
-            IpProtocol: 'icmp',
-            ToPort: 86,
-          },
-        ]);
-      }
+      assertDataGroupsEgress(template, alb.env);
     });
   }
 
-  test('dev (HTTP API): web tasks admit the app port from both front doors; the VPC link group admits nothing and, like the load balancer group, reaches web tasks on the app port only', () => {
+  test('dev (HTTP API): web tasks admit the app port from both front doors; the VPC link group admits nothing and, like the load balancer group, reaches web tasks on the app port only; the cache task goes out on HTTPS and NFS only', () => {
     const { appPort } = DEV.compute;
     const template = committed.json('dev', 'network');
     assert.deepEqual(
@@ -213,6 +248,7 @@ describe('networking', () => {
       [...frontDoorRules(template, appPort), ...behindTheFrontDoor(template, DEV)].sort(),
     );
     assertFrontDoorsReachWebTasksOnly(template, appPort);
+    assertDataGroupsEgress(template, DEV);
   });
 
   test('dev: switching ingress changes no resource of the network stack', () => {

@@ -11,7 +11,8 @@ import { resourcesOfType, temporaryDirectory } from '../helpers';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 
 const dev = environmentNamed(platformConfig, 'dev');
-const configured = { web: { min: 1, max: 2 }, worker: { min: 0, max: 2 } };
+// Dev's cache is a task (`cache.hosting: 'task'`): its service is paused and resumed with web and worker.
+const configured = { web: { min: 1, max: 2 }, worker: { min: 0, max: 2 }, cache: { min: 1, max: 1 } };
 const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-2:123456789012:${resource}`;
 
 /** A resource ARN as text, its partition token written `aws` (a plain test stack has no literal partition). */
@@ -24,6 +25,7 @@ function arnText(value: any): unknown {
 /** The props of dev's schedule behind the load balancer, changed by `overrides`. */
 function scheduleProps(overrides: Partial<EnvironmentScheduleProps> = {}): EnvironmentScheduleProps {
   assert.ok(dev.schedule, 'dev has a schedule');
+  assert.equal(dev.cache.hosting, 'task', "dev's cache is a task: its service is one the schedule operates");
   return {
     appName: 'booking',
     environmentName: 'dev',
@@ -32,9 +34,11 @@ function scheduleProps(overrides: Partial<EnvironmentScheduleProps> = {}): Envir
     clusterName: 'booking-dev',
     webServiceName: 'booking-dev-web',
     workerServiceName: 'booking-dev-worker',
+    cacheServiceName: 'booking-dev-cache',
     serviceArns: [
       arn('ecs', 'service/booking-dev/booking-dev-web'),
       arn('ecs', 'service/booking-dev/booking-dev-worker'),
+      arn('ecs', 'service/booking-dev/booking-dev-cache'),
     ],
     targetGroupArn: arn('elasticloadbalancing', 'targetgroup/web/0123456789abcdef'),
     apiUrl: 'https://api-dev.lichnails.co.uk/',
@@ -128,6 +132,7 @@ describe('environment schedule (module)', () => {
       [V.cluster]: 'booking-dev',
       [V.webService]: 'booking-dev-web',
       [V.workerService]: 'booking-dev-worker',
+      [V.cacheService]: 'booking-dev-cache',
       [V.targetGroupArn]: arn('elasticloadbalancing', 'targetgroup/web/0123456789abcdef'),
       [V.apiUrl]: 'https://api-dev.lichnails.co.uk/',
       [V.migrateFamily]: 'booking-dev-migrate',
@@ -139,7 +144,7 @@ describe('environment schedule (module)', () => {
     assert.equal(fn.Timeout, 900, 'a pause waits for tasks to drain and the database to stop');
   });
 
-  test("the operator's role: its services, its database, the state table, ListTasks in its cluster, its pipeline", () => {
+  test("the operator's role: its services (the cache's too), its database, the state table, ListTasks in its cluster, its pipeline, its tasks' health", () => {
     const statements = operatorStatements(json);
     const [logGroupId] = resourcesOfType(json, 'AWS::Logs::LogGroup')[0];
     assert.deepEqual(statements, [
@@ -149,6 +154,7 @@ describe('environment schedule (module)', () => {
         resource: [
           arn('ecs', 'service/booking-dev/booking-dev-web'),
           arn('ecs', 'service/booking-dev/booking-dev-worker'),
+          arn('ecs', 'service/booking-dev/booking-dev-cache'),
         ],
       },
       {
@@ -179,6 +185,9 @@ describe('environment schedule (module)', () => {
           'elb5xx',
           'no-web-task',
           'api-5xx',
+          // A paused cache task leaves the backlog publisher nothing to read.
+          'backlog-metric-missing',
+          'queue-depth-errors',
         ].map((suffix) => arn('cloudwatch', `alarm:booking-dev-${suffix}`)),
       },
       {
@@ -195,9 +204,44 @@ describe('environment schedule (module)', () => {
         condition: { ArnEquals: { 'ecs:cluster': arn('ecs', 'cluster/booking-dev') } },
       },
       { actions: ['codepipeline:GetPipelineState'], resource: arn('codepipeline', 'booking-dev') },
+      // A resume waits for the cache task's container health before it starts web and worker.
+      { actions: ['ecs:DescribeTasks'], resource: arn('ecs', 'task/booking-dev/*') },
     ]);
     assert.ok(!JSON.stringify(statements).includes('ssm:'), 'no SSM parameter holds the state any more');
     assert.ok(!JSON.stringify(statements).includes('apigateway:'), 'no VPC link behind a load balancer');
+  });
+});
+
+describe('environment schedule with an ElastiCache cache (no cache service)', () => {
+  let json: Record<string, any>;
+  before(() => {
+    json = scheduleTemplate(
+      scheduleProps({
+        cacheServiceName: undefined,
+        serviceArns: [
+          arn('ecs', 'service/booking-dev/booking-dev-web'),
+          arn('ecs', 'service/booking-dev/booking-dev-worker'),
+        ],
+        configured: { web: configured.web, worker: configured.worker },
+      }),
+    );
+  });
+
+  test('the operator is told no cache service, may update web and worker only, and behind a load balancer reads no task', () => {
+    const [[, fn]] = resourcesOfType(json, 'AWS::Lambda::Function');
+    assert.ok(!(V.cacheService in fn.Properties.Environment.Variables));
+    const statements = operatorStatements(json);
+    assert.deepEqual(
+      statements.find((s) => s.actions.includes('ecs:UpdateService')),
+      {
+        actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+        resource: [
+          arn('ecs', 'service/booking-dev/booking-dev-web'),
+          arn('ecs', 'service/booking-dev/booking-dev-worker'),
+        ],
+      },
+    );
+    assert.ok(!statements.some((s) => s.actions.includes('ecs:DescribeTasks')), 'target health, not task health');
   });
 });
 

@@ -337,6 +337,19 @@ describe('cleanup finds', () => {
     assert.deepEqual(ids((await findWaste(fake.context(), target())).findings, 'cache-snapshot'), []);
   });
 
+  test('with a cache task (no replication group): the snapshots the ElastiCache days left are still found, and none is no failure', async () => {
+    const fake = new CleanupFake();
+    const taskCache = target({ cacheId: undefined });
+    assert.deepEqual(ids((await findWaste(fake.context(), taskCache)).findings, 'cache-snapshot'), []);
+    fake.cacheSnapshots = [
+      { name: 'booking-dev-acl-minimal-1', group: 'booking-dev-acl', created: daysAgo(120) },
+      { name: 'booking-dev-acl-final', group: 'booking-dev-acl', created: daysAgo(60) },
+    ];
+    const report = await findWaste(fake.context(), taskCache);
+    assert.deepEqual(ids(report.findings, 'cache-snapshot'), ['booking-dev-acl-minimal-1']);
+    assert.ok(report.notes.some((n) => /booking-dev-acl-final is the environment's newest: kept/.test(n)));
+  });
+
   test("images no environment references: never the release parameter's (by digest or tag), a release-tagged, the configured or a recently pulled one", async () => {
     const fake = new CleanupFake();
     fake.images = [

@@ -5,7 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { environmentNamed, ingressOf, platformConfig } from '../../src/config';
 import { resourcesFromEnvironment } from '../../src/lambda/ops/index';
 import { OPS_LAMBDA_VARIABLES, STACK_OUTPUTS, type StackPart, stackName } from '../../src/ops/contracts';
-import { discoverResources } from '../../src/ops/resources';
+import type { CacheHosting } from '../../src/config/types';
+import { configuredCapacity, discoverResources } from '../../src/ops/resources';
 import { resourcesOfType, synth, type SynthesizedPlatform } from '../helpers';
 
 /** A template value as a string the reader can hold (tokens become a readable placeholder). */
@@ -27,15 +28,26 @@ describe('contracts between the stacks and the ops code', () => {
     'http-api': [STACK_OUTPUTS.app.vpcLinkId, STACK_OUTPUTS.app.httpApiId],
   };
 
-  test('each stack declares every output key the ops code reads from it (front-door keys per ingress)', () => {
+  /** Output keys only one cache hosting writes (`cache.hosting`): the other's stacks lack them by design. */
+  const CACHE_OUTPUTS: Readonly<Record<CacheHosting, readonly string[]>> = {
+    elasticache: [STACK_OUTPUTS.data.cacheReplicationGroupId],
+    task: [STACK_OUTPUTS.app.cacheServiceName],
+  };
+  const hostingOf = (env: string): CacheHosting => environmentNamed(platformConfig, env).cache.hosting ?? 'elasticache';
+
+  test('each stack declares every output key the ops code reads from it (front-door keys per ingress, cache keys per hosting)', () => {
     for (const env of ['dev', 'prod']) {
       const kind = ingressOf(environmentNamed(platformConfig, env)).kind;
       const other = kind === 'alb' ? 'http-api' : 'alb';
+      const hosting = hostingOf(env);
+      const otherHosting = hosting === 'task' ? 'elasticache' : 'task';
       for (const [part, keys] of Object.entries(STACK_OUTPUTS)) {
         const outputs = Object.keys(platform.json(env, part).Outputs ?? {});
         for (const key of Object.values(keys)) {
           if (FRONT_DOOR_OUTPUTS[other].includes(key)) {
             assert.ok(!outputs.includes(key), `${env}-${part} (ingress ${kind}) has no ${key}`);
+          } else if (CACHE_OUTPUTS[otherHosting].includes(key)) {
+            assert.ok(!outputs.includes(key), `${env}-${part} (cache.hosting ${hosting}) has no ${key}`);
           } else {
             assert.ok(outputs.includes(key), `${env}-${part} declares ${key} (it has ${outputs.join(', ')})`);
           }
@@ -43,6 +55,7 @@ describe('contracts between the stacks and the ops code', () => {
       }
     }
     // Both kinds are in the committed config, so every front-door key is checked on one of them.
+    // (The cache keys are checked for the hostings the committed config uses.)
     assert.deepEqual(['dev', 'prod'].map((env) => ingressOf(environmentNamed(platformConfig, env)).kind).sort(), [
       'alb',
       'http-api',
@@ -71,12 +84,20 @@ describe('contracts between the stacks and the ops code', () => {
     }
     const found = await discoverResources(cloudformation, platformConfig.shared, env);
     assert.equal(found.databaseId, 'booking-dev');
-    // The RBAC replication group (src/modules/cache): a new id, since CloudFormation replaces the group.
-    assert.equal(found.cacheId, 'booking-dev-acl');
-    assert.deepEqual(
-      found.services.map((s) => s.role),
-      ['web', 'worker'],
-    );
+    if (hostingOf('dev') === 'task') {
+      assert.equal(found.cacheId, undefined);
+      assert.deepEqual(
+        found.services.map((s) => s.role),
+        ['web', 'worker', 'cache'],
+      );
+    } else {
+      // The RBAC replication group (src/modules/cache): a new id, since CloudFormation replaces the group.
+      assert.equal(found.cacheId, 'booking-dev-acl');
+      assert.deepEqual(
+        found.services.map((s) => s.role),
+        ['web', 'worker'],
+      );
+    }
     // dev is behind the HTTP API: its VPC link and API, and no target group or load balancer.
     for (const field of ['clusterName', 'vpcLinkId', 'httpApiId', 'apiUrl', 'migrateFamily', 'pipelineName'] as const) {
       assert.ok(found[field], `discovered ${field}`);
@@ -102,7 +123,16 @@ describe('contracts between the stacks and the ops code', () => {
       const read = resourcesFromEnvironment({ ...variables, AWS_REGION: 'eu-west-2' });
       assert.equal(read.environment, 'dev');
       assert.equal(read.stateTable, 'booking-dev-ops-state');
-      assert.deepEqual(read.configured, { web: { min: 1, max: 2 }, worker: { min: 0, max: 2 } });
+      assert.deepEqual(read.configured, configuredCapacity(environmentNamed(platformConfig, 'dev')));
+      assert.deepEqual(read.configured.web, { min: 1, max: 2 });
+      // The schedule (it names the services) names the cache task's service exactly when dev has one.
+      if (variables[OPS_LAMBDA_VARIABLES.webService]) {
+        assert.equal(
+          read.services.some((s) => s.role === 'cache'),
+          hostingOf('dev') === 'task',
+          `${id}: ${OPS_LAMBDA_VARIABLES.cacheService} with cache.hosting ${hostingOf('dev')}`,
+        );
+      }
     }
   });
 });

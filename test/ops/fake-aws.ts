@@ -113,6 +113,35 @@ export class FakeAws {
   pendingDatabase?: string;
   /** The container health check's verdict on every running web task (ECS `healthStatus`). */
   webTaskHealth = 'HEALTHY';
+  /** `cacheTask` only: the cache task's `healthStatus` (undefined: the task reports none). */
+  cacheTaskHealth: string | undefined = 'HEALTHY';
+  /** `cacheTask` only: the cache service (the app stack's CacheServiceName output). */
+  readonly cacheServiceName?: string;
+  /**
+   * Tasks a lower desired count stopped, by service: still STOPPING for `pollsLeft` more
+   * DescribeTasks, then STOPPED (ListTasks lists them with desiredStatus STOPPED).
+   */
+  readonly stoppedTasks: Array<{ service: string; id: string; pollsLeft: number }> = [];
+  /**
+   * What changed, in order, across every client: `UpdateService <service> <desired>`,
+   * `RegisterScalableTarget <service> <min>..<max>`, `StopDBInstance`, `StartDBInstance`; tests
+   * may add their own marks.
+   */
+  readonly actions: string[] = [];
+  /** Actions (by the start of their `actions` line) that fail once, with the error given. */
+  private readonly failures: Array<{ action: string; error: Error }> = [];
+
+  /** The next action starting with `action` (e.g. `RegisterScalableTarget booking-dev-web`) fails. */
+  failOnce(action: string, error: Error): void {
+    this.failures.push({ action, error });
+  }
+
+  /** Logs the action, or throws the failure planned for it. */
+  private act(action: string): void {
+    const failure = this.failures.findIndex((f) => action.startsWith(f.action));
+    if (failure >= 0) throw this.failures.splice(failure, 1)[0].error;
+    this.actions.push(action);
+  }
   /** `http-api` only: the VPC link's id (the app stack's VpcLinkId output). */
   readonly vpcLinkId?: string;
   /** `http-api` only: what GetVpcLink answers. */
@@ -127,13 +156,19 @@ export class FakeAws {
 
   constructor(
     readonly env = 'dev',
-    options: { minimal?: boolean; ingress?: 'alb' | 'http-api' } = {},
+    /**
+     * `cacheTask`: the cache is an ECS service (`cache.hosting: 'task'`), running 1..1, and there
+     * is no ElastiCache replication group.
+     */
+    options: { minimal?: boolean; ingress?: 'alb' | 'http-api'; cacheTask?: boolean } = {},
   ) {
+    if (options.cacheTask && !options.minimal) this.cacheServiceName = `booking-${env}-cache`;
     this.services = options.minimal
       ? {}
       : {
           [`booking-${env}-web`]: { desired: 1, running: 1, min: 1, max: 2 },
           [`booking-${env}-worker`]: { desired: 0, running: 0, min: 0, max: 2 },
+          ...(this.cacheServiceName ? { [this.cacheServiceName]: { desired: 1, running: 1, min: 1, max: 1 } } : {}),
         };
     if (options.ingress === 'http-api') this.vpcLinkId = `vl${env}42`;
     const region = { region: 'eu-west-2' };
@@ -187,7 +222,7 @@ export class FakeAws {
           CreationTime: new Date(0),
           Outputs: outputs({
             DatabaseInstanceId: `booking-${env}`,
-            ...(minimal ? {} : { CacheReplicationGroupId: `booking-${env}` }),
+            ...(minimal || this.cacheServiceName ? {} : { CacheReplicationGroupId: `booking-${env}` }),
           }),
         },
       ],
@@ -213,6 +248,7 @@ export class FakeAws {
                         LoadBalancerDnsName: 'lb.eu-west-2.elb.amazonaws.com',
                       }),
                   MigrateTaskDefinition: `booking-${env}-migrate`,
+                  ...(this.cacheServiceName ? { CacheServiceName: this.cacheServiceName } : {}),
                 },
           ),
         },
@@ -235,8 +271,15 @@ export class FakeAws {
           return answer;
         }),
     }));
-    this.stubs.ecs.on(UpdateServiceCommand).callsFake((input: { service: string; desiredCount: number }) => {
-      this.services[input.service].desired = input.desiredCount;
+    this.stubs.ecs.on(UpdateServiceCommand).callsFake((input: { service: string; desiredCount?: number }) => {
+      const service = this.services[input.service];
+      // A forced new deployment (rotate-secret-key) leaves the counts as they are.
+      if (input.desiredCount === undefined) return {};
+      this.act(`UpdateService ${input.service} ${input.desiredCount}`);
+      for (let n = input.desiredCount; n < service.running; n++) {
+        this.stoppedTasks.push({ service: input.service, id: `${input.service}-stopped-${n}`, pollsLeft: 1 });
+      }
+      service.desired = input.desiredCount;
       return {};
     });
     this.stubs.autoscaling.on(DescribeScalableTargetsCommand).callsFake((input: { ResourceIds: string[] }) => ({
@@ -249,6 +292,7 @@ export class FakeAws {
       .on(RegisterScalableTargetCommand)
       .callsFake((input: { ResourceId: string; MinCapacity: number; MaxCapacity: number }) => {
         const service = this.services[input.ResourceId.split('/')[2]];
+        this.act(`RegisterScalableTarget ${input.ResourceId.split('/')[2]} ${input.MinCapacity}..${input.MaxCapacity}`);
         service.min = input.MinCapacity;
         service.max = input.MaxCapacity;
         return {};
@@ -265,6 +309,7 @@ export class FakeAws {
     this.stubs.rds.on(StopDBInstanceCommand).callsFake(() => {
       if (this.database !== 'available')
         throw Object.assign(new Error(`instance is ${this.database}`), { name: 'InvalidDBInstanceStateFault' });
+      this.act('StopDBInstance');
       this.database = 'stopping';
       this.pendingDatabase = 'stopped';
       return {};
@@ -272,6 +317,7 @@ export class FakeAws {
     this.stubs.rds.on(StartDBInstanceCommand).callsFake(() => {
       if (this.database !== 'stopped')
         throw Object.assign(new Error(`instance is ${this.database}`), { name: 'InvalidDBInstanceStateFault' });
+      this.act('StartDBInstance');
       this.database = 'starting';
       this.pendingDatabase = 'available';
       return {};
@@ -297,20 +343,35 @@ export class FakeAws {
       ],
     });
     const taskArn = (id: string) => `arn:aws:ecs:eu-west-2:111111111111:task/booking-${env}/${id}`;
-    // A service's running tasks are `<service>-<n>`; anything else listed is a migrate task.
-    this.stubs.ecs.on(ListTasksCommand).callsFake((input: { serviceName?: string }) => ({
-      taskArns: input.serviceName
-        ? Array.from({ length: this.services[input.serviceName]?.running ?? 0 }, (_, n) =>
-            taskArn(`${input.serviceName}-${n}`),
-          )
-        : this.migrations.map(taskArn),
-    }));
+    // A service's running tasks are `<service>-<n>`, its stopped ones `<service>-stopped-<n>`;
+    // anything else listed is a migrate task. A service's tasks converge to its desired count by
+    // the next poll, as its counts do.
+    this.stubs.ecs.on(ListTasksCommand).callsFake((input: { serviceName?: string; desiredStatus?: string }) => {
+      if (!input.serviceName) return { taskArns: this.migrations.map(taskArn) };
+      if (input.desiredStatus === 'STOPPED') {
+        return {
+          taskArns: this.stoppedTasks.filter((t) => t.service === input.serviceName).map((t) => taskArn(t.id)),
+        };
+      }
+      const service = this.services[input.serviceName];
+      const taskArns = Array.from({ length: service?.running ?? 0 }, (_, n) => taskArn(`${input.serviceName}-${n}`));
+      if (service) service.running = service.desired;
+      return { taskArns };
+    });
     this.stubs.ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({
-      tasks: input.tasks.map((arn) => ({
-        taskArn: arn,
-        lastStatus: 'RUNNING',
-        healthStatus: arn.includes(`booking-${env}-web-`) ? this.webTaskHealth : 'UNKNOWN',
-      })),
+      tasks: input.tasks.map((arn) => {
+        const stopped = this.stoppedTasks.find((t) => arn === taskArn(t.id));
+        if (stopped) return { taskArn: arn, lastStatus: stopped.pollsLeft-- > 0 ? 'STOPPING' : 'STOPPED' };
+        return {
+          taskArn: arn,
+          lastStatus: 'RUNNING',
+          healthStatus: arn.includes(`booking-${env}-web-`)
+            ? this.webTaskHealth
+            : this.cacheServiceName && arn.includes(`${this.cacheServiceName}-`)
+              ? this.cacheTaskHealth
+              : 'UNKNOWN',
+        };
+      }),
     }));
     this.stubs.apigatewayv2.on(GetVpcLinkCommand).callsFake((input: { VpcLinkId: string }) => {
       if (input.VpcLinkId !== this.vpcLinkId) {
@@ -358,9 +419,16 @@ export class FakeAws {
         TargetHealth: { State: 'healthy' },
       })),
     }));
-    this.stubs.elasticache
-      .on(DescribeReplicationGroupsCommand)
-      .resolves({ ReplicationGroups: [{ ReplicationGroupId: `booking-${env}`, Status: 'available' }] });
+    if (this.cacheServiceName) {
+      // A cache task: there is no replication group (nothing should ask for one).
+      this.stubs.elasticache
+        .on(DescribeReplicationGroupsCommand)
+        .rejects(Object.assign(new Error('not found'), { name: 'ReplicationGroupNotFoundFault' }));
+    } else {
+      this.stubs.elasticache
+        .on(DescribeReplicationGroupsCommand)
+        .resolves({ ReplicationGroups: [{ ReplicationGroupId: `booking-${env}`, Status: 'available' }] });
+    }
   }
 
   /** Names of the mutating calls made so far, in order. */

@@ -3,13 +3,15 @@ import { DisableAlarmActionsCommand, EnableAlarmActionsCommand } from '@aws-sdk/
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DescribeTasksCommand, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { CreateSnapshotCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
 import { run } from '../../src/cli/main';
 import { environmentNamed, platformConfig } from '../../src/config';
 import { EnvironmentOperations, type OpsContext, type Plan } from '../../src/ops/operations';
-import { discoverResources } from '../../src/ops/resources';
+import { configuredCapacity, discoverResources } from '../../src/ops/resources';
+import { parseStateRecord } from '../../src/ops/state-store';
 import { FakeAws } from './fake-aws';
 
 const START = Date.parse('2026-11-27T12:00:00Z');
@@ -69,6 +71,9 @@ describe('pause and resume', () => {
       'booking-dev-elb5xx',
       'booking-dev-no-web-task',
       'booking-dev-api-5xx',
+      // A stopped cache task leaves the backlog publisher nothing to read (PAUSE_SILENCED_ALARMS).
+      'booking-dev-backlog-metric-missing',
+      'booking-dev-queue-depth-errors',
     ];
     assert.deepEqual(
       fake.stubs.cloudwatch.commandCalls(DisableAlarmActionsCommand).map((call) => call.args[0].input.AlarmNames),
@@ -837,5 +842,382 @@ describe('resume with the HTTP API ingress (no load balancer, a VPC link)', () =
       /sent a request to https:\/\/api-dev\.lichnails\.co\.uk\/ to wake the VPC link vldev42 \(INACTIVE\): HTTP 503/,
     );
     assert.equal(fake.stateRecord().state, 'running');
+  });
+});
+
+describe('a cache task (cache.hosting: task): stopped after web and worker, started before them', () => {
+  const CACHE = 'booking-dev-cache';
+
+  /** dev with its cache as an ECS service: web 2 tasks 2..5, worker 1 task 0..3, cache 1 task 1..1. */
+  function withCacheTask(): FakeAws {
+    const fake = new FakeAws('dev', { cacheTask: true });
+    fake.services['booking-dev-web'] = { desired: 2, running: 2, min: 2, max: 5 };
+    fake.services['booking-dev-worker'] = { desired: 1, running: 1, min: 0, max: 3 };
+    return fake;
+  }
+
+  /** The actions since `from` (an index into fake.actions). */
+  const since = (fake: FakeAws, from: number) => fake.actions.slice(from);
+
+  test('pause drains web and worker, then stops the cache task and waits until it has stopped, then the database', async () => {
+    const fake = withCacheTask();
+    const paused = await cli(fake, ['pause', 'dev']);
+    assert.equal(paused.code, 0, paused.err);
+    assert.deepEqual(fake.actions, [
+      'RegisterScalableTarget booking-dev-web 0..0',
+      'UpdateService booking-dev-web 0',
+      'RegisterScalableTarget booking-dev-worker 0..0',
+      'UpdateService booking-dev-worker 0',
+      'RegisterScalableTarget booking-dev-cache 0..0',
+      'UpdateService booking-dev-cache 0',
+      'StopDBInstance',
+    ]);
+    // The cache's bounds change only once no web or worker task is left to ack into it.
+    const drained = paused.out.indexOf('web and worker tasks drained: done');
+    assert.ok(drained > 0, paused.out);
+    assert.ok(drained < paused.out.indexOf('] set cache scaling bounds to 0..0 (now 1..1)'), paused.out);
+    assert.match(paused.out, /wait for every web and worker task to drain \(the cache stays up for their last acks\)/);
+    // The stopping task (Valkey writing its file to EFS) is waited for, not just the counts.
+    assert.match(paused.out, /waiting for cache task stopped/);
+    const stopped = paused.out.indexOf('cache task stopped: done');
+    assert.ok(stopped > 0 && stopped < paused.out.indexOf('] stop the database booking-dev ('), paused.out);
+    assert.deepEqual(fake.services[CACHE], { desired: 0, running: 0, min: 0, max: 0 });
+    assert.equal(fake.database, 'stopped');
+    // The record keeps what resume restores, the cache's 1..1 included.
+    assert.equal(fake.stateRecord().state, 'paused');
+    assert.deepEqual(fake.stateRecord().services, {
+      web: { desired: 2, min: 2, max: 5 },
+      worker: { desired: 1, min: 0, max: 3 },
+      cache: { desired: 1, min: 1, max: 1 },
+    });
+    assert.equal(fake.stubs.elasticache.commandCalls(DescribeReplicationGroupsCommand).length, 0);
+  });
+
+  test('resume starts the cache task with the database, waits until it runs and is healthy, then web and worker', async () => {
+    const fake = withCacheTask();
+    const before = structuredClone(fake.services);
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
+    const from = fake.actions.length;
+    fake.cacheTaskHealth = 'UNKNOWN'; // its health check's start period
+    const resumed = await cli(fake, ['resume', 'dev'], {
+      sleep: async () => {
+        if (fake.services[CACHE].running > 0 && fake.cacheTaskHealth !== 'HEALTHY') {
+          fake.cacheTaskHealth = 'HEALTHY';
+          fake.actions.push('(the cache task passes its health check)');
+        }
+      },
+    });
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.deepEqual(since(fake, from), [
+      'RegisterScalableTarget booking-dev-cache 1..1',
+      'UpdateService booking-dev-cache 1',
+      'StartDBInstance',
+      '(the cache task passes its health check)',
+      'RegisterScalableTarget booking-dev-web 2..5',
+      'UpdateService booking-dev-web 2',
+      'RegisterScalableTarget booking-dev-worker 0..3',
+      'UpdateService booking-dev-worker 1',
+    ]);
+    assert.match(
+      resumed.out,
+      /wait for the cache task of booking-dev-cache to run and pass its health check \(web and worker start once it answers\)/,
+    );
+    assert.match(resumed.out, /waiting for cache task up/);
+    assert.deepEqual(fake.services, before);
+    assert.equal(fake.stateRecord().state, 'running');
+  });
+
+  test('a cache task that reports no health is waited for until RUNNING only', async () => {
+    const fake = withCacheTask();
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
+    fake.cacheTaskHealth = undefined;
+    const resumed = await cli(fake, ['resume', 'dev']);
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.match(resumed.out, /cache task up: done after \d+ s/);
+  });
+
+  test('a cache task that never passes its check fails the resume before web and worker start, naming what it saw', async () => {
+    const fake = withCacheTask();
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
+    const from = fake.actions.length;
+    fake.cacheTaskHealth = 'UNHEALTHY';
+    const resumed = await cli(fake, ['resume', 'dev']);
+    assert.equal(resumed.code, 1);
+    assert.match(
+      resumed.out,
+      /resume failed: the cache task of booking-dev-cache did not run and pass its container health check within \d+ s \(last seen: 1 RUNNING\/UNHEALTHY; .*and the cache's logs, then run "npx booking-infra resume dev" again/,
+    );
+    assert.ok(!since(fake, from).some((action) => /booking-dev-(web|worker)/.test(action)), fake.actions.join('\n'));
+    assert.equal(fake.stateRecord().state, 'resuming');
+  });
+
+  test('a resume that failed with the cache up and web not yet started completes when run again', async () => {
+    const fake = withCacheTask();
+    const before = structuredClone(fake.services);
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
+    fake.failOnce(
+      'RegisterScalableTarget booking-dev-web',
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+    );
+    const first = await cli(fake, ['resume', 'dev']);
+    assert.equal(first.code, 1);
+    assert.match(first.out, /resume failed: Rate exceeded/);
+    assert.deepEqual(fake.services[CACHE], { desired: 1, running: 1, min: 1, max: 1 });
+    assert.deepEqual(fake.services['booking-dev-web'], { desired: 0, running: 0, min: 0, max: 0 });
+    assert.equal(fake.stateRecord().state, 'resuming');
+
+    const from = fake.actions.length;
+    const again = await cli(fake, ['resume', 'dev']);
+    assert.equal(again.code, 0, again.err);
+    // The cache is up already: only checked, then web and worker.
+    assert.deepEqual(since(fake, from), [
+      'RegisterScalableTarget booking-dev-web 2..5',
+      'UpdateService booking-dev-web 2',
+      'RegisterScalableTarget booking-dev-worker 0..3',
+      'UpdateService booking-dev-worker 1',
+    ]);
+    assert.match(again.out, /cache task up: done/);
+    assert.deepEqual(fake.services, before);
+    assert.equal(fake.stateRecord().state, 'running');
+  });
+
+  test('a pause that failed with web and worker drained and the cache still up stops the cache when run again', async () => {
+    const fake = withCacheTask();
+    fake.failOnce(
+      'RegisterScalableTarget booking-dev-cache',
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+    );
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 1);
+    assert.deepEqual(fake.services[CACHE], { desired: 1, running: 1, min: 1, max: 1 });
+    assert.equal(fake.stateRecord().state, 'pausing');
+    const from = fake.actions.length;
+    const again = await cli(fake, ['pause', 'dev']);
+    assert.equal(again.code, 0, again.err);
+    assert.deepEqual(since(fake, from), [
+      'RegisterScalableTarget booking-dev-cache 0..0',
+      'UpdateService booking-dev-cache 0',
+      'StopDBInstance',
+    ]);
+    // What the first run recorded is kept: web 2..5 although it was at 0..0 when run again.
+    assert.deepEqual(fake.stateRecord().services, {
+      web: { desired: 2, min: 2, max: 5 },
+      worker: { desired: 1, min: 0, max: 3 },
+      cache: { desired: 1, min: 1, max: 1 },
+    });
+  });
+
+  test('two pauses at once: the second is refused naming the holder, the first completes', async () => {
+    const fake = withCacheTask();
+    const hold = gate();
+    const waiting = gate();
+    const first = cli(fake, ['pause', 'dev'], {
+      sleep: async () => {
+        waiting.open();
+        await hold.opened;
+      },
+    });
+    await waiting.opened;
+    const second = await cli(fake, ['pause', 'dev'], { actor: 'schedule' });
+    assert.equal(second.code, 1);
+    assert.match(second.err, /pause of dev: another transition holds the lock: cli:alice@laptop is running "pause"/);
+    hold.open();
+    const done = await first;
+    assert.equal(done.code, 0, done.err);
+    assert.equal(fake.stateRecord().state, 'paused');
+    assert.deepEqual(fake.stateRecord().services.cache, { desired: 1, min: 1, max: 1 });
+    assert.deepEqual(fake.services[CACHE], { desired: 0, running: 0, min: 0, max: 0 });
+    assert.equal(fake.actions.filter((action) => action === 'UpdateService booking-dev-cache 0').length, 1);
+    assert.equal(fake.lock(), undefined);
+  });
+
+  test('a record holds the cache role; any other role is refused', () => {
+    const record = parseStateRecord(
+      {
+        state: 'paused',
+        version: 3,
+        changedAt: '2026-11-27T10:00:00Z',
+        services: { cache: { desired: 1, min: 1, max: 1 } },
+      },
+      'test',
+    );
+    assert.deepEqual(record.services.cache, { desired: 1, min: 1, max: 1 });
+    assert.throws(
+      () =>
+        parseStateRecord(
+          {
+            state: 'paused',
+            version: 3,
+            changedAt: '2026-11-27T10:00:00Z',
+            services: { db: { desired: 1, min: 1, max: 1 } },
+          },
+          'test',
+        ),
+      /services\.db is .* expected only web, worker, cache/,
+    );
+  });
+
+  test('the configured bounds: 1..1 for the cache with hosting task, none with ElastiCache; resume without a record restores them', async () => {
+    const dev = environmentNamed(platformConfig, 'dev');
+    const taskDev = { ...dev, cache: { ...dev.cache, hosting: 'task' as const } };
+    assert.deepEqual(configuredCapacity(taskDev).cache, { min: 1, max: 1 });
+    assert.ok(!('cache' in configuredCapacity({ ...dev, cache: { ...dev.cache, hosting: 'elasticache' } })));
+
+    const fake = withCacheTask();
+    fake.database = 'stopped';
+    for (const name of Object.keys(fake.services)) fake.services[name] = { desired: 0, running: 0, min: 0, max: 0 };
+    const resources = await discoverResources(fake.clients.cloudformation, platformConfig.shared, taskDev);
+    assert.deepEqual(resources.services.at(-1), { role: 'cache', name: CACHE });
+    assert.equal(resources.cacheId, undefined);
+    const operations = new EnvironmentOperations(resources, {
+      clients: fake.clients,
+      report: () => undefined,
+      sleep: async () => undefined,
+      now: () => START,
+    });
+    await operations.transition('resume', (observed) => operations.planResume(observed));
+    assert.deepEqual(fake.services[CACHE], { desired: 1, running: 1, min: 1, max: 1 });
+    assert.deepEqual(fake.stateRecord().services.cache, { desired: 1, min: 1, max: 1 });
+  });
+
+  test('status shows the cache service and its counts, in text and JSON; a cache task running while paused is drift', async () => {
+    const fake = withCacheTask();
+    fake.setStateRecord({
+      state: 'running',
+      changedAt: '2026-11-27T10:00:00Z',
+      services: {
+        web: { desired: 2, min: 2, max: 5 },
+        worker: { desired: 1, min: 0, max: 3 },
+        cache: { desired: 1, min: 1, max: 1 },
+      },
+    });
+    const json = JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out);
+    assert.equal(json.observed, 'running');
+    assert.deepEqual(json.drift, []);
+    assert.deepEqual(json.cache, { service: CACHE, running: 1, desired: 1 });
+    assert.deepEqual(
+      json.services.map((s: any) => [s.role, s.name]),
+      [
+        ['web', 'booking-dev-web'],
+        ['worker', 'booking-dev-worker'],
+        ['cache', CACHE],
+      ],
+    );
+    const text = await cli(fake, ['status', 'dev']);
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.out, /^ {2}cache: task booking-dev-cache, 1 running of 1 desired$/m);
+    assert.match(text.out, /cache service booking-dev-cache: 1 desired, 1 running, 0 pending, bounds 1\.\.1/);
+    assert.equal(fake.stubs.elasticache.commandCalls(DescribeReplicationGroupsCommand).length, 0);
+
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
+    const paused = JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out);
+    assert.equal(paused.observed, 'paused');
+    assert.deepEqual(paused.drift, []);
+    assert.deepEqual(paused.cache, { service: CACHE, running: 0, desired: 0 });
+
+    fake.services[CACHE] = { desired: 1, running: 1, min: 0, max: 0 };
+    const drifted = JSON.parse((await cli(fake, ['status', 'dev', '--json'])).out);
+    assert.equal(drifted.observed, 'mixed');
+    assert.deepEqual(drifted.drift, ['cache has 1 running of 1 desired, bounds 0..0, although recorded paused']);
+    assert.equal(drifted.converge, 'npx booking-infra pause dev');
+  });
+});
+
+describe('minimal with a cache task: the queues are checked, there is no ElastiCache to snapshot', () => {
+  const CACHE = 'booking-dev-cache';
+
+  test('refuses while Dramatiq holds messages, naming the data on EFS, before changing anything', async () => {
+    const fake = new FakeAws('dev', { cacheTask: true });
+    fake.liveQueuedJobs = 3;
+    const result = await cli(fake, ['minimal', 'dev']);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.err,
+      /3 Dramatiq messages are queued \(ready, delayed or in progress\) in dev's cache task, whose data \(on EFS\) the minimal deploy deletes\. Resume and let the workers finish them, or run again with --drop-queued-jobs/,
+    );
+    assert.deepEqual(fake.mutatingCalls(), []);
+  });
+
+  test('counts the messages after web and worker stopped and before the cache stops; no snapshot', async () => {
+    const fake = new FakeAws('dev', { cacheTask: true });
+    fake.liveQueuedJobs = 0;
+    const result = await cli(fake, ['minimal', 'dev']);
+    assert.equal(result.code, 0, result.err);
+    const out = result.out;
+    const drained = out.indexOf('web and worker tasks drained: done');
+    const counted = out.indexOf('] count the Dramatiq messages held');
+    const cacheStops = out.indexOf('] set cache scaling bounds to 0..0');
+    assert.ok(drained > 0 && drained < counted && counted < cacheStops, out);
+    assert.match(out, /0 Dramatiq messages held/);
+    assert.ok(out.indexOf('] go on only if the count found no Dramatiq message') > out.indexOf('] record paused'), out);
+    assert.match(out, /record minimal \(the minimal deploy may now remove the cache task and its data on EFS/);
+    assert.match(out, /it removes the load balancer, the services and the cache with its data on EFS/);
+    assert.doesNotMatch(out, /snapshot/);
+    assert.equal(fake.stubs.elasticache.commandCalls(CreateSnapshotCommand).length, 0);
+    assert.equal(fake.stubs.elasticache.commandCalls(DescribeReplicationGroupsCommand).length, 0);
+    assert.equal(fake.stateRecord().state, 'minimal');
+    assert.deepEqual(fake.stateRecord().services.cache, { desired: 1, min: 1, max: 1 });
+    assert.deepEqual(fake.services[CACHE], { desired: 0, running: 0, min: 0, max: 0 });
+    assert.equal(fake.database, 'stopped');
+  });
+
+  test('a message held once web and worker stopped: the pause completes, and the environment is left paused', async () => {
+    const fake = new FakeAws('dev', { cacheTask: true });
+    fake.queuedJobs = [[START - 120_000, 0]];
+    let measured = false;
+    const result = await cli(fake, ['minimal', 'dev'], {
+      sleep: async () => {
+        if (!measured) fake.liveQueuedJobs = 1;
+        measured = true;
+      },
+    });
+    assert.equal(result.code, 1);
+    assert.match(
+      result.out,
+      /minimal failed: 1 Dramatiq message is queued .* in dev's cache task, whose data \(on EFS\) the minimal deploy deletes; dev is left paused/,
+    );
+    assert.equal(fake.stateRecord().state, 'paused');
+    assert.deepEqual(fake.services[CACHE], { desired: 0, running: 0, min: 0, max: 0 });
+    assert.equal(fake.database, 'stopped');
+  });
+
+  test('from paused: the cache task is started alone to count its messages, then stopped again', async () => {
+    const fake = new FakeAws('dev', { cacheTask: true });
+    assert.equal((await cli(fake, ['pause', 'dev'])).code, 0);
+    const from = fake.actions.length;
+    fake.liveQueuedJobs = 0;
+    const result = await cli(fake, ['minimal', 'dev']);
+    assert.equal(result.code, 0, result.err);
+    assert.deepEqual(fake.actions.slice(from), [
+      'RegisterScalableTarget booking-dev-cache 1..1',
+      'UpdateService booking-dev-cache 1',
+      'RegisterScalableTarget booking-dev-cache 0..0',
+      'UpdateService booking-dev-cache 0',
+    ]);
+    assert.match(result.out, /started alone so that its messages can be counted; stopped again after/);
+    const up = result.out.indexOf('cache task up: done');
+    assert.ok(up > 0 && up < result.out.indexOf('] count the Dramatiq messages held'), result.out);
+    assert.equal(fake.stateRecord().state, 'minimal');
+    assert.deepEqual(fake.services[CACHE], { desired: 0, running: 0, min: 0, max: 0 });
+  });
+
+  test('--drop-queued-jobs: no count, the cache stops with the pause', async () => {
+    const fake = new FakeAws('dev', { cacheTask: true });
+    fake.liveQueuedJobs = 40;
+    const result = await cli(fake, ['minimal', 'dev', '--drop-queued-jobs']);
+    assert.equal(result.code, 0, result.err);
+    assert.doesNotMatch(result.out, /count the Dramatiq messages/);
+    assert.equal(fake.stateRecord().state, 'minimal');
+  });
+
+  test('--snapshot-cache is refused: the data is on EFS, which the minimal deploy deletes', async () => {
+    const fake = new FakeAws('dev', { cacheTask: true });
+    fake.liveQueuedJobs = 0;
+    const result = await cli(fake, ['minimal', 'dev', '--snapshot-cache']);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.err,
+      /dev's cache is a Valkey task \(booking-dev-cache\) whose data is on EFS, not an ElastiCache replication group: there is no snapshot to take \(--snapshot-cache\), and the minimal deploy deletes the file system with the data/,
+    );
+    assert.deepEqual(fake.mutatingCalls(), []);
   });
 });

@@ -3,8 +3,8 @@ import { before, describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { type EnvironmentConfig, environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
 import { WEB_HEALTH_CHECK, withAppPort } from '../../src/config/application';
-import { OPS_LAMBDA_VARIABLES as V } from '../../src/ops/contracts';
-import { configuredCapacity } from '../../src/ops/resources';
+import { OPS_LAMBDA_VARIABLES as V, STACK_OUTPUTS } from '../../src/ops/contracts';
+import { CACHE_TASK_BOUNDS, configuredCapacity } from '../../src/ops/resources';
 import {
   ACTIONS_WITHOUT_RESOURCE_TYPES,
   resourcesOfType,
@@ -29,6 +29,13 @@ function service(json: Record<string, any>, name: string): [string, any] {
   const found = resourcesOfType(json, 'AWS::ECS::Service').find(([, s]) => s.Properties.ServiceName === name);
   assert.ok(found, `service ${name}`);
   return [found[0], found[1].Properties];
+}
+
+/** The Cloud Map service registering `name` (`web`, `cache`) in the environment's namespace. */
+function cloudMapService(json: Record<string, any>, name: string): [string, any] {
+  const found = resourcesOfType(json, 'AWS::ServiceDiscovery::Service').find(([, s]) => s.Properties.Name === name);
+  assert.ok(found, `Cloud Map service ${name}`);
+  return found;
 }
 
 function scalableTargetOf(json: Record<string, any>, serviceId: string): any {
@@ -62,6 +69,11 @@ function guardFunction(platform: SynthesizedPlatform, envName: string): string {
   return gate.Properties.ServiceToken['Fn::GetAtt'][0];
 }
 
+/** The output of another stack a cross-stack value reads (Fn::GetStackOutput), or undefined. */
+function outputName(value: unknown): string | undefined {
+  return /"OutputName":"([^"]+)"/.exec(JSON.stringify(value))?.[1];
+}
+
 const SECRET_NAMES = ['DATABASE_USER', 'DATABASE_PASSWORD', 'REDIS_PASSWORD', 'DJANGO_SECRET_KEY'];
 
 const DEV = environmentNamed(platformConfig, 'dev');
@@ -80,6 +92,19 @@ const DEV_ALB: EnvironmentConfig = {
   },
 };
 
+/**
+ * Dev on the ElastiCache cache it had before its cache task (`cache.hosting: 'task'`), still behind
+ * its HTTP API: what a task cache adds to the app stack is absent there.
+ */
+const DEV_ELASTICACHE: EnvironmentConfig = { ...DEV, cache: { ...DEV.cache, hosting: 'elasticache', task: undefined } };
+
+/** `cache.hosting: 'task'` (dev): the cache is an ECS service of the app stack; ElastiCache (prod) otherwise. */
+const hasCacheTask = (env: EnvironmentConfig) => env.cache.hosting === 'task';
+
+/** The app stack's ECS services: web and worker, and the cache's with a task cache. */
+const serviceRoles = (env: EnvironmentConfig) =>
+  hasCacheTask(env) ? (['web', 'worker', 'cache'] as const) : (['web', 'worker'] as const);
+
 /** The alarm actions of the ops stack's alerts topic. */
 const OPS_TOPIC = /OpsTopicArn|AlertsTopic/;
 
@@ -87,9 +112,11 @@ describe('compute tier', () => {
   let platform: SynthesizedPlatform;
   let devAlb: SynthesizedPlatform;
   let minimal: SynthesizedPlatform;
+  let devElastiCache: SynthesizedPlatform;
   before(() => {
     platform = synth();
     devAlb = synth({ ...platformConfig, environments: [DEV_ALB] });
+    devElastiCache = synth({ ...platformConfig, environments: [DEV_ELASTICACHE] });
     // Both at once: dev's HTTP API and prod's ALB go away alike.
     minimal = synth(withEnvironment('prod', { state: 'minimal' }, withEnvironment('dev', { state: 'minimal' })));
   });
@@ -107,8 +134,9 @@ describe('compute tier', () => {
   for (const envName of ['dev', 'prod'] as const) {
     const env = environmentNamed(platformConfig, envName);
     const alb = behindAlb(envName);
+    const cacheTask = hasCacheTask(env);
 
-    test(`${envName}: web task runs the app behind a PgBouncer sidecar it waits for`, () => {
+    test(`${envName}: web task runs the app behind ${cacheTask ? 'the PgBouncer and cache-tunnel sidecars' : 'a PgBouncer sidecar'} it waits for`, () => {
       const td = taskDefinition(platform.json(envName, 'app'), `booking-${envName}-web`);
       assert.equal(td.Cpu, String(env.compute.web.cpu));
       assert.equal(td.Memory, String(env.compute.web.memoryMiB));
@@ -117,12 +145,34 @@ describe('compute tier', () => {
       const pgbouncer = container(td, 'pgbouncer');
       assert.deepEqual(app.PortMappings, [{ ContainerPort: 8000, Protocol: 'tcp', Name: 'http' }]);
       assert.deepEqual(app.Command, withAppPort(env.compute.web.command, env.compute.appPort));
-      assert.deepEqual(app.DependsOn, [{ ContainerName: 'pgbouncer', Condition: 'HEALTHY' }]);
+      assert.deepEqual(app.DependsOn, [
+        ...(cacheTask ? [{ ContainerName: 'cache-tunnel', Condition: 'HEALTHY' }] : []),
+        { ContainerName: 'pgbouncer', Condition: 'HEALTHY' },
+      ]);
       const environment = Object.fromEntries(app.Environment.map((e: any) => [e.Name, e.Value]));
       assert.equal(environment.DATABASE_HOST, '127.0.0.1');
       assert.equal(environment.DATABASE_PORT, '6432');
       assert.equal(environment.ALLOWED_HOSTS, env.apiHost);
-      assert.equal(environment.REDIS_TLS, 'true');
+      assert.equal(environment.REDIS_PORT, '6379');
+      if (cacheTask) {
+        // Plain text to the task's own tunnel, which speaks TLS-PSK to the cache task with the data stack's key.
+        assert.equal(environment.REDIS_HOST, '127.0.0.1');
+        assert.equal(environment.REDIS_TLS, 'false');
+        const tunnel = container(td, 'cache-tunnel');
+        assert.equal(tunnel.Essential, true, 'no tunnel, no cache: the task stops with it');
+        assert.deepEqual(tunnel.Environment, [{ Name: 'CACHE_HOST', Value: 'cache.booking-dev.internal' }]);
+        assert.deepEqual(
+          tunnel.Secrets.map((s: any) => s.Name),
+          ['CACHE_PSK'],
+        );
+        const [psk] = tunnel.Secrets;
+        assert.match(outputName(psk.ValueFrom)!, /^PublishOutputRefCacheTaskTunnelKey/);
+        assert.equal(psk.ValueFrom['Fn::Join'][1].at(-1), ':psk::');
+      } else {
+        // TLS from the app itself to the replication group.
+        assert.match(outputName(environment.REDIS_HOST)!, /CacheReplicationGroup.*PrimaryEndPointAddress/);
+        assert.equal(environment.REDIS_TLS, 'true');
+      }
       assert.equal(pgbouncer.User, '10001');
       assert.equal(pgbouncer.ReadonlyRootFilesystem, true);
       assert.deepEqual(pgbouncer.HealthCheck.Command, ['CMD-SHELL', 'nc -z 127.0.0.1 6432 || exit 1']);
@@ -167,10 +217,14 @@ describe('compute tier', () => {
       assert.deepEqual(worker.LoadBalancers ?? [], []);
     });
 
-    test(`${envName}: migrate task runs manage.py migrate straight against the database with the worker's roles`, () => {
+    test(`${envName}: migrate task runs manage.py migrate straight against the database with the worker's roles${cacheTask ? ', its one sidecar the cache tunnel' : ''}`, () => {
       const json = platform.json(envName, 'app');
       const td = taskDefinition(json, `booking-${envName}-migrate`);
-      assert.equal(td.ContainerDefinitions.length, 1);
+      // No PgBouncer; with a task cache, the tunnel the app's cache settings point at.
+      assert.deepEqual(
+        td.ContainerDefinitions.map((c: any) => c.Name),
+        cacheTask ? ['app', 'cache-tunnel'] : ['app'],
+      );
       const app = container(td, 'app');
       assert.deepEqual(app.Command, ['python', 'manage.py', 'migrate', '--noinput']);
       const environment = Object.fromEntries(app.Environment.map((e: any) => [e.Name, e.Value]));
@@ -208,33 +262,44 @@ describe('compute tier', () => {
       assert.equal(app.HealthCheck, undefined, 'the ALB decides web health (the seed removed the container check)');
     });
 
-    test(`${alb.label}: the web service registers its app container's port in the target group, not in Cloud Map`, () => {
+    test(`${alb.label}: the web service registers its app container's port in the target group, not in Cloud Map${hasCacheTask(alb.env) ? ' (which names the cache task only)' : ''}`, () => {
       const json = alb.platform.json(envName, 'app');
+      const albCacheTask = hasCacheTask(alb.env);
       const [, web] = service(json, `booking-${envName}-web`);
       const [[targetGroupId]] = resourcesOfType(json, 'AWS::ElasticLoadBalancingV2::TargetGroup');
       assert.deepEqual(web.LoadBalancers, [
         { ContainerName: 'app', ContainerPort: 8000, TargetGroupArn: { Ref: targetGroupId } },
       ]);
       assert.equal(web.ServiceRegistries, undefined);
-      assert.equal(resourcesOfType(json, 'AWS::ServiceDiscovery::Service').length, 0);
+      // The private namespace exists behind an ALB only for a task cache, whose clients find it there.
+      assert.deepEqual(
+        resourcesOfType(json, 'AWS::ServiceDiscovery::Service').map(([, discovery]) => discovery.Properties.Name),
+        albCacheTask ? ['cache'] : [],
+      );
+      assert.equal(resourcesOfType(json, 'AWS::ServiceDiscovery::PrivateDnsNamespace').length, albCacheTask ? 1 : 0);
     });
 
-    test(`${envName}: no DesiredCount, so a deploy leaves the running count alone (a pause included)`, () => {
+    test(`${envName}: no DesiredCount${cacheTask ? " (the cache task's service neither)" : ''}, so a deploy leaves the running count alone (a pause included)`, () => {
       const json = platform.json(envName, 'app');
-      for (const role of ['web', 'worker'] as const) {
+      assert.equal(resourcesOfType(json, 'AWS::ECS::Service').length, serviceRoles(env).length);
+      for (const role of serviceRoles(env)) {
         const [, props] = service(json, `booking-${envName}-${role}`);
         assert.ok(!('DesiredCount' in props), `${role} has DesiredCount ${props.DesiredCount}`);
       }
     });
 
-    test(`${envName}: scaling bounds come from Custom::ServiceBounds (resolved by the guard from the configured bounds); capacity mix follows config`, () => {
+    test(`${envName}: scaling bounds come from Custom::ServiceBounds (resolved by the guard from the configured bounds${cacheTask ? "; the cache task's 1..1" : ''}); capacity mix follows config`, () => {
       const json = platform.json(envName, 'app');
       const guard = guardFunction(platform, envName);
       const allBounds = resourcesOfType(json, 'Custom::ServiceBounds');
-      assert.equal(allBounds.length, 2);
-      for (const role of ['web', 'worker'] as const) {
+      assert.equal(allBounds.length, serviceRoles(env).length);
+      for (const role of serviceRoles(env)) {
         const [id] = service(json, `booking-${envName}-${role}`);
-        const cfg = env.compute[role];
+        // One Valkey task while running, never two on its data file.
+        const cfg =
+          role === 'cache'
+            ? { minTasks: CACHE_TASK_BOUNDS.min, maxTasks: CACHE_TASK_BOUNDS.max, scheduledMinimums: undefined }
+            : env.compute[role];
         const [, target] = scalableTargetOf(json, id);
         const min = target.Properties.MinCapacity['Fn::GetAtt'];
         const max = target.Properties.MaxCapacity['Fn::GetAtt'];
@@ -266,6 +331,11 @@ describe('compute tier', () => {
             ]
           : [{ CapacityProvider: 'FARGATE_SPOT', Weight: 100 }];
       assert.deepEqual(web.CapacityProviderStrategy, expectedWeb);
+      if (cacheTask) {
+        const [, cache] = service(json, `booking-${envName}-cache`);
+        assert.equal(env.cache.task?.spot, true);
+        assert.deepEqual(cache.CapacityProviderStrategy, [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }]);
+      }
     });
 
     test(`${alb.label}: web scales on CPU and on requests per task`, () => {
@@ -318,17 +388,45 @@ describe('compute tier', () => {
       assert.deepEqual(scaleIn.StepAdjustments, [{ MetricIntervalUpperBound: 0, ScalingAdjustment: w.minTasks }]);
     });
 
-    test(`${envName}: the backlog publisher runs every minute in the VPC, next to the cache`, () => {
+    test(`${envName}: the backlog publisher runs every minute in the VPC, next to the cache, ${cacheTask ? "through the cache task's TLS-PSK tunnel with the cache's password" : 'as its own IAM cache user'}`, () => {
       const json = platform.json(envName, 'app');
       const [, fn] = resourcesOfType(json, 'AWS::Lambda::Function')
         .filter(([, f]) => f.Properties.Environment?.Variables?.QUEUES)
         .at(0)!;
-      assert.equal(fn.Properties.Environment.Variables.QUEUES, 'default');
-      assert.equal(fn.Properties.Environment.Variables.CACHE_TLS, 'true');
-      // IAM authentication as its own read-only cache user: no token in its environment.
-      assert.equal(fn.Properties.Environment.Variables.CACHE_AUTH_TOKEN, undefined);
-      assert.ok(fn.Properties.Environment.Variables.CACHE_USER);
-      assert.ok(fn.Properties.Environment.Variables.CACHE_REPLICATION_GROUP_ID);
+      const variables = fn.Properties.Environment.Variables;
+      assert.equal(variables.QUEUES, 'default');
+      assert.equal(variables.CACHE_AUTH_TOKEN, undefined);
+      const publisherActions = resourcesOfType(json, 'AWS::IAM::Policy')
+        .filter(([id]) => id.startsWith('QueueMetrics'))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()));
+      if (cacheTask) {
+        assert.equal(variables.CACHE_HOST, 'cache.booking-dev.internal');
+        assert.equal(variables.CACHE_PORT, '6379');
+        assert.equal(variables.CACHE_TLS, 'psk');
+        // No NAT and no Secrets Manager endpoint to read them at run time: CloudFormation resolves
+        // both secrets at deploy time (dynamic references; the template holds neither value).
+        for (const [name, secret, key] of [
+          ['CACHE_TUNNEL_PSK', 'CacheTaskTunnelKey', 'psk'],
+          ['CACHE_PASSWORD', 'CacheTaskAuthToken', 'token'],
+        ]) {
+          assert.equal(variables[name]['Fn::Join'][1][0], '{{resolve:secretsmanager:', name);
+          assert.match(outputName(variables[name])!, new RegExp(`^PublishOutputRef${secret}`), name);
+          assert.equal(variables[name]['Fn::Join'][1].at(-1), `:SecretString:${key}::}}`, name);
+        }
+        assert.equal(variables.CACHE_USER, undefined);
+        assert.equal(variables.CACHE_REPLICATION_GROUP_ID, undefined);
+        assert.ok(
+          !publisherActions.some((action: string) => action.startsWith('elasticache:')),
+          publisherActions.join(', '),
+        );
+      } else {
+        assert.equal(variables.CACHE_TLS, 'true');
+        // IAM authentication as its own read-only cache user: no token in its environment.
+        assert.equal(variables.CACHE_PASSWORD, undefined);
+        assert.ok(variables.CACHE_USER);
+        assert.ok(variables.CACHE_REPLICATION_GROUP_ID);
+        assert.ok(publisherActions.includes('elasticache:Connect'));
+      }
       assert.ok(fn.Properties.VpcConfig.SubnetIds.length >= 2);
       const rules = resourcesOfType(json, 'AWS::Events::Rule')
         .map(([, r]) => r.Properties.ScheduleExpression)
@@ -430,18 +528,28 @@ describe('compute tier', () => {
     });
   });
 
-  test("dev (HTTP API): the web service registers its app container's port in Cloud Map (SRV), not in a target group", () => {
+  test("dev (HTTP API): the web service registers its app container's port in Cloud Map (SRV), not in a target group, in the namespace it shares with the cache task", () => {
     const json = platform.json('dev', 'app');
     const [, web] = service(json, 'booking-dev-web');
     assert.deepEqual(web.LoadBalancers, []);
-    const [[discoveryId, discovery]] = resourcesOfType(json, 'AWS::ServiceDiscovery::Service');
+    const [discoveryId, discovery] = cloudMapService(json, 'web');
     assert.deepEqual(web.ServiceRegistries, [
       { ContainerName: 'app', ContainerPort: 8000, RegistryArn: { 'Fn::GetAtt': [discoveryId, 'Arn'] } },
     ]);
-    const [[namespaceId, namespace]] = resourcesOfType(json, 'AWS::ServiceDiscovery::PrivateDnsNamespace');
+    // One namespace, the app stack's own (not the HTTP API module's): the web tasks and the cache task.
+    const [[namespaceId, namespace], ...others] = resourcesOfType(json, 'AWS::ServiceDiscovery::PrivateDnsNamespace');
+    assert.deepEqual(others, []);
+    assert.match(namespaceId, /^Namespace[0-9A-F]{8}$/);
     assert.equal(namespace.Properties.Name, 'booking-dev.internal');
-    assert.equal(discovery.Properties.Name, 'web');
-    assert.deepEqual(discovery.Properties.DnsConfig.NamespaceId, { 'Fn::GetAtt': [namespaceId, 'Id'] });
+    assert.deepEqual(
+      resourcesOfType(json, 'AWS::ServiceDiscovery::Service')
+        .map(([, d]) => [d.Properties.Name, d.Properties.DnsConfig.NamespaceId])
+        .sort(),
+      [
+        ['cache', { 'Fn::GetAtt': [namespaceId, 'Id'] }],
+        ['web', { 'Fn::GetAtt': [namespaceId, 'Id'] }],
+      ],
+    );
     assert.deepEqual(discovery.Properties.DnsConfig.DnsRecords, [{ TTL: 10, Type: 'SRV' }]);
     // ECS reports the container health check to Cloud Map: a failing task is deregistered.
     assert.deepEqual(discovery.Properties.HealthCheckCustomConfig, { FailureThreshold: 1 });
@@ -516,7 +624,7 @@ describe('compute tier', () => {
     assert.match(JSON.stringify(link.Properties.SecurityGroupIds), /NetworkingVpcLinkSecurityGroup/);
     const [, web] = service(json, 'booking-dev-web');
     assert.deepEqual(link.Properties.SubnetIds, web.NetworkConfiguration.AwsvpcConfiguration.Subnets);
-    const [[discoveryId]] = resourcesOfType(json, 'AWS::ServiceDiscovery::Service');
+    const [discoveryId] = cloudMapService(json, 'web');
     const [[integrationId, integration]] = resourcesOfType(json, 'AWS::ApiGatewayV2::Integration');
     assert.deepEqual(
       {
@@ -568,6 +676,9 @@ describe('compute tier', () => {
     const [, fn] = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('Schedule'))!;
     const [webId] = service(json, 'booking-dev-web');
     const [workerId] = service(json, 'booking-dev-worker');
+    const cacheService = hasCacheTask(env)
+      ? { [V.cacheService]: { 'Fn::GetAtt': [service(json, 'booking-dev-cache')[0], 'Name'] } }
+      : {};
     return {
       actual: fn.Properties.Environment.Variables,
       common: {
@@ -577,6 +688,7 @@ describe('compute tier', () => {
         [V.cluster]: 'booking-dev',
         [V.webService]: { 'Fn::GetAtt': [webId, 'Name'] },
         [V.workerService]: { 'Fn::GetAtt': [workerId, 'Name'] },
+        ...cacheService,
         [V.apiUrl]: 'https://api-dev.lichnails.co.uk/',
         [V.migrateFamily]: 'booking-dev-migrate',
         [V.pipelineName]: 'booking-dev',
@@ -587,7 +699,7 @@ describe('compute tier', () => {
     };
   };
 
-  test('dev (HTTP API): the schedule Lambda gets its resources, the VPC link and API URL (no target group), the state table and the configured bounds as variables', () => {
+  test('dev (HTTP API): the schedule Lambda gets its resources (the cache service among them), the VPC link and API URL (no target group), the state table and the configured bounds as variables', () => {
     const json = platform.json('dev', 'app');
     const { actual, common } = scheduleVariables(json, DEV);
     const [[vpcLinkId]] = resourcesOfType(json, 'AWS::ApiGatewayV2::VpcLink');
@@ -602,7 +714,8 @@ describe('compute tier', () => {
     assert.deepEqual(actual, { ...common, [V.targetGroupArn]: { Ref: targetGroupId } });
   });
 
-  test("the schedule Lambda reads target health behind an ALB; behind the HTTP API, its VPC link and the web tasks' health", () => {
+  // Behind an ALB without a task cache, no ecs:DescribeTasks at all: test/modules/schedule.test.ts.
+  test("the schedule Lambda reads target health behind an ALB, and dev's cache task's health; behind the HTTP API, its VPC link and the tasks' health", () => {
     const statementsOf = (json: Record<string, any>) =>
       resourcesOfType(json, 'AWS::IAM::Policy')
         .filter(([id]) => id.startsWith('ScheduleOperator'))
@@ -612,7 +725,10 @@ describe('compute tier', () => {
 
     const albStatements = statementsOf(devAlb.json('dev', 'app'));
     assert.deepEqual(granting(albStatements, 'elasticloadbalancing:DescribeTargetHealth'), ['*']);
-    assert.deepEqual(granting(albStatements, 'ecs:DescribeTasks'), []);
+    // A resume waits for the cache task's health before starting web and worker.
+    assert.deepEqual(granting(albStatements, 'ecs:DescribeTasks'), [
+      'arn:aws:ecs:eu-west-2:111111111111:task/booking-dev/*',
+    ]);
     assert.deepEqual(granting(albStatements, 'apigateway:GET'), []);
 
     const json = platform.json('dev', 'app');
@@ -627,13 +743,14 @@ describe('compute tier', () => {
     ]);
   });
 
-  test("dev: the schedule Lambda's role names every resource it touches; no SSM state parameter", () => {
+  test("dev: the schedule Lambda's role names every resource it touches (the cache service too); no SSM state parameter", () => {
     const json = platform.json('dev', 'app');
     const statements = resourcesOfType(json, 'AWS::IAM::Policy')
       .filter(([id]) => id.startsWith('ScheduleOperator'))
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     const [webId] = service(json, 'booking-dev-web');
     const [workerId] = service(json, 'booking-dev-worker');
+    const [cacheId] = service(json, 'booking-dev-cache');
     const byAction = (action: string) => {
       const found = statements.filter((s: any) => [s.Action].flat().includes(action));
       assert.equal(found.length, 1, action);
@@ -657,7 +774,7 @@ describe('compute tier', () => {
     assert.deepEqual([pipeline.Action].flat(), ['codepipeline:GetPipelineState']);
     assert.equal(pipeline.Resource, 'arn:aws:codepipeline:eu-west-2:111111111111:booking-dev');
     const services = byAction('ecs:UpdateService');
-    assert.deepEqual(services.Resource, [{ Ref: webId }, { Ref: workerId }]);
+    assert.deepEqual(services.Resource.map((resource: any) => resource.Ref).sort(), [cacheId, webId, workerId].sort());
     const rds = byAction('rds:StopDBInstance');
     assert.deepEqual([rds.Action].flat().sort(), [
       'rds:DescribeDBInstances',
@@ -668,6 +785,53 @@ describe('compute tier', () => {
     const actions = statements.flatMap((s: any) => [s.Action].flat());
     assert.ok(!actions.some((a: string) => a.startsWith('ssm:')), `SSM actions: ${actions.join(', ')}`);
     assert.equal(resourcesOfType(json, 'AWS::Scheduler::Schedule').length, 2);
+  });
+
+  test('dev with ElastiCache: no cache service, bounds or tunnel; the app talks TLS to the replication group', () => {
+    const json = devElastiCache.json('dev', 'app');
+    assert.deepEqual(
+      resourcesOfType(json, 'AWS::ECS::Service')
+        .map(([, s]) => s.Properties.ServiceName)
+        .sort(),
+      ['booking-dev-web', 'booking-dev-worker'],
+    );
+    assert.deepEqual(
+      resourcesOfType(json, 'Custom::ServiceBounds')
+        .map(([, b]) => b.Properties.Role)
+        .sort(),
+      ['web', 'worker'],
+    );
+    for (const role of ['web', 'worker', 'migrate']) {
+      const td = taskDefinition(json, `booking-dev-${role}`);
+      assert.ok(!td.ContainerDefinitions.some((c: any) => c.Name === 'cache-tunnel'), role);
+      const app = container(td, 'app');
+      const environment = Object.fromEntries(app.Environment.map((e: any) => [e.Name, e.Value]));
+      assert.match(outputName(environment.REDIS_HOST)!, /CacheReplicationGroup.*PrimaryEndPointAddress/, role);
+      assert.equal(environment.REDIS_TLS, 'true', role);
+    }
+    assert.deepEqual(container(taskDefinition(json, 'booking-dev-web'), 'app').DependsOn, [
+      { ContainerName: 'pgbouncer', Condition: 'HEALTHY' },
+    ]);
+    assert.equal(json.Outputs?.[STACK_OUTPUTS.app.cacheServiceName], undefined);
+  });
+
+  test('dev with ElastiCache: the namespace holds the web tasks only; the schedule and the publisher know no cache task', () => {
+    const json = devElastiCache.json('dev', 'app');
+    assert.deepEqual(
+      resourcesOfType(json, 'AWS::ServiceDiscovery::Service').map(([, d]) => d.Properties.Name),
+      ['web'],
+    );
+    assert.equal(resourcesOfType(json, 'AWS::ServiceDiscovery::PrivateDnsNamespace').length, 1);
+    const { actual, common } = scheduleVariables(json, DEV_ELASTICACHE);
+    const [[vpcLinkId]] = resourcesOfType(json, 'AWS::ApiGatewayV2::VpcLink');
+    assert.deepEqual(actual, { ...common, [V.vpcLinkId]: { Ref: vpcLinkId } });
+    assert.equal(actual[V.cacheService], undefined);
+    const [, fn] = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('QueueMetrics'))!;
+    const variables = fn.Properties.Environment.Variables;
+    assert.equal(variables.CACHE_TLS, 'true');
+    assert.ok(variables.CACHE_USER);
+    assert.ok(variables.CACHE_REPLICATION_GROUP_ID);
+    assert.equal(variables.CACHE_PASSWORD, undefined);
   });
 
   test('prod: no schedule, no schedule Lambda', () => {
@@ -688,6 +852,7 @@ describe('compute tier', () => {
         'AWS::ApiGatewayV2::Api',
         'AWS::ApiGatewayV2::VpcLink',
         'AWS::ServiceDiscovery::PrivateDnsNamespace',
+        'AWS::ServiceDiscovery::Service',
         'AWS::ECS::Service',
         'AWS::ECS::TaskDefinition',
         'AWS::ApplicationAutoScaling::ScalableTarget',

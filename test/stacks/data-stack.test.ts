@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { Match } from 'aws-cdk-lib/assertions';
-import { environmentNamed, findConfigIssues, platformConfig } from '../../src/config';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { environmentNamed, findConfigIssues, platformConfig, type PlatformConfig } from '../../src/config';
 import { maxConnectionsFor } from '../../src/modules/database/database';
 import { GUARD_METRIC } from '../../src/ops/contracts';
 import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment, onlyEnvironment } from '../helpers';
@@ -29,9 +29,29 @@ const expected = {
   },
 } as const;
 
+/**
+ * The committed platform with dev on the ElastiCache cache it had before its cache task
+ * (`cache.hosting: 'task'`): ElastiCache's behaviour on dev's sizes (one node, no snapshot).
+ */
+const devOnElastiCache: PlatformConfig = {
+  ...platformConfig,
+  environments: platformConfig.environments.map((env) =>
+    env.name === 'dev' ? { ...env, cache: { ...env.cache, hosting: 'elasticache', task: undefined } } : env,
+  ),
+};
+
 /** The output name a Fn::GetStackOutput points at, for checking which network resource is used. */
 function stackOutputName(value: any): string {
   return value['Fn::GetStackOutput'].OutputName;
+}
+
+/** ElastiCache's subnets (isolated) and its one security group (the network stack's cache group). */
+function assertElastiCacheIsolated(json: Record<string, any>): void {
+  const [, cacheSubnets] = resourcesOfType(json, 'AWS::ElastiCache::SubnetGroup')[0];
+  for (const subnet of cacheSubnets.Properties.SubnetIds) assert.match(stackOutputName(subnet), /isolatedSubnet/);
+  const [, cache] = resourcesOfType(json, 'AWS::ElastiCache::ReplicationGroup')[0];
+  assert.equal(cache.Properties.SecurityGroupIds.length, 1);
+  assert.match(stackOutputName(cache.Properties.SecurityGroupIds[0]), /CacheSecurityGroup/);
 }
 
 /** The guard Lambda: the function answering the data stack's Custom::EnvironmentStructure. */
@@ -55,16 +75,19 @@ describe('data tier', () => {
   let platform: SynthesizedPlatform;
   let minimal: SynthesizedPlatform;
   let redis: SynthesizedPlatform;
+  let devElastiCache: SynthesizedPlatform;
   before(() => {
     platform = synth();
-    const config = withEnvironment('dev', { state: 'minimal' });
-    minimal = synth({ ...config, environments: [environmentNamed(config, 'dev')] });
+    // Both hostings go: dev's cache task (files and secrets), prod's ElastiCache.
+    minimal = synth(withEnvironment('prod', { state: 'minimal' }, withEnvironment('dev', { state: 'minimal' })));
+    devElastiCache = synth(onlyEnvironment(devOnElastiCache, 'dev'));
     const redisConfig = withEnvironment('prod', { cache: { engine: 'redis' } });
     redis = synth(onlyEnvironment(redisConfig, 'prod'));
   });
 
   for (const envName of ['dev', 'prod'] as const) {
     const want = expected[envName];
+    const cacheTask = environmentNamed(platformConfig, envName).cache.hosting === 'task';
 
     test(`${envName}: PostgreSQL ${environmentNamed(platformConfig, envName).database.engineVersion}, class, Multi-AZ, encryption, backups and protection`, () => {
       const template = platform.template(envName, 'data');
@@ -112,47 +135,25 @@ describe('data tier', () => {
       }
     });
 
-    test(`${envName}: database and cache live in isolated subnets behind their own security groups`, () => {
+    test(`${envName}: database and ${cacheTask ? "the cache task's files (EFS mount targets)" : 'cache'} live in isolated subnets behind their own security groups`, () => {
       const json = platform.json(envName, 'data');
       const [, subnetGroup] = resourcesOfType(json, 'AWS::RDS::DBSubnetGroup')[0];
       for (const subnet of subnetGroup.Properties.SubnetIds) assert.match(stackOutputName(subnet), /isolatedSubnet/);
-      const [, cacheSubnets] = resourcesOfType(json, 'AWS::ElastiCache::SubnetGroup')[0];
-      for (const subnet of cacheSubnets.Properties.SubnetIds) assert.match(stackOutputName(subnet), /isolatedSubnet/);
       const [, db] = resourcesOfType(json, 'AWS::RDS::DBInstance')[0];
       assert.match(stackOutputName(db.Properties.VPCSecurityGroups[0]), /DatabaseSecurityGroup/);
       assert.equal(db.Properties.VPCSecurityGroups.length, 1);
-      const [, cache] = resourcesOfType(json, 'AWS::ElastiCache::ReplicationGroup')[0];
-      assert.equal(cache.Properties.SecurityGroupIds.length, 1);
-      assert.match(stackOutputName(cache.Properties.SecurityGroupIds[0]), /CacheSecurityGroup/);
-    });
-
-    test(`${envName}: cache is Valkey, one keyspace, encrypted, token-protected, never evicting`, () => {
-      const template = platform.template(envName, 'data');
-      template.hasResource('AWS::ElastiCache::ReplicationGroup', {
-        DeletionPolicy: want.cachePolicy,
-        Properties: Match.objectLike({
-          Engine: 'valkey',
-          EngineVersion: '8.2',
-          CacheNodeType: 'cache.t4g.micro',
-          NumCacheClusters: want.nodes,
-          AutomaticFailoverEnabled: want.nodes > 1,
-          MultiAZEnabled: want.nodes > 1,
-          AtRestEncryptionEnabled: true,
-          TransitEncryptionEnabled: true,
-          SnapshotRetentionLimit: want.snapshots,
-          Port: 6379,
-          // RBAC: the token is the password of the group's `default` user (see test/modules/cache-access.test.ts).
-          UserGroupIds: Match.anyValue(),
-          AuthToken: Match.absent(),
-        }),
-      });
-      // Cluster mode off: a replication group of cache clusters, not node groups (shards).
-      const [, group] = resourcesOfType(platform.json(envName, 'data'), 'AWS::ElastiCache::ReplicationGroup')[0];
-      assert.equal(group.Properties.NumNodeGroups, undefined);
-      template.hasResourceProperties('AWS::ElastiCache::ParameterGroup', {
-        CacheParameterGroupFamily: 'valkey8',
-        Properties: { 'maxmemory-policy': 'noeviction' },
-      });
+      if (cacheTask) {
+        const mountTargets = resourcesOfType(json, 'AWS::EFS::MountTarget').map(([, m]) => m.Properties);
+        assert.equal(mountTargets.length, environmentNamed(platformConfig, envName).availabilityZones.length);
+        for (const target of mountTargets) {
+          assert.match(stackOutputName(target.SubnetId), /isolatedSubnet/);
+          assert.equal(target.SecurityGroups.length, 1);
+          assert.match(stackOutputName(target.SecurityGroups[0]), /CacheFilesSecurityGroup/);
+        }
+        assert.equal(resourcesOfType(json, 'AWS::ElastiCache::SubnetGroup').length, 0);
+      } else {
+        assertElastiCacheIsolated(json);
+      }
     });
 
     test(`${envName}: the guard runs on RDS start events and every 5 minutes`, () => {
@@ -235,7 +236,7 @@ describe('data tier', () => {
       });
     });
 
-    test(`${envName}: connection facts are published under /booking/${envName}/`, () => {
+    test(`${envName}: connection facts are published under /booking/${envName}/${cacheTask ? " (the cache's: the cache task's Cloud Map name and password)" : ''}`, () => {
       const json = platform.json(envName, 'data');
       const names = resourcesOfType(json, 'AWS::SSM::Parameter')
         .map(([, p]) => p.Properties.Name)
@@ -262,8 +263,67 @@ describe('data tier', () => {
       assert.equal(value('database/name'), 'booking');
       assert.equal(value('database/max-connections'), String(maxConnectionsFor(want.instanceClass)));
       assert.equal(value('cache/tls'), 'true');
+      assert.equal(value('cache/port'), '6379');
       assert.deepEqual(value('database/host'), {
         'Fn::GetAtt': [resourcesOfType(json, 'AWS::RDS::DBInstance')[0][0], 'Endpoint.Address'],
+      });
+      const secretNamed = (name: string) =>
+        resourcesOfType(json, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties.Name === name)![0];
+      assert.deepEqual(value('cache/auth-token-secret-arn'), {
+        Ref: secretNamed(`booking-${envName}/cache/auth-token`),
+      });
+      assert.deepEqual(
+        value('cache/host'),
+        cacheTask
+          ? `cache.booking-${envName}.internal`
+          : {
+              'Fn::GetAtt': [
+                resourcesOfType(json, 'AWS::ElastiCache::ReplicationGroup')[0][0],
+                'PrimaryEndPoint.Address',
+              ],
+            },
+      );
+    });
+  }
+
+  test('dev with ElastiCache: the cache lives in isolated subnets behind its own security group', () => {
+    assertElastiCacheIsolated(devElastiCache.json('dev', 'data'));
+  });
+
+  /** ElastiCache as committed in prod, and on dev's sizes (dev's own cache is a task). */
+  const elastiCacheCases = [
+    { label: 'dev with ElastiCache', envName: 'dev', data: () => devElastiCache.json('dev', 'data') },
+    { label: 'prod', envName: 'prod', data: () => platform.json('prod', 'data') },
+  ] as const;
+  for (const { label, envName, data } of elastiCacheCases) {
+    const want = expected[envName];
+
+    test(`${label}: cache is Valkey, one keyspace, encrypted, token-protected, never evicting`, () => {
+      const template = Template.fromJSON(data());
+      template.hasResource('AWS::ElastiCache::ReplicationGroup', {
+        DeletionPolicy: want.cachePolicy,
+        Properties: Match.objectLike({
+          Engine: 'valkey',
+          EngineVersion: '8.2',
+          CacheNodeType: 'cache.t4g.micro',
+          NumCacheClusters: want.nodes,
+          AutomaticFailoverEnabled: want.nodes > 1,
+          MultiAZEnabled: want.nodes > 1,
+          AtRestEncryptionEnabled: true,
+          TransitEncryptionEnabled: true,
+          SnapshotRetentionLimit: want.snapshots,
+          Port: 6379,
+          // RBAC: the token is the password of the group's `default` user (see test/modules/cache-access.test.ts).
+          UserGroupIds: Match.anyValue(),
+          AuthToken: Match.absent(),
+        }),
+      });
+      // Cluster mode off: a replication group of cache clusters, not node groups (shards).
+      const [, group] = resourcesOfType(data(), 'AWS::ElastiCache::ReplicationGroup')[0];
+      assert.equal(group.Properties.NumNodeGroups, undefined);
+      template.hasResourceProperties('AWS::ElastiCache::ParameterGroup', {
+        CacheParameterGroupFamily: 'valkey8',
+        Properties: { 'maxmemory-policy': 'noeviction' },
       });
     });
   }
@@ -351,19 +411,34 @@ describe('data tier', () => {
     );
   });
 
-  test('minimal state: no cache, no cache parameters; the database stays', () => {
-    const json = minimal.json('dev', 'data');
-    for (const type of [
+  test("minimal state: no cache (prod's ElastiCache, dev's cache task files and secrets), no cache parameters; the database stays", () => {
+    const cacheTypes = [
       'AWS::ElastiCache::ReplicationGroup',
       'AWS::ElastiCache::SubnetGroup',
       'AWS::ElastiCache::ParameterGroup',
-    ]) {
-      assert.equal(resourcesOfType(json, type).length, 0, type);
+      'AWS::EFS::FileSystem',
+      'AWS::EFS::MountTarget',
+      'AWS::EFS::AccessPoint',
+    ];
+    for (const envName of ['dev', 'prod']) {
+      const json = minimal.json(envName, 'data');
+      for (const type of cacheTypes) assert.equal(resourcesOfType(json, type).length, 0, `${envName} ${type}`);
+      assert.equal(resourcesOfType(json, 'AWS::RDS::DBInstance').length, 1);
+      const names = resourcesOfType(json, 'AWS::SSM::Parameter').map(([, p]) => p.Properties.Name);
+      assert.ok(
+        names.every((name: string) => !name.includes('/cache/')),
+        `${envName}: ${names.join(', ')}`,
+      );
+      const secrets = resourcesOfType(json, 'AWS::SecretsManager::Secret').map(([, s]) => s.Properties.Name);
+      assert.ok(
+        secrets.every((name: string) => !name.includes('/cache/')),
+        `${envName}: ${secrets.join(', ')}`,
+      );
     }
-    assert.equal(resourcesOfType(json, 'AWS::RDS::DBInstance').length, 1);
-    const names = resourcesOfType(json, 'AWS::SSM::Parameter').map(([, p]) => p.Properties.Name);
-    assert.ok(names.every((name: string) => !name.includes('/cache/')));
-    assert.equal(resourcesOfType(platform.json('dev', 'data'), 'AWS::ElastiCache::ReplicationGroup').length, 1);
+    // What minimal removes is there while running.
+    const running = (envName: string, type: string) => resourcesOfType(platform.json(envName, 'data'), type).length;
+    assert.equal(running('prod', 'AWS::ElastiCache::ReplicationGroup'), 1);
+    assert.equal(running('dev', 'AWS::EFS::FileSystem'), 1);
   });
 
   test('max_connections follows RDS: memory / 9531392, capped at 5000', () => {
@@ -384,7 +459,9 @@ describe('data tier', () => {
           issue.message === 'true needs at least two availability zones (add a zone or set multiAz: false)',
       ),
     );
-    const snapshots = findConfigIssues(withEnvironment('dev', { cache: { snapshotRetentionDays: 36 } }));
+    const snapshots = findConfigIssues(
+      withEnvironment('dev', { cache: { snapshotRetentionDays: 36 } }, devOnElastiCache),
+    );
     assert.deepEqual(snapshots, [
       {
         field: 'dev.cache.snapshotRetentionDays',

@@ -22,12 +22,13 @@ function outputOf(value: unknown): string | undefined {
   return /"OutputName":"([^"]+)"/.exec(text)?.[1];
 }
 
-/** Which secret a container secret's ValueFrom reads: master, owner or app. */
+/** Which secret a container secret's ValueFrom reads: master, owner or app, or the cache task's password. */
 function secretKind(valueFrom: unknown): string {
   const output = outputOf(valueFrom) ?? '';
   if (output.includes('ApplicationSecretAttachment')) return 'app';
   if (output.includes('OwnerSecretAttachment')) return 'owner';
   if (output.includes('InstanceSecretAttachment')) return 'master';
+  if (/^PublishOutputRefCacheTaskAuthToken/.test(output)) return 'cache-password';
   return `other:${output}`;
 }
 
@@ -58,9 +59,10 @@ describe('database access: roles, credentials and rotation', () => {
     rotatingDev = synth(onlyEnvironment(rotatingDevConfig, 'dev'));
   });
 
-  test('web, worker and PgBouncer log in as the application; migrations as the owner; only the roles task sees the master', () => {
+  test("web, worker and PgBouncer log in as the application; migrations as the owner; only the roles task sees the master; dev's cache task reads its own password only", () => {
     for (const envName of ['dev', 'prod']) {
       const logins = databaseLogins(platform.json(envName, 'app'));
+      const cacheTask = environmentNamed(platformConfig, envName).cache.hosting === 'task';
       assert.deepEqual(
         logins,
         {
@@ -80,6 +82,8 @@ describe('database access: roles, credentials and rotation', () => {
           'database-roles/roles/OWNER_PASSWORD': 'owner',
           'database-roles/roles/APP_USER': 'app',
           'database-roles/roles/APP_PASSWORD': 'app',
+          // Valkey's password (requirepass), no database login: the cache task sees no database secret.
+          ...(cacheTask ? { 'cache/valkey/CACHE_PASSWORD': 'cache-password' } : {}),
         },
         envName,
       );
@@ -196,14 +200,21 @@ describe('database access: roles, credentials and rotation', () => {
     assert.equal(line.monthlyUsd.toFixed(2), '16.06');
   });
 
-  test('the services wait for the roles task; the task runs in the worker network, and again on any change of its definition', () => {
+  test("the application's services wait for the roles task (dev's cache task, which never logs in to the database, need not); the task runs in the worker network, and again on any change of its definition", () => {
     for (const [envName, publicIp] of [
       ['dev', 'ENABLED'],
       ['prod', 'DISABLED'],
     ] as const) {
       const app = platform.json(envName, 'app');
       const [[rolesId, roles]] = resourcesOfType(app, 'Custom::DatabaseRoles');
-      for (const [serviceId, service] of resourcesOfType(app, 'AWS::ECS::Service')) {
+      const services = resourcesOfType(app, 'AWS::ECS::Service');
+      const cacheTask = environmentNamed(platformConfig, envName).cache.hosting === 'task';
+      assert.deepEqual(
+        services.map(([, service]) => service.Properties.ServiceName).sort(),
+        ['web', 'worker', ...(cacheTask ? ['cache'] : [])].map((role) => `booking-${envName}-${role}`).sort(),
+      );
+      for (const [serviceId, service] of services) {
+        if (service.Properties.ServiceName === `booking-${envName}-cache`) continue;
         assert.ok(service.DependsOn.includes(rolesId), `${envName} ${serviceId} waits for the roles`);
       }
       assert.ok(

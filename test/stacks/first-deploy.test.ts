@@ -10,13 +10,19 @@ describe('first deploy (BOOKING_FIRST_DEPLOY): services created before any image
     platform = synth(platformConfig, { firstDeploy: ['dev'] });
   });
 
-  test('the named environment creates its services at zero tasks, and marks their bounds as first-deploy', () => {
+  test("the named environment creates its services (dev: web, worker and the cache task's) at zero tasks, and marks their bounds as first-deploy (0..0 until resume)", () => {
     const app = platform.json('dev', 'app');
     const services = resourcesOfType(app, 'AWS::ECS::Service');
-    assert.equal(services.length, 2);
+    assert.deepEqual(services.map(([, service]) => service.Properties.ServiceName).sort(), [
+      'booking-dev-cache',
+      'booking-dev-web',
+      'booking-dev-worker',
+    ]);
     for (const [, service] of services) assert.equal(service.Properties.DesiredCount, 0);
+    // The guard resolves a first-deploy mark to 0..0 whatever the configured bounds (the cache's 1..1).
     const bounds = resourcesOfType(app, 'Custom::ServiceBounds');
     assert.deepEqual(bounds.map(([, b]) => [b.Properties.Role, b.Properties.FirstDeploy]).sort(), [
+      ['cache', 'true'],
       ['web', 'true'],
       ['worker', 'true'],
     ]);

@@ -55,11 +55,16 @@ describe('migrating from the Terraform platform: adopted zone and repository, da
 
   for (const envName of ['dev', 'prod']) {
     const arn = `arn:aws:ecr:eu-west-2:${environmentNamed(migration, envName).account}:repository/${REPOSITORY}`;
+    const cacheTask = environmentNamed(migration, envName).cache.hosting === 'task';
 
-    test(`${envName}: the tasks pull from, and the pipeline pushes to, the adopted repository`, () => {
-      // The application's tasks (the database roles task runs the platform's own image asset).
-      const pulls = resourcesOfType(platform.json(envName, 'app'), 'AWS::IAM::Policy').filter(
-        ([id]) => /ExecutionRole/.test(id) && !id.startsWith('DatabaseAccess') && !id.startsWith('RestoreDrill'),
+    test(`${envName}: the tasks pull from, and the pipeline pushes to, the adopted repository${cacheTask ? ' (the cache task from none: it runs its own image)' : ''}`, () => {
+      // The application's tasks (the database roles task and dev's cache task run the platform's
+      // own image assets).
+      const executionPolicies = resourcesOfType(platform.json(envName, 'app'), 'AWS::IAM::Policy').filter(([id]) =>
+        /ExecutionRole/.test(id),
+      );
+      const pulls = executionPolicies.filter(
+        ([id]) => !id.startsWith('DatabaseAccess') && !id.startsWith('RestoreDrill') && !id.startsWith('CacheService'),
       );
       assert.ok(pulls.length >= 2);
       for (const [id, policy] of pulls) {
@@ -67,6 +72,12 @@ describe('migrating from the Terraform platform: adopted zone and repository, da
           [s.Action].flat().includes('ecr:BatchGetImage'),
         );
         assert.ok([pull.Resource].flat().includes(arn), `${id} pulls from ${JSON.stringify(pull.Resource)}`);
+      }
+      // The cache task pulls its own image asset only, never the application's.
+      const cachePulls = executionPolicies.filter(([id]) => id.startsWith('CacheService'));
+      assert.equal(cachePulls.length, cacheTask ? 1 : 0);
+      for (const [id, policy] of cachePulls) {
+        assert.ok(!JSON.stringify(policy.Properties.PolicyDocument).includes(REPOSITORY), id);
       }
       const pipeline = JSON.stringify(resourcesOfType(platform.json(envName, 'pipeline'), 'AWS::IAM::Policy'));
       assert.ok(pipeline.includes(`"Resource":"${arn}","Sid":"PushToItsRepository"`));

@@ -197,6 +197,32 @@ describe('seed module evidence', () => {
     assert.deepEqual([worker.environments, worker.modules], [['dev'], ['worker-service']]);
     assert.equal(statusOf({ dev: [stack('app', { Web: webInCloudMap() })] }, 'ECS Worker').status, 'not built');
   });
+
+  test('a cache task (cache.hosting: task) is neither the worker nor the web service, and no replication group', () => {
+    // Dev's Valkey service: in Cloud Map (its clients' tunnels find it there), on Spot, scaled 1..1.
+    const cacheTask: PlatformStacks = {
+      dev: [
+        stack('app', {
+          Cache: resource(
+            'AWS::ECS::Service',
+            {
+              ServiceRegistries: [{ RegistryArn: 'arn' }],
+              CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
+              DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true } },
+            },
+            { module: 'cache' },
+          ),
+          T: resource('AWS::ApplicationAutoScaling::ScalableTarget', {}, { module: 'cache' }),
+        }),
+      ],
+    };
+    for (const name of ['ECS Service', 'ECS Worker', 'ElastiCache Redis']) {
+      assert.equal(statusOf(cacheTask, name).status, 'not built', name);
+    }
+    assert.match(statusOf(cacheTask, 'ElastiCache Redis').module.note ?? '', /cache\.hosting: 'task'/);
+    // Its Spot capacity is cost optimization all the same.
+    assert.deepEqual(statusOf(cacheTask, 'Cost optimization').findings[0].modules, ['cache']);
+  });
 });
 
 describe('platform resources', () => {

@@ -245,7 +245,7 @@ async function runMutation(
     );
   } else if (verb === 'minimal') {
     print(
-      `${env.name} is recorded minimal. Now set state: 'minimal' for ${env.name} in src/config/${env.name}.ts and run: npx cdk deploy '${resources.stage}/*' (it removes the load balancer, the services and the cache: about ${deps.monthlyCost(config, env, 'minimal').toFixed(2)} USD/month)`,
+      `${env.name} is recorded minimal. Now set state: 'minimal' for ${env.name} in src/config/${env.name}.ts and run: npx cdk deploy '${resources.stage}/*' (it removes the load balancer, the services and the cache${resources.services.some((s) => s.role === 'cache') ? ' with its data on EFS' : ''}: about ${deps.monthlyCost(config, env, 'minimal').toFixed(2)} USD/month)`,
     );
   } else if (resources.services.length === 0) {
     print(
@@ -288,6 +288,7 @@ export async function runStatus(
     now: deps.now(),
   });
   const priced: EnvironmentState = assessment.observed === 'mixed' ? 'running' : assessment.observed;
+  const cacheTask = observation.services.find((s) => s.role === 'cache');
   const status = {
     environment: env.name,
     observed: assessment.observed,
@@ -300,7 +301,12 @@ export async function runStatus(
     loadBalancer: resources.loadBalancerDnsName ?? null,
     // ingress http-api: the VPC link requests go through, and its status (INACTIVE after 60 idle days).
     vpcLink: link ? { id: link.id, status: link.status, message: link.message ?? null } : null,
-    cache: resources.cacheId ? { id: resources.cacheId, status: cache } : null,
+    // `cache.hosting: task`: the Valkey service, stopped while paused; otherwise the replication group.
+    cache: cacheTask
+      ? { service: cacheTask.name, running: cacheTask.running, desired: cacheTask.desired }
+      : resources.cacheId
+        ? { id: resources.cacheId, status: cache }
+        : null,
     apiUrl: resources.apiUrl ?? null,
     monthlyCostUsd: deps.monthlyCost(config, env, priced),
   };
@@ -327,7 +333,9 @@ export async function runStatus(
   } else {
     print(`  load balancer: ${resources.loadBalancerDnsName ?? none}`);
   }
-  print(`  cache: ${resources.cacheId ? `${resources.cacheId} ${cache}` : none}`);
+  print(
+    `  cache: ${cacheTask ? `task ${cacheTask.name}, ${cacheTask.running} running of ${cacheTask.desired} desired` : resources.cacheId ? `${resources.cacheId} ${cache}` : none}`,
+  );
   print(`  API: ${resources.apiUrl ?? 'none'}`);
   print(`  cost of this state: about ${status.monthlyCostUsd.toFixed(2)} USD/month`);
   if (assessment.drift.length === 0) {

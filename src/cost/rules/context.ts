@@ -72,7 +72,12 @@ export const CUSTOM_METRICS_TAG = 'booking:custom-metrics';
 
 /** A tag's value, from either template form of Tags (a list of Key/Value or a map). */
 export function tagValue(resource: CfnResource, key: string): string | undefined {
-  const tags = resource.Properties?.Tags;
+  const properties = resource.Properties ?? {};
+  // Most types take `Tags`; a few name them after themselves (EFS: `FileSystemTags`, `AccessPointTags`).
+  const named = Object.keys(properties).find(
+    (name) => /^[A-Za-z]+Tags$/.test(name) && typeof properties[name] === 'object',
+  );
+  const tags = properties.Tags ?? (named ? properties[named] : undefined);
   if (Array.isArray(tags)) return tags.find((tag: { Key?: string }) => tag.Key === key)?.Value;
   if (tags && typeof tags === 'object') return (tags as Record<string, string>)[key];
   return undefined;

@@ -32,6 +32,8 @@ export const FREE_RESOURCES: Readonly<Record<string, string>> = {
   'AWS::ElasticLoadBalancingV2::ListenerRule': 'included in the load balancer',
   'AWS::ElasticLoadBalancingV2::ListenerCertificate': 'included in the load balancer',
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'included in the load balancer',
+  'AWS::EFS::AccessPoint': 'no charge (storage is billed on the file system)',
+  'AWS::EFS::MountTarget': 'no charge for mount targets',
   'AWS::ApiGatewayV2::Stage':
     'no charge: requests are billed on the API line (access logs as CloudWatch Logs ingestion, usage line)',
   'AWS::ApiGatewayV2::Route': 'no charge: requests are billed on the API line',

@@ -22,6 +22,14 @@ function bucketGiB(ctx: RuleContext): number {
  * usage line.
  */
 export const storageRules: RuleTable = {
+  /**
+   * The cache task's file system (`cache.hosting: task`): Valkey's append-only file, a few MB of
+   * queued messages. No sourced EFS price for London: unpriced, saying what it would be at most.
+   */
+  'AWS::EFS::FileSystem': () => ({
+    unpriced:
+      "efs.standard.gb-month: no sourced EFS price for eu-west-2 in the reference data; the cache's append-only file (a few MB of queued messages) costs under 0.01 USD/month at any EFS Standard rate (about 0.3 USD per GB-month)",
+  }),
   'AWS::S3::Bucket': (ctx) => ({
     charges: [
       { what: 'GB Standard', quantity: bucketGiB(ctx), priceKey: priceKey.s3StandardGbMonth },

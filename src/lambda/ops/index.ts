@@ -23,6 +23,8 @@ export function resourcesFromEnvironment(variables: NodeJS.ProcessEnv): Environm
   const services: Array<{ role: ServiceRole; name: string }> = [];
   if (variables[V.webService]) services.push({ role: 'web', name: variables[V.webService]! });
   if (variables[V.workerService]) services.push({ role: 'worker', name: variables[V.workerService]! });
+  // `cache.hosting: task` only: paused after web and worker, resumed before them.
+  if (variables[V.cacheService]) services.push({ role: 'cache', name: variables[V.cacheService]! });
   return {
     environment: required(V.environment),
     stage: required(V.stage),

@@ -43,10 +43,25 @@
 // what the ElastiCache guide describes (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html).
 // The role has `elasticache:Connect` on the replication group and that user only. One token is
 // signed per invocation: it only has to be valid when the connection AUTHs, a moment later.
+//
+// The other mode, `CACHE_TLS=psk` (`cache.hosting: task`): the cache is a Valkey task that pause
+// stops, behind a stunnel server that accepts TLS 1.2 with a pre-shared key only (CACHE_TUNNEL in
+// src/ops/contracts: identity, cipher, port). Node's tls speaks TLS-PSK as a client itself
+// (`pskCallback`; PSK up to TLS 1.2 only), and ioredis hands its `tls` options to `tls.connect`
+// unchanged, so the function needs no tunnel process of its own. No certificate is involved: the
+// key authenticates both ends, so the server identity check is off and no SNI is sent. Then
+// `AUTH <password>`: Valkey's default user (requirepass), the password the tasks send. Both
+// secrets come from the environment (CACHE_TUNNEL_PSK, CACHE_PASSWORD), where CloudFormation put
+// them from Secrets Manager at deploy time (dynamic references: the template holds none): the
+// function runs in private subnets without NAT in dev, so it could not call Secrets Manager.
+// While the task is stopped (the environment is paused, or a Spot interruption is replacing it)
+// its Cloud Map name has no address: the function then publishes nothing and does not fail (see
+// `cacheNotRunning`).
+import { lookup } from 'node:dns/promises';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Redis, type RedisOptions } from 'ioredis';
-import { QUEUE_BACKLOG_METRIC } from '../../ops/contracts';
+import { CACHE_TUNNEL, QUEUE_BACKLOG_METRIC } from '../../ops/contracts';
 
 /** The metric names: contracts with the worker's scaling alarms and `booking-infra minimal`. */
 export const METRICS = {
@@ -250,43 +265,105 @@ function required(variables: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+/** How the function reaches the cache: `CACHE_TLS=psk` selects the cache task's tunnel, anything else ElastiCache. */
+export type CacheMode = 'iam' | 'psk';
+
+export function cacheMode(variables: NodeJS.ProcessEnv): CacheMode {
+  return variables.CACHE_TLS === 'psk' ? 'psk' : 'iam';
+}
+
 /**
- * The client options for the cache, from the function's environment (set by QueueMetrics):
- * CACHE_HOST, CACHE_PORT (6379), CACHE_USER (the IAM user's id: the AUTH username) and
- * CACHE_TLS (on unless `false`). The password, a token signed at each invocation, is added by
- * `authenticatedOptions`.
+ * One short-lived connection per invocation, failing fast: no reconnects, no queued commands, no
+ * retries. The next invocation, a minute later, is the retry.
+ *
+ * Nothing but the counts: no INFO ready check (the user may not run INFO), RESP2 and a plain
+ * `AUTH [<user>] <password>`, which every ElastiCache engine and Valkey accept (ioredis 6 defaults
+ * to HELLO 3), no CLIENT SETINFO (Redis 7.2+ only, and not in the user's ACL). LLEN and HLEN
+ * answer integers in both protocols.
+ */
+const FAIL_FAST: RedisOptions = {
+  lazyConnect: true,
+  connectTimeout: 5_000,
+  commandTimeout: 5_000,
+  retryStrategy: () => null,
+  maxRetriesPerRequest: 0,
+  enableOfflineQueue: false,
+  enableReadyCheck: false,
+  protocol: 2,
+  disableClientInfo: true,
+};
+
+/** stunnel refuses a shorter key ("Key shorter than 16 bytes"). */
+export const MIN_TUNNEL_PSK_BYTES = 16;
+
+/**
+ * The tunnel key's bytes, read as stunnel reads its PSKsecrets file (`identity:key`): a key made
+ * only of hexadecimal digits, of even length, is decoded to binary ("Hexadecimal keys are
+ * automatically converted to binary form", stunnel(8)); any other key is its text's bytes. Both
+ * ends must derive the same bytes, or the handshake fails with "bad record mac". (Checked against
+ * stunnel 5.68: 32 hex digits are 16 bytes, 33 are 33 bytes of text.)
+ */
+export function tunnelPskBytes(key: string): Buffer {
+  return /^(?:[0-9a-fA-F]{2})+$/.test(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'utf8');
+}
+
+/**
+ * `CACHE_TLS=psk`: the cache task's stunnel server, TLS 1.2 with the pre-shared key (identity and
+ * the one cipher from CACHE_TUNNEL), then `AUTH <CACHE_PASSWORD>` as Valkey's default user.
+ */
+function tunnelOptions(variables: NodeJS.ProcessEnv): RedisOptions {
+  const host = required(variables, 'CACHE_HOST');
+  const psk = tunnelPskBytes(required(variables, 'CACHE_TUNNEL_PSK'));
+  if (psk.length < MIN_TUNNEL_PSK_BYTES) {
+    throw new Error(
+      `environment variable CACHE_TUNNEL_PSK is ${psk.length} bytes long; the tunnel needs at least ${MIN_TUNNEL_PSK_BYTES}`,
+    );
+  }
+  return {
+    host,
+    port: Number(variables.CACHE_PORT ?? CACHE_TUNNEL.port),
+    password: required(variables, 'CACHE_PASSWORD'),
+    tls: {
+      pskCallback: () => ({ identity: CACHE_TUNNEL.identity, psk }),
+      ciphers: CACHE_TUNNEL.cipher,
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.2',
+      // No certificate: Node would check the server's name against an empty one and refuse.
+      checkServerIdentity: () => undefined,
+      servername: undefined,
+    },
+    ...FAIL_FAST,
+  };
+}
+
+/**
+ * The client options for the cache, from the function's environment (set by QueueMetrics).
+ * - ElastiCache (CACHE_TLS `true`, or `false` for no TLS): CACHE_HOST, CACHE_PORT (6379),
+ *   CACHE_USER (the IAM user's id: the AUTH username). The password, a token signed at each
+ *   invocation, is added by `authenticatedOptions`.
+ * - The cache task (CACHE_TLS `psk`): CACHE_HOST, CACHE_PORT (6379), CACHE_TUNNEL_PSK (the
+ *   tunnel's pre-shared key) and CACHE_PASSWORD (Valkey's requirepass).
  */
 export function clientOptions(variables: NodeJS.ProcessEnv): RedisOptions {
+  if (cacheMode(variables) === 'psk') return tunnelOptions(variables);
   const host = required(variables, 'CACHE_HOST');
   return {
     host,
     port: Number(variables.CACHE_PORT ?? 6379),
     username: required(variables, 'CACHE_USER'),
     tls: variables.CACHE_TLS === 'false' ? undefined : { servername: host },
-    // One short-lived connection per invocation, failing fast: no reconnects, no queued
-    // commands, no retries. The next invocation, a minute later, is the retry.
-    lazyConnect: true,
-    connectTimeout: 5_000,
-    commandTimeout: 5_000,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    // Nothing but the counts: no INFO ready check (the user may not run INFO), RESP2 and a
-    // plain `AUTH <user> <token>`, which every ElastiCache engine accepts (ioredis 6 defaults to
-    // HELLO 3), no CLIENT SETINFO (Redis 7.2+ only, and not in the user's ACL). LLEN and HLEN
-    // answer integers in both protocols.
-    enableReadyCheck: false,
-    protocol: 2,
-    disableClientInfo: true,
+    ...FAIL_FAST,
   };
 }
 
 /**
- * The client options with a freshly signed token as the password: CACHE_REPLICATION_GROUP_ID,
- * CACHE_USER, AWS_REGION and the role's credentials from `variables`, the clock from `now`.
+ * The client options with their password: for ElastiCache a freshly signed token
+ * (CACHE_REPLICATION_GROUP_ID, CACHE_USER, AWS_REGION and the role's credentials from
+ * `variables`, the clock from `now`); for the cache task, CACHE_PASSWORD as it is.
  */
 export async function authenticatedOptions(variables: NodeJS.ProcessEnv, now = new Date()): Promise<RedisOptions> {
   const options = clientOptions(variables);
+  if (cacheMode(variables) === 'psk') return options;
   const password = await iamAuthToken({
     replicationGroupId: required(variables, 'CACHE_REPLICATION_GROUP_ID'),
     userId: options.username!,
@@ -338,9 +415,59 @@ export async function readCounts(
     const previous = (error as { previousErrors?: Error[] }).previousErrors?.[0];
     const cause = connectionError ?? previous ?? (error as Error);
     const where = `${options.host}:${options.port}`;
-    throw new Error(`cannot read the queue lengths from the cache at ${where}: ${cause.message}`, { cause });
+    throw new Error(`cannot read the queue lengths from the cache at ${where}: ${failureReason(options, cause)}`, {
+      cause,
+    });
   } finally {
     client.disconnect();
+  }
+}
+
+/**
+ * What went wrong, in words: the cache's own reason, except for a refused TLS-PSK handshake, whose
+ * OpenSSL reason ("ssl/tls alert bad record mac") does not say that the key is the likely culprit.
+ */
+function failureReason(options: RedisOptions, cause: Error): string {
+  const code = (cause as NodeJS.ErrnoException).code ?? '';
+  if (options.tls && 'pskCallback' in options.tls && code.startsWith('ERR_SSL')) {
+    const reason = (cause as { reason?: string }).reason ?? cause.message;
+    return `the TLS-PSK handshake with the tunnel failed (is CACHE_TUNNEL_PSK the tunnel's key?): ${reason}`;
+  }
+  return cause.message;
+}
+
+/** Failures to reach any server at all: no address, nothing listening, no route, no answer. */
+const UNREACHED = new Set([
+  'ENOTFOUND',
+  'ENODATA',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/** Looks a host name up (dns.lookup, as the connection does); tests pass a stand-in. */
+export type LookupHost = (host: string) => Promise<unknown>;
+
+/**
+ * Whether a failure to read the counts means that the cache task is not running: the connection
+ * reached no server, and the cache's name has no address now. ECS removes a stopped task's
+ * Cloud Map record, so a paused environment (or a task being replaced after a Spot
+ * interruption) has none: getaddrinfo answers ENOTFOUND or ENODATA. The name is looked up again
+ * rather than trusting the first error, so a refused or timed-out connection to an address that
+ * still resolves (a running task whose tunnel or Valkey is down) stays a failure. A resolver that
+ * cannot answer (EAI_AGAIN) is a failure too.
+ */
+export async function cacheNotRunning(error: unknown, host: string, lookupHost: LookupHost = lookup): Promise<boolean> {
+  const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+  if (!UNREACHED.has(cause?.code ?? '')) return false;
+  try {
+    await lookupHost(host);
+    return false;
+  } catch (lookupError) {
+    const code = (lookupError as NodeJS.ErrnoException).code;
+    return code === 'ENOTFOUND' || code === 'ENODATA';
   }
 }
 
@@ -357,13 +484,22 @@ export interface HandlerDependencies {
   readonly log?: (line: string) => void;
   /** The clock that signs the token. @default the current time */
   readonly now?: () => Date;
+  /** Resolves the cache's name (`CACHE_TLS=psk`: is the task running?). @default dns.lookup */
+  readonly lookup?: LookupHost;
+  /** Where a note that nothing was published goes. @default console.warn (the function's log group) */
+  readonly warn?: (line: string) => void;
 }
 
+/**
+ * Reads the counts and logs them as one EMF line. Returns what it published, or undefined when it
+ * published nothing because the cache task is not running (`CACHE_TLS=psk` only: see
+ * `cacheNotRunning`). Any other failure throws, and publishes nothing.
+ */
 export async function handler(
   _event: unknown,
   _context: unknown,
   dependencies: HandlerDependencies = {},
-): Promise<QueueDepth> {
+): Promise<QueueDepth | undefined> {
   const queues = (process.env.QUEUES ?? 'default').split(',').filter(Boolean);
   const keyNamespace = process.env.KEY_NAMESPACE;
   const reads = queues.flatMap((queue): CountRead[] => {
@@ -376,7 +512,22 @@ export async function handler(
     ];
   });
   const options = await authenticatedOptions(process.env, dependencies.now?.());
-  const counts = await readCounts(options, reads, dependencies.createClient);
+  let counts: number[];
+  try {
+    counts = await readCounts(options, reads, dependencies.createClient);
+  } catch (error) {
+    // A paused environment's cache task is stopped by design: no datapoint (never a zero, which
+    // `minimal` would take for an empty queue) and no error, so QueueDepthErrors does not page.
+    // BacklogMetricMissing still sees the missing datapoints: whether a stopped cache task pages is
+    // the monitoring's decision (src/modules/monitoring).
+    if (cacheMode(process.env) === 'psk' && (await cacheNotRunning(error, options.host!, dependencies.lookup))) {
+      (dependencies.warn ?? console.warn)(
+        `the cache task is not running (${options.host} has no address): nothing published. ${(error as Error).message}`,
+      );
+      return undefined;
+    }
+    throw error;
+  }
   let backlog = 0;
   let queuedJobs = 0;
   const perQueue: Record<string, QueueCounts> = {};

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { CpuArchitecture, PgBouncerConfig } from '../../config/types';
 import { acknowledge, acknowledgeFindings } from '../../quality/acknowledge';
 import { APP_CONTAINER_NAME } from '../../ops/contracts';
+import { TUNNEL_RUN_DIR } from '../cache/cache-service';
 
 /** PgBouncer's port on the task's localhost. */
 export const PGBOUNCER_PORT = 6432;
@@ -48,6 +49,12 @@ export interface AppRuntime {
   readonly appReadOnlyRootFilesystem: boolean;
   /** `compute.tracing` when on: traced tasks get the collector and the `OTEL_*` settings. */
   readonly tracing?: { readonly samplingPercent: number; readonly environmentName: string; readonly appName: string };
+  /**
+   * `cache.hosting: task`: a tunnel sidecar (the cache image's `tls-client`) listens on the task's
+   * 127.0.0.1:6379, where the app connects in plain text, and opens TLS with the pre-shared key
+   * to the cache task at `host` (resolved on every connection: a new cache task has a new address).
+   */
+  readonly cacheTunnel?: { readonly image: ecs.ContainerImage; readonly host: string; readonly psk: ecs.Secret };
 }
 
 /** A database login as ECS secrets. */
@@ -122,6 +129,8 @@ export class AppTask extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly app: ecs.ContainerDefinition;
   public readonly pgbouncer?: ecs.ContainerDefinition;
+  /** The cache tunnel sidecar (`runtime.cacheTunnel`). */
+  public readonly cacheTunnel?: ecs.ContainerDefinition;
   /** The tracing collector, with `compute.tracing` in a traced task. */
   public tracing?: ecs.ContainerDefinition;
   public readonly logGroup: logs.LogGroup;
@@ -210,6 +219,13 @@ export class AppTask extends Construct {
     }
 
     if (traced) this.addTracingCollector(logging(TRACING_CONTAINER_NAME));
+    if (runtime.cacheTunnel) {
+      this.cacheTunnel = this.addCacheTunnel(
+        runtime.cacheTunnel,
+        logging('cache-tunnel'),
+        props.stopTimeout ?? Duration.seconds(30),
+      );
+    }
 
     if (props.withPgBouncer) {
       this.pgbouncer = this.taskDefinition.addContainer('pgbouncer', {
@@ -248,6 +264,39 @@ export class AppTask extends Construct {
         condition: ecs.ContainerDependencyCondition.HEALTHY,
       });
     }
+  }
+
+  /** The cache tunnel: essential (no cache, no app), healthy before the app starts, 32 MiB reserved. */
+  private addCacheTunnel(
+    tunnel: NonNullable<AppRuntime['cacheTunnel']>,
+    logging: ecs.LogDriver,
+    stopTimeout: Duration,
+  ): ecs.ContainerDefinition {
+    const container = this.taskDefinition.addContainer('cache-tunnel', {
+      containerName: 'cache-tunnel',
+      image: tunnel.image,
+      command: ['tls-client'],
+      essential: true,
+      readonlyRootFilesystem: true,
+      memoryReservationMiB: 32,
+      environment: { CACHE_HOST: tunnel.host },
+      secrets: { CACHE_PSK: tunnel.psk },
+      logging,
+      healthCheck: {
+        // The process, not a probe of the port: every probe would be an aborted TLS handshake in its log.
+        command: ['CMD-SHELL', 'pgrep stunnel > /dev/null || exit 1'],
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(3),
+        retries: 3,
+        startPeriod: Duration.seconds(10),
+      },
+      // Outlives the app on shutdown, so its last writes (acks) reach the cache.
+      stopTimeout,
+    });
+    this.taskDefinition.addVolume({ name: 'cache-tunnel-run' });
+    container.addMountPoints({ sourceVolume: 'cache-tunnel-run', containerPath: TUNNEL_RUN_DIR, readOnly: false });
+    this.app.addContainerDependencies({ container, condition: ecs.ContainerDependencyCondition.HEALTHY });
+    return container;
   }
 
   /**

@@ -7,7 +7,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import type * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../quality/acknowledge';
@@ -21,6 +21,11 @@ export interface HttpApiIngressProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** The API host, e.g. `api-dev.lichnails.co.uk`: the custom domain, on `certificate`. */
   readonly apiHost: string;
+  /**
+   * The environment's private Cloud Map namespace (`<name>.internal`, a Route 53 private zone:
+   * 0.50 USD/month), where ECS registers the web tasks.
+   */
+  readonly namespace: servicediscovery.IPrivateDnsNamespace;
   /** The API host's regional ACM certificate (the same the ALB would use). */
   readonly certificate: acm.ICertificate;
   /** Steady requests per second and burst of the stage (`ingress.throttle`): above them, 429. */
@@ -47,7 +52,7 @@ export class HttpApiIngress extends Construct {
   public readonly api: apigwv2.HttpApi;
   public readonly vpcLink: apigwv2.VpcLink;
   public readonly domainName: apigwv2.DomainName;
-  public readonly namespace: servicediscovery.PrivateDnsNamespace;
+  public readonly namespace: servicediscovery.IPrivateDnsNamespace;
   public readonly stage: apigwv2.HttpStage;
   public readonly accessLogs: logs.LogGroup;
   public readonly alarms: cloudwatch.Alarm[] = [];
@@ -57,12 +62,7 @@ export class HttpApiIngress extends Construct {
     super(scope, id);
     Tags.of(this).add('module', 'http-api');
     this.props = props;
-    // A private hosted zone `<name>.internal` in the VPC: ECS writes the web tasks' SRV records.
-    this.namespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
-      name: `${props.name}.internal`,
-      vpc: props.vpc,
-      description: `${props.name}: web tasks for the HTTP API's VPC link`,
-    });
+    this.namespace = props.namespace;
     this.vpcLink = new apigwv2.VpcLink(this, 'VpcLink', {
       vpc: props.vpc,
       vpcLinkName: `${props.name}-web`,

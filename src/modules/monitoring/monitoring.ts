@@ -74,8 +74,14 @@ export interface EnvironmentMonitoringProps {
    * so this stack takes no reference to the data stack) and its `max_connections`.
    */
   readonly database: { readonly identifier: string; readonly maxConnections: number };
-  /** The cache nodes' CacheClusterIds (`cacheClusterIds(replicationGroupId, nodes)`). */
+  /** The cache nodes' CacheClusterIds (`cacheClusterIds(replicationGroupId, nodes)`); none for a task cache. */
   readonly cacheClusterIds: readonly string[];
+  /**
+   * The cache task's service (`cache.hosting: task`) and the share of its memory Valkey may fill:
+   * its memory alarm and dashboard graphs read the service's ECS metrics.
+   * @default none (an ElastiCache cache)
+   */
+  readonly cacheTask?: { readonly service: ecs.FargateService; readonly maxmemoryShare: number };
   readonly webService: ecs.FargateService;
   readonly workerService: ecs.FargateService;
   /** The web service's configured minimum: fewer healthy targets for 10 minutes pages. */
@@ -200,6 +206,21 @@ export class EnvironmentMonitoring extends Construct {
         {
           metric: cacheMetric(clusterId, 'DatabaseMemoryUsagePercentage', 'Maximum'),
           threshold: settings.cacheMemoryPercent,
+          comparisonOperator: GT,
+          evaluationPeriods: 2,
+        },
+      );
+    }
+
+    if (props.cacheTask) {
+      // The task's memory holds Valkey's data (up to maxmemory, a share of it) and the tunnel.
+      const threshold = Math.round(settings.cacheMemoryPercent * props.cacheTask.maxmemoryShare);
+      alarm(
+        'CacheTaskMemory',
+        `The cache task uses more than ${threshold}% of its memory (${settings.cacheMemoryPercent}% of Valkey's maxmemory) for 10 minutes (noeviction: enqueues fail when full)`,
+        {
+          metric: props.cacheTask.service.metricMemoryUtilization({ period: five, statistic: 'Maximum' }),
+          threshold,
           comparisonOperator: GT,
           evaluationPeriods: 2,
         },
@@ -401,20 +422,36 @@ export class EnvironmentMonitoring extends Construct {
       ]),
       graph(
         'Cache memory %',
-        props.cacheClusterIds.map((id) =>
-          cacheMetric(id, 'DatabaseMemoryUsagePercentage', 'Maximum').with({ label: id }),
-        ),
+        props.cacheTask
+          ? [
+              props.cacheTask.service.metricMemoryUtilization({
+                period: five,
+                statistic: 'Maximum',
+                label: 'cache task',
+              }),
+            ]
+          : props.cacheClusterIds.map((id) =>
+              cacheMetric(id, 'DatabaseMemoryUsagePercentage', 'Maximum').with({ label: id }),
+            ),
       ),
     );
     dashboard.addWidgets(
-      graph(
-        'Cache evictions',
-        props.cacheClusterIds.map((id) => cacheMetric(id, 'Evictions', 'Sum').with({ label: id })),
-      ),
-      graph(
-        'Cache connections',
-        props.cacheClusterIds.map((id) => cacheMetric(id, 'CurrConnections', 'Maximum').with({ label: id })),
-      ),
+      ...(props.cacheTask
+        ? [
+            graph('Cache task CPU', [
+              props.cacheTask.service.metricCpuUtilization({ period: five, statistic: 'Maximum', label: 'cache task' }),
+            ]),
+          ]
+        : [
+            graph(
+              'Cache evictions',
+              props.cacheClusterIds.map((id) => cacheMetric(id, 'Evictions', 'Sum').with({ label: id })),
+            ),
+            graph(
+              'Cache connections',
+              props.cacheClusterIds.map((id) => cacheMetric(id, 'CurrConnections', 'Maximum').with({ label: id })),
+            ),
+          ]),
       graph(
         'Lambda errors',
         functions.map(({ label, function: fn }) => fn.metricErrors({ period: five, statistic: 'Sum', label })),

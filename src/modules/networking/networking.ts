@@ -9,6 +9,8 @@ import type { EgressMode, FlowLogsConfig, InterfaceEndpointName, SubnetMasks } f
 export const DATABASE_PORT = 5432;
 /** Redis / Valkey's port: the cache security group opens only this. */
 export const CACHE_PORT = 6379;
+/** NFS, the cache task's EFS file system. */
+export const NFS_PORT = 2049;
 
 /** The AWS service behind each short name of `network.interfaceEndpoints`. */
 export const INTERFACE_ENDPOINT_SERVICE: Readonly<Record<InterfaceEndpointName, ec2.InterfaceVpcEndpointAwsService>> = {
@@ -86,6 +88,12 @@ export interface NetworkingProps {
    * @default []
    */
   readonly interfaceEndpoints?: readonly InterfaceEndpointName[];
+  /**
+   * The cache runs as an ECS task (`cache.hosting: task`) in the cache group: it gets HTTPS out
+   * (image, logs, secrets) and NFS to its EFS file system's own group. Security groups are free.
+   * @default false
+   */
+  readonly cacheTask?: boolean;
 }
 
 /**
@@ -108,6 +116,8 @@ export class Networking extends Construct {
   public readonly databaseSecurityGroup: ec2.SecurityGroup;
   /** Cache: 6379 from web and worker tasks only; nothing out. */
   public readonly cacheSecurityGroup: ec2.SecurityGroup;
+  /** `cacheTask`: the cache's EFS file system: NFS from the cache task only; nothing out. */
+  public readonly cacheFilesSecurityGroup?: ec2.SecurityGroup;
   /** Where tasks run: public subnets in `public` egress mode, private subnets behind NAT otherwise. */
   public readonly taskSubnets: ec2.SubnetSelection;
   /** Whether tasks need a public IP to reach the internet (true only in `public` egress mode). */
@@ -263,6 +273,18 @@ export class Networking extends Construct {
         ec2.Port.tcp(CACHE_PORT),
         `Redis protocol from ${name} tasks`,
       );
+    }
+    if (props.cacheTask) {
+      // The cache runs as a task in this group: it pulls its image, writes its logs and reads its
+      // secrets over HTTPS, and keeps its data on EFS (NFS, 2049) behind a group of its own.
+      this.cacheSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS out: image, logs, secrets');
+      const files = this.securityGroup(
+        'CacheFilesSecurityGroup',
+        'Cache data (EFS): NFS from the cache task only',
+        false,
+      );
+      files.connections.allowFrom(this.cacheSecurityGroup, ec2.Port.tcp(NFS_PORT), 'NFS from the cache task');
+      this.cacheFilesSecurityGroup = files;
     }
     const throughNat = natGatewayCount(props.egress, 1) > 0;
     if (props.credentialRotation) this.rotationSecurityGroup = this.rotationGroup(throughNat);

@@ -1,7 +1,7 @@
 import { Tags } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { Cache } from '../cache/cache';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Database } from '../database/database';
 import { CONNECTION_PARAMETERS, environmentPrefix } from './parameter-names';
 
@@ -17,7 +17,12 @@ export interface ConnectionParametersProps {
    * `minimal` state.
    * @default no cache parameters
    */
-  readonly cache?: Cache;
+  readonly cache?: {
+    readonly host: string;
+    readonly port: number;
+    readonly tls: boolean;
+    readonly authToken: secretsmanager.ISecret;
+  };
 }
 
 /**

@@ -8,8 +8,10 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CUSTOM_METRICS_TAG } from '../../cost/estimator';
+import { CACHE_TUNNEL } from '../../ops/contracts';
 import { acknowledgeFindings } from '../../quality/acknowledge';
 import type { Cache } from '../cache/cache';
 
@@ -20,6 +22,16 @@ import type { Cache } from '../cache/cache';
  */
 export const QUEUE_DEPTH_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'queue-depth', 'index.ts');
 
+/** How the publisher reaches a cache task (`cache.hosting: task`): its tunnel's name and secrets. */
+export interface QueueMetricsTunnel {
+  /** The cache task's Cloud Map name, e.g. `cache.booking-dev.internal` (port CACHE_TUNNEL.port). */
+  readonly host: string;
+  /** JSON secret whose key `psk` is the tunnel's pre-shared key. */
+  readonly pskSecret: secretsmanager.ISecret;
+  /** JSON secret whose key `token` is the password Valkey requires (its default user's). */
+  readonly passwordSecret: secretsmanager.ISecret;
+}
+
 export interface QueueMetricsProps {
   /** The environment's VPC: the function runs inside it to reach the cache. */
   readonly vpc: ec2.IVpc;
@@ -28,10 +40,20 @@ export interface QueueMetricsProps {
   /** A group the cache admits (the worker's). */
   readonly securityGroup: ec2.ISecurityGroup;
   /**
-   * The cache holding the Dramatiq queues: host, port, TLS flag, replication group id and the
-   * IAM-authenticated user the function connects as (no secret reaches the function).
+   * The ElastiCache cache holding the Dramatiq queues: host, port, TLS flag, replication group id
+   * and the IAM-authenticated user the function connects as (no secret reaches the function).
+   * Give this or `tunnel`.
    */
-  readonly cache: Cache;
+  readonly cache?: Cache;
+  /**
+   * The cache is a task (`cache.hosting: task`): the function speaks TLS-PSK to its tunnel
+   * (`CACHE_TLS=psk`) and authenticates with the password. It runs without NAT or a Secrets
+   * Manager endpoint, so both secrets reach it as environment variables that CloudFormation
+   * resolves at deploy time (dynamic references: the template holds neither; Lambda keeps them
+   * encrypted at rest, readable with `lambda:GetFunctionConfiguration`). Give this or `cache`.
+   * @default none: ElastiCache with IAM authentication (`cache`)
+   */
+  readonly tunnel?: QueueMetricsTunnel;
   /** Dramatiq queues whose waiting messages are summed into `QueueBacklog`, e.g. `['default']`. */
   readonly queues: readonly string[];
   /** The environment's name, e.g. `dev`: the metrics' `Environment` dimension. */
@@ -49,6 +71,40 @@ export interface QueueMetricsProps {
 }
 
 /**
+ * The function's variables that say how it reaches the cache (read by src/lambda/queue-depth's
+ * clientOptions): ElastiCache with an IAM user, or the cache task's TLS-PSK tunnel.
+ */
+function publisherCacheVariables(
+  cache: Cache | undefined,
+  tunnel: QueueMetricsTunnel | undefined,
+): Record<string, string> {
+  if (tunnel && !cache) {
+    return {
+      CACHE_HOST: tunnel.host,
+      CACHE_PORT: String(CACHE_TUNNEL.port),
+      CACHE_TLS: 'psk',
+      CACHE_TUNNEL_PSK: tunnel.pskSecret.secretValueFromJson('psk').unsafeUnwrap(),
+      CACHE_PASSWORD: tunnel.passwordSecret.secretValueFromJson('token').unsafeUnwrap(),
+    };
+  }
+  if (cache && !tunnel) {
+    return {
+      CACHE_HOST: cache.host,
+      CACHE_PORT: String(cache.port),
+      CACHE_TLS: String(cache.tls),
+      // No secret: the function signs an IAM token for this user and replication group with
+      // its role's credentials (so it needs neither Secrets Manager nor a NAT gateway or an
+      // interface endpoint). The region is Lambda's AWS_REGION.
+      CACHE_USER: cache.publisherUserId,
+      CACHE_REPLICATION_GROUP_ID: cache.replicationGroupId,
+    };
+  }
+  throw new Error(
+    'QueueMetrics: give either `cache` (ElastiCache, IAM authentication) or `tunnel` (the cache task), not both or neither',
+  );
+}
+
+/**
  * Publishes the Dramatiq backlog as the metric `QueueBacklog` (and `QueuedJobs`) once a minute,
  * from a small Lambda in the VPC. It runs whether or not any worker runs (so scaling from zero
  * works) and needs no NAT gateway or endpoint: the metrics are an Embedded Metric Format log line
@@ -62,6 +118,8 @@ export class QueueMetrics extends Construct {
 
   constructor(scope: Construct, id: string, props: QueueMetricsProps) {
     super(scope, id);
+    const { cache, tunnel } = props;
+    const cacheVariables = publisherCacheVariables(cache, tunnel);
     Tags.of(this).add('module', 'queue-metrics');
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays as logs.RetentionDays,
@@ -71,8 +129,9 @@ export class QueueMetrics extends Construct {
     // interfaces a VPC function needs.
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description:
-        'Queue-backlog publisher: writes its log group, manages its VPC network interfaces, connects to the cache as its IAM user',
+      description: tunnel
+        ? 'Queue-backlog publisher: writes its log group, manages its VPC network interfaces'
+        : 'Queue-backlog publisher: writes its log group, manages its VPC network interfaces, connects to the cache as its IAM user',
     });
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -93,7 +152,8 @@ export class QueueMetrics extends Construct {
       }),
     );
     // IAM authentication to the cache: elasticache:Connect on the replication group and the user.
-    props.cache.grantPublisherConnect(role);
+    // (The cache task needs no grant: its password comes with the function's environment.)
+    cache?.grantPublisherConnect(role);
     acknowledgeFindings(
       role,
       'AwsSolutions::AwsSolutions-IAM5',
@@ -114,14 +174,7 @@ export class QueueMetrics extends Construct {
       securityGroups: [props.securityGroup],
       logGroup,
       environment: {
-        CACHE_HOST: props.cache.host,
-        CACHE_PORT: String(props.cache.port),
-        CACHE_TLS: String(props.cache.tls),
-        // No secret: the function signs an IAM token for this user and replication group with
-        // its role's credentials (so it needs neither Secrets Manager nor a NAT gateway or an
-        // interface endpoint). The region is Lambda's AWS_REGION.
-        CACHE_USER: props.cache.publisherUserId,
-        CACHE_REPLICATION_GROUP_ID: props.cache.replicationGroupId,
+        ...cacheVariables,
         QUEUES: props.queues.join(','),
         METRIC_NAMESPACE: props.namespace,
         ENVIRONMENT: props.environmentName,

@@ -15,7 +15,7 @@ export interface EnvironmentScheduleProps {
   readonly environmentName: string;
   /**
    * When to pause and resume (EventBridge Scheduler expressions and their time zone). While
-   * paused the tasks and the database instance cost nothing; storage, an ALB and the cache still do.
+   * paused the tasks and the database instance cost nothing; storage, an ALB and an ElastiCache cache still do (a task cache stops too).
    */
   readonly schedule: ScheduleConfig;
   /** Identifier of the RDS instance a pause stops and a resume starts, e.g. `booking-dev`. */
@@ -26,7 +26,13 @@ export interface EnvironmentScheduleProps {
   readonly webServiceName: string;
   /** Name of the worker service, e.g. `booking-dev-worker`. */
   readonly workerServiceName: string;
-  /** ARNs of the web and worker services: the only services the function may update. */
+  /**
+   * The cache task's service (`cache.hosting: task`), e.g. `booking-dev-cache`: paused after web
+   * and worker, resumed (and waited for) before them.
+   * @default none (an ElastiCache cache, which is never stopped)
+   */
+  readonly cacheServiceName?: string;
+  /** ARNs of the web and worker services (and the cache's): the only services the function may update. */
   readonly serviceArns: readonly string[];
   /**
    * The web target group (`ingress: alb`), whose target health a resume waits on.
@@ -77,7 +83,8 @@ export class EnvironmentSchedule extends Construct {
       `Resource::${resource.replace(stack.partition, Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition)}`;
     const clusterTasks = arn('ecs', `task/${props.clusterName}/*`);
     // Without a load balancer, resume waits on the web container's own health check.
-    const taskHealth = Boolean(props.vpcLinkId && !props.targetGroupArn);
+    // (and on the cache task's, which a resume waits for before web and worker).
+    const taskHealth = Boolean((props.vpcLinkId && !props.targetGroupArn) || props.cacheServiceName);
     this.ops = new OpsFunction(this, 'Operator', {
       description: `Pauses and resumes ${props.environmentName} on its schedule`,
       environment: {
@@ -85,6 +92,7 @@ export class EnvironmentSchedule extends Construct {
         [V.cluster]: props.clusterName,
         [V.webService]: props.webServiceName,
         [V.workerService]: props.workerServiceName,
+        ...(props.cacheServiceName ? { [V.cacheService]: props.cacheServiceName } : {}),
         ...(props.targetGroupArn ? { [V.targetGroupArn]: props.targetGroupArn } : {}),
         ...(props.vpcLinkId ? { [V.vpcLinkId]: props.vpcLinkId } : {}),
         [V.apiUrl]: props.apiUrl,
@@ -172,7 +180,7 @@ export class EnvironmentSchedule extends Construct {
         this.ops.role,
         'AwsSolutions::AwsSolutions-IAM5',
         [finding(clusterTasks)],
-        "ecs:DescribeTasks (read only) on this cluster's tasks: a resume reads the web tasks' health, and their ids are ECS's, known only at run time",
+        "ecs:DescribeTasks (read only) on this cluster's tasks: a resume reads the health of the web tasks (behind the HTTP API) and of the cache task, and their ids are ECS's, known only at run time",
       );
     }
 

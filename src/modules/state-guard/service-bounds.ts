@@ -5,7 +5,7 @@ import type { ServiceRole } from '../../ops/state-store';
 export interface ServiceBoundsProps {
   /** The guard function (StateGuard.serviceToken), which resolves the bounds. */
   readonly serviceToken: string;
-  /** Which service, `web` or `worker`: its entry in the state record. */
+  /** Which service, `web`, `worker` or `cache` (`cache.hosting: 'task'`, 1..1): its entry in the state record. */
   readonly role: ServiceRole;
   /** The configured scaling floor (config minTasks), applied while the environment is recorded running. */
   readonly minTasks: number;
