@@ -291,6 +291,8 @@ export class AppStack extends PlatformStack {
       logPrefix,
     });
     if (this.httpApi && this.web.discoveryService) this.httpApi.routeTo(this.web.discoveryService);
+    // The cache's name must exist before the first web task starts (its tunnel connects to it).
+    if (this.cacheService) this.web.service.node.addDependency(this.cacheService.service);
 
     this.queueMetrics = new QueueMetrics(this, 'QueueMetrics', {
       vpc: networking.vpc,
@@ -318,6 +320,7 @@ export class AppStack extends PlatformStack {
       name,
       logPrefix,
     });
+    if (this.cacheService) this.worker.service.node.addDependency(this.cacheService.service);
     this.migrate = new MigrateTask(this, 'MigrateTask', {
       runtime,
       command: config.compute.migrateCommand,
