@@ -9,8 +9,6 @@ import { globalPrices } from './global';
 //   AWS = AWS pricing or documentation page
 const PL = (sku: string) => `AWS Price List eu-west-2, SKU ${sku}`;
 const DATE = '2026-11';
-const CLOUD_MAP_SOURCE =
-  'AWS Price List, AWSCloudMap offer (effective 2025-08-01): 0.10 USD per CloudMapResource-month and 1.00 USD per million API calls, the same in every region listed';
 
 export const euWest2: PriceTable = {
   region: 'eu-west-2',
@@ -87,19 +85,6 @@ export const euWest2: PriceTable = {
       usd: 1.16,
       unit: 'million HTTP API requests (first 300 million a month; metered in 512 KB increments)',
       source: PL('MFY3FVZZSQWYVNHM'),
-      date: DATE,
-    },
-    // Cloud Map: one rate in every region its offer lists.
-    'cloudmap.instance.month': {
-      usd: 0.1,
-      unit: 'registered instance-month',
-      source: CLOUD_MAP_SOURCE,
-      date: DATE,
-    },
-    'cloudmap.discovery.million': {
-      usd: 1,
-      unit: 'million discovery API calls (DiscoverInstances)',
-      source: CLOUD_MAP_SOURCE,
       date: DATE,
     },
     'nat.hour': { usd: 0.05, unit: 'NAT gateway-hour', source: 'AWS Price List eu-west-2', date: DATE },

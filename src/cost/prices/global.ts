@@ -7,7 +7,23 @@ const DATE = '2026-11';
  * CloudFront by edge, WAF, CodePipeline), and the prices no source gives anywhere. Each region's
  * table includes them.
  */
+/** AWS Price List, AWSCloudMap offer: one rate in every region it lists. */
+const CLOUD_MAP_SOURCE =
+  'AWS Price List, AWSCloudMap offer (effective 2025-08-01): 0.10 USD per CloudMapResource-month and 1.00 USD per million API calls, the same in every region listed';
+
 export const globalPrices: PriceTable['prices'] = {
+  'cloudmap.instance.month': {
+    usd: 0.1,
+    unit: 'registered instance-month',
+    source: CLOUD_MAP_SOURCE,
+    date: DATE,
+  },
+  'cloudmap.discovery.million': {
+    usd: 1,
+    unit: 'million discovery API calls (DiscoverInstances)',
+    source: CLOUD_MAP_SOURCE,
+    date: DATE,
+  },
   'route53.zone.month': {
     usd: 0.5,
     unit: 'hosted zone-month (first 25)',

@@ -6,8 +6,6 @@ import { globalPrices } from './global';
 // evidence tags of ../shared/reference/aws-prices.md, as in eu-west-2.ts; IC = infracost golden
 // outputs (Aug 2026), 3P = a third-party blog or calculator.
 const DATE = '2026-11';
-const CLOUD_MAP_SOURCE =
-  'AWS Price List, AWSCloudMap offer (effective 2025-08-01): 0.10 USD per CloudMapResource-month and 1.00 USD per million API calls, the same in every region listed';
 
 export const usEast1: PriceTable = {
   region: 'us-east-1',
@@ -41,19 +39,6 @@ export const usEast1: PriceTable = {
       usd: 1,
       unit: 'million HTTP API requests (first 300 million a month; metered in 512 KB increments)',
       source: 'AWS API Gateway pricing page (HTTP APIs, US East (N. Virginia): first 300 million 1.00 USD per million)',
-      date: DATE,
-    },
-    // Cloud Map: one rate in every region its offer lists.
-    'cloudmap.instance.month': {
-      usd: 0.1,
-      unit: 'registered instance-month',
-      source: CLOUD_MAP_SOURCE,
-      date: DATE,
-    },
-    'cloudmap.discovery.million': {
-      usd: 1,
-      unit: 'million discovery API calls (DiscoverInstances)',
-      source: CLOUD_MAP_SOURCE,
       date: DATE,
     },
     'nat.hour': { usd: 0.045, unit: 'NAT gateway-hour', source: 'IC', date: DATE },
