@@ -32,6 +32,23 @@ const resources: EnvironmentResources = {
   configured: { web: { min: 1, max: 2 }, worker: { min: 0, max: 2 } },
 };
 
+/** The schedule Lambda's variables for dev's resources with `extra` on top. */
+function lambdaVariables(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AWS_REGION: 'eu-west-2',
+    [V.environment]: 'dev',
+    [V.stage]: 'booking-dev',
+    [V.databaseId]: 'booking-dev',
+    [V.stateTable]: 'booking-dev-ops-state',
+    [V.metricNamespace]: 'booking',
+    [V.configuredCapacity]: JSON.stringify(resources.configured),
+    [V.cluster]: 'booking-dev',
+    [V.webService]: 'booking-dev-web',
+    [V.workerService]: 'booking-dev-worker',
+    ...extra,
+  };
+}
+
 function harness(
   fake: FakeAws,
   actor = 'booking-dev-guard',
@@ -152,20 +169,10 @@ describe('the schedule runs the same transitions as the CLI, under the same lock
   });
 
   test('with the HTTP API: no target group, and a resume wakes the VPC link its variables name with a request to the API URL', async () => {
-    const variables = {
-      AWS_REGION: 'eu-west-2',
-      [V.environment]: 'dev',
-      [V.stage]: 'booking-dev',
-      [V.databaseId]: 'booking-dev',
-      [V.stateTable]: 'booking-dev-ops-state',
-      [V.metricNamespace]: 'booking',
-      [V.configuredCapacity]: JSON.stringify(resources.configured),
-      [V.cluster]: 'booking-dev',
-      [V.webService]: 'booking-dev-web',
-      [V.workerService]: 'booking-dev-worker',
+    const variables = lambdaVariables({
       [V.vpcLinkId]: 'vldev42',
       [V.apiUrl]: 'https://api-dev.lichnails.co.uk/',
-    };
+    });
     const read = resourcesFromEnvironment(variables);
     assert.equal(read.targetGroupArn, undefined);
     assert.equal(read.vpcLinkId, 'vldev42');
@@ -441,20 +448,9 @@ describe('the function reads its resources from its environment', () => {
       () => resourcesFromEnvironment({ AWS_REGION: 'eu-west-2' }),
       /environment variable ENVIRONMENT is not set/,
     );
-    const read = resourcesFromEnvironment({
-      AWS_REGION: 'eu-west-2',
-      [V.environment]: 'dev',
-      [V.stage]: 'booking-dev',
-      [V.databaseId]: 'booking-dev',
-      [V.stateTable]: 'booking-dev-ops-state',
-      [V.metricNamespace]: 'booking',
-      [V.configuredCapacity]: JSON.stringify(resources.configured),
-      [V.cluster]: 'booking-dev',
-      [V.webService]: 'booking-dev-web',
-      [V.workerService]: 'booking-dev-worker',
-      [V.migrateFamily]: 'booking-dev-migrate',
-      [V.pipelineName]: 'booking-dev',
-    });
+    const read = resourcesFromEnvironment(
+      lambdaVariables({ [V.migrateFamily]: 'booking-dev-migrate', [V.pipelineName]: 'booking-dev' }),
+    );
     assert.deepEqual(read.services, resources.services);
     assert.equal(read.migrateFamily, 'booking-dev-migrate');
     assert.deepEqual(read.configured, resources.configured);
@@ -462,19 +458,9 @@ describe('the function reads its resources from its environment', () => {
 
   test('CACHE_SERVICE (cache.hosting: task) adds the cache service, and the configured 1..1 is read with the rest', () => {
     const configured = { ...resources.configured, cache: { min: 1, max: 1 } };
-    const read = resourcesFromEnvironment({
-      AWS_REGION: 'eu-west-2',
-      [V.environment]: 'dev',
-      [V.stage]: 'booking-dev',
-      [V.databaseId]: 'booking-dev',
-      [V.stateTable]: 'booking-dev-ops-state',
-      [V.metricNamespace]: 'booking',
-      [V.configuredCapacity]: JSON.stringify(configured),
-      [V.cluster]: 'booking-dev',
-      [V.webService]: 'booking-dev-web',
-      [V.workerService]: 'booking-dev-worker',
-      [V.cacheService]: 'booking-dev-cache',
-    });
+    const read = resourcesFromEnvironment(
+      lambdaVariables({ [V.configuredCapacity]: JSON.stringify(configured), [V.cacheService]: 'booking-dev-cache' }),
+    );
     assert.deepEqual(read.services, [...resources.services, { role: 'cache', name: 'booking-dev-cache' }]);
     assert.deepEqual(read.configured, configured);
     assert.equal(read.cacheId, undefined);

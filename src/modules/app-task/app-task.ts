@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { CpuArchitecture, PgBouncerConfig } from '../../config/types';
 import { acknowledge, acknowledgeFindings } from '../../quality/acknowledge';
 import { APP_CONTAINER_NAME } from '../../ops/contracts';
-import { TUNNEL_RUN_DIR } from '../cache/cache-service';
+import { STUNNEL_HEALTH_CHECK, TUNNEL_RUN_DIR } from '../cache/cache-service';
 
 /** PgBouncer's port on the task's localhost. */
 export const PGBOUNCER_PORT = 6432;
@@ -282,14 +282,7 @@ export class AppTask extends Construct {
       environment: { CACHE_HOST: tunnel.host },
       secrets: { CACHE_PSK: tunnel.psk },
       logging,
-      healthCheck: {
-        // The process, not a probe of the port: every probe would be an aborted TLS handshake in its log.
-        command: ['CMD-SHELL', 'pgrep stunnel > /dev/null || exit 1'],
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(3),
-        retries: 3,
-        startPeriod: Duration.seconds(10),
-      },
+      healthCheck: STUNNEL_HEALTH_CHECK,
       // Outlives the app on shutdown, so its last writes (acks) reach the cache.
       stopTimeout,
     });

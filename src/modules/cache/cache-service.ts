@@ -13,6 +13,18 @@ import type { CacheTaskStorage } from './cache-task-storage';
 /** Where stunnel writes its configuration in the cache image's containers (a task volume). */
 export const TUNNEL_RUN_DIR = '/run/stunnel';
 
+/**
+ * The health check of both tunnel ends (the cache task's stunnel and the app tasks' sidecar): the
+ * process, not a probe of the port, since every probe would be an aborted TLS handshake in its log.
+ */
+export const STUNNEL_HEALTH_CHECK: ecs.HealthCheck = {
+  command: ['CMD-SHELL', 'pgrep stunnel > /dev/null || exit 1'],
+  interval: Duration.seconds(10),
+  timeout: Duration.seconds(3),
+  retries: 3,
+  startPeriod: Duration.seconds(10),
+};
+
 /** Share of the task's memory Valkey may fill (`maxmemory`, noeviction): the rest is stunnel's and the AOF rewrite's. */
 export const CACHE_MAXMEMORY_SHARE = 0.6;
 
@@ -124,14 +136,7 @@ export class CacheService extends Construct {
       secrets: { CACHE_PSK: ecs.Secret.fromSecretsManager(storage.tunnelKey, 'psk') },
       portMappings: [{ containerPort: CACHE_TUNNEL.port, protocol: ecs.Protocol.TCP, name: 'cache' }],
       logging: logging('tls'),
-      healthCheck: {
-        // The process, not a probe of the port: every probe would be an aborted TLS handshake in its log.
-        command: ['CMD-SHELL', 'pgrep stunnel > /dev/null || exit 1'],
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(3),
-        retries: 3,
-        startPeriod: Duration.seconds(10),
-      },
+      healthCheck: STUNNEL_HEALTH_CHECK,
     });
     tunnel.addMountPoints({ sourceVolume: 'tunnel-run', containerPath: TUNNEL_RUN_DIR, readOnly: false });
     // Clients reach the tunnel only once Valkey answers behind it.
