@@ -122,9 +122,9 @@ export function buildProgram(
     pause:
       'Scale web and worker to zero (bounds included), wait for tasks to drain and for a running migration or release, stop the database; keeps what to restore.',
     resume:
-      'Start the database, restore the recorded bounds and counts, wait for healthy targets, print the API URL. From minimal: start the database, then deploy.',
+      'Start the database, restore the recorded bounds and counts, wait for healthy targets, print the API URL. From minimal: start the database (or, kept as a snapshot, name the snapshot the config must restore), then deploy.',
     minimal:
-      'Prepare the minimal state: refuse while Dramatiq jobs are queued, pause, snapshot the cache (production), record minimal; then deploy with state minimal.',
+      'Prepare the minimal state: refuse while Dramatiq jobs are queued, pause, snapshot the cache (production) and, with database.whileMinimal snapshot, the database; record minimal; then deploy with state minimal.',
   } as const;
   for (const [verb, description] of Object.entries(transitions) as Array<[keyof typeof transitions, string]>) {
     const command = program

@@ -117,6 +117,35 @@ export interface DatabaseConfig {
    */
   readonly restoreFromSnapshot?: SnapshotRestoreConfig;
   /**
+   * What keeps the data while the environment is `minimal`:
+   * - `stopped`: the instance stays, stopped (the guard stops it again when AWS restarts it after
+   *   seven days). Its storage bills on: 0.133 USD per GB-month (gp3, Single-AZ, London), 2.66
+   *   USD/month for the smallest 20 GB volume, whatever the data's size. Leaving minimal takes a
+   *   few minutes (a start).
+   * - `snapshot`: `booking-infra minimal` takes a manual snapshot once the services drained
+   *   (0.10 USD per GB-month of data, e.g. 0.10 USD/month for 1 GB), and the minimal deploy deletes
+   *   the instance (CloudFormation keeps a final snapshot besides, the same data, so no more
+   *   storage). Leaving minimal, the deploy restores it from that snapshot: set
+   *   `restoredFromMinimalSnapshot` to the snapshot `resume` names; a restore takes ~10-30 minutes.
+   *   Refused with `deletionProtection` (the protected instance is retained, not deleted, by the
+   *   minimal deploy) and so in production.
+   * @default 'stopped'
+   */
+  readonly whileMinimal?: DatabaseWhileMinimal;
+  /**
+   * With `whileMinimal: 'snapshot'`, once the environment has left `minimal` for the first time:
+   * the snapshot the instance was last restored from (`resume` prints it, e.g.
+   * `booking-dev-minimal-20261128t013000z`). CloudFormation creates the instance from it, so set it
+   * when leaving minimal and leave it as it is while the instance exists: changing it would
+   * replace the database, which the data stack's gate refuses. The next `minimal` cycle names a
+   * new snapshot, set then. Cleanup never deletes it. The restored instance keeps the snapshot's
+   * engine version (automatic minor upgrades may have moved it past `engineVersion`); its storage
+   * is `allocatedStorageGiB`, which must be at least the snapshot's (raise it first if storage
+   * autoscaling grew the database: RDS refuses a smaller volume, and the deploy rolls back).
+   * @default the instance was created empty (or from restoreFromSnapshot)
+   */
+  readonly restoredFromMinimalSnapshot?: string;
+  /**
    * Rotation of the database credentials by Secrets Manager, every `everyDays` days: the master
    * and the migration owner single-user, the application's with alternating users (`<app>_app`
    * and `<app>_app_clone`), so the credentials running tasks hold stay valid until the next
@@ -139,6 +168,10 @@ export interface CredentialRotationConfig {
   /** Days between rotations, 1-365 (Secrets Manager allows up to 1000). */
   readonly everyDays: number;
 }
+
+/** What keeps the data while `minimal` (`database.whileMinimal`). */
+export type DatabaseWhileMinimal = 'stopped' | 'snapshot';
+export const DATABASE_WHILE_MINIMAL: readonly DatabaseWhileMinimal[] = ['stopped', 'snapshot'];
 
 /** The snapshot a database is restored from (`database.restoreFromSnapshot`). */
 export interface SnapshotRestoreConfig {

@@ -120,8 +120,9 @@ export function estimate(input: EstimateInput): CostEstimate {
     `${HOURS_PER_MONTH} hours a month; account-wide free tiers not deducted but CloudFront's (1 TB, 10 M requests, applied to each distribution: right while the account's distributions stay under it together); data transfer out (first 100 GB a month free) not included`,
   );
   if (input.state !== 'running') {
+    const instance = lines.some((line) => line.type === 'AWS::RDS::DBInstance');
     assumptions.add(
-      `state ${input.state}: the database is stopped (storage and backups only), services at zero tasks, no logs ingested`,
+      `state ${input.state}: the database is ${instance ? 'stopped (storage and backups only)' : 'kept as a snapshot (no instance)'}, services at zero tasks, no logs ingested`,
     );
   }
 

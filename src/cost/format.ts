@@ -23,6 +23,9 @@ export function stateDescription(estimate: Pick<CostEstimate, 'state' | 'lines'>
     taskCache && estimate.state === 'paused'
       ? STATE_DESCRIPTIONS.paused.replace('cache, ', 'the cache stopped (its data on EFS), ')
       : STATE_DESCRIPTIONS[estimate.state];
+  const keptAsSnapshot =
+    estimate.state === 'minimal' && !estimate.lines.some((line) => line.type === 'AWS::RDS::DBInstance');
+  if (keptAsSnapshot) return base.replace('database storage', 'the database as a snapshot');
   const httpApi = estimate.lines.some((line) => line.type === 'AWS::ApiGatewayV2::Api');
   const alb = estimate.lines.some((line) => line.type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
   if (!httpApi || alb) return base;

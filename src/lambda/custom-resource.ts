@@ -11,6 +11,8 @@ export interface CustomResourceEvent {
   readonly ResourceType: string;
   readonly PhysicalResourceId?: string;
   readonly ResourceProperties: Readonly<Record<string, string>>;
+  /** On an update: the properties the previous deploy gave. */
+  readonly OldResourceProperties?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -12,6 +12,7 @@ import { BatchDeleteImageCommand, DescribeImagesCommand, type ImageDetail } from
 import { DeleteSnapshotCommand, DescribeSnapshotsCommand, type Snapshot } from '@aws-sdk/client-elasticache';
 import { DescribeLoadBalancersCommand, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
+  type DBInstance,
   DeleteDBSnapshotCommand,
   type DBSnapshot,
   DescribeDBInstancesCommand,
@@ -44,7 +45,10 @@ import {
  *
  * Never proposed, whatever their age:
  * - a DB snapshot tagged `keep=true`, or named by any environment's `database.restoreFromSnapshot`
- *   (CloudFormation reads that property again whenever it replaces the instance);
+ *   or `database.restoredFromMinimalSnapshot` (CloudFormation reads that property again whenever
+ *   it replaces the instance);
+ * - the DB snapshot the environment's state record names: with `whileMinimal: 'snapshot'` it holds
+ *   the data while the minimal deploy has deleted the instance;
  * - the newest cache snapshot of the environment: a cache rebuilt after `minimal` may need it;
  * - an image any configured environment references: the one its release parameter names (by tag
  *   or digest), one tagged with its release prefix (the repository's lifecycle keeps those), its
@@ -144,7 +148,10 @@ export interface CleanupTarget {
   readonly logRetentionDays: number;
   /** Every configured environment's name: a log group belongs to the one whose prefix matches longest. */
   readonly environments: readonly string[];
-  /** DB snapshots no cleanup deletes: every environment's `database.restoreFromSnapshot`. */
+  /**
+   * DB snapshots no cleanup deletes: every environment's `database.restoreFromSnapshot` and
+   * `database.restoredFromMinimalSnapshot`.
+   */
   readonly protectedDbSnapshots: readonly string[];
   readonly imageRepository: { readonly name: string; readonly registryId: string; readonly region: string };
   readonly imageUses: readonly EnvironmentImageUse[];
@@ -239,9 +246,10 @@ export function cleanupTarget(
     olderThanDays,
     logRetentionDays: env.logRetentionDays,
     environments: config.environments.map((e) => e.name),
-    protectedDbSnapshots: config.environments.flatMap((e) =>
-      e.database.restoreFromSnapshot ? [e.database.restoreFromSnapshot.snapshotIdentifier] : [],
-    ),
+    protectedDbSnapshots: config.environments.flatMap((e) => [
+      ...(e.database.restoreFromSnapshot ? [e.database.restoreFromSnapshot.snapshotIdentifier] : []),
+      ...(e.database.restoredFromMinimalSnapshot ? [e.database.restoredFromMinimalSnapshot] : []),
+    ]),
     imageRepository: {
       name: imageRepositoryName(config.shared),
       registryId: config.shared.account,
@@ -284,8 +292,12 @@ interface Found {
 }
 const found = (findings: Finding[] = [], notes: string[] = []): Found => ({ findings, notes });
 
-/** Manual snapshots of the environment's database older than the retention. */
+/**
+ * Manual snapshots of the environment's database older than the retention. The state record is
+ * read first: when it cannot be, no snapshot is proposed (the one it names may hold the data).
+ */
 async function findDbSnapshots(ctx: CleanupContext, target: CleanupTarget, table: PriceTable): Promise<Found> {
+  const recorded = (await ctx.store.readRecord())?.databaseSnapshot?.identifier;
   const snapshots: DBSnapshot[] = [];
   let marker: string | undefined;
   do {
@@ -312,8 +324,16 @@ async function findDbSnapshots(ctx: CleanupContext, target: CleanupTarget, table
       result.notes.push(`DB snapshot ${id} is ${age} days old but tagged ${KEEP_TAG.key}=${KEEP_TAG.value}: kept`);
       continue;
     }
+    if (id === recorded) {
+      result.notes.push(
+        `DB snapshot ${id} is the one the state record names (taken by minimal, it holds the data while the database is deleted): kept`,
+      );
+      continue;
+    }
     if (target.protectedDbSnapshots.some((keep) => keep === id || keep === snapshot.DBSnapshotArn)) {
-      result.notes.push(`DB snapshot ${id} is a database.restoreFromSnapshot of the config: kept`);
+      result.notes.push(
+        `DB snapshot ${id} is a database.restoreFromSnapshot or database.restoredFromMinimalSnapshot of the config: kept`,
+      );
       continue;
     }
     const size = snapshot.AllocatedStorage ?? 0;
@@ -589,10 +609,23 @@ async function findRunningDatabase(
 ): Promise<Found> {
   const record = await ctx.store.readRecord();
   if (!record || !DATABASE_STOPPED_STATES.has(record.state)) return found();
-  const answer = await ctx.clients.rds.send(
-    new DescribeDBInstancesCommand({ DBInstanceIdentifier: target.databaseId }),
-  );
-  const instance = answer.DBInstances?.[0];
+  let instance: DBInstance | undefined;
+  try {
+    const answer = await ctx.clients.rds.send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: target.databaseId }),
+    );
+    instance = answer.DBInstances?.[0];
+  } catch (error) {
+    if (!/DBInstanceNotFound/.test((error as { name?: string }).name ?? '')) throw error;
+    // The minimal deploy deletes it (whileMinimal 'snapshot'): nothing bills, nothing to stop.
+    if (record.state === 'minimal') return found();
+    return found(
+      [],
+      [
+        `database ${target.databaseId} does not exist although recorded ${record.state}, not minimal: not judged (npx booking-infra status ${target.environment})`,
+      ],
+    );
+  }
   if (instance?.DBInstanceStatus !== 'available') return found();
   const instanceClass = instance.DBInstanceClass ?? 'unknown';
   const multiAz = Boolean(instance.MultiAZ);

@@ -106,6 +106,16 @@ export const QUEUE_BACKLOG_METRIC = {
 } as const;
 
 /**
+ * The manual DB snapshot `minimal` takes when the database is kept as a snapshot
+ * (`database.whileMinimal: 'snapshot'`): `<app>-<env>-minimal-<yyyymmddThhmmssZ>` in lower case,
+ * e.g. `booking-dev-minimal-20261128t013000z` (RDS: a letter first, letters, digits, single hyphens).
+ */
+export function minimalDatabaseSnapshotName(databaseId: string, now: number): string {
+  const time = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '').toLowerCase();
+  return `${databaseId}-minimal-${time}`;
+}
+
+/**
  * The guard's metric: 1 while an environment recorded paused or minimal has a database that is
  * not stopped (namespace: the app name, dimension Environment). An alarm fires after an hour.
  */

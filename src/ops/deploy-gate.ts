@@ -58,6 +58,7 @@ export async function resolveServiceBounds(
     try {
       await store.writeRecord(
         {
+          ...(record?.databaseSnapshot ? { databaseSnapshot: record.databaseSnapshot } : {}),
           state: record?.state ?? 'running',
           services: { ...record?.services, [role]: { desired, min: configured.min, max: configured.max } },
           changedAt: new Date(request.now).toISOString(),
@@ -76,28 +77,91 @@ export async function resolveServiceBounds(
   }
 }
 
+/** What a deploy does to the database, as the data stack's gate sees it (`Custom::EnvironmentStructure`). */
+export interface DatabaseDeploy {
+  /** `present`: the template has the RDS instance; `none`: it deletes it (minimal with `whileMinimal: 'snapshot'`). */
+  readonly instance: 'present' | 'none';
+  /** The snapshot the template's instance is created from (`DBSnapshotIdentifier`), or '' for an empty one. */
+  readonly restoreFrom: string;
+  /** The same, as the previous deploy had it (an update); undefined on the gate's first deploy. */
+  readonly previousRestoreFrom?: string;
+  /** Whether the instance exists now (any RDS status: deleting and creating count). */
+  readonly exists: () => Promise<boolean>;
+}
+
+const restoreFromText = (restoreFrom: string) =>
+  restoreFrom ? `snapshot ${restoreFrom}` : 'nothing (an empty database)';
+
 /**
- * The data stack's gate on the environment's structure: removing the cache (and with it the
- * queued jobs and sessions) is allowed only once `booking-infra minimal` recorded the environment
- * minimal, which checks the queues and snapshots the cache. A first deploy in `minimal` records it.
+ * The data stack's gate on the environment's structure, run before the database changes (the
+ * instance depends on it, so a refusal rolls the deploy back before anything is touched):
+ * - removing the cache (and with it the queued jobs and sessions), and with
+ *   `whileMinimal: 'snapshot'` the database, is allowed only once `booking-infra minimal`
+ *   recorded the environment minimal, which checks the queues, snapshots the cache in production
+ *   and, in snapshot mode, snapshots the database (the record names the snapshot). A first deploy
+ *   in `minimal` records it.
+ * - a template that changes the snapshot the instance is created from while the instance exists
+ *   would make CloudFormation replace the database (every write since lost): refused.
+ * - a template that creates the instance while the record says the data is in snapshot X must
+ *   restore exactly X, and only once `resume` recorded the environment running.
  */
 export async function checkStructure(
   store: StateStore,
-  request: { environment: string; structure: DeployedStructure; now: number; actor: string },
+  request: {
+    environment: string;
+    structure: DeployedStructure;
+    now: number;
+    actor: string;
+    /** @default a template with the instance, checked for nothing more (before the field existed) */
+    database?: DatabaseDeploy;
+  },
 ): Promise<void> {
-  if (request.structure !== 'minimal') return;
-  await refuseDuringTransition(store, request.environment, request.now);
+  const { environment, database } = request;
+  await refuseDuringTransition(store, environment, request.now);
   const record = await store.readRecord();
-  if (!record) {
-    await store.writeRecord(
-      { state: 'minimal', services: {}, changedAt: new Date(request.now).toISOString(), changedBy: request.actor },
-      undefined,
-    );
+  if (request.structure === 'minimal') {
+    if (!record) {
+      if (database?.instance === 'none' && (await database.exists())) {
+        throw new Error(
+          `deploying state 'minimal' deletes ${environment}'s database (database.whileMinimal: 'snapshot'), and nothing recorded a snapshot of it: run "npx booking-infra minimal ${environment}" first (it snapshots the database once the services drained)`,
+        );
+      }
+      await store.writeRecord(
+        { state: 'minimal', services: {}, changedAt: new Date(request.now).toISOString(), changedBy: request.actor },
+        undefined,
+      );
+      return;
+    }
+    if (record.state !== 'minimal') {
+      throw new Error(
+        `deploying state 'minimal' deletes ${environment}'s cache with its queued jobs${database?.instance === 'none' ? ' and its database' : ''}, but ${environment} is recorded ${record.state}: run "npx booking-infra minimal ${environment}" first (it checks the queues, snapshots the cache in production${database?.instance === 'none' ? ', snapshots the database' : ''} and stops the database)`,
+      );
+    }
+    if (database?.instance === 'none' && !record.databaseSnapshot && (await database.exists())) {
+      throw new Error(
+        `deploying state 'minimal' with database.whileMinimal: 'snapshot' deletes ${environment}'s database, but the record names no snapshot of it (minimal ran with whileMinimal 'stopped'): run "npx booking-infra minimal ${environment}" again with this config, which snapshots it, then deploy`,
+      );
+    }
+  }
+  if (!database || database.instance === 'none') return;
+  const exists = await database.exists();
+  if (exists) {
+    if (database.previousRestoreFrom !== undefined && database.previousRestoreFrom !== database.restoreFrom) {
+      throw new Error(
+        `${environment}'s database exists and was created from ${restoreFromText(database.previousRestoreFrom)}, but this deploy creates it from ${restoreFromText(database.restoreFrom)}: CloudFormation would REPLACE the database and every write since would be lost. Put database.restoredFromMinimalSnapshot / database.restoreFromSnapshot back as they were${database.previousRestoreFrom ? ` ('${database.previousRestoreFrom}')` : ' (unset)'}; to really start over from a snapshot, delete the data stack first`,
+      );
+    }
     return;
   }
-  if (record.state !== 'minimal') {
+  const kept = record?.databaseSnapshot?.identifier;
+  if (kept && database.restoreFrom !== kept) {
     throw new Error(
-      `deploying state 'minimal' deletes ${request.environment}'s cache with its queued jobs, but ${request.environment} is recorded ${record.state}: run "npx booking-infra minimal ${request.environment}" first (it checks the queues, snapshots the cache in production and stops the database)`,
+      `${environment}'s data is kept in the snapshot ${kept} (taken by "booking-infra minimal"), but this deploy creates the database from ${restoreFromText(database.restoreFrom)}: set database.restoredFromMinimalSnapshot: '${kept}' in src/config/${environment}.ts and deploy again`,
+    );
+  }
+  if (kept && record?.state === 'minimal' && request.structure === 'running') {
+    throw new Error(
+      `${environment} is recorded minimal: run "npx booking-infra resume ${environment}" first (it records running, so this deploy restores the database from ${kept} and starts the services), then deploy again`,
     );
   }
 }

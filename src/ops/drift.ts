@@ -1,4 +1,4 @@
-import type { Observation } from './operations';
+import { DATABASE_MISSING, type Observation } from './operations';
 import type { EnvironmentResources } from './resources';
 import { LOCK_STALE_MS } from './state-store';
 
@@ -30,6 +30,8 @@ export function assessEnvironment(
   const tasksOff = services.every((s) => s.max === 0 && s.desired === 0 && s.running === 0);
   const tasksOn = services.length > 0 && services.every((s) => s.max > 0);
   const databaseStopped = STOPPED.has(database);
+  const missing = database === DATABASE_MISSING;
+  const kept = record?.databaseSnapshot?.identifier;
   const observed: ObservedState = structureMinimal
     ? 'minimal'
     : tasksOff && databaseStopped
@@ -68,10 +70,41 @@ export function assessEnvironment(
   }
   if (!record) {
     drift.push('no state is recorded (deployed before the state table existed, or the record was deleted)');
-    converge = observed === 'paused' ? pause : resume;
+    if (missing) {
+      // Nothing names a snapshot to restore: resume refuses, and a deploy creates it empty.
+      drift.push(
+        `the database ${resources.databaseId} does not exist and no snapshot of it is recorded: a deploy with state 'running' creates it EMPTY (database.restoreFromSnapshot restores one instead)`,
+      );
+    } else converge = observed === 'paused' ? pause : resume;
   } else if (state === 'pausing' || state === 'resuming') {
     drift.push(`a ${state === 'pausing' ? 'pause' : 'resume'} began at ${record.changedAt} and did not finish`);
     converge = state === 'pausing' ? pause : resume;
+  } else if (missing) {
+    // Only the minimal deploy deletes the database (whileMinimal 'snapshot'), keeping its data in
+    // the snapshot the record names; anything else deleted it.
+    const id = resources.databaseId;
+    const keptText = kept ? `its data is kept in the snapshot ${kept}` : 'no snapshot of it is recorded';
+    if (!structureMinimal) {
+      drift.push(
+        `the database ${id} does not exist although ${env}'s services are deployed (recorded ${state}): something deleted it; restore it with database.restoreFromSnapshot${kept ? ` (the record names ${kept}, taken by minimal)` : ''}`,
+      );
+    } else if (state === 'running') {
+      drift.push(
+        kept
+          ? `the database is kept as snapshot ${kept}: deploy with database.restoredFromMinimalSnapshot: '${kept}'`
+          : `the database ${id} does not exist and no snapshot of it is recorded: the deploy with state 'running' creates it EMPTY`,
+      );
+      converge = kept
+        ? `set state: 'running' and database.restoredFromMinimalSnapshot: '${kept}' in src/config/${env}.ts and run ${deploy}`
+        : deploy;
+    } else if (state === 'paused') {
+      drift.push(`the database ${id} does not exist although ${env} is recorded paused, not minimal; ${keptText}`);
+      if (kept) converge = `npx booking-infra minimal ${env}`;
+    } else if (!kept) {
+      drift.push(
+        `the database ${id} does not exist and no snapshot of it is recorded: leaving minimal creates it EMPTY`,
+      );
+    }
   } else if (state === 'paused' || state === 'minimal') {
     if (!databaseStopped) {
       drift.push(

@@ -24,12 +24,19 @@ import {
   DescribeSnapshotsCommand,
 } from '@aws-sdk/client-elasticache';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeDBInstancesCommand, StartDBInstanceCommand, StopDBInstanceCommand } from '@aws-sdk/client-rds';
+import {
+  CreateDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  StartDBInstanceCommand,
+  StopDBInstanceCommand,
+} from '@aws-sdk/client-rds';
 import type { OpsClients } from './clients';
-import { PAUSE_SILENCED_ALARMS, QUEUE_BACKLOG_METRIC } from './contracts';
+import { minimalDatabaseSnapshotName, PAUSE_SILENCED_ALARMS, QUEUE_BACKLOG_METRIC } from './contracts';
 import { CACHE_TASK_BOUNDS, type EnvironmentResources } from './resources';
 import {
   DATABASE_STOPPED_STATES,
+  type DatabaseSnapshotRecord,
   LOCK_STALE_MS,
   type LockRecord,
   type RecordedState,
@@ -117,6 +124,13 @@ export interface Plan {
    * confirmation), e.g. a second pause silencing again alarms a deploy while paused re-enabled.
    */
   readonly upkeep?: readonly Step[];
+  /**
+   * What the operator does next for the environment to get there, when only the plan knows it:
+   * the deploy that deletes the database once `minimal` snapshotted it, or the one that restores
+   * it (or creates it empty) once `resume` recorded running. Callers print it after the plan ran,
+   * or with `nothingToDo`.
+   */
+  readonly next?: string;
 }
 
 export interface MinimalOptions {
@@ -142,6 +156,29 @@ export const DATABASE_TRANSITIONS = new Set([
   'resetting-master-credentials',
   'creating',
 ]);
+
+/**
+ * What databaseStatus() answers when RDS has no such instance: with `database.whileMinimal:
+ * 'snapshot'` the minimal deploy deletes it, and the record names the snapshot that keeps the data.
+ */
+export const DATABASE_MISSING = 'missing';
+
+/**
+ * Tag on the snapshot `minimal` takes of the database (value: the environment), so that a person
+ * looking at the snapshots sees why it exists. Not the cleanup's keep tag: the state record, then
+ * the config's `restoredFromMinimalSnapshot`, keep it from cleanup as long as it is needed.
+ */
+export const MINIMAL_SNAPSHOT_TAG = 'booking-infra:minimal';
+
+/** Records from which a `minimal` in snapshot mode reuses the snapshot named (a retry of a half-done one). */
+const SNAPSHOT_RETRY_STATES: ReadonlySet<RecordedState> = new Set(['pausing', 'paused', 'minimal']);
+
+/** The snapshot a `minimal` in snapshot mode keeps the data in, as planned. */
+interface MinimalSnapshot {
+  readonly record: DatabaseSnapshotRecord;
+  /** Its RDS status when planned; undefined: not taken yet. */
+  readonly status?: string;
+}
 
 /** How long `minimal` waits for a queue measurement taken after the services stopped. */
 const QUEUE_MEASUREMENT_WAIT_MS = 5 * 60_000;
@@ -206,11 +243,37 @@ export class EnvironmentOperations {
     return new Date(this.context.now()).toISOString();
   }
 
+  /** The instance's RDS status (DATABASE_MISSING when there is none) and master user. */
+  async describeDatabase(): Promise<{ readonly status: string; readonly masterUsername?: string }> {
+    try {
+      const answer = await this.context.clients.rds.send(
+        new DescribeDBInstancesCommand({ DBInstanceIdentifier: this.resources.databaseId }),
+      );
+      const instance = answer.DBInstances?.[0];
+      return { status: instance?.DBInstanceStatus ?? 'unknown', masterUsername: instance?.MasterUsername };
+    } catch (error) {
+      if (error instanceof Error && /DBInstanceNotFound/.test(error.name)) return { status: DATABASE_MISSING };
+      throw error;
+    }
+  }
+
+  /** The instance's RDS status, or DATABASE_MISSING when it does not exist (deleted while minimal). */
   async databaseStatus(): Promise<string> {
-    const answer = await this.context.clients.rds.send(
-      new DescribeDBInstancesCommand({ DBInstanceIdentifier: this.resources.databaseId }),
-    );
-    return answer.DBInstances?.[0]?.DBInstanceStatus ?? 'unknown';
+    return (await this.describeDatabase()).status;
+  }
+
+  /** The RDS status of the DB snapshot `identifier`, or undefined when there is none. */
+  async databaseSnapshotStatus(identifier: string): Promise<string | undefined> {
+    try {
+      const answer = await this.context.clients.rds.send(
+        new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }),
+      );
+      const snapshot = answer.DBSnapshots?.find((s) => s.DBSnapshotIdentifier === identifier);
+      return snapshot ? (snapshot.Status ?? 'unknown') : undefined;
+    } catch (error) {
+      if (error instanceof Error && /DBSnapshotNotFound/.test(error.name)) return undefined;
+      throw error;
+    }
   }
 
   async cacheStatus(): Promise<string | undefined> {
@@ -320,14 +383,32 @@ export class EnvironmentOperations {
     if (this.lockToken) await this.store.heartbeat(this.lockToken!, this.context.now());
   }
 
-  /** A step writing the record: `state`, with the capacities to restore. */
-  private recordStep(state: RecordedState, services: StateRecord['services'], why: string): Step {
+  /**
+   * A step writing the record: `state`, with the capacities to restore. A write replaces the whole
+   * record, so every caller says what becomes of the database snapshot it may name: kept (passed)
+   * only by `minimal` in snapshot mode, from its first write on (a retry then reuses the
+   * snapshot), and by a resume whose database the minimal deploy deleted (the restoring deploy's
+   * gate checks the config against it); cleared (undefined) by every other transition.
+   */
+  private recordStep(
+    state: RecordedState,
+    services: StateRecord['services'],
+    why: string,
+    keep: { readonly databaseSnapshot: DatabaseSnapshotRecord | undefined },
+  ): Step {
+    const { databaseSnapshot } = keep;
     return {
       kind: 'record',
-      description: `record ${state} (${why}; capacities to restore: ${describeCapacities(services)})`,
+      description: `record ${state} (${why}; capacities to restore: ${describeCapacities(services)}${databaseSnapshot ? `; database snapshot: ${databaseSnapshot.identifier}` : ''})`,
       run: async () => {
         const written = await this.store.writeRecord(
-          { state, services, changedAt: this.isoNow(), changedBy: this.actor },
+          {
+            state,
+            services,
+            changedAt: this.isoNow(),
+            changedBy: this.actor,
+            ...(databaseSnapshot ? { databaseSnapshot } : {}),
+          },
           this.recordVersion,
         );
         this.recordVersion = written.version;
@@ -483,10 +564,13 @@ export class EnvironmentOperations {
     await this.context.clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId }));
   }
 
-  private databaseStopSteps(status: string): Step[] {
+  private databaseStopSteps(
+    status: string,
+    why = 'AWS starts it again after 7 days; the guard stops it again',
+  ): Step[] {
     const stop: Step = {
       kind: 'database',
-      description: `stop the database ${this.resources.databaseId} (AWS starts it again after 7 days; the guard stops it again)`,
+      description: `stop the database ${this.resources.databaseId} (${why})`,
       run: () => this.stopDatabase(),
     };
     if (status === 'stopped') return [];
@@ -499,10 +583,10 @@ export class EnvironmentOperations {
     );
   }
 
-  private databaseStartSteps(status: string): Step[] {
+  private databaseStartSteps(status: string, why?: string): Step[] {
     const start: Step = {
       kind: 'database',
-      description: `start the database ${this.resources.databaseId}`,
+      description: `start the database ${this.resources.databaseId}${why ? ` (${why})` : ''}`,
       run: async () => {
         await this.context.clients.rds.send(
           new StartDBInstanceCommand({ DBInstanceIdentifier: this.resources.databaseId }),
@@ -657,11 +741,32 @@ export class EnvironmentOperations {
    * The pause, with `countBeforeCacheStops` (minimal with a cache task): a step run once web and
    * worker are drained and before the cache task stops, since counting its messages needs Valkey
    * up. A cache already stopped is started alone for it, and stopped again after.
+   *
+   * With `databaseSnapshot` (minimal with `whileMinimal: 'snapshot'`), its record writes name the
+   * snapshot, and until the snapshot is available the database is snapshotted before it stops
+   * (databaseSnapshotSteps), even when already recorded minimal (the mode changed since).
    */
-  private async pausePlan(observed: Observation, countBeforeCacheStops?: Step): Promise<Plan> {
+  private async pausePlan(
+    observed: Observation,
+    options: { readonly countBeforeCacheStops?: Step; readonly databaseSnapshot?: MinimalSnapshot } = {},
+  ): Promise<Plan> {
     const from = observed.record?.state ?? 'unrecorded';
     const env = this.resources.environment;
-    if (observed.record?.state === 'minimal') {
+    const snapshot = options.databaseSnapshot;
+    if (observed.database === DATABASE_MISSING) {
+      // planMinimal and planResume deal with a missing database before they get here: a pause.
+      if (observed.record?.state !== 'minimal') throw new Error(this.missingDatabaseError(observed, 'pause'));
+      const kept = observed.record.databaseSnapshot?.identifier;
+      return {
+        operation: 'pause',
+        from,
+        to: 'minimal',
+        steps: [],
+        nothingToDo: `${env} is minimal (more than paused): its database ${this.resources.databaseId} is deleted, ${kept ? `its data kept in the snapshot ${kept}` : 'and no snapshot of it is recorded'}`,
+      };
+    }
+    const takeSnapshot = snapshot !== undefined && snapshot.status !== 'available';
+    if (observed.record?.state === 'minimal' && !takeSnapshot) {
       const steps = this.databaseStopSteps(observed.database);
       return steps.length === 0
         ? { operation: 'pause', from, to: 'minimal', steps, nothingToDo: `${env} is minimal (more than paused)` }
@@ -672,10 +777,12 @@ export class EnvironmentOperations {
     const cache = observed.services.find((s) => s.role === 'cache');
     const cacheSteps = !cache
       ? []
-      : countBeforeCacheStops
-        ? this.countThenStopCache(cache, restore.cache!, countBeforeCacheStops)
+      : options.countBeforeCacheStops
+        ? this.countThenStopCache(cache, restore.cache!, options.countBeforeCacheStops)
         : this.cacheStopSteps(cache);
-    const database = this.databaseStopSteps(observed.database);
+    const database = takeSnapshot
+      ? this.databaseSnapshotSteps(observed.database, snapshot)
+      : this.databaseStopSteps(observed.database);
     if (observed.record?.state === 'paused' && drain.length === 0 && cacheSteps.length === 0 && database.length === 0) {
       // A deploy while paused re-creates or rewrites alarms with their actions on: silence again.
       return {
@@ -687,16 +794,123 @@ export class EnvironmentOperations {
         upkeep: [this.alarmActionsStep(false)],
       };
     }
+    const keep = { databaseSnapshot: snapshot?.record };
     const steps: Step[] = [
       ...(await this.busySteps()),
-      this.recordStep('pausing', restore, 'a pause has begun; the guard leaves the database to it'),
+      this.recordStep('pausing', restore, 'a pause has begun; the guard leaves the database to it', keep),
       this.alarmActionsStep(false),
       ...drain,
       ...cacheSteps,
       ...database,
-      this.recordStep('paused', restore, 'the guard keeps the database stopped'),
+      this.recordStep('paused', restore, 'the guard keeps the database stopped', keep),
     ];
     return { operation: 'pause', from, to: 'paused', steps };
+  }
+
+  /**
+   * `minimal` in snapshot mode, once web and worker are drained: start the database if stopped
+   * (RDS cannot snapshot a stopped instance), take the snapshot (or wait for the one an earlier run
+   * began), then stop the database again; it bills only its storage until the minimal deploy
+   * deletes it. A snapshot that failed is refused while planning, naming it and the fix.
+   */
+  private databaseSnapshotSteps(status: string, snapshot: MinimalSnapshot): Step[] {
+    const id = this.resources.databaseId;
+    const name = snapshot.record.identifier;
+    if (snapshot.status === 'failed') throw new Error(this.failedSnapshotError(name));
+    // A busy instance (backing up, maybe for this very snapshot) is waited for by the snapshot step.
+    const start =
+      status === 'available' || DATABASE_TRANSITIONS.has(status)
+        ? []
+        : this.databaseStartSteps(
+            status,
+            'RDS cannot snapshot a stopped instance; it is stopped again once the snapshot is taken',
+          );
+    return [
+      ...start,
+      {
+        kind: 'snapshot',
+        description: snapshot.status
+          ? `wait for the snapshot ${name} of the database ${id}, begun by an earlier run (now ${snapshot.status})`
+          : `snapshot the database ${id} as ${name} (taken with web and worker stopped, it holds every write; it keeps the data while minimal, at 0.10 USD per GB-month)`,
+        run: () => this.takeDatabaseSnapshot(snapshot.record),
+      },
+      ...this.databaseStopSteps(
+        'available',
+        'the snapshot holds its data; stopped, it bills only its storage until the minimal deploy deletes it',
+      ),
+    ];
+  }
+
+  /**
+   * Creates the snapshot unless it exists already (a retry), once the instance is available (RDS
+   * snapshots nothing else), then waits until the snapshot is available and the instance is
+   * available again (RDS refuses to stop an instance while it is backing up).
+   */
+  private async takeDatabaseSnapshot(snapshot: DatabaseSnapshotRecord): Promise<void> {
+    const name = snapshot.identifier;
+    const id = this.resources.databaseId;
+    const existing = await this.databaseSnapshotStatus(name);
+    if (existing === 'failed') throw new Error(this.failedSnapshotError(name));
+    if (existing === undefined) {
+      await this.waitFor('database available', async () => (await this.databaseStatus()) === 'available');
+      try {
+        await this.context.clients.rds.send(
+          new CreateDBSnapshotCommand({
+            DBInstanceIdentifier: id,
+            DBSnapshotIdentifier: name,
+            Tags: [
+              { Key: 'app', Value: this.resources.metricNamespace },
+              { Key: 'environment', Value: this.resources.environment },
+              { Key: MINIMAL_SNAPSHOT_TAG, Value: this.resources.environment },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof Error && /DBSnapshotAlreadyExists/.test(error.name))) throw error;
+      }
+    } else {
+      this.context.report(`  the snapshot ${name} exists already (${existing}): not taken again`);
+    }
+    await this.waitFor(`snapshot ${name} available`, async () => {
+      const status = await this.databaseSnapshotStatus(name);
+      if (status === 'failed') throw new Error(this.failedSnapshotError(name));
+      if (status === undefined) {
+        throw new Error(
+          `the snapshot ${name} of ${id} disappeared while it was being taken (deleted by hand?): run "npx booking-infra minimal ${this.resources.environment}" again, which takes it anew`,
+        );
+      }
+      return status === 'available' && (await this.databaseStatus()) === 'available';
+    });
+  }
+
+  private failedSnapshotError(name: string): string {
+    const env = this.resources.environment;
+    return `the database snapshot ${name} failed, so it holds no data to restore: delete it (aws rds delete-db-snapshot --db-snapshot-identifier ${name} --region ${this.resources.region}), then run "npx booking-infra minimal ${env}" again, which takes it anew under the same name. ${env} is not minimal; its database is left as "npx booking-infra status ${env}" shows (running if this run started it: "npx booking-infra pause ${env}" stops it)`;
+  }
+
+  /**
+   * A transition refused because the database does not exist where it must: the services are
+   * deployed (something deleted it), or no snapshot of it is recorded and the environment is not
+   * minimal. Names the database, the snapshot the record names if any, and the fix.
+   */
+  private missingDatabaseError(observed: Observation, verb: Operation): string {
+    const env = this.resources.environment;
+    const id = this.resources.databaseId;
+    const state = observed.record?.state ?? 'nothing';
+    const kept = observed.record?.databaseSnapshot?.identifier;
+    const restore = `set database.restoreFromSnapshot in src/config/${env}.ts to its newest snapshot (aws rds describe-db-snapshots --db-instance-identifier ${id} --region ${this.resources.region}) and run: npx cdk deploy '${this.resources.stage}/*'`;
+    if (this.structureDeployed(observed)) {
+      return `cannot ${verb} ${env}: its database ${id} does not exist although its services are deployed (recorded ${state}), so something other than the minimal deploy deleted it. Restore it: ${restore}${kept ? ` (the record names ${kept}, the snapshot "minimal" took)` : ''}. Nothing was changed`;
+    }
+    if (kept) {
+      return `cannot ${verb} ${env}: its database ${id} is deleted, its data kept in the snapshot ${kept}, and there is nothing to ${verb}. To leave minimal: "npx booking-infra resume ${env}", then set state: 'running' and database.restoredFromMinimalSnapshot: '${kept}' in src/config/${env}.ts and deploy; to stay minimal: "npx booking-infra minimal ${env}". Nothing was changed`;
+    }
+    return `cannot ${verb} ${env}: its database ${id} does not exist, ${env} is recorded ${state} (not minimal), and no snapshot of it is recorded. Restore it: ${restore}; or deploy as it is, which creates it EMPTY. Nothing was changed`;
+  }
+
+  /** Whether web, worker, a cache task or an ElastiCache cache are deployed (not the minimal structure). */
+  private structureDeployed(observed: Observation): boolean {
+    return observed.services.length > 0 || Boolean(this.resources.cacheId);
   }
 
   /**
@@ -707,6 +921,7 @@ export class EnvironmentOperations {
    * went INACTIVE gets only the link woken.
    */
   async planResume(observed: Observation): Promise<Plan> {
+    if (observed.database === DATABASE_MISSING) return this.planResumeWithoutDatabase(observed);
     const from = observed.record?.state ?? 'unrecorded';
     const restore = this.capacitiesToRestore(observed);
     const restoreOf = (service: ServiceObservation) => this.setCapacity(service, restore[service.role]!);
@@ -732,7 +947,8 @@ export class EnvironmentOperations {
         nothingToDo: `${this.resources.environment} is already running`,
       };
     }
-    const steps: Step[] = [this.recordStep('resuming', restore, 'the guard leaves the database alone')];
+    const cleared = { databaseSnapshot: undefined };
+    const steps: Step[] = [this.recordStep('resuming', restore, 'the guard leaves the database alone', cleared)];
     if (link && link.status !== 'AVAILABLE') {
       // Reprovisioning takes minutes: start it now, while the database starts.
       steps.push({
@@ -771,8 +987,62 @@ export class EnvironmentOperations {
     if (link) steps.push(this.vpcLinkStep(link));
     // Once the services are healthy again, so the silenced alarms do not page on the way up.
     steps.push(this.alarmActionsStep(true));
-    steps.push(this.recordStep('running', restore, 'deploys apply the configured bounds again'));
+    steps.push(this.recordStep('running', restore, 'deploys apply the configured bounds again', cleared));
     return { operation: 'resume', from, to: 'running', steps };
+  }
+
+  /**
+   * A resume once the minimal deploy deleted the database: nothing to start here, the deploy with
+   * state 'running' creates the instance. With a snapshot recorded, the record goes to running and
+   * keeps naming it (the data stack's gate lets the deploy through only if it restores exactly
+   * that snapshot) and `next` says what to set; with none, it says loudly that the deploy creates
+   * the database empty. Refused while services are deployed (something else deleted the database)
+   * or when the environment is neither minimal nor recorded with a snapshot.
+   */
+  private planResumeWithoutDatabase(observed: Observation): Plan {
+    const from = observed.record?.state ?? 'unrecorded';
+    const env = this.resources.environment;
+    const id = this.resources.databaseId;
+    const record = observed.record;
+    const kept = record?.databaseSnapshot;
+    if (this.structureDeployed(observed) || (!kept && record?.state !== 'minimal' && record?.state !== 'running')) {
+      throw new Error(this.missingDatabaseError(observed, 'resume'));
+    }
+    const restore = this.capacitiesToRestore(observed);
+    const deploy = `npx cdk deploy '${this.resources.stage}/*'`;
+    const next = kept
+      ? `Now set state: 'running' and database.restoredFromMinimalSnapshot: '${kept.identifier}' for ${env} in src/config/${env}.ts and run: ${deploy} (it restores the database ${id} from the snapshot ${kept.identifier}, which takes about 10-30 minutes, then starts the services with the recorded capacities: ${describeCapacities(restore)})`
+      : `Now set state: 'running' for ${env} in src/config/${env}.ts and run: ${deploy}. NO SNAPSHOT OF THE DATABASE IS RECORDED: the deploy creates ${id} EMPTY, without any of the data it had (to start from a snapshot instead, set database.restoreFromSnapshot first). It then starts the services with the recorded capacities: ${describeCapacities(restore)}`;
+    if (record?.state === 'running') {
+      return {
+        operation: 'resume',
+        from,
+        to: 'running',
+        steps: [],
+        nothingToDo: kept
+          ? `${env} is recorded running already, and its database waits in the snapshot ${kept.identifier} for the deploy that restores it`
+          : `${env} is recorded running already, and its database ${id} does not exist yet`,
+        next,
+      };
+    }
+    return {
+      operation: 'resume',
+      from,
+      to: 'running',
+      steps: [
+        // As a resume from minimal always has: the services come back with the deploy.
+        this.alarmActionsStep(true),
+        this.recordStep(
+          'running',
+          restore,
+          kept
+            ? `the database ${id} was deleted by the minimal deploy: the deploy with state 'running' restores it from ${kept.identifier}, which the record keeps naming for the data stack's gate`
+            : `the database ${id} was deleted by the minimal deploy and no snapshot of it is recorded: the deploy with state 'running' creates it EMPTY`,
+          { databaseSnapshot: kept },
+        ),
+      ],
+      next,
+    };
   }
 
   /**
@@ -905,23 +1175,20 @@ export class EnvironmentOperations {
    * drained and before the cache stops (only a running Valkey can count them; a paused cache is
    * started alone for it), and the verdict comes once the pause is complete, so a refusal leaves
    * the environment paused as it does with ElastiCache.
+   *
+   * With `database.whileMinimal: 'snapshot'` the pause snapshots the database before stopping it
+   * (databaseSnapshotSteps), every record write from the first names the snapshot (a retry reuses
+   * it), and the minimal deploy then deletes the instance.
    */
   async planMinimal(observed: Observation, options: MinimalOptions & { production: boolean }): Promise<Plan> {
     const from = observed.record?.state ?? 'unrecorded';
     const env = this.resources.environment;
     const taskCache = observed.services.find((s) => s.role === 'cache');
     const cacheGone = !this.resources.cacheId && !taskCache;
-    if (observed.record?.state === 'minimal' && observed.database === 'stopped') {
-      return {
-        operation: 'minimal',
-        from,
-        to: 'minimal',
-        steps: [],
-        nothingToDo: cacheGone
-          ? `${env} is already minimal`
-          : `${env} is recorded minimal; deploy with state 'minimal' to remove the load balancer, services and cache`,
-      };
-    }
+    if (observed.database === DATABASE_MISSING) return this.planMinimalWithoutDatabase(observed);
+    const snapshot = await this.minimalSnapshot(observed);
+    const done = this.alreadyMinimal(observed, snapshot, cacheGone);
+    if (done) return { operation: 'minimal', from, to: 'minimal', steps: [], nothingToDo: done };
     if (taskCache && (options.production || options.snapshotCache)) {
       throw new Error(
         `${env}'s cache is a Valkey task (${taskCache.name}) whose data is on EFS, not an ElastiCache replication group: there is no snapshot to take${options.snapshotCache ? ' (--snapshot-cache)' : ' (production always snapshots its cache before minimal)'}, and the minimal deploy deletes the file system with the data. Run without --snapshot-cache; the queued-jobs check still refuses while messages are held. Nothing was changed`,
@@ -932,8 +1199,10 @@ export class EnvironmentOperations {
       const latest = await this.queuedJobsSince(this.context.now() - 10 * 60_000);
       if (latest !== undefined && latest > 0) throw new Error(this.queuedJobsRefusal(latest, false));
     }
-    if (taskCache) return this.planMinimalWithCacheTask(observed, checkQueues && observed.record?.state !== 'minimal');
-    const paused = await this.planPause(observed);
+    if (taskCache) {
+      return this.planMinimalWithCacheTask(observed, checkQueues && observed.record?.state !== 'minimal', snapshot);
+    }
+    const paused = await this.pausePlan(observed, { databaseSnapshot: snapshot });
     const steps: Step[] = [...paused.steps];
     if (checkQueues) {
       steps.push({
@@ -951,13 +1220,13 @@ export class EnvironmentOperations {
       steps.push(this.snapshotStep(this.resources.cacheId));
     }
     steps.push(
-      this.recordStep(
-        'minimal',
-        this.capacitiesToRestore(observed),
+      this.minimalRecordStep(
+        observed,
+        snapshot,
         'the data stack now allows removing the cache; the guard keeps the database stopped',
       ),
     );
-    return { operation: 'minimal', from, to: 'minimal', steps };
+    return { operation: 'minimal', from, to: 'minimal', steps, next: this.minimalNext(snapshot) };
   }
 
   /**
@@ -965,12 +1234,16 @@ export class EnvironmentOperations {
    * (`count`: not when dropping them, nor when already recorded minimal, counted then), the verdict
    * once paused, and the record.
    */
-  private async planMinimalWithCacheTask(observed: Observation, count: boolean): Promise<Plan> {
+  private async planMinimalWithCacheTask(
+    observed: Observation,
+    count: boolean,
+    snapshot: MinimalSnapshot | undefined,
+  ): Promise<Plan> {
     const env = this.resources.environment;
     let latest: number | undefined;
-    const paused = await this.pausePlan(
-      observed,
-      count
+    const paused = await this.pausePlan(observed, {
+      databaseSnapshot: snapshot,
+      countBeforeCacheStops: count
         ? {
             kind: 'check',
             description:
@@ -985,7 +1258,7 @@ export class EnvironmentOperations {
             },
           }
         : undefined,
-    );
+    });
     const steps: Step[] = [...paused.steps];
     if (count) {
       steps.push({
@@ -999,13 +1272,123 @@ export class EnvironmentOperations {
       });
     }
     steps.push(
-      this.recordStep(
-        'minimal',
-        this.capacitiesToRestore(observed),
+      this.minimalRecordStep(
+        observed,
+        snapshot,
         'the minimal deploy may now remove the cache task and its data on EFS; the guard keeps the database stopped',
       ),
     );
-    return { operation: 'minimal', from: observed.record?.state ?? 'unrecorded', to: 'minimal', steps };
+    return {
+      operation: 'minimal',
+      from: observed.record?.state ?? 'unrecorded',
+      to: 'minimal',
+      steps,
+      next: this.minimalNext(snapshot),
+    };
+  }
+
+  /** The record step that ends `minimal`; in snapshot mode it names the snapshot, which the deploy's gate requires. */
+  private minimalRecordStep(observed: Observation, snapshot: MinimalSnapshot | undefined, why: string): Step {
+    return this.recordStep(
+      'minimal',
+      this.capacitiesToRestore(observed),
+      snapshot
+        ? `${why}; the deploy may delete the database too, its data kept in the snapshot ${snapshot.record.identifier}`
+        : why,
+      { databaseSnapshot: snapshot?.record },
+    );
+  }
+
+  /** In snapshot mode, the deploy that follows `minimal`: it deletes the instance. */
+  private minimalNext(snapshot: MinimalSnapshot | undefined): string | undefined {
+    if (!snapshot) return undefined;
+    const env = this.resources.environment;
+    return `Now set state: 'minimal' for ${env} in src/config/${env}.ts and run: npx cdk deploy '${this.resources.stage}/*' (it removes the load balancer, the services and the cache, and DELETES the database instance ${this.resources.databaseId}, whose data the snapshot ${snapshot.record.identifier} keeps; CloudFormation keeps a final snapshot of it too)`;
+  }
+
+  /** The name of a new minimal snapshot, fixed for this run: the plan shown and the plan under the lock agree. */
+  private newSnapshotName?: string;
+
+  /**
+   * With `whileMinimal: 'snapshot'`, the snapshot this `minimal` keeps the data in: the one a
+   * record left pausing, paused or minimal names (a retry of a half-done minimal reuses it and
+   * never takes a second), or a new one, with the master user RDS shows now. Undefined in mode
+   * 'stopped'.
+   */
+  private async minimalSnapshot(observed: Observation): Promise<MinimalSnapshot | undefined> {
+    if (this.resources.databaseWhileMinimal !== 'snapshot') return undefined;
+    const record = observed.record;
+    const earlier = record && SNAPSHOT_RETRY_STATES.has(record.state) ? record.databaseSnapshot : undefined;
+    if (earlier) return { record: earlier, status: await this.databaseSnapshotStatus(earlier.identifier) };
+    const id = this.resources.databaseId;
+    const { masterUsername } = await this.describeDatabase();
+    if (!masterUsername) {
+      throw new Error(
+        `RDS does not show the master user of ${id}, which the restore from its snapshot needs: check the instance (aws rds describe-db-instances --db-instance-identifier ${id}). Nothing was changed`,
+      );
+    }
+    this.newSnapshotName ??= minimalDatabaseSnapshotName(id, this.context.now());
+    return { record: { identifier: this.newSnapshotName, masterUsername } };
+  }
+
+  /**
+   * Why `minimal` has nothing to do, if so: recorded minimal with the database stopped, and in
+   * snapshot mode the recorded snapshot available.
+   */
+  private alreadyMinimal(
+    observed: Observation,
+    snapshot: MinimalSnapshot | undefined,
+    cacheGone: boolean,
+  ): string | undefined {
+    const env = this.resources.environment;
+    if (observed.record?.state !== 'minimal' || observed.database !== 'stopped') return undefined;
+    if (!snapshot) {
+      return cacheGone
+        ? `${env} is already minimal`
+        : `${env} is recorded minimal; deploy with state 'minimal' to remove the load balancer, services and cache`;
+    }
+    if (snapshot.status !== 'available') return undefined;
+    return `${env} is recorded minimal and its data is kept in the snapshot ${snapshot.record.identifier}; set state: 'minimal' in src/config/${env}.ts and run npx cdk deploy '${this.resources.stage}/*' to ${cacheGone ? '' : 'remove the load balancer, services and cache and '}delete the database instance ${this.resources.databaseId}`;
+  }
+
+  /**
+   * `minimal` once the minimal deploy deleted the database: already minimal (saying whether a
+   * snapshot keeps the data); back to minimal, still naming the snapshot, from a resume that has
+   * not been deployed yet; refused otherwise (missingDatabaseError).
+   */
+  private planMinimalWithoutDatabase(observed: Observation): Plan {
+    const from = observed.record?.state ?? 'unrecorded';
+    const env = this.resources.environment;
+    const id = this.resources.databaseId;
+    const record = observed.record;
+    const kept = record?.databaseSnapshot;
+    if (this.structureDeployed(observed)) throw new Error(this.missingDatabaseError(observed, 'minimal'));
+    if (record?.state === 'minimal') {
+      return {
+        operation: 'minimal',
+        from,
+        to: 'minimal',
+        steps: [],
+        nothingToDo: kept
+          ? `${env} is already minimal: its database ${id} is deleted, its data kept in the snapshot ${kept.identifier}`
+          : `${env} is already minimal: its database ${id} does not exist, and NO SNAPSHOT OF IT IS RECORDED, so leaving minimal creates it EMPTY`,
+      };
+    }
+    if (!kept) throw new Error(this.missingDatabaseError(observed, 'minimal'));
+    return {
+      operation: 'minimal',
+      from,
+      to: 'minimal',
+      steps: [
+        this.recordStep(
+          'minimal',
+          this.capacitiesToRestore(observed),
+          `back to minimal before the deploy that would restore the database: ${id} stays deleted, its data kept in the snapshot ${kept.identifier}`,
+          { databaseSnapshot: kept },
+        ),
+      ],
+      next: `Keep state: 'minimal' for ${env} in src/config/${env}.ts: nothing needs deploying, the database stays deleted and its data in the snapshot ${kept.identifier}`,
+    };
   }
 
   /** When this run saw the services drained, and when it began executing. */
@@ -1194,6 +1577,8 @@ export interface GuardResult {
  * converges: while the record says paused or minimal and no transition holds the lock, an
  * available database is stopped, and a busy one is left for the next run. Never throws for a
  * busy database: the next run retries, and the metric it reports raises the alarm after an hour.
+ * A database that does not exist (the minimal deploy deleted it, whileMinimal 'snapshot') counts
+ * as stopped: it bills nothing.
  */
 export async function reconcileDatabase(ops: EnvironmentOperations, now: number): Promise<GuardResult> {
   const [record, lock, status] = await Promise.all([
@@ -1211,6 +1596,19 @@ export async function reconcileDatabase(ops: EnvironmentOperations, now: number)
       outcome: 'transition-in-progress',
       databaseNotStopped: false,
       detail: `"${lock.operation}" by ${lock.holder} holds the lock`,
+    };
+  }
+  if (status === DATABASE_MISSING) {
+    // Deleted by the minimal deploy (whileMinimal 'snapshot'): nothing bills, nothing to stop.
+    const kept = record.databaseSnapshot?.identifier;
+    const keptText = kept ? `the database is kept as the snapshot ${kept}` : 'no snapshot of it is recorded';
+    return {
+      outcome: 'already-stopped',
+      databaseNotStopped: false,
+      detail:
+        record.state === 'minimal'
+          ? `${id} does not exist while minimal: ${keptText}`
+          : `${id} does not exist although recorded ${record.state}, not minimal (only the minimal deploy deletes it; see "npx booking-infra status ${ops.resources.environment}"): ${keptText}`,
     };
   }
   if (!notStopped) return { outcome: 'already-stopped', databaseNotStopped: false, detail: `${id} is ${status}` };

@@ -1,5 +1,5 @@
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { EnvironmentConfig, SharedConfig } from '../config/types';
+import type { DatabaseWhileMinimal, EnvironmentConfig, SharedConfig } from '../config/types';
 import { STACK_OUTPUTS, environmentName, stackName, stateTableName } from './contracts';
 import type { ServiceRole } from './state-store';
 
@@ -55,6 +55,12 @@ export interface EnvironmentResources {
   /** CloudWatch namespace of the queue metrics (the app name). */
   readonly metricNamespace: string;
   readonly configured: ConfiguredCapacity;
+  /**
+   * `database.whileMinimal`: `snapshot` makes `minimal` snapshot the database, which the minimal
+   * deploy then deletes. Only the CLI knows it (from the config); the Lambdas never run `minimal`.
+   * @default 'stopped'
+   */
+  readonly databaseWhileMinimal?: DatabaseWhileMinimal;
 }
 
 /** The configured bounds of an environment's services. */
@@ -128,5 +134,6 @@ export async function discoverResources(
     pipelineName: pipeline?.[STACK_OUTPUTS.pipeline.pipelineName],
     metricNamespace: shared.appName,
     configured: configuredCapacity(env),
+    databaseWhileMinimal: env.database.whileMinimal ?? 'stopped',
   };
 }

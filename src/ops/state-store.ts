@@ -48,6 +48,22 @@ export interface StateRecord {
    * "restore to nothing".
    */
   readonly services: Readonly<Partial<Record<ServiceRole, ServiceCapacity>>>;
+  /**
+   * `database.whileMinimal: 'snapshot'` only: the manual snapshot `minimal` took of the database
+   * (after the services drained), which holds the data while the minimal deploy has deleted the
+   * instance. Written by `minimal` from its first step (so a retry reuses it), kept through the
+   * resume that precedes the restoring deploy (whose gate checks the config restores exactly this
+   * snapshot), cleared by any other transition. Cleanup never deletes it.
+   */
+  readonly databaseSnapshot?: DatabaseSnapshotRecord;
+}
+
+/** The database kept as a snapshot while minimal (`StateRecord.databaseSnapshot`). */
+export interface DatabaseSnapshotRecord {
+  /** The DB snapshot identifier, `<app>-<env>-minimal-<UTC time>` (minimalDatabaseSnapshotName). */
+  readonly identifier: string;
+  /** The snapshot's master user, which the restored instance keeps (its secret is unchanged). */
+  readonly masterUsername: string;
 }
 
 /** Who holds the transition lock, for what, since when. */
@@ -97,6 +113,9 @@ export class RecordConflictError extends Error {
   override readonly name = 'RecordConflictError';
 }
 
+/** RDS's rule for a DB snapshot identifier: a letter first, letters, digits and single hyphens, no hyphen last. */
+export const DB_SNAPSHOT_IDENTIFIER = /^[A-Za-z](?:-?[A-Za-z0-9])*$/;
+
 const isWholeNumber = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
@@ -132,12 +151,25 @@ export function parseStateRecord(raw: unknown, where: string): StateRecord {
     if (max < 1 || min > max) fail(`services.${role}`, capacity, 'min <= max and max >= 1');
     parsed[role as ServiceRole] = { desired: Math.min(Math.max(desired, min), max), min, max };
   }
+  let databaseSnapshot: DatabaseSnapshotRecord | undefined;
+  if (record.databaseSnapshot !== undefined) {
+    const snapshot = (record.databaseSnapshot ?? {}) as Record<string, unknown>;
+    if (typeof snapshot.identifier !== 'string' || !DB_SNAPSHOT_IDENTIFIER.test(snapshot.identifier))
+      fail('databaseSnapshot.identifier', snapshot.identifier, 'a DB snapshot identifier');
+    if (typeof snapshot.masterUsername !== 'string' || snapshot.masterUsername === '')
+      fail('databaseSnapshot.masterUsername', snapshot.masterUsername, "the snapshot's master user name");
+    databaseSnapshot = {
+      identifier: snapshot.identifier as string,
+      masterUsername: snapshot.masterUsername as string,
+    };
+  }
   return {
     state: record.state as RecordedState,
     version: record.version as number,
     changedAt: record.changedAt as string,
     changedBy: typeof record.changedBy === 'string' ? record.changedBy : 'unknown',
     services: parsed,
+    ...(databaseSnapshot ? { databaseSnapshot } : {}),
   };
 }
 

@@ -231,7 +231,7 @@ export class AppStack extends PlatformStack {
         ),
       },
       database: {
-        host: database.instance.dbInstanceEndpointAddress,
+        host: database.requireInstance('the services').dbInstanceEndpointAddress,
         port: database.port,
         name: database.databaseName,
         username: ecs.Secret.fromSecretsManager(database.applicationSecret, 'username'),

@@ -67,6 +67,9 @@ export class DataStack extends PlatformStack {
     super(scope, id, { ...props, terminationProtection: props.config.deletionProtection });
     const { config, shared, networking } = props;
     const identifier = environmentName(shared.appName, config.name);
+    // database.whileMinimal 'snapshot': the minimal deploy deletes the instance (its data is in
+    // the snapshot `booking-infra minimal` took), the running one restores it.
+    const keptAsSnapshotWhileMinimal = config.database.whileMinimal === 'snapshot';
 
     this.database = new Database(this, 'Database', {
       vpc: networking.vpc,
@@ -75,6 +78,9 @@ export class DataStack extends PlatformStack {
       identifier,
       engineVersion: config.database.engineVersion,
       restoreFromSnapshot: config.database.restoreFromSnapshot,
+      snapshotWhileMinimal: keptAsSnapshotWhileMinimal,
+      keptAsSnapshot: keptAsSnapshotWhileMinimal && config.state === 'minimal',
+      restoredFromMinimalSnapshot: keptAsSnapshotWhileMinimal ? config.database.restoredFromMinimalSnapshot : undefined,
       instanceClass: config.database.instanceClass,
       multiAz: config.database.multiAz,
       allocatedStorageGiB: config.database.allocatedStorageGiB,
@@ -167,7 +173,7 @@ export class DataStack extends PlatformStack {
       this.backup = new BackupPlan(this, 'Backup', {
         name: identifier,
         config: config.backup,
-        resources: [this.database.instance],
+        resources: this.database.instance ? [this.database.instance] : [],
         alarmTopic: props.alarmTopic,
         scheduled: config.state !== 'minimal',
       });
@@ -188,7 +194,13 @@ export class DataStack extends PlatformStack {
       metricNamespace: shared.appName,
       alarmTopic: props.alarmTopic,
       logRetentionDays: config.logRetentionDays,
+      database: {
+        instance: this.database.instance ? 'present' : 'none',
+        restoreFrom: this.database.createdFrom,
+      },
     });
+    // The gate first: a refused deploy never touches the database (replacing or deleting it).
+    this.database.instance?.node.addDependency(this.guard.structureGate);
     new CfnOutput(this, STACK_OUTPUTS.data.databaseInstanceId, {
       value: identifier,
       description: 'RDS instance identifier',

@@ -30,11 +30,18 @@ import {
   PutImageCommand,
 } from '@aws-sdk/client-ecr';
 import { CreateSnapshotCommand, DeleteSnapshotCommand } from '@aws-sdk/client-elasticache';
-import { CreateDBSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
+import {
+  CreateDBSnapshotCommand,
+  DeleteDBInstanceCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBSnapshotsCommand,
+} from '@aws-sdk/client-rds';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
+import { platformConfig } from '../../src/config';
+import type { PlatformConfig } from '../../src/config/types';
 import { releaseImageParameter, STATE_TABLE_KEYS } from '../../src/ops/contracts';
 import { StateStore } from '../../src/ops/state-store';
 import {
@@ -47,6 +54,7 @@ import {
   type SeededEnvironment,
 } from './environment';
 import { resetMoto } from './moto';
+import { runWithConfig } from '../ops/ops-cli';
 
 const DAY = 24 * 3600_000;
 /** How far ahead of the emulator the command's clock runs. */
@@ -454,6 +462,62 @@ describe('cleanup against moto', () => {
     assert.match(result.err, /cli:bob@desk is running "pause"/);
     assert.match(result.out, /holds the lock for "pause".*a resume may be starting it/);
     assert.deepEqual(await remaining(), withAddresses(seededState, Object.values(addresses)));
+  });
+
+  test("with the database kept as a snapshot: the snapshot the record names and the config's restoredFromMinimalSnapshot stay, however old, and the deleted database is no finding", async () => {
+    // An earlier minimal cycle's snapshot, restored from since (the config names it), and the
+    // current one's, which the record names; the minimal deploy then deleted the instance.
+    for (const id of ['booking-dev-minimal-20260101t013000z', 'booking-dev-minimal-20260301t013000z'])
+      await suite.harness.rds.send(
+        new CreateDBSnapshotCommand({ DBInstanceIdentifier: seeded.databaseId, DBSnapshotIdentifier: id }),
+      );
+    await suite.harness.rds.send(
+      new DeleteDBInstanceCommand({ DBInstanceIdentifier: seeded.databaseId, SkipFinalSnapshot: true }),
+    );
+    await new StateStore(suite.harness.dynamodb, seeded.stateTable).writeRecord(
+      {
+        state: 'minimal',
+        changedAt: new Date().toISOString(),
+        changedBy: 'cli:alice@laptop',
+        services: {},
+        databaseSnapshot: { identifier: 'booking-dev-minimal-20260301t013000z', masterUsername: 'booking' },
+      },
+      1,
+    );
+    const config: PlatformConfig = {
+      ...platformConfig,
+      environments: platformConfig.environments.map((env) =>
+        env.name === 'dev'
+          ? {
+              ...env,
+              database: { ...env.database, restoredFromMinimalSnapshot: 'booking-dev-minimal-20260101t013000z' },
+            }
+          : env,
+      ),
+    };
+    const result = await runWithConfig(
+      config,
+      ['cleanup', 'dev', '--apply', '--yes'],
+      cliDependencies(clients, { now: () => Date.now() + AHEAD }),
+    );
+    assert.equal(result.code, 0, result.err + result.out);
+    assert.doesNotMatch(result.out, /NOT CHECKED/);
+    assert.doesNotMatch(result.out, /^ {2}\S+ +database booking-dev/m);
+    assert.match(
+      result.out,
+      /note: DB snapshot booking-dev-minimal-20260301t013000z is the one the state record names \(taken by minimal, it holds the data while the database is deleted\): kept/,
+    );
+    assert.match(
+      result.out,
+      /note: DB snapshot booking-dev-minimal-20260101t013000z is a database.restoreFromSnapshot or database.restoredFromMinimalSnapshot of the config: kept/,
+    );
+    const now = await remaining();
+    assert.deepEqual(now.dbSnapshots, [
+      'booking-dev-keep',
+      'booking-dev-minimal-20260101t013000z',
+      'booking-dev-minimal-20260301t013000z',
+    ]);
+    assert.equal(now.database, undefined);
   });
 
   test('a load balancer that served requests this week is not reported', async () => {

@@ -7,21 +7,36 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { BatchWriteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CreateServiceCommand, DeleteServiceCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DeleteReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import {
   DescribeScalableTargetsCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { StartDBInstanceCommand } from '@aws-sdk/client-rds';
+import {
+  DeleteDBInstanceCommand,
+  DescribeDBSnapshotsCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  StartDBInstanceCommand,
+} from '@aws-sdk/client-rds';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
 import { platformConfig } from '../../src/config';
+import type { PlatformConfig } from '../../src/config/types';
 import { type CustomResourceEvent, handler, type HandlerDependencies } from '../../src/lambda/ops/index';
 import { createClients, type OpsClients } from '../../src/ops/clients';
-import { QUEUE_BACKLOG_METRIC, stateTableName } from '../../src/ops/contracts';
-import { EnvironmentOperations } from '../../src/ops/operations';
+import {
+  QUEUE_BACKLOG_METRIC,
+  STACK_OUTPUTS,
+  type StackPart,
+  stackName,
+  stateTableName,
+} from '../../src/ops/contracts';
+import { EnvironmentOperations, MINIMAL_SNAPSHOT_TAG } from '../../src/ops/operations';
 import { discoverResources } from '../../src/ops/resources';
 import { type AwsProxy, startAwsProxy } from './aws-proxy';
 import {
+  clientsFor,
   cliDependencies,
   cliProcessEnvironment,
   destroyClients,
@@ -29,11 +44,16 @@ import {
   readEnvironment,
   runCli,
   seedEnvironment,
+  type SeededEnvironment,
   TEST_CREDENTIALS,
 } from './environment';
 import { type Moto, resetMoto, sharedMoto } from './moto';
+import { devWhileMinimal, runWithConfig } from '../ops/ops-cli';
 
 const shared = platformConfig.shared;
+/** dev with its database kept, stopped, while minimal; and kept as a snapshot (the instance deleted). */
+const STOPPED_WHILE_MINIMAL = devWhileMinimal('stopped');
+const SNAPSHOT_WHILE_MINIMAL = devWhileMinimal('snapshot');
 const configOf = (name: string) => platformConfig.environments.find((env) => env.name === name)!;
 
 /** Mutating calls of the ops code, as the proxy saw them. */
@@ -62,6 +82,15 @@ describe('environment state against moto', () => {
 
   const dependencies = (overrides: Partial<OpsDependencies> = {}) => cliDependencies(clients, overrides);
   const cli = (args: string[], overrides: Partial<OpsDependencies> = {}) => runCli(args, dependencies(overrides));
+  /** The CLI with `config` (dev's database.whileMinimal set) instead of the committed one. */
+  const cliIn = (config: PlatformConfig, args: string[], overrides: Partial<OpsDependencies> = {}) =>
+    runWithConfig(config, args, dependencies(overrides));
+  /** Clients straight to moto, for what CloudFormation does in a deploy (not in the proxy's log). */
+  const harness = () => {
+    const made = clientsFor(moto.endpoint);
+    opened.push(made);
+    return made;
+  };
 
   const state = (env = 'dev') => readEnvironment(moto.endpoint, { env });
   const record = async (env = 'dev') => {
@@ -413,7 +442,7 @@ describe('environment state against moto', () => {
   test('minimal refuses while Dramatiq holds jobs, and goes ahead when told to drop them', async () => {
     await seedEnvironment(moto.endpoint);
     await publishBacklog(moto.endpoint, 5, { metricName: QUEUE_BACKLOG_METRIC.queuedJobs });
-    const refused = await cli(['minimal', 'dev']);
+    const refused = await cliIn(STOPPED_WHILE_MINIMAL, ['minimal', 'dev']);
     assert.equal(refused.code, 1);
     assert.match(refused.err, /5 Dramatiq messages are queued \(ready, delayed or in progress\)/);
     let now = await state();
@@ -421,7 +450,7 @@ describe('environment state against moto', () => {
     assert.deepEqual(now.services.web, { desired: 1, min: 1, max: 2 });
     assert.equal(now.items.length, 0);
 
-    const dropped = await cli(['minimal', 'dev', '--drop-queued-jobs']);
+    const dropped = await cliIn(STOPPED_WHILE_MINIMAL, ['minimal', 'dev', '--drop-queued-jobs']);
     assert.equal(dropped.code, 0, dropped.err + dropped.out);
     now = await state();
     assert.equal(now.database, 'stopped');
@@ -453,8 +482,8 @@ describe('environment state against moto', () => {
       metricName: QUEUE_BACKLOG_METRIC.queuedJobs,
       timestamp: new Date(Date.now() + 30_000),
     });
-    // 1. booking-infra minimal dev
-    assert.equal((await cli(['minimal', 'dev'])).code, 0);
+    // 1. booking-infra minimal dev (the database kept, stopped)
+    assert.equal((await cliIn(STOPPED_WHILE_MINIMAL, ['minimal', 'dev'])).code, 0);
     // 2. The deploy with state 'minimal': the data stack's gate lets it through...
     const gate = await lambda('dev', {
       ...boundsEvent('Update', 'web', 1, 2),
@@ -470,7 +499,7 @@ describe('environment state against moto', () => {
     assert.equal((await state()).cache, undefined);
 
     // 3. booking-infra resume dev: the database starts; the record says running.
-    const resumed = await cli(['resume', 'dev']);
+    const resumed = await cliIn(STOPPED_WHILE_MINIMAL, ['resume', 'dev']);
     assert.equal(resumed.code, 0, resumed.err + resumed.out);
     assert.match(resumed.out, /npx cdk deploy 'booking-dev\/\*'/);
     assert.equal((await state()).database, 'available');
@@ -558,6 +587,231 @@ describe('environment state against moto', () => {
     assert.equal(output.code, 0);
     assert.ok(Buffer.byteLength(output.stdout) > 1024 * 1024, `${Buffer.byteLength(output.stdout)} bytes`);
     assert.equal(JSON.parse(output.stdout).length, entries);
+  });
+
+  /** The data stack's gate (Custom::EnvironmentStructure) as a deploy of `structure` runs it. */
+  const structureGate = (structure: 'running' | 'minimal', instance: 'present' | 'none', restoreFrom: string) =>
+    lambda('dev', {
+      ...boundsEvent('Update', 'web', 1, 2),
+      LogicalResourceId: 'StructureGate',
+      ResourceType: 'Custom::EnvironmentStructure',
+      ResourceProperties: { Structure: structure, DatabaseInstance: instance, RestoreFrom: restoreFrom },
+    });
+
+  /** A stack's outputs as a deploy leaves them (moto's stacks hold nothing but their outputs). */
+  async function setOutputs(part: StackPart, outputs: Record<string, string>): Promise<void> {
+    const template = {
+      Resources: { Placeholder: { Type: 'AWS::CloudFormation::WaitConditionHandle' } },
+      Outputs: Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, { Value: value }])),
+    };
+    await harness().cloudformation.send(
+      new UpdateStackCommand({
+        StackName: stackName(shared.appName, 'dev', part),
+        TemplateBody: JSON.stringify(template),
+      }),
+    );
+  }
+
+  const dataOutputs = (seeded: SeededEnvironment) => ({
+    [STACK_OUTPUTS.data.databaseInstanceId]: seeded.databaseId,
+    [STACK_OUTPUTS.data.databaseSecretArn]:
+      `arn:aws:secretsmanager:eu-west-2:111111111111:secret:${seeded.databaseId}-database-AbCdEf`,
+  });
+  const appOutputs = (seeded: SeededEnvironment) => ({
+    [STACK_OUTPUTS.app.clusterName]: seeded.clusterName,
+    [STACK_OUTPUTS.app.apiUrl]: `https://${configOf('dev').apiHost}/`,
+    [STACK_OUTPUTS.app.migrateTaskDefinition]: seeded.migrateFamily,
+  });
+
+  /**
+   * CloudFormation's part of the deploy with state 'minimal' and whileMinimal 'snapshot': the
+   * instance deleted with a final snapshot (its Snapshot deletion policy), the services and the
+   * cache deleted, the stacks' outputs without them.
+   */
+  async function deployMinimal(seeded: SeededEnvironment): Promise<void> {
+    const aws = harness();
+    await aws.rds.send(
+      new DeleteDBInstanceCommand({
+        DBInstanceIdentifier: seeded.databaseId,
+        FinalDBSnapshotIdentifier: 'booking-dev-data-databasesnapshot-1a2b3c',
+      }),
+    );
+    for (const service of [seeded.services.web!, seeded.services.worker!])
+      await aws.ecs.send(new DeleteServiceCommand({ cluster: seeded.clusterName, service, force: true }));
+    await aws.elasticache.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: seeded.cacheId! }));
+    await setOutputs('data', dataOutputs(seeded));
+    await setOutputs('app', appOutputs(seeded));
+  }
+
+  /**
+   * CloudFormation's part of the deploy with state 'running' that restores the instance from
+   * `snapshot`: the instance, then the services with the bounds the resolver gives (the cache is
+   * left out: pause and resume do not touch an ElastiCache cache).
+   */
+  async function deployRestoring(seeded: SeededEnvironment, snapshot: string): Promise<void> {
+    const aws = harness();
+    await aws.rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({
+        DBInstanceIdentifier: seeded.databaseId,
+        DBSnapshotIdentifier: snapshot,
+      }),
+    );
+    for (const role of ['web', 'worker'] as const) {
+      const configured = configOf('dev').compute[role];
+      const bounds = await lambda('dev', boundsEvent('Create', role, configured.minTasks, configured.maxTasks));
+      assert.equal(bounds.responses[0].Status, 'SUCCESS', bounds.responses[0].Reason);
+      const [min, max] = [Number(bounds.responses[0].Data.Min), Number(bounds.responses[0].Data.Max)];
+      await aws.ecs.send(
+        new CreateServiceCommand({
+          cluster: seeded.clusterName,
+          serviceName: seeded.services[role]!,
+          taskDefinition: `${seeded.clusterName}-${role}`,
+          desiredCount: min,
+          launchType: 'FARGATE',
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              subnets: [...seeded.network.subnetIds],
+              securityGroups: [seeded.network.securityGroupId],
+              assignPublicIp: 'ENABLED',
+            },
+          },
+        }),
+      );
+      await aws.autoscaling.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceId: `service/${seeded.clusterName}/${seeded.services[role]}`,
+          MinCapacity: min,
+          MaxCapacity: max,
+        }),
+      );
+    }
+    await setOutputs('app', {
+      ...appOutputs(seeded),
+      [STACK_OUTPUTS.app.webServiceName]: seeded.services.web!,
+      [STACK_OUTPUTS.app.workerServiceName]: seeded.services.worker!,
+    });
+  }
+
+  test('running -> minimal -> running with the database kept as a snapshot (whileMinimal: snapshot), end to end, with the deploys in between', async () => {
+    const seeded = await seedEnvironment(moto.endpoint);
+    await publishBacklog(moto.endpoint, 0, {
+      metricName: QUEUE_BACKLOG_METRIC.queuedJobs,
+      timestamp: new Date(Date.now() + 30_000),
+    });
+    // 1. booking-infra minimal dev: drained, snapshotted, stopped, recorded minimal naming the snapshot.
+    const minimal = await cliIn(SNAPSHOT_WHILE_MINIMAL, ['minimal', 'dev']);
+    assert.equal(minimal.code, 0, minimal.err + minimal.out);
+    const name: string = (await record()).databaseSnapshot.identifier;
+    assert.match(name, /^booking-dev-minimal-\d{8}t\d{6}z$/);
+    assert.deepEqual((await record()).databaseSnapshot, { identifier: name, masterUsername: 'booking' });
+    assert.equal((await record()).state, 'minimal');
+    const [taken] = (await harness().rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: name })))
+      .DBSnapshots!;
+    assert.equal(taken.Status, 'available');
+    assert.equal(taken.DBInstanceIdentifier, 'booking-dev');
+    assert.ok(taken.TagList?.some((tag) => tag.Key === MINIMAL_SNAPSHOT_TAG && tag.Value === 'dev'));
+    let now = await state();
+    assert.equal(now.database, 'stopped');
+    assert.deepEqual(now.services.web, { desired: 0, min: 0, max: 0 });
+    assert.match(
+      minimal.out,
+      new RegExp(`DELETES the database instance booking-dev, whose data the snapshot ${name} keeps`),
+    );
+
+    // 2. The deploy with state 'minimal': the data stack's gate lets it delete the instance...
+    const gate = await structureGate('minimal', 'none', '');
+    assert.equal(gate.responses[0].Status, 'SUCCESS', gate.responses[0].Reason);
+    // ...and CloudFormation deletes it (a final snapshot besides), the services and the cache.
+    await deployMinimal(seeded);
+    now = await state();
+    assert.equal(now.database, undefined);
+    // Nothing is left to stop: the guard, a pause and a second minimal leave it all as it is.
+    proxy.reset();
+    const guard = await lambda('dev', { source: 'aws.events' });
+    assert.equal(guard.outcome, 'already-stopped');
+    assert.ok(guard.logs.some((line) => line.includes('"DatabaseNotStoppedWhilePaused":0')));
+    assert.ok(guard.logs.some((line) => line.includes(`the database is kept as the snapshot ${name}`)));
+    const paused = await cliIn(SNAPSHOT_WHILE_MINIMAL, ['pause', 'dev']);
+    assert.equal(paused.code, 0, paused.err + paused.out);
+    assert.match(paused.out, /nothing to do/);
+    assert.equal((await cliIn(SNAPSHOT_WHILE_MINIMAL, ['minimal', 'dev'])).code, 0);
+    assert.deepEqual(
+      proxy
+        .operations()
+        .filter((op) => op.startsWith('rds:') && op !== 'rds:DescribeDBInstances' && op !== 'rds:DescribeDBSnapshots'),
+      [],
+    );
+    const status = JSON.parse((await cliIn(SNAPSHOT_WHILE_MINIMAL, ['status', 'dev', '--json'])).out);
+    assert.equal(status.observed, 'minimal');
+    assert.deepEqual(status.drift, []);
+
+    // 3. booking-infra resume dev: nothing to start; recorded running, still naming the snapshot.
+    const resumed = await cliIn(SNAPSHOT_WHILE_MINIMAL, ['resume', 'dev']);
+    assert.equal(resumed.code, 0, resumed.err + resumed.out);
+    assert.match(resumed.out, new RegExp(`database\\.restoredFromMinimalSnapshot: '${name}'`));
+    assert.equal((await record()).state, 'running');
+    assert.equal((await record()).databaseSnapshot.identifier, name);
+    assert.equal(proxy.calls('rds:StartDBInstance').length, 0);
+    // A second resume before the deploy changes nothing.
+    const items = (await state()).items.filter((item) => item.pk === 'state');
+    assert.equal((await cliIn(SNAPSHOT_WHILE_MINIMAL, ['resume', 'dev'])).code, 0);
+    assert.deepEqual(
+      (await state()).items.filter((item) => item.pk === 'state'),
+      items,
+    );
+
+    // 4. The deploy with state 'running': the gate refuses an empty database and lets the snapshot through...
+    const empty = await structureGate('running', 'present', '');
+    assert.equal(empty.responses[0].Status, 'FAILED');
+    assert.match(empty.responses[0].Reason, new RegExp(`restoredFromMinimalSnapshot: '${name}'`));
+    const restoring = await structureGate('running', 'present', name);
+    assert.equal(restoring.responses[0].Status, 'SUCCESS', restoring.responses[0].Reason);
+    // ...and CloudFormation restores the instance from it, then creates the services.
+    await deployRestoring(seeded, name);
+    now = await state();
+    assert.equal(now.database, 'available');
+    assert.deepEqual(now.services.web, { desired: 1, min: 1, max: 2 });
+    const running = JSON.parse((await cliIn(SNAPSHOT_WHILE_MINIMAL, ['status', 'dev', '--json'])).out);
+    assert.equal(running.observed, 'running');
+    assert.deepEqual(running.drift, []);
+
+    // 5. Pause and resume work again; the pause clears the snapshot from the record.
+    const pausedAgain = await cliIn(SNAPSHOT_WHILE_MINIMAL, ['pause', 'dev']);
+    assert.equal(pausedAgain.code, 0, pausedAgain.err + pausedAgain.out);
+    assert.equal((await record()).state, 'paused');
+    assert.equal((await record()).databaseSnapshot, undefined);
+    assert.equal((await state()).database, 'stopped');
+    const resumedAgain = await cliIn(SNAPSHOT_WHILE_MINIMAL, ['resume', 'dev']);
+    assert.equal(resumedAgain.code, 0, resumedAgain.err + resumedAgain.out);
+    now = await state();
+    assert.equal(now.database, 'available');
+    assert.deepEqual(now.services.web, { desired: 1, min: 1, max: 2 });
+  });
+
+  test('minimal with the database kept as a snapshot, failing after the snapshot and run again, takes no second snapshot', async () => {
+    await seedEnvironment(moto.endpoint);
+    proxy.failNext('rds:StopDBInstance', {
+      code: 'InvalidDBInstanceState',
+      message: 'injected: Instance booking-dev is not in available state',
+    });
+    const failed = await cliIn(SNAPSHOT_WHILE_MINIMAL, ['minimal', 'dev', '--drop-queued-jobs']);
+    assert.equal(failed.code, 1);
+    assert.equal((await record()).state, 'pausing');
+    const name = (await record()).databaseSnapshot.identifier;
+    assert.equal((await state()).database, 'available');
+
+    const retried = await cliIn(SNAPSHOT_WHILE_MINIMAL, ['minimal', 'dev', '--drop-queued-jobs']);
+    assert.equal(retried.code, 0, retried.err + retried.out);
+    assert.deepEqual(
+      proxy.calls('rds:CreateDBSnapshot').map((call) => call.status),
+      [200],
+      'one snapshot taken, by the first run',
+    );
+    assert.equal((await record()).state, 'minimal');
+    assert.equal((await record()).databaseSnapshot.identifier, name);
+    assert.equal((await state()).database, 'stopped');
   });
 
   /** Puts the state table's items back after the emulator was reset for a structure change. */

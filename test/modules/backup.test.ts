@@ -143,7 +143,12 @@ describe('backup: vault, plan, copy, lock', () => {
   });
 
   test('minimal: no plan (the database stays stopped: nothing to back up, every job would fail), the vault and its points stay', () => {
-    const minimal = synth(withEnvironment('dev', { state: 'minimal' })).json('dev', 'data');
+    // With the database kept stopped while minimal (whileMinimal 'stopped'; dev keeps it as a
+    // snapshot, below).
+    const minimal = synth(withEnvironment('dev', { state: 'minimal', database: { whileMinimal: 'stopped' } })).json(
+      'dev',
+      'data',
+    );
     assert.equal(resourcesOfType(minimal, 'AWS::Backup::BackupPlan').length, 0);
     assert.equal(resourcesOfType(minimal, 'AWS::Backup::BackupSelection').length, 0);
     const [, vault] = only(resourcesOfType(minimal, 'AWS::Backup::BackupVault'), 'vault');
@@ -151,6 +156,11 @@ describe('backup: vault, plan, copy, lock', () => {
     // The database keeps its tag: removing one is an RDS modification, which a stopped instance refuses.
     const [, instance] = only(resourcesOfType(minimal, 'AWS::RDS::DBInstance'), 'database');
     assert.ok(instance.Properties.Tags.some((tag: any) => tag.Key === 'backup-plan' && tag.Value === 'booking-dev'));
+    // Kept as a snapshot (dev's config): no instance to tag, and the vault with its points stays.
+    const kept = synth(withEnvironment('dev', { state: 'minimal' })).json('dev', 'data');
+    assert.equal(resourcesOfType(kept, 'AWS::RDS::DBInstance').length, 0);
+    assert.equal(resourcesOfType(kept, 'AWS::Backup::BackupPlan').length, 0);
+    only(resourcesOfType(kept, 'AWS::Backup::BackupVault'), 'vault');
   });
 });
 

@@ -33,6 +33,7 @@ function guardStack(overrides: Partial<StateGuardProps> = {}) {
     metricNamespace: 'booking',
     alarmTopic: topic,
     logRetentionDays: 14,
+    database: { instance: 'present', restoreFrom: '' },
     ...overrides,
   });
   const json = Template.fromStack(stack).toJSON();
@@ -161,6 +162,8 @@ describe('state guard (module)', () => {
       assert.deepEqual(gates[0][1].Properties, {
         ServiceToken: { 'Fn::GetAtt': [functionId, 'Arn'] },
         Structure: structure,
+        DatabaseInstance: 'present',
+        RestoreFrom: '',
       });
       assert.equal(guard.serviceToken, guard.ops.function.functionArn);
     });

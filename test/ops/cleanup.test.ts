@@ -19,11 +19,12 @@ import {
 import { runCleanup } from '../../src/cli/commands/cleanup';
 import type { OpsDependencies } from '../../src/cli/commands/ops';
 import { run } from '../../src/cli/main';
-import { platformConfig } from '../../src/config';
+import { environmentNamed, platformConfig } from '../../src/config';
 import type { PlatformConfig } from '../../src/config/types';
 import {
   applyCleanup,
   type CleanupContext,
+  cleanupTarget,
   type CleanupTarget,
   type Finding,
   findWaste,
@@ -31,6 +32,7 @@ import {
   parseImageReference,
   releaseImageReader,
 } from '../../src/ops/cleanup';
+import { discoverResources } from '../../src/ops/resources';
 import { LOCK_STALE_MS, StateStore } from '../../src/ops/state-store';
 import { FakeAws } from './fake-aws';
 
@@ -103,16 +105,20 @@ class CleanupFake {
     const maybeFail = (action: string) => {
       if (this.failOnce.delete(action)) throw awsError('InternalFailure');
     };
-    stubs.rds.on(DescribeDBInstancesCommand).callsFake(() => ({
-      DBInstances: [
-        {
-          DBInstanceIdentifier: 'booking-dev',
-          DBInstanceStatus: this.aws.database,
-          DBInstanceClass: 'db.t4g.micro',
-          MultiAZ: false,
-        },
-      ],
-    }));
+    stubs.rds.on(DescribeDBInstancesCommand).callsFake(() => {
+      // The minimal deploy deletes it with whileMinimal 'snapshot'.
+      if (this.aws.database === 'missing') throw awsError('DBInstanceNotFoundFault');
+      return {
+        DBInstances: [
+          {
+            DBInstanceIdentifier: 'booking-dev',
+            DBInstanceStatus: this.aws.database,
+            DBInstanceClass: 'db.t4g.micro',
+            MultiAZ: false,
+          },
+        ],
+      };
+    });
     stubs.rds
       .on(DescribeDBSnapshotsCommand)
       .callsFake((input: { DBInstanceIdentifier?: string; SnapshotType?: string; DBSnapshotIdentifier?: string }) => {
@@ -307,6 +313,70 @@ describe('cleanup finds', () => {
     assert.deepEqual(found[0].action, { type: 'delete-db-snapshot', snapshotId: 'old' });
     assert.ok(report.notes.some((n) => /kept.*keep=true|keep=true: kept/.test(n)));
     assert.ok(report.notes.some((n) => /restored-from is a database.restoreFromSnapshot/.test(n)));
+  });
+
+  test("the snapshot the state record names and every config's restoredFromMinimalSnapshot are kept, however old", async () => {
+    const fake = new CleanupFake();
+    const snapshot = (id: string): DbSnapshot => ({
+      id,
+      instance: 'booking-dev',
+      type: 'manual',
+      status: 'available',
+      created: daysAgo(200),
+      storage: 20,
+    });
+    fake.dbSnapshots = [
+      snapshot('booking-dev-minimal-20260501t013000z'), // the record names it: the data while minimal
+      snapshot('booking-dev-minimal-20260101t013000z'), // the config restored the instance from it
+      snapshot('booking-dev-minimal-20250601t013000z'), // an older cycle's: waste
+    ];
+    fake.aws.database = 'missing';
+    fake.aws.setStateRecord({
+      state: 'minimal',
+      changedAt: daysAgo(150).toISOString(),
+      services: {},
+      databaseSnapshot: { identifier: 'booking-dev-minimal-20260501t013000z', masterUsername: 'booking' },
+    });
+    const report = await findWaste(
+      fake.context(),
+      target({ protectedDbSnapshots: ['booking-dev-minimal-20260101t013000z'] }),
+    );
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(ids(report.findings, 'db-snapshot'), ['booking-dev-minimal-20250601t013000z']);
+    assert.ok(
+      report.notes.includes(
+        'DB snapshot booking-dev-minimal-20260501t013000z is the one the state record names (taken by minimal, it holds the data while the database is deleted): kept',
+      ),
+      report.notes.join('\n'),
+    );
+    assert.ok(
+      report.notes.includes(
+        'DB snapshot booking-dev-minimal-20260101t013000z is a database.restoreFromSnapshot or database.restoredFromMinimalSnapshot of the config: kept',
+      ),
+      report.notes.join('\n'),
+    );
+
+    // The config's protection comes from every environment's database settings.
+    const dev = environmentNamed(platformConfig, 'dev');
+    const config: PlatformConfig = {
+      ...platformConfig,
+      environments: platformConfig.environments.map((env) =>
+        env.name === 'prod'
+          ? { ...env, database: { ...env.database, restoredFromMinimalSnapshot: 'booking-prod-minimal-x' } }
+          : env,
+      ),
+    };
+    const resources = await discoverResources(fake.aws.clients.cloudformation, config.shared, dev);
+    assert.ok(cleanupTarget(config, dev, resources, 30, []).protectedDbSnapshots.includes('booking-prod-minimal-x'));
+
+    // A record that cannot be read proposes no snapshot at all.
+    fake.aws.setStateRecord('{not json');
+    const unreadable = await findWaste(fake.context(), target());
+    assert.deepEqual(ids(unreadable.findings, 'db-snapshot'), []);
+    assert.ok(
+      unreadable.errors.some((e) => /^database snapshots not checked: .*is not JSON/.test(e)),
+      unreadable.errors.join('\n'),
+    );
   });
 
   test('cache snapshots beyond the retention, but never the newest one, and none whose age is unknown; unpriced', async () => {
@@ -552,6 +622,27 @@ describe('cleanup finds', () => {
       version: 2,
     });
     assert.deepEqual(ids((await findWaste(fake.context(), target())).findings, 'database'), []);
+  });
+
+  test('a database the minimal deploy deleted is no finding while recorded minimal; recorded paused, a note says it is odd', async () => {
+    const fake = new CleanupFake();
+    fake.aws.database = 'missing';
+    fake.aws.setStateRecord({ state: 'minimal', changedAt: daysAgo(3).toISOString(), services: {} });
+    let report = await findWaste(fake.context(), target());
+    assert.deepEqual(ids(report.findings, 'database'), []);
+    assert.deepEqual(report.errors, []);
+    assert.ok(!report.notes.some((n) => /database booking-dev/.test(n)), report.notes.join('\n'));
+
+    fake.aws.setStateRecord({ state: 'paused', changedAt: daysAgo(3).toISOString(), services: {}, version: 2 });
+    report = await findWaste(fake.context(), target());
+    assert.deepEqual(ids(report.findings, 'database'), []);
+    assert.deepEqual(report.errors, []);
+    assert.ok(
+      report.notes.includes(
+        'database booking-dev does not exist although recorded paused, not minimal: not judged (npx booking-infra status dev)',
+      ),
+      report.notes.join('\n'),
+    );
   });
 
   test('an idle load balancer is reported with its hours and public IPv4 price, never deleted; a busy or young one is not', async () => {

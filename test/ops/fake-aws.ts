@@ -34,7 +34,9 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
+  CreateDBSnapshotCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
   RDSClient,
   StartDBInstanceCommand,
   StopDBInstanceCommand,
@@ -63,6 +65,7 @@ export const MUTATING = [
   'StopDBInstanceCommand',
   'StartDBInstanceCommand',
   'CreateSnapshotCommand',
+  'CreateDBSnapshotCommand',
 ];
 
 type Item = Record<string, AttributeValue>;
@@ -95,7 +98,16 @@ function conditionHolds(
  */
 export class FakeAws {
   readonly services: Record<string, FakeService>;
+  /** The RDS status; `missing`: there is no instance (the minimal deploy deleted it). */
   database = 'available';
+  /**
+   * Manual DB snapshots by identifier: status and tags. One being created is `creating` (the
+   * instance `backing-up` meanwhile) for `describesLeft` DescribeDBSnapshots of it, then
+   * `available` (the instance with it).
+   */
+  readonly dbSnapshots: Record<string, { status: string; tags: Record<string, string>; describesLeft?: number }> = {};
+  /** How many DescribeDBSnapshots of a new snapshot answer `creating` before it is available. */
+  dbSnapshotDescribes = 1;
   readonly parameters: Record<string, string> = {};
   readonly clients: OpsClients;
   readonly stubs: Record<string, AwsStub<any, any, any>> = {};
@@ -299,7 +311,13 @@ export class FakeAws {
       });
 
     this.stubs.rds.on(DescribeDBInstancesCommand).callsFake(() => {
-      const answer = { DBInstances: [{ DBInstanceIdentifier: `booking-${env}`, DBInstanceStatus: this.database }] };
+      if (this.database === 'missing')
+        throw Object.assign(new Error(`DBInstance booking-${env} not found.`), { name: 'DBInstanceNotFoundFault' });
+      const answer = {
+        DBInstances: [
+          { DBInstanceIdentifier: `booking-${env}`, DBInstanceStatus: this.database, MasterUsername: 'booking' },
+        ],
+      };
       if (this.pendingDatabase) {
         this.database = this.pendingDatabase;
         this.pendingDatabase = undefined;
@@ -321,6 +339,40 @@ export class FakeAws {
       this.database = 'starting';
       this.pendingDatabase = 'available';
       return {};
+    });
+
+    this.stubs.rds
+      .on(CreateDBSnapshotCommand)
+      .callsFake((input: { DBSnapshotIdentifier: string; Tags?: Array<{ Key: string; Value: string }> }) => {
+        const name = input.DBSnapshotIdentifier;
+        if (this.database === 'missing')
+          throw Object.assign(new Error(`DBInstance booking-${env} not found.`), { name: 'DBInstanceNotFoundFault' });
+        if (this.dbSnapshots[name])
+          throw Object.assign(new Error(`snapshot ${name} exists`), { name: 'DBSnapshotAlreadyExistsFault' });
+        // RDS snapshots only an available instance.
+        if (this.database !== 'available')
+          throw Object.assign(new Error(`instance is ${this.database}`), { name: 'InvalidDBInstanceStateFault' });
+        this.act(`CreateDBSnapshot ${name}`);
+        this.dbSnapshots[name] = {
+          status: 'creating',
+          describesLeft: this.dbSnapshotDescribes,
+          tags: Object.fromEntries((input.Tags ?? []).map((tag) => [tag.Key, tag.Value])),
+        };
+        this.database = 'backing-up';
+        return {};
+      });
+    this.stubs.rds.on(DescribeDBSnapshotsCommand).callsFake((input: { DBSnapshotIdentifier?: string }) => {
+      const name = input.DBSnapshotIdentifier ?? '';
+      const snapshot = this.dbSnapshots[name];
+      if (!snapshot)
+        throw Object.assign(new Error(`DBSnapshot ${name} not found.`), { name: 'DBSnapshotNotFoundFault' });
+      const answer = { DBSnapshots: [{ DBSnapshotIdentifier: name, Status: snapshot.status, SnapshotType: 'manual' }] };
+      if (snapshot.status === 'creating' && (snapshot.describesLeft = (snapshot.describesLeft ?? 1) - 1) <= 0) {
+        snapshot.status = 'available';
+        delete snapshot.describesLeft;
+        if (this.database === 'backing-up') this.database = 'available';
+      }
+      return answer;
     });
 
     this.stubs.ssm.on(GetParameterCommand).callsFake((input: { Name: string }) => {

@@ -6,50 +6,21 @@ import { DescribeTasksCommand, ListTasksCommand, UpdateServiceCommand } from '@a
 import { CreateSnapshotCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { StopDBInstanceCommand } from '@aws-sdk/client-rds';
-import type { OpsDependencies } from '../../src/cli/commands/ops';
-import { run } from '../../src/cli/main';
 import { environmentNamed, platformConfig } from '../../src/config';
 import { EnvironmentOperations, type OpsContext, type Plan } from '../../src/ops/operations';
 import { configuredCapacity, discoverResources } from '../../src/ops/resources';
 import { parseStateRecord } from '../../src/ops/state-store';
 import { FakeAws } from './fake-aws';
+import { cli, cliWith, devWhileMinimal, gate, START } from './ops-cli';
 
-const START = Date.parse('2026-11-27T12:00:00Z');
-
-/** One clock per simulated account, moving on across CLI runs. */
-const clocks = new WeakMap<FakeAws, number>();
-
-function dependencies(fake: FakeAws, overrides: Partial<OpsDependencies> = {}): OpsDependencies {
-  return {
-    clients: () => fake.clients,
-    sleep: async () => undefined,
-    now: () => {
-      const next = (clocks.get(fake) ?? START) + 1000;
-      clocks.set(fake, next);
-      return next;
-    },
-    interactive: false,
-    ask: async () => '',
-    resolveNs: async () => [],
-    monthlyCost: () => 12.34,
-    actor: 'cli:alice@laptop',
-    ...overrides,
-  };
-}
-
-async function cli(fake: FakeAws, args: string[], overrides: Partial<OpsDependencies> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {}, dependencies(fake, overrides));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-/** A promise the test resolves when it wants a waiting run to go on. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
-}
+/**
+ * The CLI with dev's database kept stopped while minimal (`whileMinimal: 'stopped'`), whatever
+ * src/config/dev.ts says: the minimal tests here are about the queues and the cache; the database
+ * kept as a snapshot has its own (minimal-snapshot.test.ts).
+ */
+const STOPPED_WHILE_MINIMAL = devWhileMinimal('stopped');
+const cliStoppedWhileMinimal: typeof cli = (fake, args, overrides) =>
+  cliWith(STOPPED_WHILE_MINIMAL, fake, args, overrides);
 
 describe('pause and resume', () => {
   test('pause then resume restores the exact recorded bounds and counts', async () => {
@@ -483,6 +454,7 @@ describe('status reports what AWS shows beside the record', () => {
 });
 
 describe('minimal protects queued work', () => {
+  const cli = cliStoppedWhileMinimal;
   test('refuses while Dramatiq holds messages, before changing anything', async () => {
     const fake = new FakeAws('dev');
     fake.liveQueuedJobs = 12;
@@ -1123,6 +1095,7 @@ describe('a cache task (cache.hosting: task): stopped after web and worker, star
 });
 
 describe('minimal with a cache task: the queues are checked, there is no ElastiCache to snapshot', () => {
+  const cli = cliStoppedWhileMinimal;
   const CACHE = 'booking-dev-cache';
 
   test('refuses while Dramatiq holds messages, naming the data on EFS, before changing anything', async () => {

@@ -226,14 +226,18 @@ describe('data tier', () => {
       assert.deepEqual(opsOutput.Value, { Ref: topicId }, 'the ops alert topic');
     });
 
-    test(`${envName}: the structure gate is a Custom::EnvironmentStructure "running" answered by the guard`, () => {
+    test(`${envName}: the structure gate is a Custom::EnvironmentStructure "running" answered by the guard, before the database`, () => {
       const json = platform.json(envName, 'data');
       const gates = resourcesOfType(json, 'Custom::EnvironmentStructure');
       assert.equal(gates.length, 1);
       assert.deepEqual(gates[0][1].Properties, {
         ServiceToken: { 'Fn::GetAtt': [guardOf(json), 'Arn'] },
         Structure: 'running',
+        DatabaseInstance: 'present',
+        RestoreFrom: '',
       });
+      const [, instance] = resourcesOfType(json, 'AWS::RDS::DBInstance')[0];
+      assert.ok(instance.DependsOn.includes(gates[0][0]));
     });
 
     test(`${envName}: connection facts are published under /booking/${envName}/${cacheTask ? " (the cache's: the cache task's Cloud Map name and password)" : ''}`, () => {
@@ -411,7 +415,7 @@ describe('data tier', () => {
     );
   });
 
-  test("minimal state: no cache (prod's ElastiCache, dev's cache task files and secrets), no cache parameters; the database stays", () => {
+  test("minimal state: no cache (prod's ElastiCache, dev's cache task files and secrets), no cache parameters; prod's database stays, dev's is kept as a snapshot", () => {
     const cacheTypes = [
       'AWS::ElastiCache::ReplicationGroup',
       'AWS::ElastiCache::SubnetGroup',
@@ -423,7 +427,8 @@ describe('data tier', () => {
     for (const envName of ['dev', 'prod']) {
       const json = minimal.json(envName, 'data');
       for (const type of cacheTypes) assert.equal(resourcesOfType(json, type).length, 0, `${envName} ${type}`);
-      assert.equal(resourcesOfType(json, 'AWS::RDS::DBInstance').length, 1);
+      // dev: database.whileMinimal 'snapshot' (test/stacks/database-kept-as-snapshot.test.ts).
+      assert.equal(resourcesOfType(json, 'AWS::RDS::DBInstance').length, envName === 'prod' ? 1 : 0, envName);
       const names = resourcesOfType(json, 'AWS::SSM::Parameter').map(([, p]) => p.Properties.Name);
       assert.ok(
         names.every((name: string) => !name.includes('/cache/')),

@@ -9,6 +9,7 @@ import { createClients, type OpsClients } from '../../ops/clients';
 import { runDoctor } from '../../ops/doctor';
 import { assessEnvironment } from '../../ops/drift';
 import {
+  DATABASE_MISSING,
   describeCapacities,
   EnvironmentOperations,
   type MinimalOptions,
@@ -151,8 +152,15 @@ function describeObservation(resources: EnvironmentResources, observation: Obser
     (s) =>
       `  ${s.role} service ${s.name}: ${s.desired} desired, ${s.running} running, ${s.pending} pending, bounds ${s.min}..${s.max}`,
   );
-  lines.push(`  database ${resources.databaseId}: ${observation.database}`);
   const record = observation.record;
+  const kept = record?.databaseSnapshot;
+  lines.push(
+    `  database ${resources.databaseId}: ${observation.database === DATABASE_MISSING ? `missing (no such instance${kept ? '; deleted while minimal' : ''})` : observation.database}`,
+  );
+  if (kept)
+    lines.push(
+      `  database snapshot (taken by minimal, named by the record): ${kept.identifier}, master user ${kept.masterUsername}`,
+    );
   lines.push(
     `  recorded state: ${record ? `${record.state} since ${record.changedAt} by ${record.changedBy} (restores ${describeCapacities(record.services)})` : 'none'}`,
   );
@@ -191,6 +199,7 @@ async function runMutation(
   const first = await plan(await operations.observe());
   if (first.nothingToDo && !first.upkeep?.length) {
     print(`${first.nothingToDo}: nothing to do.`);
+    if (first.next) print(first.next);
     return;
   }
   if (first.nothingToDo) {
@@ -239,14 +248,23 @@ async function runMutation(
   }
   if (done.nothingToDo) {
     print(`${done.nothingToDo}: nothing to do.`);
+    if (done.next) print(done.next);
   } else if (verb === 'pause') {
     print(
       `${env.name} is paused: about ${deps.monthlyCost(config, env, 'paused').toFixed(2)} USD/month. Resume with: npx booking-infra resume ${env.name}`,
+    );
+  } else if (verb === 'minimal' && done.next) {
+    // Snapshot mode: the deploy also deletes the database; the plan names the snapshot.
+    print(
+      `${env.name} is recorded minimal. ${done.next}. About ${deps.monthlyCost(config, env, 'minimal').toFixed(2)} USD/month while minimal.`,
     );
   } else if (verb === 'minimal') {
     print(
       `${env.name} is recorded minimal. Now set state: 'minimal' for ${env.name} in src/config/${env.name}.ts and run: npx cdk deploy '${resources.stage}/*' (it removes the load balancer, the services and the cache${resources.services.some((s) => s.role === 'cache') ? ' with its data on EFS' : ''}: about ${deps.monthlyCost(config, env, 'minimal').toFixed(2)} USD/month)`,
     );
+  } else if (done.next) {
+    // The minimal deploy deleted the database: the deploy with state 'running' creates it.
+    print(`${env.name} is recorded running. ${done.next}.`);
   } else if (resources.services.length === 0) {
     print(
       `${env.name}'s database is running and the state is recorded running. Now set state: 'running' for ${env.name} in src/config/${env.name}.ts and run: npx cdk deploy '${resources.stage}/*' (it creates the load balancer, the services and the cache)`,
@@ -297,7 +315,12 @@ export async function runStatus(
     drift: assessment.drift,
     converge: assessment.converge ?? null,
     services: observation.services,
-    database: { id: resources.databaseId, status: observation.database },
+    database: {
+      id: resources.databaseId,
+      status: observation.database,
+      // whileMinimal 'snapshot': the snapshot the record names, which holds the data while minimal.
+      ...(observation.record?.databaseSnapshot ? { snapshot: observation.record.databaseSnapshot.identifier } : {}),
+    },
     loadBalancer: resources.loadBalancerDnsName ?? null,
     // ingress http-api: the VPC link requests go through, and its status (INACTIVE after 60 idle days).
     vpcLink: link ? { id: link.id, status: link.status, message: link.message ?? null } : null,

@@ -1,6 +1,6 @@
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { RDS_INSTANCE_MEMORY_GIB } from '../aws-catalog';
-import type { EnvironmentConfig } from '../types';
+import { DATABASE_WHILE_MINIMAL, type EnvironmentConfig } from '../types';
 import { checkProductionRisk } from './accepted-risks';
 import type { IssueCollector } from './issues';
 
@@ -45,6 +45,7 @@ export function validateDatabase(env: EnvironmentConfig, issues: IssueCollector)
   }
   checkEngineVersion(at('engineVersion'), db.engineVersion, issues);
   if (db.restoreFromSnapshot !== undefined) checkSnapshotRestore(at('restoreFromSnapshot'), db, issues);
+  checkWhileMinimal(env, issues);
   checkProductionRisk(env, 'single-az-database', issues);
   if (db.credentialRotation !== undefined) {
     issues.integerIn(
@@ -123,6 +124,38 @@ const RESERVED_USERNAMES = new Set(
     'unique user using variadic when where window with'
   ).split(' '),
 );
+
+/**
+ * `whileMinimal: 'snapshot'` deletes the instance with the minimal deploy: not with deletion
+ * protection (the protected instance would be retained, orphaned, and its storage billed on), so
+ * never in production; `restoredFromMinimalSnapshot` only with it, and a snapshot identifier.
+ */
+function checkWhileMinimal(env: EnvironmentConfig, issues: IssueCollector): void {
+  const at = (field: string) => `${env.name}.database.${field}`;
+  const db = env.database;
+  if (db.whileMinimal !== undefined) {
+    issues.oneOf(at('whileMinimal'), db.whileMinimal, DATABASE_WHILE_MINIMAL, 'what keeps the data while minimal');
+  }
+  if (db.whileMinimal === 'snapshot' && env.deletionProtection) {
+    issues.add(
+      at('whileMinimal'),
+      `"snapshot" deletes the database with the minimal deploy, but deletionProtection is on (the instance would be retained, not deleted, and billed on): use "stopped" here${env.production ? ' (a production environment protects its data)' : ', or turn deletionProtection off'}`,
+    );
+  }
+  const restored = db.restoredFromMinimalSnapshot;
+  if (restored === undefined) return;
+  if (db.whileMinimal !== 'snapshot') {
+    issues.add(
+      at('restoredFromMinimalSnapshot'),
+      `${JSON.stringify(restored)} is set but whileMinimal is ${JSON.stringify(db.whileMinimal ?? 'stopped')}: it names the snapshot "booking-infra minimal" took with whileMinimal "snapshot" (set that, or remove this field)`,
+    );
+  } else if (typeof restored !== 'string' || !SNAPSHOT_ID.test(restored)) {
+    issues.add(
+      at('restoredFromMinimalSnapshot'),
+      `${JSON.stringify(restored)} is not an RDS snapshot identifier (the one "npx booking-infra resume ${env.name}" names, e.g. "booking-${env.name}-minimal-20261128t013000z")`,
+    );
+  }
+}
 
 /** A valid snapshot identifier or ARN, and a master user name PostgreSQL on RDS accepts. */
 function checkSnapshotRestore(field: string, db: EnvironmentConfig['database'], issues: IssueCollector): void {

@@ -70,6 +70,13 @@ export function monthly(what: string, priceKey: string): Rule {
  */
 export const CUSTOM_METRICS_TAG = 'booking:custom-metrics';
 
+/**
+ * Tagged on the database's parameter group while its data is kept as a snapshot and the instance
+ * deleted (minimal with `database.whileMinimal: 'snapshot'`): no template resource is the
+ * snapshot, so its storage is priced there. The value is the instance identifier.
+ */
+export const KEPT_AS_SNAPSHOT_TAG = 'booking:database-kept-as-snapshot';
+
 /** A tag's value, from either template form of Tags (a list of Key/Value or a map). */
 export function tagValue(resource: CfnResource, key: string): string | undefined {
   const properties = resource.Properties ?? {};

@@ -1,10 +1,41 @@
 import { HOURS_PER_MONTH, priceKey } from '../price-table';
-import { type Charge, literalNumber, type RuleTable } from './context';
+import {
+  type Charge,
+  KEPT_AS_SNAPSHOT_TAG,
+  literalNumber,
+  type RuleContext,
+  type RuleTable,
+  tagValue,
+} from './context';
 
 /**
  * RDS instances: instance hours while running, storage and the backups beyond it in every state
  * (a stopped instance still bills both).
  */
+/**
+ * The snapshot keeping the database's data while its instance is deleted (KEPT_AS_SNAPSHOT_TAG on
+ * the master secret, the one database resource that stays): the data's size
+ * (usage.databaseDataGiB, else 20 GB, the smallest volume it came from) at the backup storage
+ * rate, with no free allowance (that comes with an instance). CloudFormation's final snapshot of
+ * the stopped instance holds the same blocks (snapshots of one instance are incremental). No
+ * charge for any other resource.
+ */
+export function keptSnapshotCharges(ctx: RuleContext): Charge[] {
+  const kept = tagValue(ctx.resource, KEPT_AS_SNAPSHOT_TAG);
+  if (!kept) return [];
+  const data = ctx.usage.databaseDataGiB ?? 20;
+  ctx.assume(
+    `${kept}: kept as a snapshot while minimal, ${data} GB of data (usage.databaseDataGiB); CloudFormation's final snapshot of the same instance adds no blocks`,
+  );
+  return [
+    {
+      what: `GB of the snapshot keeping ${kept}'s data (no instance, so no free allowance)`,
+      quantity: data,
+      priceKey: priceKey.rdsBackupGbMonth,
+    },
+  ];
+}
+
 export const databaseRules: RuleTable = {
   'AWS::RDS::DBInstance': (ctx) => {
     const props = ctx.resource.Properties ?? {};

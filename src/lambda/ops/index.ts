@@ -123,15 +123,36 @@ async function customResource(event: CustomResourceEvent, deps: HandlerDependenc
     return { Min: String(bounds.min), Max: String(bounds.max), ScheduledScalingSuspended: String(bounds.max === 0) };
   }
   if (event.ResourceType === 'Custom::EnvironmentStructure') {
+    const old = event.RequestType === 'Update' ? event.OldResourceProperties : undefined;
     await checkStructure(ops.store, {
       environment,
       structure: properties.Structure as DeployedStructure,
       now: deps.now(),
       actor,
+      // Templates from before the database fields carry none: the structure alone is checked.
+      database:
+        properties.DatabaseInstance === undefined
+          ? undefined
+          : {
+              instance: properties.DatabaseInstance === 'none' ? 'none' : 'present',
+              restoreFrom: properties.RestoreFrom ?? '',
+              previousRestoreFrom: old?.DatabaseInstance === 'present' ? (old.RestoreFrom ?? '') : undefined,
+              exists: () => databaseExists(ops),
+            },
     });
     return {};
   }
   throw new Error(`unknown custom resource type ${event.ResourceType}`);
+}
+
+/** Whether the environment's RDS instance exists, in any status. */
+async function databaseExists(ops: EnvironmentOperations): Promise<boolean> {
+  try {
+    return (await ops.databaseStatus()) !== 'missing';
+  } catch (error) {
+    if (error instanceof Error && /DBInstanceNotFound/.test(error.name)) return false;
+    throw error;
+  }
 }
 
 /** The guard's metric as a CloudWatch Embedded Metric Format line (no PutMetricData permission needed). */

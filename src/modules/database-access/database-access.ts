@@ -93,7 +93,7 @@ export class DatabaseAccess extends Construct {
       user: '10001',
       readonlyRootFilesystem: true,
       environment: {
-        DB_HOST: database.instance.dbInstanceEndpointAddress,
+        DB_HOST: database.requireInstance('the roles task').dbInstanceEndpointAddress,
         DB_PORT: String(database.port),
         DB_NAME: database.databaseName,
       },
@@ -136,7 +136,7 @@ export class DatabaseAccess extends Construct {
         new iam.PolicyStatement({
           sid: 'DatabaseRunning',
           actions: ['rds:DescribeDBInstances'],
-          resources: [database.instance.instanceArn],
+          resources: [database.requireInstance('the roles task').instanceArn],
         }),
         new iam.PolicyStatement({
           sid: 'RunRolesTask',

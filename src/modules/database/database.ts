@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { maxConnectionsFor } from '../../config/aws-catalog';
+import { KEPT_AS_SNAPSHOT_TAG } from '../../cost/rules/context';
 import { acknowledge } from '../../quality/acknowledge';
 import { DATABASE_PORT } from '../networking/networking';
 
@@ -38,6 +39,29 @@ export interface DatabaseProps {
    * @default an empty database with the master user `booking_admin`
    */
   readonly restoreFromSnapshot?: { readonly snapshotIdentifier: string; readonly masterUsername: string };
+  /**
+   * The data is kept as a snapshot while the environment is minimal (`database.whileMinimal:
+   * 'snapshot'`): the master secret is made apart from the instance, so it outlives the instance
+   * (its logical id stays the one a generated secret has, so turning this on replaces nothing),
+   * and `keptAsSnapshot` / `restoredFromMinimalSnapshot` may be used.
+   * @default false
+   */
+  readonly snapshotWhileMinimal?: boolean;
+  /**
+   * No instance: the minimal deploy of an environment whose data `booking-infra minimal` kept as
+   * a snapshot. The secrets, parameter group and log groups stay; CloudFormation deletes the
+   * instance (with a final snapshot where the removal policy says so). Needs `snapshotWhileMinimal`.
+   * @default false
+   */
+  readonly keptAsSnapshot?: boolean;
+  /**
+   * Create the instance from this snapshot, the one `booking-infra minimal` took of this same
+   * database: its data, users, passwords and encryption come back as they were (the master secret
+   * is unchanged). Changing it while the instance exists replaces the instance (the data stack's
+   * gate refuses that). Needs `snapshotWhileMinimal`; wins over `restoreFromSnapshot`'s snapshot.
+   * @default none
+   */
+  readonly restoredFromMinimalSnapshot?: string;
   /**
    * RDS class, e.g. `db.t4g.micro`: 0.018 USD/hour Single-AZ in London (13.14 USD/month while
    * running; nothing while stopped); `db.t4g.small` 0.036 USD/hour (26.28 USD/month).
@@ -116,13 +140,43 @@ export function databaseRoleNames(appName: string): DatabaseRoleNames {
 }
 
 /**
+ * The logical id CloudFormation would know `make(...)`'s resource by, were it made at
+ * `<scope>/<path...>` (the last part its id): made in a throwaway tree mirroring the scope's path,
+ * so the CDK's own rules (including a construct's own override, as DatabaseSecret's) decide. A
+ * construct made elsewhere in the tree keeps the id of the resource it takes over.
+ */
+export function logicalIdAt(
+  scope: Construct,
+  path: readonly string[],
+  make: (parent: Construct, id: string) => Construct = (parent, id) =>
+    new CfnResource(new Construct(parent, id), 'Resource', { type: 'Probe::Probe' }),
+): string {
+  const stack = Stack.of(scope);
+  let at: Construct = new App({ autoSynth: false });
+  for (const part of scope.node.scopes.slice(1)) {
+    at = part === stack ? new Stack(at, part.node.id) : new Construct(at, part.node.id);
+  }
+  for (const id of path.slice(0, -1)) at = new Construct(at, id);
+  const made = make(at, path[path.length - 1]);
+  const resource = made instanceof CfnResource ? made : (made.node.findChild('Resource') as CfnResource);
+  return Stack.of(resource).resolve(resource.logicalId) as string;
+}
+
+/**
  * The seed's RDS module: PostgreSQL in isolated subnets, encrypted, TLS-only, with generated
  * master credentials in Secrets Manager, backups at UK night and logs in CloudWatch. Empty, or
  * restored from a snapshot of another database (the Terraform platform's) with the same settings.
  */
 export class Database extends Construct {
-  /** A `DatabaseInstance`, or a `DatabaseInstanceFromSnapshot` when restored from a snapshot. */
-  public readonly instance: rds.DatabaseInstanceBase;
+  /**
+   * A `DatabaseInstance`, or a `DatabaseInstanceFromSnapshot` when restored from a snapshot; none
+   * while the data is kept as a snapshot (`keptAsSnapshot`).
+   */
+  public readonly instance?: rds.DatabaseInstanceBase;
+  /** The snapshot the instance is created from (its `DBSnapshotIdentifier`), '' for an empty one. */
+  public readonly createdFrom: string;
+  /** `<identifier>`, the instance's RDS identifier (also while there is no instance). */
+  public readonly identifier: string;
   /** Master credentials (JSON: username, password, host, port, dbname): administration only. */
   public readonly secret: secretsmanager.ISecret;
   /** The migration owner's credentials (same JSON), for the migrate task. */
@@ -136,6 +190,14 @@ export class Database extends Construct {
   /** The `max_connections` the instance runs with, set explicitly in its parameter group. */
   public readonly maxConnections: number;
   public readonly port = DATABASE_PORT;
+
+  /** The instance, for what needs one (the tasks): fails naming `what` while kept as a snapshot. */
+  public requireInstance(what: string): rds.DatabaseInstanceBase {
+    if (!this.instance) {
+      throw new Error(`${what} needs the database instance, which is kept as a snapshot in this structure (minimal)`);
+    }
+    return this.instance;
+  }
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -200,43 +262,83 @@ export class Database extends Construct {
       removalPolicy: props.protect ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
     };
     const secretName = `${props.identifier}/database/master`;
+    this.identifier = props.identifier;
     const restore = props.restoreFromSnapshot;
-    let instance: rds.DatabaseInstance | rds.DatabaseInstanceFromSnapshot;
-    if (restore) {
+    if ((props.keptAsSnapshot || props.restoredFromMinimalSnapshot) && !props.snapshotWhileMinimal) {
+      throw new Error('Database: keptAsSnapshot and restoredFromMinimalSnapshot need snapshotWhileMinimal');
+    }
+    // The snapshot the instance comes from: the minimal cycle's, else another database's.
+    this.createdFrom = props.restoredFromMinimalSnapshot ?? restore?.snapshotIdentifier ?? '';
+    // The master secret. A restore from another database's snapshot gets a new generated password
+    // for the snapshot's master user (what SnapshotCredentials.fromGeneratedSecret does, which
+    // cannot name the secret). Kept as a snapshot while minimal, the secret must outlive the
+    // instance: made apart from it, with the logical id the instance's generated secret has, so
+    // an environment turning `whileMinimal: 'snapshot'` on keeps its secret and password.
+    let masterSecret: rds.DatabaseSecret | undefined;
+    if (restore || props.snapshotWhileMinimal) {
+      // As Credentials.fromGeneratedSecret makes it (replaceOnPasswordCriteriaChanges included).
+      const secretProps: rds.DatabaseSecretProps = restore
+        ? { username: restore.masterUsername, secretName }
+        : { username: 'booking_admin', secretName, replaceOnPasswordCriteriaChanges: true };
+      masterSecret = new rds.DatabaseSecret(this, 'MasterSecret', secretProps);
+      // No resource is the snapshot keeping the data while minimal: the cost estimator prices it
+      // on this secret, which stays.
+      if (props.keptAsSnapshot) Tags.of(masterSecret).add(KEPT_AS_SNAPSHOT_TAG, props.identifier);
+      if (!restore) {
+        (masterSecret.node.defaultChild as CfnResource).overrideLogicalId(
+          logicalIdAt(this, ['Instance', 'Secret'], (parent, id) => new rds.DatabaseSecret(parent, id, secretProps)),
+        );
+      }
+    }
+
+    let instance: rds.DatabaseInstance | rds.DatabaseInstanceFromSnapshot | undefined;
+    if (props.keptAsSnapshot) {
+      instance = undefined;
+    } else if (this.createdFrom) {
       // The snapshot keeps its databases (the app's `booking` among them), its master user and its
-      // encryption (StorageEncrypted cannot be set on a restore): only the password is new,
-      // generated into a secret of the same name as an empty database's (what
-      // SnapshotCredentials.fromGeneratedSecret does, which cannot name the secret).
-      const masterSecret = new rds.DatabaseSecret(this, 'MasterSecret', {
-        username: restore.masterUsername,
-        secretName,
-      });
+      // encryption (StorageEncrypted cannot be set on a restore).
       instance = new rds.DatabaseInstanceFromSnapshot(this, 'Instance', {
         ...common,
-        snapshotIdentifier: restore.snapshotIdentifier,
-        credentials: rds.SnapshotCredentials.fromSecret(masterSecret),
+        snapshotIdentifier: this.createdFrom,
+        credentials: rds.SnapshotCredentials.fromSecret(masterSecret!),
       });
+      if (props.restoredFromMinimalSnapshot) {
+        // The snapshot's own version: automatic minor upgrades may have moved the instance past
+        // `engineVersion`, and RDS refuses to restore to an older one.
+        (instance.node.defaultChild as rds.CfnDBInstance).addPropertyDeletionOverride('EngineVersion');
+      }
       acknowledge(
         instance,
         'AwsSolutions::AwsSolutions-RDS2',
-        'Restored from a snapshot (database.restoreFromSnapshot), whose encryption the instance inherits: CloudFormation refuses StorageEncrypted on a restore. The migration runbook (README) copies an unencrypted snapshot with a KMS key before restoring it',
+        props.restoredFromMinimalSnapshot
+          ? "Restored from the snapshot booking-infra minimal took of this environment's own encrypted instance (database.restoredFromMinimalSnapshot): the restore inherits that encryption, and CloudFormation refuses StorageEncrypted on a restore"
+          : 'Restored from a snapshot (database.restoreFromSnapshot), whose encryption the instance inherits: CloudFormation refuses StorageEncrypted on a restore. The migration runbook (README) copies an unencrypted snapshot with a KMS key before restoring it',
       );
     } else {
       instance = new rds.DatabaseInstance(this, 'Instance', {
         ...common,
         databaseName: this.databaseName,
-        credentials: rds.Credentials.fromGeneratedSecret('booking_admin', { secretName }),
+        // The same template either way: the literal user name, the password by dynamic reference.
+        credentials: masterSecret
+          ? rds.Credentials.fromSecret(masterSecret, 'booking_admin')
+          : rds.Credentials.fromGeneratedSecret('booking_admin', { secretName }),
         storageEncrypted: true,
       });
     }
     this.instance = instance;
-    for (const logGroup of logGroups) this.instance.node.addDependency(logGroup);
-    this.secret = instance.secret!;
+    if (instance && masterSecret && !restore) {
+      // The attachment keeps the logical id it has under a generated secret, too.
+      const attachment = masterSecret.node.tryFindChild('Attachment');
+      ((attachment as Construct | undefined)?.node.defaultChild as CfnResource | undefined)?.overrideLogicalId(
+        logicalIdAt(this, ['Instance', 'Secret', 'Attachment']),
+      );
+    }
+    for (const logGroup of logGroups) this.instance?.node.addDependency(logGroup);
+    this.secret = instance?.secret ?? masterSecret!;
     // The master credentials live as long as the data: retained with a protected instance, so a
     // database kept after a stack deletion can still be reached. (`instance.secret` is the
-    // attachment; the secret itself is the instance's child, or the restore's own.)
-    const masterSecret = restore ? this.node.findChild('MasterSecret') : instance.node.findChild('Secret');
-    (masterSecret as secretsmanager.ISecret).applyRemovalPolicy(
+    // attachment; the secret itself is the instance's child, or made apart.)
+    (masterSecret ?? (instance!.node.findChild('Secret') as secretsmanager.ISecret)).applyRemovalPolicy(
       props.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     );
 
@@ -252,7 +354,7 @@ export class Database extends Construct {
         masterSecret: kind === 'app' ? this.secret : undefined,
       });
       secret.applyRemovalPolicy(props.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
-      return secret.attach(instance);
+      return instance ? secret.attach(instance) : secret;
     };
     this.ownerSecret = roleSecret('OwnerSecret', props.roleNames.owner, 'owner');
     this.applicationSecret = roleSecret('ApplicationSecret', props.roleNames.application, 'app');
@@ -308,6 +410,15 @@ export class Database extends Construct {
       }
     }
 
+    if (!props.rotation) {
+      // On the secret made apart, or on the instance whose child `Instance/Secret` it is.
+      acknowledge(
+        masterSecret ?? this.instance!,
+        'AwsSolutions::AwsSolutions-SMG4',
+        'Rotation is off by config (database.credentialRotation) in this environment, which has no NAT gateway: the rotation functions would need a Secrets Manager endpoint (16.06 USD/month). Only the roles task uses the master credentials',
+      );
+    }
+    if (!this.instance) return;
     acknowledge(
       this.instance,
       'AwsSolutions::AwsSolutions-RDS11',
@@ -325,14 +436,6 @@ export class Database extends Construct {
         this.instance,
         'AwsSolutions::AwsSolutions-RDS10',
         'Deletion protection is off by config (deletionProtection) in this non-production environment so it can be torn down; a final snapshot is kept on delete',
-      );
-    }
-    if (!props.rotation) {
-      // On the instance: its generated secret is the child construct `Instance/Secret`.
-      acknowledge(
-        restore ? this.node.findChild('MasterSecret') : this.instance,
-        'AwsSolutions::AwsSolutions-SMG4',
-        'Rotation is off by config (database.credentialRotation) in this environment, which has no NAT gateway: the rotation functions would need a Secrets Manager endpoint (16.06 USD/month). Only the roles task uses the master credentials',
       );
     }
   }

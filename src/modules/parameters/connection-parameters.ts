@@ -39,7 +39,10 @@ export class ConnectionParameters extends Construct {
     const prefix = environmentPrefix(props.appName, props.environmentName);
     const { database, cache } = props;
     const values: Array<[string, string]> = [
-      [CONNECTION_PARAMETERS.databaseHost, database.instance.dbInstanceEndpointAddress],
+      // None while the database is kept as a snapshot (minimal): there is no host to publish.
+      ...(database.instance
+        ? [[CONNECTION_PARAMETERS.databaseHost, database.instance.dbInstanceEndpointAddress] as [string, string]]
+        : []),
       [CONNECTION_PARAMETERS.databasePort, String(database.port)],
       [CONNECTION_PARAMETERS.databaseName, database.databaseName],
       [CONNECTION_PARAMETERS.databaseSecretArn, database.secret.secretArn],

@@ -21,6 +21,12 @@ export interface StateGuardProps {
   readonly stateTableName: string;
   /** What this deploy builds: the gate refuses `minimal` until `booking-infra minimal` ran. */
   readonly structure: DeployedStructure;
+  /**
+   * What this deploy does to the database, for the gate: whether the template has the instance
+   * (`none`: minimal with `database.whileMinimal: 'snapshot'` deletes it) and the snapshot it is
+   * created from ('' for an empty one). Make the instance depend on `structureGate`.
+   */
+  readonly database: { readonly instance: 'present' | 'none'; readonly restoreFrom: string };
   /** The configured scaling bounds of web and worker (config minTasks / maxTasks), resolved by deploys. */
   readonly configured: ConfiguredCapacity;
   /** CloudWatch namespace of the guard's metric (the app name): one custom metric, 0.30 USD/month. */
@@ -55,6 +61,11 @@ export class StateGuard extends Construct {
   public readonly alarm: cloudwatch.Alarm;
   /** The custom resource's service token: the guard function. */
   public readonly serviceToken: string;
+  /**
+   * The gate on the structure and the database (deploy-gate `checkStructure`): resources that must
+   * not change before it has passed (the database instance) depend on it.
+   */
+  public readonly structureGate: CustomResource;
 
   constructor(scope: Construct, id: string, props: StateGuardProps) {
     super(scope, id);
@@ -115,10 +126,14 @@ export class StateGuard extends Construct {
     });
     this.alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
 
-    new CustomResource(this, 'Structure', {
+    this.structureGate = new CustomResource(this, 'Structure', {
       serviceToken: this.serviceToken,
       resourceType: 'Custom::EnvironmentStructure',
-      properties: { Structure: props.structure },
+      properties: {
+        Structure: props.structure,
+        DatabaseInstance: props.database.instance,
+        RestoreFrom: props.database.restoreFrom,
+      },
     });
   }
 }
