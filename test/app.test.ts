@@ -215,6 +215,7 @@ describe('the app', () => {
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:rds:eu-west-2:111111111111:og:*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:rds:eu-west-2:111111111111:pg:*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:rds:eu-west-2:111111111111:snapshot:*]',
+      'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:rds:eu-west-2:111111111111:snapshot:<env>-minimal-*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:rds:eu-west-2:111111111111:subgrp:*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:s3:::<env>-media-replica-111111111111/*]',
       'AwsSolutions: AwsSolutions-RDS10',

@@ -138,10 +138,11 @@ export interface DatabaseConfig {
    * `booking-dev-minimal-20261128t013000z`). CloudFormation creates the instance from it, so set it
    * when leaving minimal and leave it as it is while the instance exists: changing it would
    * replace the database, which the data stack's gate refuses. The next `minimal` cycle names a
-   * new snapshot, set then. Cleanup never deletes it. The restored instance keeps the snapshot's
-   * engine version (automatic minor upgrades may have moved it past `engineVersion`); its storage
-   * is `allocatedStorageGiB`, which must be at least the snapshot's (raise it first if storage
-   * autoscaling grew the database: RDS refuses a smaller volume, and the deploy rolls back).
+   * new snapshot, set then. Cleanup never deletes the one the state record names. The restore
+   * needs `engineVersion` at least the snapshot's (automatic minor upgrades may have moved the
+   * instance past it; the gate refuses before the restore, naming the version to set) and
+   * `allocatedStorageGiB` at least the snapshot's (raise it first if storage autoscaling grew the
+   * database: RDS refuses a smaller volume, and the deploy rolls back).
    * @default the instance was created empty (or from restoreFromSnapshot)
    */
   readonly restoredFromMinimalSnapshot?: string;

@@ -45,10 +45,11 @@ import {
  *
  * Never proposed, whatever their age:
  * - a DB snapshot tagged `keep=true`, or named by any environment's `database.restoreFromSnapshot`
- *   or `database.restoredFromMinimalSnapshot` (CloudFormation reads that property again whenever
- *   it replaces the instance);
+ *   (CloudFormation reads that property again whenever it replaces the instance);
  * - the DB snapshot the environment's state record names: with `whileMinimal: 'snapshot'` it holds
  *   the data while the minimal deploy has deleted the instance;
+ * - the environment's `database.restoredFromMinimalSnapshot`, unless the record names another
+ *   snapshot (a later minimal cycle's, which holds newer data: the gate restores only that one);
  * - the newest cache snapshot of the environment: a cache rebuilt after `minimal` may need it;
  * - an image any configured environment references: the one its release parameter names (by tag
  *   or digest), one tagged with its release prefix (the repository's lifecycle keeps those), its
@@ -148,11 +149,13 @@ export interface CleanupTarget {
   readonly logRetentionDays: number;
   /** Every configured environment's name: a log group belongs to the one whose prefix matches longest. */
   readonly environments: readonly string[];
-  /**
-   * DB snapshots no cleanup deletes: every environment's `database.restoreFromSnapshot` and
-   * `database.restoredFromMinimalSnapshot`.
-   */
+  /** DB snapshots no cleanup deletes: every environment's `database.restoreFromSnapshot`. */
   readonly protectedDbSnapshots: readonly string[];
+  /**
+   * This environment's `database.restoredFromMinimalSnapshot`: kept unless the state record names
+   * another snapshot (a later minimal cycle's data).
+   */
+  readonly restoredFromMinimalSnapshot?: string;
   readonly imageRepository: { readonly name: string; readonly registryId: string; readonly region: string };
   readonly imageUses: readonly EnvironmentImageUse[];
 }
@@ -246,10 +249,10 @@ export function cleanupTarget(
     olderThanDays,
     logRetentionDays: env.logRetentionDays,
     environments: config.environments.map((e) => e.name),
-    protectedDbSnapshots: config.environments.flatMap((e) => [
-      ...(e.database.restoreFromSnapshot ? [e.database.restoreFromSnapshot.snapshotIdentifier] : []),
-      ...(e.database.restoredFromMinimalSnapshot ? [e.database.restoredFromMinimalSnapshot] : []),
-    ]),
+    protectedDbSnapshots: config.environments.flatMap((e) =>
+      e.database.restoreFromSnapshot ? [e.database.restoreFromSnapshot.snapshotIdentifier] : [],
+    ),
+    restoredFromMinimalSnapshot: env.database.restoredFromMinimalSnapshot,
     imageRepository: {
       name: imageRepositoryName(config.shared),
       registryId: config.shared.account,
@@ -331,10 +334,20 @@ async function findDbSnapshots(ctx: CleanupContext, target: CleanupTarget, table
       continue;
     }
     if (target.protectedDbSnapshots.some((keep) => keep === id || keep === snapshot.DBSnapshotArn)) {
-      result.notes.push(
-        `DB snapshot ${id} is a database.restoreFromSnapshot or database.restoredFromMinimalSnapshot of the config: kept`,
-      );
+      result.notes.push(`DB snapshot ${id} is a database.restoreFromSnapshot of the config: kept`);
       continue;
+    }
+    if (id === target.restoredFromMinimalSnapshot) {
+      if (!recorded) {
+        result.notes.push(
+          `DB snapshot ${id} is the config's database.restoredFromMinimalSnapshot (the instance was restored from it): kept`,
+        );
+        continue;
+      }
+      // The record names a later cycle's snapshot: this one holds older data no deploy may restore.
+      result.notes.push(
+        `DB snapshot ${id} is the config's database.restoredFromMinimalSnapshot, but the state record names ${recorded}, which holds the newer data: proposed`,
+      );
     }
     const size = snapshot.AllocatedStorage ?? 0;
     result.findings.push({

@@ -87,6 +87,28 @@ export interface DatabaseDeploy {
   readonly previousRestoreFrom?: string;
   /** Whether the instance exists now (any RDS status: deleting and creating count). */
   readonly exists: () => Promise<boolean>;
+  /** Whether the previous deploy's template had the instance (an update); undefined on the first. */
+  readonly previousInstance?: 'present' | 'none';
+  /** The engine version the template gives the instance (`database.engineVersion`), e.g. `18.6`. */
+  readonly engineVersion?: string;
+  /**
+   * The snapshot `identifier`'s RDS status and engine version, or undefined when there is none.
+   * Asked only of the snapshot the record names (the gate's role may read those alone).
+   */
+  readonly snapshot?: (identifier: string) => Promise<{ status: string; engineVersion?: string } | undefined>;
+}
+
+/** `a` is an older version than `b` (`18.6` < `18.10`), comparing each dotted part as a number. */
+export function olderVersion(a: string, b: string): boolean {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? 0;
+    const y = pb[i] ?? 0;
+    if (Number.isNaN(x) || Number.isNaN(y)) return false;
+    if (x !== y) return x < y;
+  }
+  return false;
 }
 
 const restoreFromText = (restoreFrom: string) =>
@@ -137,15 +159,33 @@ export async function checkStructure(
         `deploying state 'minimal' deletes ${environment}'s cache with its queued jobs${database?.instance === 'none' ? ' and its database' : ''}, but ${environment} is recorded ${record.state}: run "npx booking-infra minimal ${environment}" first (it checks the queues, snapshots the cache in production${database?.instance === 'none' ? ', snapshots the database' : ''} and stops the database)`,
       );
     }
-    if (database?.instance === 'none' && !record.databaseSnapshot && (await database.exists())) {
-      throw new Error(
-        `deploying state 'minimal' with database.whileMinimal: 'snapshot' deletes ${environment}'s database, but the record names no snapshot of it (minimal ran with whileMinimal 'stopped'): run "npx booking-infra minimal ${environment}" again with this config, which snapshots it, then deploy`,
-      );
+    if (database?.instance === 'none' && (await database.exists())) {
+      const kept = record.databaseSnapshot?.identifier;
+      if (!kept) {
+        throw new Error(
+          `deploying state 'minimal' with database.whileMinimal: 'snapshot' deletes ${environment}'s database, but the record names no snapshot of it (minimal ran with whileMinimal 'stopped'): run "npx booking-infra minimal ${environment}" again with this config, which snapshots it, then deploy`,
+        );
+      }
+      // The name alone is not enough: the snapshot must hold the data before the instance goes.
+      const found = database.snapshot ? await database.snapshot(kept) : { status: 'available' };
+      if (found?.status !== 'available') {
+        throw new Error(
+          `deploying state 'minimal' deletes ${environment}'s database, whose data the record says is kept in the snapshot ${kept}, but that snapshot is ${found ? found.status : 'missing'}: run "npx booking-infra minimal ${environment}" again (it takes the snapshot anew), then deploy`,
+        );
+      }
     }
   }
   if (!database || database.instance === 'none') return;
   const exists = await database.exists();
   if (exists) {
+    if (database.previousInstance === 'none') {
+      // The minimal deploy removed the instance from the template, yet it is there: its delete
+      // failed in CloudFormation's cleanup (the stack still ends UPDATE_COMPLETE). Creating it now
+      // would fail on the name, half way through this deploy.
+      throw new Error(
+        `${environment}'s database still exists although the minimal deploy removed it from the template (its delete failed: see the data stack's events). Its data is in the snapshot${record?.databaseSnapshot ? ` ${record.databaseSnapshot.identifier}` : ''} and in the stopped instance: delete the instance (aws rds delete-db-instance --db-instance-identifier <it> --final-db-snapshot-identifier <a name>), wait until it is gone, then deploy again`,
+      );
+    }
     if (database.previousRestoreFrom !== undefined && database.previousRestoreFrom !== database.restoreFrom) {
       throw new Error(
         `${environment}'s database exists and was created from ${restoreFromText(database.previousRestoreFrom)}, but this deploy creates it from ${restoreFromText(database.restoreFrom)}: CloudFormation would REPLACE the database and every write since would be lost. Put database.restoredFromMinimalSnapshot / database.restoreFromSnapshot back as they were${database.previousRestoreFrom ? ` ('${database.previousRestoreFrom}')` : ' (unset)'}; to really start over from a snapshot, delete the data stack first`,
@@ -163,5 +203,19 @@ export async function checkStructure(
     throw new Error(
       `${environment} is recorded minimal: run "npx booking-infra resume ${environment}" first (it records running, so this deploy restores the database from ${kept} and starts the services), then deploy again`,
     );
+  }
+  if (kept && database.snapshot) {
+    // Refused here, before CloudFormation spends minutes on a restore RDS then refuses.
+    const found = await database.snapshot(kept);
+    if (found?.status !== 'available') {
+      throw new Error(
+        `${environment}'s data is kept in the snapshot ${kept}, which is ${found ? found.status : 'missing'}: the database cannot be restored from it. Look for it (aws rds describe-db-snapshots --db-instance-identifier <the database> --snapshot-type manual): CloudFormation's final snapshot of the deleted instance holds the same data; restore from it with database.restoreFromSnapshot`,
+      );
+    }
+    if (found.engineVersion && database.engineVersion && olderVersion(database.engineVersion, found.engineVersion)) {
+      throw new Error(
+        `the snapshot ${kept} is PostgreSQL ${found.engineVersion} (minor upgrades moved the instance past the config), but database.engineVersion is ${database.engineVersion}, and RDS restores to no older version: set database.engineVersion: '${found.engineVersion}' in src/config/${environment}.ts and deploy again`,
+      );
+    }
   }
 }

@@ -817,9 +817,10 @@ export class EnvironmentOperations {
     const id = this.resources.databaseId;
     const name = snapshot.record.identifier;
     if (snapshot.status === 'failed') throw new Error(this.failedSnapshotError(name));
-    // A busy instance (backing up, maybe for this very snapshot) is waited for by the snapshot step.
+    // A busy instance (backing up, maybe for this very snapshot) is waited for by the snapshot
+    // step; a stopping one never becomes available by itself: waited for until stopped, started.
     const start =
-      status === 'available' || DATABASE_TRANSITIONS.has(status)
+      status === 'available' || (DATABASE_TRANSITIONS.has(status) && status !== 'stopping')
         ? []
         : this.databaseStartSteps(
             status,
@@ -948,7 +949,13 @@ export class EnvironmentOperations {
       };
     }
     const cleared = { databaseSnapshot: undefined };
-    const steps: Step[] = [this.recordStep('resuming', restore, 'the guard leaves the database alone', cleared)];
+    // The snapshot a minimal run recorded stays named until the resume is done: a minimal deploy
+    // running meanwhile may still delete the instance, and the snapshot is then the data.
+    const steps: Step[] = [
+      this.recordStep('resuming', restore, 'the guard leaves the database alone', {
+        databaseSnapshot: observed.record?.databaseSnapshot,
+      }),
+    ];
     if (link && link.status !== 'AVAILABLE') {
       // Reprovisioning takes minutes: start it now, while the database starts.
       steps.push({
@@ -1162,6 +1169,15 @@ export class EnvironmentOperations {
    */
   private brokenLinkMessage(link: VpcLinkState): string {
     return `${describeVpcLink(link)}: requests to the API cannot reach the web tasks, and traffic does not bring it back. If the app stack was deployed while this ran (e.g. switching ingress), run "npx booking-infra resume ${this.resources.environment}" again, which reads the stack anew; otherwise fix: ${brokenVpcLinkFix(this.resources.stage)}, then run resume again`;
+  }
+
+  /**
+   * The web target group this run found in the app stack is gone: a deploy that switched the
+   * ingress to the HTTP API while this ran deletes it (the next run reads the stack anew), as
+   * does anything else that removed the load balancer (a deploy brings it back).
+   */
+  private missingTargetGroupMessage(arn: string | undefined): string {
+    return `the load balancer's target group ${arn} does not exist: the web tasks' health cannot be read through it. If the app stack was deployed while this ran (e.g. switching ingress), run "npx booking-infra resume ${this.resources.environment}" again, which reads the stack anew; otherwise deploy the app stack, which owns it: npx cdk deploy '${this.resources.stage}/*', then run resume again`;
   }
 
   /**
@@ -1496,9 +1512,17 @@ export class EnvironmentOperations {
   }
 
   private async targetsHealthy(): Promise<boolean> {
-    const answer = await this.context.clients.elbv2.send(
-      new DescribeTargetHealthCommand({ TargetGroupArn: this.resources.targetGroupArn }),
-    );
+    const arn = this.resources.targetGroupArn;
+    let answer;
+    try {
+      answer = await this.context.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+    } catch (error) {
+      // ELB says only "One or more target groups not found": say which, and why it may be gone.
+      if (error instanceof Error && error.name === 'TargetGroupNotFoundException') {
+        throw new Error(this.missingTargetGroupMessage(arn));
+      }
+      throw error;
+    }
     const states = (answer.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State);
     return states.length > 0 && states.every((state) => state === 'healthy');
   }

@@ -197,6 +197,7 @@ export class DataStack extends PlatformStack {
       database: {
         instance: this.database.instance ? 'present' : 'none',
         restoreFrom: this.database.createdFrom,
+        engineVersion: config.database.engineVersion,
       },
     });
     // The gate first: a refused deploy never touches the database (replacing or deleting it).

@@ -464,9 +464,10 @@ describe('cleanup against moto', () => {
     assert.deepEqual(await remaining(), withAddresses(seededState, Object.values(addresses)));
   });
 
-  test("with the database kept as a snapshot: the snapshot the record names and the config's restoredFromMinimalSnapshot stay, however old, and the deleted database is no finding", async () => {
-    // An earlier minimal cycle's snapshot, restored from since (the config names it), and the
-    // current one's, which the record names; the minimal deploy then deleted the instance.
+  test("with the database kept as a snapshot: the snapshot the record names stays however old, the config's older cycle's goes, and the deleted database is no finding", async () => {
+    // An earlier minimal cycle's snapshot, restored from since (the config still names it), and the
+    // current one's, which the record names; the minimal deploy then deleted the instance. The
+    // earlier one holds older data no deploy may restore (the gate restores the recorded one).
     for (const id of ['booking-dev-minimal-20260101t013000z', 'booking-dev-minimal-20260301t013000z'])
       await suite.harness.rds.send(
         new CreateDBSnapshotCommand({ DBInstanceIdentifier: seeded.databaseId, DBSnapshotIdentifier: id }),
@@ -509,14 +510,10 @@ describe('cleanup against moto', () => {
     );
     assert.match(
       result.out,
-      /note: DB snapshot booking-dev-minimal-20260101t013000z is a database.restoreFromSnapshot or database.restoredFromMinimalSnapshot of the config: kept/,
+      /note: DB snapshot booking-dev-minimal-20260101t013000z is the config's database.restoredFromMinimalSnapshot, but the state record names booking-dev-minimal-20260301t013000z, which holds the newer data: proposed/,
     );
     const now = await remaining();
-    assert.deepEqual(now.dbSnapshots, [
-      'booking-dev-keep',
-      'booking-dev-minimal-20260101t013000z',
-      'booking-dev-minimal-20260301t013000z',
-    ]);
+    assert.deepEqual(now.dbSnapshots, ['booking-dev-keep', 'booking-dev-minimal-20260301t013000z']);
     assert.equal(now.database, undefined);
   });
 

@@ -126,6 +126,7 @@ describe('environment state against moto', () => {
       respond: async (_url, body) => {
         responses.push(JSON.parse(body));
       },
+      clients: made,
     };
     const outcome = await handler(event, undefined, deps);
     return { outcome, responses, logs };

@@ -5,6 +5,7 @@ import { checkStructure, type DatabaseDeploy } from '../../src/ops/deploy-gate';
 import { EnvironmentOperations } from '../../src/ops/operations';
 import type { EnvironmentResources } from '../../src/ops/resources';
 import { StateStore } from '../../src/ops/state-store';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { FakeAws } from '../ops/fake-aws';
 
 // The data stack's gate (Custom::EnvironmentStructure) with the database kept as a snapshot while
@@ -138,6 +139,65 @@ describe('the structure gate: bringing the database back from the snapshot', () 
   });
 });
 
+describe('the structure gate: the snapshot itself, not only its name', () => {
+  const available = async () => ({ status: 'available', engineVersion: '18.6' });
+
+  test('a minimal deploy is refused while the recorded snapshot is missing or not available', async () => {
+    const fake = new FakeAws('dev');
+    fake.setStateRecord(record('minimal', { databaseSnapshot: snapshot }));
+    const deploy = (found: { status: string } | undefined) =>
+      gate(fake)('minimal', { instance: 'none', restoreFrom: '', exists: true, snapshot: async () => found });
+    await assert.rejects(
+      deploy(undefined),
+      new RegExp(
+        `kept in the snapshot ${KEPT}, but that snapshot is missing: run "npx booking-infra minimal dev" again`,
+      ),
+    );
+    await assert.rejects(deploy({ status: 'creating' }), /but that snapshot is creating/);
+    await deploy({ status: 'available' });
+  });
+
+  test('a restore is refused from a snapshot that is gone, or newer than database.engineVersion, naming the version to set', async () => {
+    const fake = new FakeAws('dev');
+    fake.setStateRecord(record('running', { databaseSnapshot: snapshot }));
+    const restore = (snapshotFound: DatabaseDeploy['snapshot'], engineVersion = '18.6') =>
+      gate(fake)('running', {
+        instance: 'present',
+        restoreFrom: KEPT,
+        exists: false,
+        engineVersion,
+        snapshot: snapshotFound,
+      });
+    await assert.rejects(
+      restore(async () => undefined),
+      new RegExp(`kept in the snapshot ${KEPT}, which is missing: the database cannot be restored from it`),
+    );
+    await assert.rejects(
+      restore(async () => ({ status: 'available', engineVersion: '18.10' })),
+      new RegExp(
+        `the snapshot ${KEPT} is PostgreSQL 18.10 .* set database.engineVersion: '18.10' in src/config/dev.ts`,
+      ),
+    );
+    await restore(available);
+    await restore(async () => ({ status: 'available', engineVersion: '18.6' }), '18.7');
+  });
+
+  test("an instance the minimal deploy failed to delete is refused before CloudFormation's create fails on its name", async () => {
+    const fake = new FakeAws('dev');
+    fake.setStateRecord(record('running', { databaseSnapshot: snapshot }));
+    await assert.rejects(
+      gate(fake)('running', {
+        instance: 'present',
+        restoreFrom: KEPT,
+        previousInstance: 'none',
+        exists: true,
+        snapshot: available,
+      }),
+      new RegExp(`still exists although the minimal deploy removed it from the template .*snapshot ${KEPT}`),
+    );
+  });
+});
+
 describe('the guard Lambda passes the database fields to the gate', () => {
   const resources: EnvironmentResources = {
     environment: 'dev',
@@ -166,6 +226,7 @@ describe('the guard Lambda passes the database fields to the gate', () => {
       respond: async (_url, body) => {
         responses.push(JSON.parse(body));
       },
+      clients: fake.clients,
     };
     return { deps, responses };
   }
@@ -201,17 +262,40 @@ describe('the guard Lambda passes the database fields to the gate', () => {
   test('leaving a minimal deploy that had no instance: the old RestoreFrom is not compared', async () => {
     const fake = new FakeAws('dev');
     fake.setStateRecord(record('running', { databaseSnapshot: snapshot }));
+    fake.database = 'missing';
+    fake.dbSnapshots[KEPT] = { status: 'available', tags: {} };
     const { deps, responses } = harness(fake);
-    await handler(
-      event(
-        { Structure: 'running', DatabaseInstance: 'present', RestoreFrom: KEPT },
-        { Structure: 'minimal', DatabaseInstance: 'none', RestoreFrom: '' },
-      ),
-      undefined,
-      deps,
+    const leaving = event(
+      { Structure: 'running', DatabaseInstance: 'present', RestoreFrom: KEPT },
+      { Structure: 'minimal', DatabaseInstance: 'none', RestoreFrom: '' },
     );
-    // FakeAws's database exists (available): with no previous instance recorded, nothing to refuse.
-    assert.equal(responses[0].Status, 'SUCCESS');
+    await handler(leaving, undefined, deps);
+    assert.equal(responses[0].Status, 'SUCCESS', responses[0].Reason);
+    // The recorded snapshot gone (deleted by hand): refused before the restore is attempted.
+    delete fake.dbSnapshots[KEPT];
+    await handler(leaving, undefined, deps);
+    assert.equal(responses[1].Status, 'FAILED');
+    assert.match(responses[1].Reason, new RegExp(`kept in the snapshot ${KEPT}, which is missing`));
+  });
+
+  test("CloudFormation's rollback of a refused update is let through: refusing it would strand the stack", async () => {
+    const fake = new FakeAws('dev');
+    fake.setStateRecord(record('running', { databaseSnapshot: snapshot }));
+    const rollingBack = event(
+      // The previous template again (minimal, no instance), after a restoring deploy failed.
+      { Structure: 'minimal', DatabaseInstance: 'none', RestoreFrom: '', EngineVersion: '18.6' },
+      { Structure: 'running', DatabaseInstance: 'present', RestoreFrom: KEPT, EngineVersion: '18.6' },
+    );
+    const { deps, responses } = harness(fake);
+    // Not rolling back: the same request is refused (recorded running, not minimal).
+    await handler(rollingBack, undefined, deps);
+    assert.equal(responses[0].Status, 'FAILED');
+    assert.match(responses[0].Reason, /recorded running: run "npx booking-infra minimal dev" first/);
+    fake.stubs.cloudformation.on(DescribeStacksCommand, { StackName: rollingBack.StackId }).resolves({
+      Stacks: [{ StackName: 'booking-dev-data', StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS', CreationTime: new Date() }],
+    });
+    await handler(rollingBack, undefined, deps);
+    assert.equal(responses[1].Status, 'SUCCESS');
   });
 
   test('a template from before the database fields is checked on its structure alone', async () => {

@@ -33,7 +33,7 @@ function guardStack(overrides: Partial<StateGuardProps> = {}) {
     metricNamespace: 'booking',
     alarmTopic: topic,
     logRetentionDays: 14,
-    database: { instance: 'present', restoreFrom: '' },
+    database: { instance: 'present', restoreFrom: '', engineVersion: '18.6' },
     ...overrides,
   });
   const json = Template.fromStack(stack).toJSON();
@@ -73,7 +73,7 @@ describe('state guard (module)', () => {
     for (const permission of permissions) assert.equal(permission.Principal, 'events.amazonaws.com');
   });
 
-  test('its role may describe and stop its database, read and write the state table, and write its logs: nothing else', () => {
+  test('its role may describe and stop its database, read its minimal snapshots and its own stack, read and write the state table, and write its logs: nothing else', () => {
     const { json } = running;
     const statements = resourcesOfType(json, 'AWS::IAM::Policy').flatMap(
       ([, policy]) => policy.Properties.PolicyDocument.Statement,
@@ -96,6 +96,12 @@ describe('state guard (module)', () => {
           resource: 'arn:aws:rds:eu-west-2:123456789012:db:booking-dev',
           effect: 'Allow',
         },
+        {
+          actions: ['rds:DescribeDBSnapshots'],
+          resource: 'arn:aws:rds:eu-west-2:123456789012:snapshot:booking-dev-minimal-*',
+          effect: 'Allow',
+        },
+        { actions: ['cloudformation:DescribeStacks'], resource: { Ref: 'AWS::StackId' }, effect: 'Allow' },
         {
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
           resource: 'arn:aws:dynamodb:eu-west-2:123456789012:table/booking-dev-ops-state',
@@ -164,6 +170,7 @@ describe('state guard (module)', () => {
         Structure: structure,
         DatabaseInstance: 'present',
         RestoreFrom: '',
+        EngineVersion: '18.6',
       });
       assert.equal(guard.serviceToken, guard.ops.function.functionArn);
     });

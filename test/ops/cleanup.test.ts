@@ -339,10 +339,15 @@ describe('cleanup finds', () => {
     });
     const report = await findWaste(
       fake.context(),
-      target({ protectedDbSnapshots: ['booking-dev-minimal-20260101t013000z'] }),
+      target({ restoredFromMinimalSnapshot: 'booking-dev-minimal-20260101t013000z' }),
     );
     assert.deepEqual(report.errors, []);
-    assert.deepEqual(ids(report.findings, 'db-snapshot'), ['booking-dev-minimal-20250601t013000z']);
+    // The config's snapshot is the previous cycle's while the record names this cycle's: older data
+    // no deploy may restore (the gate restores the recorded one only), so it is waste too.
+    assert.deepEqual(ids(report.findings, 'db-snapshot').sort(), [
+      'booking-dev-minimal-20250601t013000z',
+      'booking-dev-minimal-20260101t013000z',
+    ]);
     assert.ok(
       report.notes.includes(
         'DB snapshot booking-dev-minimal-20260501t013000z is the one the state record names (taken by minimal, it holds the data while the database is deleted): kept',
@@ -351,23 +356,35 @@ describe('cleanup finds', () => {
     );
     assert.ok(
       report.notes.includes(
-        'DB snapshot booking-dev-minimal-20260101t013000z is a database.restoreFromSnapshot or database.restoredFromMinimalSnapshot of the config: kept',
+        "DB snapshot booking-dev-minimal-20260101t013000z is the config's database.restoredFromMinimalSnapshot, but the state record names booking-dev-minimal-20260501t013000z, which holds the newer data: proposed",
       ),
       report.notes.join('\n'),
     );
 
-    // The config's protection comes from every environment's database settings.
+    // Once restored (the record names no snapshot any more), the config's snapshot is kept.
+    fake.aws.database = 'available';
+    fake.aws.setStateRecord({ state: 'running', changedAt: daysAgo(1).toISOString(), services: {} });
+    const restored = await findWaste(
+      fake.context(),
+      target({ restoredFromMinimalSnapshot: 'booking-dev-minimal-20260101t013000z' }),
+    );
+    assert.ok(!ids(restored.findings, 'db-snapshot').includes('booking-dev-minimal-20260101t013000z'));
+
+    // The config's protection: every environment's restoreFromSnapshot, this one's minimal snapshot.
     const dev = environmentNamed(platformConfig, 'dev');
     const config: PlatformConfig = {
       ...platformConfig,
       environments: platformConfig.environments.map((env) =>
-        env.name === 'prod'
-          ? { ...env, database: { ...env.database, restoredFromMinimalSnapshot: 'booking-prod-minimal-x' } }
+        env.name === 'dev'
+          ? { ...env, database: { ...env.database, restoredFromMinimalSnapshot: 'booking-dev-minimal-x' } }
           : env,
       ),
     };
     const resources = await discoverResources(fake.aws.clients.cloudformation, config.shared, dev);
-    assert.ok(cleanupTarget(config, dev, resources, 30, []).protectedDbSnapshots.includes('booking-prod-minimal-x'));
+    assert.equal(
+      cleanupTarget(config, environmentNamed(config, 'dev'), resources, 30, []).restoredFromMinimalSnapshot,
+      'booking-dev-minimal-x',
+    );
 
     // A record that cannot be read proposes no snapshot at all.
     fake.aws.setStateRecord('{not json');

@@ -194,6 +194,25 @@ describe('minimal keeps the database as a snapshot (database.whileMinimal: snaps
     assert.equal(fake.stateRecord().databaseSnapshot.identifier, name);
   });
 
+  test('a database still stopping (the guard or a pause just stopped it): waited for until stopped, started, snapshotted, stopped again', async () => {
+    const fake = runningDev();
+    const now = clock();
+    assert.equal((await cli(fake, ['pause', 'dev'], { now })).code, 0);
+    // A stopping instance never becomes available by itself: waiting for that would time out.
+    fake.database = 'stopping';
+    fake.pendingDatabase = 'stopped';
+    const from = fake.actions.length;
+    const result = await cli(fake, ['minimal', 'dev'], { now });
+    assert.equal(result.code, 0, result.err);
+    const [name] = Object.keys(fake.dbSnapshots);
+    assert.deepEqual(
+      fake.actions.slice(from).filter((action) => /DB/.test(action)),
+      ['StartDBInstance', `CreateDBSnapshot ${name}`, 'StopDBInstance'],
+    );
+    assert.match(result.out, /wait for the database to be stopped/);
+    assert.equal(fake.stateRecord().state, 'minimal');
+  });
+
   test('a retry after a failure between the snapshot and the last record reuses the snapshot and takes no second one', async () => {
     const fake = runningDev();
     const now = clock();

@@ -171,7 +171,7 @@ describe('data tier', () => {
       for (const rule of targeting) assert.deepEqual(rule.Targets[0].Arn, { 'Fn::GetAtt': [guard, 'Arn'] });
     });
 
-    test(`${envName}: the guard may describe and stop its database, get and put the state item, and write its log group`, () => {
+    test(`${envName}: the guard may describe and stop its database, read its minimal snapshots and its own stack, get and put the state item, and write its log group`, () => {
       const json = platform.json(envName, 'data');
       const guard = guardOf(json);
       const roleId = json.Resources[guard].Properties.Role['Fn::GetAtt'][0];
@@ -189,6 +189,13 @@ describe('data tier', () => {
             `arn:aws:rds:eu-west-2:111111111111:db:booking-${envName}`,
             undefined,
           ],
+          [
+            'Allow',
+            ['rds:DescribeDBSnapshots'],
+            `arn:aws:rds:eu-west-2:111111111111:snapshot:booking-${envName}-minimal-*`,
+            undefined,
+          ],
+          ['Allow', ['cloudformation:DescribeStacks'], { Ref: 'AWS::StackId' }, undefined],
           [
             'Allow',
             ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -235,6 +242,7 @@ describe('data tier', () => {
         Structure: 'running',
         DatabaseInstance: 'present',
         RestoreFrom: '',
+        EngineVersion: '18.6',
       });
       const [, instance] = resourcesOfType(json, 'AWS::RDS::DBInstance')[0];
       assert.ok(instance.DependsOn.includes(gates[0][0]));

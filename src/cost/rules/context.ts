@@ -71,7 +71,7 @@ export function monthly(what: string, priceKey: string): Rule {
 export const CUSTOM_METRICS_TAG = 'booking:custom-metrics';
 
 /**
- * Tagged on the database's parameter group while its data is kept as a snapshot and the instance
+ * Tagged on the database's master secret while its data is kept as a snapshot and the instance
  * deleted (minimal with `database.whileMinimal: 'snapshot'`): no template resource is the
  * snapshot, so its storage is priced there. The value is the instance identifier.
  */

@@ -4,8 +4,10 @@
 // - the schedule ({"action": "pause"} or {"action": "resume"}): pause or resume under the lock;
 // - CloudFormation custom resources: a deploy's scaling bounds resolved from the state record
 //   (Custom::ServiceBounds) and the gate on removing the cache (Custom::EnvironmentStructure).
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import type { DeployedStructure } from '../../config/types';
-import { createClients } from '../../ops/clients';
+import { createClients, type OpsClients } from '../../ops/clients';
 import { answerCloudFormation, type CustomResourceEvent, putResponse } from '../custom-resource';
 import { GUARD_METRIC, OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
 import { checkStructure, resolveServiceBounds } from '../../ops/deploy-gate';
@@ -64,6 +66,11 @@ export interface HandlerDependencies {
   readonly log: (line: string) => void;
   /** Sends a custom resource's response to CloudFormation's pre-signed URL. */
   readonly respond: (url: string, body: string) => Promise<void>;
+  /**
+   * The structure gate's own reads: the data stack's status (a rollback is let through) and the
+   * recorded snapshot. @default none: those checks are skipped (tests that model neither)
+   */
+  readonly clients?: Pick<OpsClients, 'cloudformation' | 'rds'>;
 }
 
 /** Time kept back from the Lambda's end for the journal entry and the lock's release. */
@@ -81,9 +88,11 @@ let invocationDeadline: number | undefined;
 function defaultDependencies(): HandlerDependencies {
   const log = (line: string) => console.log(line);
   const actor = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda';
+  const clients = createClients(process.env.AWS_REGION ?? '');
   return {
+    clients,
     operations: new EnvironmentOperations(resourcesFromEnvironment(process.env), {
-      clients: createClients(process.env.AWS_REGION ?? ''),
+      clients,
       report: log,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       now: () => Date.now(),
@@ -124,6 +133,14 @@ async function customResource(event: CustomResourceEvent, deps: HandlerDependenc
   }
   if (event.ResourceType === 'Custom::EnvironmentStructure') {
     const old = event.RequestType === 'Update' ? event.OldResourceProperties : undefined;
+    // A failed update rolls back by sending the gate the previous template as another update: the
+    // gate let that template through before, and refusing it would strand the stack in
+    // UPDATE_ROLLBACK_FAILED.
+    const clients = deps.clients;
+    if (old && clients && (await stackStatus(clients, event.StackId)) === 'UPDATE_ROLLBACK_IN_PROGRESS') {
+      deps.log(`${event.StackId}: rolling back, the structure gate accepts the previous template unchecked`);
+      return {};
+    }
     await checkStructure(ops.store, {
       environment,
       structure: properties.Structure as DeployedStructure,
@@ -137,12 +154,45 @@ async function customResource(event: CustomResourceEvent, deps: HandlerDependenc
               instance: properties.DatabaseInstance === 'none' ? 'none' : 'present',
               restoreFrom: properties.RestoreFrom ?? '',
               previousRestoreFrom: old?.DatabaseInstance === 'present' ? (old.RestoreFrom ?? '') : undefined,
+              previousInstance:
+                old?.DatabaseInstance === 'present' || old?.DatabaseInstance === 'none'
+                  ? old.DatabaseInstance
+                  : undefined,
+              engineVersion: properties.EngineVersion,
               exists: () => databaseExists(ops),
+              snapshot: clients ? (identifier) => describeSnapshot(clients, identifier) : undefined,
             },
     });
     return {};
   }
   throw new Error(`unknown custom resource type ${event.ResourceType}`);
+}
+
+/** The stack's status (the data stack's, whose gate this is). */
+async function stackStatus(clients: Pick<OpsClients, 'cloudformation'>, stackId: string): Promise<string | undefined> {
+  try {
+    const answer = await clients.cloudformation.send(new DescribeStacksCommand({ StackName: stackId }));
+    return answer?.Stacks?.[0]?.StackStatus;
+  } catch (error) {
+    // No such stack: not one rolling back (an emulator's stand-in event).
+    if (error instanceof Error && /does not exist/.test(error.message)) return undefined;
+    throw error;
+  }
+}
+
+/** A DB snapshot's status and engine version, or undefined when there is none. */
+async function describeSnapshot(
+  clients: Pick<OpsClients, 'rds'>,
+  identifier: string,
+): Promise<{ status: string; engineVersion?: string } | undefined> {
+  try {
+    const answer = await clients.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
+    const found = answer.DBSnapshots?.find((snapshot) => snapshot.DBSnapshotIdentifier === identifier);
+    return found ? { status: found.Status ?? 'unknown', engineVersion: found.EngineVersion } : undefined;
+  } catch (error) {
+    if (error instanceof Error && /DBSnapshotNotFound/.test(error.name)) return undefined;
+    throw error;
+  }
 }
 
 /** Whether the environment's RDS instance exists, in any status. */

@@ -49,8 +49,9 @@ export interface DatabaseProps {
   readonly snapshotWhileMinimal?: boolean;
   /**
    * No instance: the minimal deploy of an environment whose data `booking-infra minimal` kept as
-   * a snapshot. The secrets, parameter group and log groups stay; CloudFormation deletes the
-   * instance (with a final snapshot where the removal policy says so). Needs `snapshotWhileMinimal`.
+   * a snapshot. The secrets and log groups stay; CloudFormation deletes the instance (with a final
+   * snapshot where the removal policy says so) and its parameter and subnet groups, which the
+   * restore makes again. Needs `snapshotWhileMinimal`.
    * @default false
    */
   readonly keptAsSnapshot?: boolean;
@@ -302,11 +303,6 @@ export class Database extends Construct {
         snapshotIdentifier: this.createdFrom,
         credentials: rds.SnapshotCredentials.fromSecret(masterSecret!),
       });
-      if (props.restoredFromMinimalSnapshot) {
-        // The snapshot's own version: automatic minor upgrades may have moved the instance past
-        // `engineVersion`, and RDS refuses to restore to an older one.
-        (instance.node.defaultChild as rds.CfnDBInstance).addPropertyDeletionOverride('EngineVersion');
-      }
       acknowledge(
         instance,
         'AwsSolutions::AwsSolutions-RDS2',

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { CUSTOM_METRICS_TAG } from '../../cost/estimator';
 import type { DeployedStructure } from '../../config/types';
 import { GUARD_METRIC } from '../../ops/contracts';
+import { acknowledgeFindings } from '../../quality/acknowledge';
 import type { ConfiguredCapacity } from '../../ops/resources';
 import { OpsFunction, opsVariables, stateTableStatement } from './ops-function';
 
@@ -26,7 +27,12 @@ export interface StateGuardProps {
    * (`none`: minimal with `database.whileMinimal: 'snapshot'` deletes it) and the snapshot it is
    * created from ('' for an empty one). Make the instance depend on `structureGate`.
    */
-  readonly database: { readonly instance: 'present' | 'none'; readonly restoreFrom: string };
+  readonly database: {
+    readonly instance: 'present' | 'none';
+    readonly restoreFrom: string;
+    /** `database.engineVersion`: a restore from an upgraded snapshot needs at least its version. */
+    readonly engineVersion: string;
+  };
   /** The configured scaling bounds of web and worker (config minTasks / maxTasks), resolved by deploys. */
   readonly configured: ConfiguredCapacity;
   /** CloudWatch namespace of the guard's metric (the app name): one custom metric, 0.30 USD/month. */
@@ -72,6 +78,7 @@ export class StateGuard extends Construct {
     Tags.of(this).add('module', 'state-guard');
     const stack = Stack.of(this);
     const databaseArn = `arn:${stack.partition}:rds:${stack.region}:${stack.account}:db:${props.databaseId}`;
+    const minimalSnapshotsArn = `arn:${stack.partition}:rds:${stack.region}:${stack.account}:snapshot:${props.databaseId}-minimal-*`;
     const interval = props.interval ?? Duration.minutes(5);
     this.ops = new OpsFunction(this, 'Guard', {
       description: `Keeps ${props.databaseId} stopped while ${props.environmentName} is paused; resolves deploy bounds from the state record`,
@@ -83,9 +90,27 @@ export class StateGuard extends Construct {
           actions: ['rds:DescribeDBInstances', 'rds:StopDBInstance'],
           resources: [databaseArn],
         }),
+        // The structure gate: whether the snapshot `minimal` took (`<id>-minimal-<time>`) holds the
+        // data before a deploy deletes or restores the instance, and whether its own stack is
+        // rolling back (the gate then lets the previous template through).
+        new iam.PolicyStatement({
+          actions: ['rds:DescribeDBSnapshots'],
+          resources: [minimalSnapshotsArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['cloudformation:DescribeStacks'],
+          resources: [stack.stackId],
+        }),
         stateTableStatement(stack, props.stateTableName, ['dynamodb:GetItem', 'dynamodb:PutItem']),
       ],
     });
+    const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
+    acknowledgeFindings(
+      this.ops.role,
+      'AwsSolutions::AwsSolutions-IAM5',
+      [`Resource::arn:${partition}:rds:${stack.region}:${stack.account}:snapshot:${props.databaseId}-minimal-*`],
+      "Read-only (rds:DescribeDBSnapshots) on this environment's own minimal snapshots, whose names carry the time minimal ran: the gate checks the one the state record names",
+    );
     this.serviceToken = this.ops.function.functionArn;
     // DatabaseNotStoppedWhilePaused, published by the guard on every run.
     Tags.of(this.ops.function).add(CUSTOM_METRICS_TAG, '1');
@@ -133,6 +158,7 @@ export class StateGuard extends Construct {
         Structure: props.structure,
         DatabaseInstance: props.database.instance,
         RestoreFrom: props.database.restoreFrom,
+        EngineVersion: props.database.engineVersion,
       },
     });
   }
