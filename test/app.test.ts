@@ -205,6 +205,7 @@ describe('the app', () => {
       'AwsSolutions: AwsSolutions-IAM5[Resource::<StorageBucket5CB7C8EA.Arn>/media/*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::<StorageBucket5CB7C8EA.Arn>/static/*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:application-autoscaling:eu-west-2:111111111111:scalable-target/*]',
+      'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:cloudformation:eu-west-2:111111111111:stack/<env>-app/*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:ecs:eu-west-2:111111111111:task-definition/<env>-database-roles:*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:ecs:eu-west-2:111111111111:task-definition/<env>-migrate:*]',
       'AwsSolutions: AwsSolutions-IAM5[Resource::arn:aws:ecs:eu-west-2:111111111111:task-definition/<env>-restore-drill:*]',

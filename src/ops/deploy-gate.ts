@@ -35,13 +35,19 @@ export async function resolveServiceBounds(
     creating: boolean;
     /** The deploy that creates the services before any image exists (BOOKING_FIRST_DEPLOY). */
     firstDeploy?: boolean;
+    /**
+     * CloudFormation rolling a failed update back (the previous template, accepted before): the
+     * bounds are resolved as usual, but neither a transition's lock nor a first deploy's flag
+     * refuses it, which would strand the stack in UPDATE_ROLLBACK_FAILED.
+     */
+    rollingBack?: boolean;
     now: number;
     actor: string;
   },
 ): Promise<ConfiguredBounds> {
   const { environment, role, configured } = request;
-  await refuseDuringTransition(store, environment, request.now);
-  if (request.firstDeploy && !request.creating) {
+  if (!request.rollingBack) await refuseDuringTransition(store, environment, request.now);
+  if (request.firstDeploy && !request.creating && !request.rollingBack) {
     throw new Error(
       `BOOKING_FIRST_DEPLOY is for the deploy that creates ${environment}'s services, and they exist: deploy without it (it would not start them, and keeps them at zero)`,
     );
@@ -182,8 +188,13 @@ export async function checkStructure(
       // The minimal deploy removed the instance from the template, yet it is there: its delete
       // failed in CloudFormation's cleanup (the stack still ends UPDATE_COMPLETE). Creating it now
       // would fail on the name, half way through this deploy.
+      const kept = record?.databaseSnapshot?.identifier;
       throw new Error(
-        `${environment}'s database still exists although the minimal deploy removed it from the template (its delete failed: see the data stack's events). Its data is in the snapshot${record?.databaseSnapshot ? ` ${record.databaseSnapshot.identifier}` : ''} and in the stopped instance: delete the instance (aws rds delete-db-instance --db-instance-identifier <it> --final-db-snapshot-identifier <a name>), wait until it is gone, then deploy again`,
+        `${environment}'s database exists, but the previous template had no instance (the minimal deploy's delete failed, or a failed restore left it: see the data stack's events), so creating it now would fail on its name. ${
+          kept
+            ? `Its data is in the snapshot ${kept}, which this deploy restores: delete the instance (aws rds delete-db-instance --db-instance-identifier <it> --skip-final-snapshot, once you have checked ${kept} is available), wait until it is gone, then deploy again`
+            : `No snapshot is recorded: delete the instance with a final snapshot (aws rds delete-db-instance --db-instance-identifier <it> --final-db-snapshot-identifier <a name>), set database.restoreFromSnapshot to that snapshot, then deploy again (without it the deploy creates an EMPTY database)`
+        }`,
       );
     }
     if (database.previousRestoreFrom !== undefined && database.previousRestoreFrom !== database.restoreFrom) {

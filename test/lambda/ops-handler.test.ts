@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import {
   type CustomResourceEvent,
@@ -72,6 +73,7 @@ function harness(
     respond: async (url, body) => {
       responses.push({ url, body: JSON.parse(body) });
     },
+    clients: fake.clients,
   };
   return { deps, logs, responses };
 }
@@ -397,6 +399,23 @@ describe('deploys resolve scaling bounds from the state record', () => {
       responses[0].body.Reason,
       /BOOKING_FIRST_DEPLOY is for the deploy that creates dev's services, and they exist/,
     );
+  });
+
+  test("CloudFormation's rollback to a first deploy's template is resolved, not refused (nor for a lock held meanwhile)", async () => {
+    const fake = new FakeAws('dev');
+    fake.setStateRecord({ ...paused, state: 'running' });
+    fake.setLock({ holder: 'schedule', operation: 'pause', startedAt: new Date(NOW).toISOString() });
+    const { deps, responses } = harness(fake);
+    // The deploy after the first one failed further on: its rollback brings FirstDeploy back.
+    const rollback = webBounds('Update', 1, 2, { FirstDeploy: 'true' });
+    await handler(rollback, undefined, deps);
+    assert.equal(responses[0].body.Status, 'FAILED', 'not rolling back: refused as before');
+    fake.stubs.cloudformation.on(DescribeStacksCommand, { StackName: rollback.StackId }).resolves({
+      Stacks: [{ StackName: 'booking-dev-app', StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS', CreationTime: new Date() }],
+    });
+    await handler(rollback, undefined, deps);
+    assert.equal(responses[1].body.Status, 'SUCCESS', responses[1].body.Reason);
+    assert.deepEqual(responses[1].body.Data, { Min: '0', Max: '0', ScheduledScalingSuspended: 'true' });
   });
 
   test('deleting the resource changes nothing', async () => {

@@ -82,7 +82,7 @@ describe('state guard (module)', () => {
     assert.deepEqual(
       statements.map((s: any) => ({
         actions: [s.Action].flat().sort(),
-        resource: arnText(s.Resource),
+        resource: Array.isArray(s.Resource) ? s.Resource.map(arnText) : arnText(s.Resource),
         effect: s.Effect,
       })),
       [
@@ -101,7 +101,11 @@ describe('state guard (module)', () => {
           resource: 'arn:aws:rds:eu-west-2:123456789012:snapshot:booking-dev-minimal-*',
           effect: 'Allow',
         },
-        { actions: ['cloudformation:DescribeStacks'], resource: { Ref: 'AWS::StackId' }, effect: 'Allow' },
+        {
+          actions: ['cloudformation:DescribeStacks'],
+          resource: [{ Ref: 'AWS::StackId' }, 'arn:aws:cloudformation:eu-west-2:123456789012:stack/booking-dev-app/*'],
+          effect: 'Allow',
+        },
         {
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
           resource: 'arn:aws:dynamodb:eu-west-2:123456789012:table/booking-dev-ops-state',

@@ -195,7 +195,12 @@ describe('data tier', () => {
             `arn:aws:rds:eu-west-2:111111111111:snapshot:booking-${envName}-minimal-*`,
             undefined,
           ],
-          ['Allow', ['cloudformation:DescribeStacks'], { Ref: 'AWS::StackId' }, undefined],
+          [
+            'Allow',
+            ['cloudformation:DescribeStacks'],
+            [`arn:aws:cloudformation:eu-west-2:111111111111:stack/booking-${envName}-app/*`, { Ref: 'AWS::StackId' }],
+            undefined,
+          ],
           [
             'Allow',
             ['dynamodb:GetItem', 'dynamodb:PutItem'],

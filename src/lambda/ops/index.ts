@@ -118,8 +118,15 @@ async function customResource(event: CustomResourceEvent, deps: HandlerDependenc
   const environment = ops.resources.environment;
   const actor = `deploy:${event.StackId.split('/')[1] ?? event.StackId}`;
   if (event.RequestType === 'Delete') return {};
+  // A failed update rolls back by sending the previous template as another update: it was accepted
+  // before, and refusing it now would strand the stack in UPDATE_ROLLBACK_FAILED.
+  const rollingBack =
+    event.RequestType === 'Update' &&
+    deps.clients !== undefined &&
+    (await stackStatus(deps.clients, event.StackId)) === 'UPDATE_ROLLBACK_IN_PROGRESS';
   if (event.ResourceType === 'Custom::ServiceBounds') {
     const bounds = await resolveServiceBounds(ops.store, {
+      rollingBack,
       environment,
       role: properties.Role as ServiceRole,
       configured: { min: Number(properties.MinTasks), max: Number(properties.MaxTasks) },
@@ -133,11 +140,8 @@ async function customResource(event: CustomResourceEvent, deps: HandlerDependenc
   }
   if (event.ResourceType === 'Custom::EnvironmentStructure') {
     const old = event.RequestType === 'Update' ? event.OldResourceProperties : undefined;
-    // A failed update rolls back by sending the gate the previous template as another update: the
-    // gate let that template through before, and refusing it would strand the stack in
-    // UPDATE_ROLLBACK_FAILED.
     const clients = deps.clients;
-    if (old && clients && (await stackStatus(clients, event.StackId)) === 'UPDATE_ROLLBACK_IN_PROGRESS') {
+    if (rollingBack) {
       deps.log(`${event.StackId}: rolling back, the structure gate accepts the previous template unchecked`);
       return {};
     }

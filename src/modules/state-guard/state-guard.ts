@@ -91,15 +91,20 @@ export class StateGuard extends Construct {
           resources: [databaseArn],
         }),
         // The structure gate: whether the snapshot `minimal` took (`<id>-minimal-<time>`) holds the
-        // data before a deploy deletes or restores the instance, and whether its own stack is
-        // rolling back (the gate then lets the previous template through).
+        // data before a deploy deletes or restores the instance. Both custom resources: whether
+        // their stack is rolling back (the previous template is then let through).
         new iam.PolicyStatement({
           actions: ['rds:DescribeDBSnapshots'],
           resources: [minimalSnapshotsArn],
         }),
+        // Its own stack (the gate) and the app stack (the service bounds), by name: a reference to
+        // the app stack would make the stacks depend on each other.
         new iam.PolicyStatement({
           actions: ['cloudformation:DescribeStacks'],
-          resources: [stack.stackId],
+          resources: [
+            stack.stackId,
+            `arn:${stack.partition}:cloudformation:${stack.region}:${stack.account}:stack/${props.databaseId}-app/*`,
+          ],
         }),
         stateTableStatement(stack, props.stateTableName, ['dynamodb:GetItem', 'dynamodb:PutItem']),
       ],
@@ -110,6 +115,12 @@ export class StateGuard extends Construct {
       'AwsSolutions::AwsSolutions-IAM5',
       [`Resource::arn:${partition}:rds:${stack.region}:${stack.account}:snapshot:${props.databaseId}-minimal-*`],
       "Read-only (rds:DescribeDBSnapshots) on this environment's own minimal snapshots, whose names carry the time minimal ran: the gate checks the one the state record names",
+    );
+    acknowledgeFindings(
+      this.ops.role,
+      'AwsSolutions::AwsSolutions-IAM5',
+      [`Resource::arn:${partition}:cloudformation:${stack.region}:${stack.account}:stack/${props.databaseId}-app/*`],
+      "Read-only (cloudformation:DescribeStacks) on this environment's app stack by name: a stack ARN ends in an id CloudFormation makes, and a reference to it would make the stacks depend on each other",
     );
     this.serviceToken = this.ops.function.functionArn;
     // DatabaseNotStoppedWhilePaused, published by the guard on every run.
