@@ -936,6 +936,9 @@ export class EnvironmentOperations {
       : undefined;
     // A link traffic cannot bring back: refuse before starting anything (nothing would be reachable).
     if (link && BROKEN_VPC_LINK_STATUSES.has(link.status)) throw new Error(this.brokenLinkMessage(link));
+    // Likewise a target group a deploy removed (switching to the HTTP API): the health wait could
+    // never pass. Read now, so the refusal comes before anything starts (its answer is not kept).
+    if (this.resources.targetGroupArn) await this.targetsHealthy();
     if (observed.record?.state === 'running' && capacity.length === 0 && database.length === 0) {
       if (link && link.status !== 'AVAILABLE') {
         return { operation: 'resume', from, to: 'running', steps: [this.vpcLinkStep(link)] };

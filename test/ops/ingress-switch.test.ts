@@ -179,6 +179,29 @@ describe('a deploy in between switches the ingress during a resume', () => {
     assert.equal(fake.stateRecord().state, 'running');
   });
 
+  test('ALB -> HTTP API right after resume read the stack (old target group gone): refused before anything starts; the next run completes on the link', async () => {
+    const { fake } = await pausedBehind('alb');
+    // The deploy completes just after this run read the app stack's outputs (still the ALB's).
+    fake.stubs.cloudformation.on(DescribeStacksCommand, { StackName: 'booking-dev-app' }).callsFake(() => {
+      deploySwitchingTo(fake, 'http-api');
+      return appStack('alb', 'old');
+    });
+    const refused = await cli(fake, ['resume', 'dev']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, new RegExp(`the load balancer's target group ${OLD_TARGET_GROUP} does not exist`));
+    assert.match(refused.err, RUN_AGAIN);
+    assert.deepEqual(fake.mutatingCalls(), [], 'the health wait could never pass: nothing is started');
+    assert.equal(fake.database, 'stopped');
+    assert.equal(fake.stateRecord().state, 'paused');
+    assert.equal(fake.lock(), undefined);
+
+    fake.reset();
+    const resumed = await cli(fake, ['resume', 'dev']);
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.deepEqual(linkReads(fake).slice(-1), [NEW_LINK]);
+    assert.equal(fake.stateRecord().state, 'running');
+  });
+
   test('HTTP API -> ALB while the database starts: the link step fails saying run again, lock released, failure journaled, record resuming; the next run completes', async () => {
     const { fake, running } = await pausedBehind('http-api');
     const first = await cli(fake, ['resume', 'dev'], { sleep: deployingAtFirstWait(fake, 'alb') });
