@@ -131,7 +131,10 @@ const restoreFromText = (restoreFrom: string) =>
  * - a template that changes the snapshot the instance is created from while the instance exists
  *   would make CloudFormation replace the database (every write since lost): refused.
  * - a template that creates the instance while the record says the data is in snapshot X must
- *   restore exactly X, and only once `resume` recorded the environment running.
+ *   restore exactly X, and only once `resume` recorded the environment running; X must be
+ *   `available` (before the instance is deleted, too) and no newer than `engineVersion`.
+ * - an instance the previous template no longer had (a failed delete) is refused with the way out.
+ * CloudFormation's rollback never reaches here: the Lambda lets the previous template through.
  */
 export async function checkStructure(
   store: StateStore,
