@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../src/app';
-import { type EnvironmentConfig, platformConfig, type PlatformConfig } from '../src/config';
+import { type EnvironmentConfig, environmentNamed, platformConfig, type PlatformConfig } from '../src/config';
 import { synthesizeEntryPoint } from '../src/entry-point';
 import { synthesize } from '../src/quality/synthesize';
 
@@ -242,3 +242,24 @@ export const ACTIONS_WITHOUT_RESOURCE_TYPES: ReadonlySet<string> = new Set([
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',
 ]);
+
+const COMMITTED_DEV = environmentNamed(platformConfig, 'dev');
+
+/**
+ * Dev behind the ALB, as it ran before its HTTP API (a load balancer, a target group, request-count
+ * scaling, no container health check): the ALB's behaviour is checked on it and on prod.
+ */
+export const DEV_BEHIND_ALB: EnvironmentConfig = {
+  ...COMMITTED_DEV,
+  ingress: { kind: 'alb' },
+  compute: {
+    ...COMMITTED_DEV.compute,
+    web: { ...COMMITTED_DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
+  },
+};
+
+/** Dev on the ElastiCache cache it had before its cache task (`cache.hosting: 'task'`). */
+export const DEV_ON_ELASTICACHE: EnvironmentConfig = {
+  ...COMMITTED_DEV,
+  cache: { ...COMMITTED_DEV.cache, hosting: 'elasticache', task: undefined },
+};

@@ -264,12 +264,19 @@ export class EnvironmentOperations {
 
   /** The RDS status of the DB snapshot `identifier`, or undefined when there is none. */
   async databaseSnapshotStatus(identifier: string): Promise<string | undefined> {
+    return (await this.describeDatabaseSnapshot(identifier))?.status;
+  }
+
+  /** The DB snapshot `identifier`'s RDS status and engine version, or undefined when there is none. */
+  async describeDatabaseSnapshot(
+    identifier: string,
+  ): Promise<{ readonly status: string; readonly engineVersion?: string } | undefined> {
     try {
       const answer = await this.context.clients.rds.send(
         new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }),
       );
       const snapshot = answer.DBSnapshots?.find((s) => s.DBSnapshotIdentifier === identifier);
-      return snapshot ? (snapshot.Status ?? 'unknown') : undefined;
+      return snapshot ? { status: snapshot.Status ?? 'unknown', engineVersion: snapshot.EngineVersion } : undefined;
     } catch (error) {
       if (error instanceof Error && /DBSnapshotNotFound/.test(error.name)) return undefined;
       throw error;

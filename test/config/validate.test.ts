@@ -23,7 +23,14 @@ import { validateIngress } from '../../src/config/validate/ingress';
 import { IssueCollector } from '../../src/config/validate/issues';
 import { PRICED_REGIONS, PRICE_TABLES } from '../../src/cost/prices';
 import { APP_CONTAINER_NAME } from '../../src/ops/contracts';
-import { type EnvironmentPatch, resourcesOfType, synth, withEnvironment } from '../helpers';
+import {
+  DEV_BEHIND_ALB,
+  DEV_ON_ELASTICACHE,
+  type EnvironmentPatch,
+  resourcesOfType,
+  synth,
+  withEnvironment,
+} from '../helpers';
 
 /** The one error message a config produces; fails when it produces none or several. */
 function onlyError(config: PlatformConfig): string {
@@ -50,14 +57,7 @@ const DEV = environmentNamed(platformConfig, 'dev');
  * Dev behind the ALB, as it ran before its HTTP API: what only a load balancer has (its subnet
  * size, its access logs) is checked on it.
  */
-const DEV_ALB: EnvironmentConfig = {
-  ...DEV,
-  ingress: { kind: 'alb' },
-  compute: {
-    ...DEV.compute,
-    web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
-  },
-};
+const DEV_ALB: EnvironmentConfig = DEV_BEHIND_ALB;
 
 /** `config` with dev replaced by `dev`. */
 function withDev(dev: EnvironmentConfig, config: PlatformConfig = platformConfig): PlatformConfig {
@@ -68,7 +68,7 @@ function withDev(dev: EnvironmentConfig, config: PlatformConfig = platformConfig
 const DEV_ALB_PLATFORM = withDev(DEV_ALB);
 
 /** The committed config with dev's cache on ElastiCache, as before its cache task: node types are checked on it. */
-const DEV_ELASTICACHE_PLATFORM = withDev({ ...DEV, cache: { ...DEV.cache, hosting: 'elasticache', task: undefined } });
+const DEV_ELASTICACHE_PLATFORM = withDev(DEV_ON_ELASTICACHE);
 
 describe('config validation', () => {
   test('the committed dev and prod configs are valid', () => {

@@ -11,12 +11,13 @@
 // CloudFormation resolves (TASK_CACHE_PUBLISHER_SECRETS).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { type EnvironmentConfig, environmentNamed, platformConfig, type PlatformConfig } from '../../src/config';
+import { type EnvironmentConfig, platformConfig, type PlatformConfig } from '../../src/config';
 import { estimateEnvironments } from '../../src/cost/environment-cost';
 import { PUBLISHER_ACCESS_STRING } from '../../src/lambda/queue-depth/index';
 import { cacheReplicationGroupId, DEFAULT_USER_ACCESS_STRING } from '../../src/modules/cache/cache';
 import { STACK_OUTPUTS } from '../../src/ops/contracts';
 import {
+  DEV_ON_ELASTICACHE,
   iamStatements,
   onlyEnvironment,
   resourcesOfType,
@@ -41,14 +42,11 @@ function publisherOf(json: Record<string, any>): [string, any] {
   return found[0];
 }
 
-/** Dev as committed, whose cache is a task (no ElastiCache). */
-const DEV = environmentNamed(platformConfig, 'dev');
-
 /**
  * Dev with ElastiCache, as it ran before its cache task: its replication group, users and
  * publisher are checked as prod's are.
  */
-const DEV_ELASTICACHE: EnvironmentConfig = { ...DEV, cache: { ...DEV.cache, hosting: 'elasticache', task: undefined } };
+const DEV_ELASTICACHE: EnvironmentConfig = DEV_ON_ELASTICACHE;
 const ELASTICACHE_CONFIG: PlatformConfig = { ...platformConfig, environments: [DEV_ELASTICACHE] };
 
 /**

@@ -6,7 +6,14 @@ import { IssueCollector } from '../../src/config/validate/issues';
 import { validateMonitoring } from '../../src/config/validate/monitoring';
 import { CACHE_MAXMEMORY_SHARE } from '../../src/modules/cache/cache-service';
 import { cacheClusterIds, MONITORING_DEFAULTS, monitoringSettings } from '../../src/modules/monitoring/monitoring';
-import { resourcesOfType, synth, withEnvironment, type SynthesizedPlatform } from '../helpers';
+import {
+  DEV_BEHIND_ALB,
+  DEV_ON_ELASTICACHE,
+  resourcesOfType,
+  synth,
+  type SynthesizedPlatform,
+  withEnvironment,
+} from '../helpers';
 
 const TOPIC = /PublishOutputRefAlertsTopic/;
 const GIB = 1024 ** 3;
@@ -17,20 +24,13 @@ const DEV = environmentNamed(platformConfig, 'dev');
  * Dev behind the ALB, as it ran before its HTTP API: the load balancer's metrics (healthy targets,
  * ALB 5xx, the ALB dashboard) are checked on it and on prod.
  */
-const DEV_ALB: EnvironmentConfig = {
-  ...DEV,
-  ingress: { kind: 'alb' },
-  compute: {
-    ...DEV.compute,
-    web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
-  },
-};
+const DEV_ALB: EnvironmentConfig = DEV_BEHIND_ALB;
 
 /**
  * Dev with ElastiCache, as it ran before its cache task (`cache.hosting: 'task'`): the per-node
  * cache alarm of a single node is checked on it.
  */
-const DEV_ELASTICACHE: EnvironmentConfig = { ...DEV, cache: { ...DEV.cache, hosting: 'elasticache', task: undefined } };
+const DEV_ELASTICACHE: EnvironmentConfig = DEV_ON_ELASTICACHE;
 
 /**
  * The dashboard's widgets by title, the body's tokens written as text: `Ref:<id>` for a Ref,

@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import { type EnvironmentConfig, environmentNamed, platformConfig } from '../../src/config';
 import { parseCidr } from '../../src/config/cidr';
 import { planSubnets } from '../../src/config/subnet-plan';
-import { resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
+import { DEV_BEHIND_ALB, resourcesOfType, synth, type SynthesizedPlatform, withEnvironment } from '../helpers';
 
 /** Every ingress rule in a template as "<group logical id> <protocol>/<port> from <source>". */
 function ingressRules(template: Record<string, any>): string[] {
@@ -165,14 +165,7 @@ const DEV = environmentNamed(platformConfig, 'dev');
  * Dev behind the ALB, as it ran before its HTTP API: its network holds the same groups and rules
  * as dev's as committed, which the tests check on it, on prod and on dev behind the HTTP API.
  */
-const DEV_ALB: EnvironmentConfig = {
-  ...DEV,
-  ingress: { kind: 'alb' },
-  compute: {
-    ...DEV.compute,
-    web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
-  },
-};
+const DEV_ALB: EnvironmentConfig = DEV_BEHIND_ALB;
 
 function subnetsOf(template: Record<string, any>) {
   return resourcesOfType(template, 'AWS::EC2::Subnet').map(([, subnet]) => ({

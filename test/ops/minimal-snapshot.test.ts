@@ -14,7 +14,7 @@ import { environmentNamed, platformConfig } from '../../src/config';
 import { EnvironmentOperations, MINIMAL_SNAPSHOT_TAG, reconcileDatabase } from '../../src/ops/operations';
 import { discoverResources } from '../../src/ops/resources';
 import { FakeAws } from './fake-aws';
-import { cliWith, devWhileMinimal, gate, START } from './ops-cli';
+import { cliWith, devWhileMinimal, heldAtFirstWait, START } from './ops-cli';
 
 const SNAPSHOT_WHILE_MINIMAL = devWhileMinimal('snapshot');
 const NAME = /^booking-dev-minimal-\d{8}t\d{6}z$/;
@@ -297,23 +297,16 @@ describe('minimal keeps the database as a snapshot (database.whileMinimal: snaps
   test('two minimal runs at once: the second is refused by the lock, and one snapshot is taken', async () => {
     const fake = runningDev();
     const now = clock();
-    const hold = gate();
-    const waiting = gate();
-    const first = cli(fake, ['minimal', 'dev'], {
-      now,
-      sleep: async () => {
-        waiting.open();
-        await hold.opened;
-      },
-    });
-    await waiting.opened;
+    const held = heldAtFirstWait();
+    const first = cli(fake, ['minimal', 'dev'], { now, sleep: held.sleep });
+    await held.reached;
     const second = await cli(fake, ['minimal', 'dev'], { now, actor: 'cli:bob@desk' });
     assert.equal(second.code, 1);
     assert.match(
       second.err,
       /minimal of dev: another transition holds the lock: cli:alice@laptop is running "minimal"/,
     );
-    hold.open();
+    held.release();
     const done = await first;
     assert.equal(done.code, 0, done.err);
     assert.equal(createdSnapshots(fake), 1);

@@ -98,3 +98,20 @@ export function gate() {
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { open, opened };
 }
+
+/**
+ * A run held at its first wait: pass `sleep` to the run, await `reached` (it is waiting, holding
+ * the lock), then `release()` to let it go on. For "two runs at once" tests.
+ */
+export function heldAtFirstWait() {
+  const hold = gate();
+  const waiting = gate();
+  return {
+    sleep: async () => {
+      waiting.open();
+      await hold.opened;
+    },
+    reached: waiting.opened,
+    release: hold.open,
+  };
+}

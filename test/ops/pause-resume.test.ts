@@ -11,7 +11,7 @@ import { EnvironmentOperations, type OpsContext, type Plan } from '../../src/ops
 import { configuredCapacity, discoverResources } from '../../src/ops/resources';
 import { parseStateRecord } from '../../src/ops/state-store';
 import { FakeAws } from './fake-aws';
-import { cli, cliWith, devWhileMinimal, gate, START } from './ops-cli';
+import { cli, cliWith, devWhileMinimal, heldAtFirstWait, START } from './ops-cli';
 
 /**
  * The CLI with dev's database kept stopped while minimal (`whileMinimal: 'stopped'`), whatever
@@ -199,16 +199,10 @@ describe('pause and resume', () => {
 
   test('two transitions at once: the second fails at once naming the holder, the operation and the start', async () => {
     const fake = new FakeAws('dev');
-    const hold = gate();
-    const waiting = gate();
+    const held = heldAtFirstWait();
     // The first pause waits (for the database to stop) until the test lets it go on.
-    const first = cli(fake, ['pause', 'dev'], {
-      sleep: async () => {
-        waiting.open();
-        await hold.opened;
-      },
-    });
-    await waiting.opened;
+    const first = cli(fake, ['pause', 'dev'], { sleep: held.sleep });
+    await held.reached;
     const second = await cli(fake, ['resume', 'dev'], { actor: 'schedule' });
     assert.equal(second.code, 1);
     assert.match(
@@ -218,7 +212,7 @@ describe('pause and resume', () => {
     const third = await cli(fake, ['pause', 'dev'], { actor: 'cli:bob@desk' });
     assert.equal(third.code, 1);
     assert.match(third.err, /holds the lock/);
-    hold.open();
+    held.release();
     const done = await first;
     assert.equal(done.code, 0, done.err);
     // The record is the first run's, whole: nothing was lost to the runs that were refused.
@@ -980,19 +974,13 @@ describe('a cache task (cache.hosting: task): stopped after web and worker, star
 
   test('two pauses at once: the second is refused naming the holder, the first completes', async () => {
     const fake = withCacheTask();
-    const hold = gate();
-    const waiting = gate();
-    const first = cli(fake, ['pause', 'dev'], {
-      sleep: async () => {
-        waiting.open();
-        await hold.opened;
-      },
-    });
-    await waiting.opened;
+    const held = heldAtFirstWait();
+    const first = cli(fake, ['pause', 'dev'], { sleep: held.sleep });
+    await held.reached;
     const second = await cli(fake, ['pause', 'dev'], { actor: 'schedule' });
     assert.equal(second.code, 1);
     assert.match(second.err, /pause of dev: another transition holds the lock: cli:alice@laptop is running "pause"/);
-    hold.open();
+    held.release();
     const done = await first;
     assert.equal(done.code, 0, done.err);
     assert.equal(fake.stateRecord().state, 'paused');

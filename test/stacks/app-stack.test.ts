@@ -7,6 +7,8 @@ import { OPS_LAMBDA_VARIABLES as V, STACK_OUTPUTS } from '../../src/ops/contract
 import { CACHE_TASK_BOUNDS, configuredCapacity } from '../../src/ops/resources';
 import {
   ACTIONS_WITHOUT_RESOURCE_TYPES,
+  DEV_BEHIND_ALB,
+  DEV_ON_ELASTICACHE,
   resourcesOfType,
   synth,
   type SynthesizedPlatform,
@@ -83,20 +85,13 @@ const PROD = environmentNamed(platformConfig, 'prod');
  * Dev behind the ALB, as it ran before its HTTP API (which has no load balancer, target group or
  * request-count scaling): the ALB's behaviour is checked on it and on prod.
  */
-const DEV_ALB: EnvironmentConfig = {
-  ...DEV,
-  ingress: { kind: 'alb' },
-  compute: {
-    ...DEV.compute,
-    web: { ...DEV.compute.web, requestsPerTaskPerMinute: 1000, healthCheckCommand: undefined },
-  },
-};
+const DEV_ALB: EnvironmentConfig = DEV_BEHIND_ALB;
 
 /**
  * Dev on the ElastiCache cache it had before its cache task (`cache.hosting: 'task'`), still behind
  * its HTTP API: what a task cache adds to the app stack is absent there.
  */
-const DEV_ELASTICACHE: EnvironmentConfig = { ...DEV, cache: { ...DEV.cache, hosting: 'elasticache', task: undefined } };
+const DEV_ELASTICACHE: EnvironmentConfig = DEV_ON_ELASTICACHE;
 
 /** `cache.hosting: 'task'` (dev): the cache is an ECS service of the app stack; ElastiCache (prod) otherwise. */
 const hasCacheTask = (env: EnvironmentConfig) => env.cache.hosting === 'task';

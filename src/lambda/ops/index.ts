@@ -5,13 +5,12 @@
 // - CloudFormation custom resources: a deploy's scaling bounds resolved from the state record
 //   (Custom::ServiceBounds) and the gate on removing the cache (Custom::EnvironmentStructure).
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import type { DeployedStructure } from '../../config/types';
 import { createClients, type OpsClients } from '../../ops/clients';
 import { answerCloudFormation, type CustomResourceEvent, putResponse } from '../custom-resource';
 import { GUARD_METRIC, OPS_LAMBDA_VARIABLES as V } from '../../ops/contracts';
 import { checkStructure, resolveServiceBounds } from '../../ops/deploy-gate';
-import { EnvironmentOperations, reconcileDatabase } from '../../ops/operations';
+import { DATABASE_MISSING, EnvironmentOperations, reconcileDatabase } from '../../ops/operations';
 import type { ConfiguredCapacity, EnvironmentResources } from '../../ops/resources';
 import type { ServiceRole } from '../../ops/state-store';
 
@@ -67,10 +66,10 @@ export interface HandlerDependencies {
   /** Sends a custom resource's response to CloudFormation's pre-signed URL. */
   readonly respond: (url: string, body: string) => Promise<void>;
   /**
-   * The structure gate's own reads: the data stack's status (a rollback is let through) and the
-   * recorded snapshot. @default none: those checks are skipped (tests that model neither)
+   * The custom resources' read of their stack's status (a rollback is let through).
+   * @default none: no rollback is recognised (tests that do not model one)
    */
-  readonly clients?: Pick<OpsClients, 'cloudformation' | 'rds'>;
+  readonly clients?: Pick<OpsClients, 'cloudformation'>;
 }
 
 /** Time kept back from the Lambda's end for the journal entry and the lock's release. */
@@ -140,7 +139,6 @@ async function customResource(event: CustomResourceEvent, deps: HandlerDependenc
   }
   if (event.ResourceType === 'Custom::EnvironmentStructure') {
     const old = event.RequestType === 'Update' ? event.OldResourceProperties : undefined;
-    const clients = deps.clients;
     if (rollingBack) {
       deps.log(`${event.StackId}: rolling back, the structure gate accepts the previous template unchecked`);
       return {};
@@ -163,8 +161,8 @@ async function customResource(event: CustomResourceEvent, deps: HandlerDependenc
                   ? old.DatabaseInstance
                   : undefined,
               engineVersion: properties.EngineVersion,
-              exists: () => databaseExists(ops),
-              snapshot: clients ? (identifier) => describeSnapshot(clients, identifier) : undefined,
+              exists: async () => (await ops.databaseStatus()) !== DATABASE_MISSING,
+              snapshot: (identifier) => ops.describeDatabaseSnapshot(identifier),
             },
     });
     return {};
@@ -180,31 +178,6 @@ async function stackStatus(clients: Pick<OpsClients, 'cloudformation'>, stackId:
   } catch (error) {
     // No such stack: not one rolling back (an emulator's stand-in event).
     if (error instanceof Error && /does not exist/.test(error.message)) return undefined;
-    throw error;
-  }
-}
-
-/** A DB snapshot's status and engine version, or undefined when there is none. */
-async function describeSnapshot(
-  clients: Pick<OpsClients, 'rds'>,
-  identifier: string,
-): Promise<{ status: string; engineVersion?: string } | undefined> {
-  try {
-    const answer = await clients.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
-    const found = answer.DBSnapshots?.find((snapshot) => snapshot.DBSnapshotIdentifier === identifier);
-    return found ? { status: found.Status ?? 'unknown', engineVersion: found.EngineVersion } : undefined;
-  } catch (error) {
-    if (error instanceof Error && /DBSnapshotNotFound/.test(error.name)) return undefined;
-    throw error;
-  }
-}
-
-/** Whether the environment's RDS instance exists, in any status. */
-async function databaseExists(ops: EnvironmentOperations): Promise<boolean> {
-  try {
-    return (await ops.databaseStatus()) !== 'missing';
-  } catch (error) {
-    if (error instanceof Error && /DBInstanceNotFound/.test(error.name)) return false;
     throw error;
   }
 }
